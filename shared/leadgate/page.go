@@ -1,0 +1,258 @@
+package leadgate
+
+import (
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// OptIn says whether a lead gets the magnet at once (single) or after confirming the
+// address from an email (double).
+type OptIn string
+
+const (
+	OptInSingle OptIn = "single"
+	OptInDouble OptIn = "double"
+)
+
+// FieldType is the kind of a form field; it decides the checks and the HTML input.
+type FieldType string
+
+const (
+	FieldText     FieldType = "text"
+	FieldEmail    FieldType = "email"
+	FieldTel      FieldType = "tel"
+	FieldTextarea FieldType = "textarea"
+)
+
+// Names of the form fields the capture route gives a meaning of its own. A page may not
+// declare a field with one of these names.
+const (
+	FieldNameEmail     = "email"
+	FieldNameHoneypot  = "website"    // hidden from people; bots fill it in
+	FieldNameFormToken = "form_token" // signed render time of the form
+	FieldNameConsent   = "consent"    // the marketing consent checkbox
+)
+
+// Standard lead fields: values of these names fill the lead's own columns; any other
+// declared field is kept among the lead's custom fields.
+const (
+	FieldNameName     = "name"
+	FieldNameCompany  = "company"
+	FieldNameJobTitle = "job_title"
+	FieldNamePhone    = "phone"
+)
+
+// Field is one visible field of a page's form.
+type Field struct {
+	Name      string    `json:"name"`
+	Label     string    `json:"label"`
+	Type      FieldType `json:"type"`
+	Required  bool      `json:"required"`
+	MaxLength int       `json:"max_length,omitempty"` // 0: the type's default
+}
+
+// Limits of field values, by type, when a page does not set a smaller one.
+const (
+	MaxEmailLength       = 254 // RFC 5321 path limit less the angle brackets
+	maxEmailLocalLength  = 64
+	DefaultTextLength    = 200
+	DefaultTelLength     = 40
+	DefaultTextareaLimit = 2000
+	MaxFieldLength       = 5000
+)
+
+// Limit returns the maximum length in characters of the field's value.
+func (f Field) Limit() int {
+	def := DefaultTextLength
+	switch f.Type {
+	case FieldEmail:
+		def = MaxEmailLength
+	case FieldTel:
+		def = DefaultTelLength
+	case FieldTextarea:
+		def = DefaultTextareaLimit
+	}
+	if f.MaxLength > 0 && f.MaxLength < def {
+		return f.MaxLength
+	}
+	if f.MaxLength > def && f.Type == FieldTextarea && f.MaxLength <= MaxFieldLength {
+		return f.MaxLength
+	}
+	return def
+}
+
+// Page is a landing page that gates one magnet behind a form.
+type Page struct {
+	Slug        string  `json:"slug"`
+	Title       string  `json:"title"`
+	Description string  `json:"description,omitempty"`
+	MagnetID    string  `json:"magnet_id"`
+	Fields      []Field `json:"fields"`
+	// HiddenFields lists the attribution fields (AttributionFields) this page accepts;
+	// any other hidden value is ignored.
+	HiddenFields []string `json:"hidden_fields"`
+	// ConsentText is the marketing consent the form asks for; empty: the page does not
+	// ask, and its leads get no marketing follow-ups.
+	ConsentText    string   `json:"consent_text,omitempty"`
+	ConsentVersion string   `json:"consent_version,omitempty"`
+	OptIn          OptIn    `json:"opt_in"`
+	ThankYouURL    string   `json:"thank_you_url"`
+	ErrorURL       string   `json:"error_url,omitempty"`
+	AllowedOrigins []string `json:"allowed_origins,omitempty"`
+	// UntimedFormsAllowed accepts posts without a form token, for static forms on the
+	// marketer's own site that cannot carry a signed render time. The honeypot and the
+	// rate limits still apply.
+	UntimedFormsAllowed bool      `json:"untimed_forms_allowed,omitempty"`
+	CreatedAt           time.Time `json:"created_at"`
+	UpdatedAt           time.Time `json:"updated_at"`
+}
+
+var (
+	slugPattern      = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
+	fieldNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+)
+
+// ValidSlug reports whether s can name a page or a magnet.
+func ValidSlug(s string) bool { return slugPattern.MatchString(s) }
+
+// AsksConsent reports whether the page's form carries the marketing consent checkbox.
+func (p Page) AsksConsent() bool { return p.ConsentText != "" }
+
+// Field returns the declared field of that name.
+func (p Page) Field(name string) (Field, bool) {
+	for _, f := range p.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// AcceptsHidden reports whether the page accepts the hidden attribution field name.
+func (p Page) AcceptsHidden(name string) bool { return slices.Contains(p.HiddenFields, name) }
+
+// AllowsOrigin reports whether a browser on origin may post to this page's form.
+func (p Page) AllowsOrigin(origin string) bool { return slices.Contains(p.AllowedOrigins, origin) }
+
+// Validate checks a page configuration and lists every problem found.
+func (p Page) Validate() error {
+	var errs []FieldError
+	add := func(field, code, msg string) { errs = append(errs, FieldError{Field: field, Code: code, Message: msg}) }
+	if !ValidSlug(p.Slug) {
+		add("slug", "invalid", "use 1 to 64 lower-case letters, digits and inner hyphens")
+	}
+	if strings.TrimSpace(p.Title) == "" {
+		add("title", "required", "a page needs a title")
+	}
+	if !ValidSlug(p.MagnetID) {
+		add("magnet_id", "invalid", "name the magnet this page gates")
+	}
+	seen := map[string]bool{}
+	hasEmail := false
+	for _, f := range p.Fields {
+		switch {
+		case !fieldNamePattern.MatchString(f.Name):
+			add("fields", "invalid", "field names are 1 to 40 lower-case letters, digits and underscores: "+f.Name)
+		case seen[f.Name]:
+			add("fields", "duplicate", "field declared twice: "+f.Name)
+		case f.Name == FieldNameHoneypot || f.Name == FieldNameFormToken || f.Name == FieldNameConsent || slices.Contains(AttributionFields, f.Name):
+			add("fields", "reserved", "field name is reserved: "+f.Name)
+		}
+		seen[f.Name] = true
+		switch f.Type {
+		case FieldText, FieldEmail, FieldTel, FieldTextarea:
+		default:
+			add("fields", "invalid", "unknown field type for "+f.Name)
+		}
+		if f.Name == FieldNameEmail {
+			hasEmail = true
+			if f.Type != FieldEmail || !f.Required {
+				add("fields", "invalid", "the email field must be of type email and required")
+			}
+		}
+		if f.MaxLength < 0 || f.MaxLength > MaxFieldLength {
+			add("fields", "invalid", "max_length out of range for "+f.Name)
+		}
+	}
+	if !hasEmail {
+		add("fields", "required", "every page needs an email field")
+	}
+	for _, h := range p.HiddenFields {
+		if !slices.Contains(AttributionFields, h) {
+			add("hidden_fields", "invalid", "not an attribution field: "+h)
+		}
+	}
+	if p.ConsentText != "" && strings.TrimSpace(p.ConsentVersion) == "" {
+		add("consent_version", "required", "version the consent text so each lead's record says what they agreed to")
+	}
+	if p.OptIn != OptInSingle && p.OptIn != OptInDouble {
+		add("opt_in", "invalid", "opt_in is single or double")
+	}
+	if !validRedirect(p.ThankYouURL) {
+		add("thank_you_url", "invalid", "an http(s) URL or an absolute path")
+	}
+	if p.ErrorURL != "" && !validRedirect(p.ErrorURL) {
+		add("error_url", "invalid", "an http(s) URL or an absolute path")
+	}
+	for _, o := range p.AllowedOrigins {
+		if !validOrigin(o) {
+			add("allowed_origins", "invalid", "an origin is scheme://host[:port] with no path: "+o)
+		}
+	}
+	if len(errs) > 0 {
+		return &Error{Code: EINVALID, Message: "the page configuration is not valid", Fields: errs}
+	}
+	return nil
+}
+
+func validRedirect(s string) bool {
+	if strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") {
+		return !strings.ContainsAny(s, "\\\r\n")
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}
+
+func validOrigin(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" &&
+		u.Path == "" && u.RawQuery == "" && u.Fragment == "" && u.User == nil
+}
+
+// Magnet is a gated file: an ebook, a whitepaper, a checklist...
+type Magnet struct {
+	ID          string    `json:"id"`
+	Title       string    `json:"title"`
+	Kind        string    `json:"kind"`
+	ObjectKey   string    `json:"object_key"`
+	FileName    string    `json:"file_name"`
+	ContentType string    `json:"content_type"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Validate checks a magnet's description.
+func (m Magnet) Validate() error {
+	var errs []FieldError
+	if !ValidSlug(m.ID) {
+		errs = append(errs, FieldError{Field: "id", Code: "invalid", Message: "use lower-case letters, digits and inner hyphens"})
+	}
+	if strings.TrimSpace(m.Title) == "" {
+		errs = append(errs, FieldError{Field: "title", Code: "required", Message: "a magnet needs a title"})
+	}
+	if m.ObjectKey == "" || strings.HasPrefix(m.ObjectKey, "/") || strings.Contains(m.ObjectKey, "..") {
+		errs = append(errs, FieldError{Field: "object_key", Code: "invalid", Message: "a relative object key without .."})
+	}
+	if m.FileName == "" || strings.ContainsAny(m.FileName, "/\\\"\r\n") {
+		errs = append(errs, FieldError{Field: "file_name", Code: "invalid", Message: "a plain file name"})
+	}
+	if m.ContentType == "" {
+		errs = append(errs, FieldError{Field: "content_type", Code: "required", Message: "a content type such as application/pdf"})
+	}
+	if len(errs) > 0 {
+		return &Error{Code: EINVALID, Message: "the magnet is not valid", Fields: errs}
+	}
+	return nil
+}

@@ -1,0 +1,404 @@
+// Package storetest is the conformance suite of leadgate.Store: every store
+// implementation runs RunConformanceTests against a fresh, empty store.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"leadgate/shared/leadgate"
+)
+
+// NewStore returns a fresh, empty store for one test; it registers its own cleanup.
+type NewStore func(t *testing.T) leadgate.Store
+
+// T0 is the clock the suite starts from; whole milliseconds, as every store keeps.
+var T0 = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+
+// RunConformanceTests checks the behaviour users rely on from any leadgate.Store.
+func RunConformanceTests(t *testing.T, newStore NewStore) {
+	t.Run("PageRoundTrip", func(t *testing.T) { testPageRoundTrip(t, newStore(t)) })
+	t.Run("UnknownPageAndMagnet", func(t *testing.T) { testUnknown(t, newStore(t)) })
+	t.Run("MagnetRoundTrip", func(t *testing.T) { testMagnetRoundTrip(t, newStore(t)) })
+	t.Run("CaptureNewLead", func(t *testing.T) { testCaptureNewLead(t, newStore(t)) })
+	t.Run("RepeatWithinWindowIsOneSubmission", func(t *testing.T) { testRepeat(t, newStore(t)) })
+	t.Run("LaterSubmissionMovesLastTouch", func(t *testing.T) { testLaterSubmission(t, newStore(t)) })
+	t.Run("OtherPageIsNewSubmission", func(t *testing.T) { testOtherPage(t, newStore(t)) })
+	t.Run("ConsentNotGivenIsKept", func(t *testing.T) { testConsentNotGiven(t, newStore(t)) })
+	t.Run("RateLimitWritesNothing", func(t *testing.T) { testRateLimit(t, newStore(t)) })
+	t.Run("ConcurrentSameAddressIsOneSubmission", func(t *testing.T) { testConcurrentSame(t, newStore(t)) })
+	t.Run("ConcurrentDifferentAddressesAllStored", func(t *testing.T) { testConcurrentDifferent(t, newStore(t)) })
+}
+
+// Page returns a valid page for tests.
+func Page(slug string) leadgate.Page {
+	return leadgate.Page{
+		Slug:     slug,
+		Title:    "The " + slug + " playbook",
+		MagnetID: "playbook",
+		Fields: []leadgate.Field{
+			{Name: "email", Label: "Work email", Type: leadgate.FieldEmail, Required: true},
+			{Name: "name", Label: "Name", Type: leadgate.FieldText},
+			{Name: "company", Label: "Company", Type: leadgate.FieldText},
+			{Name: "team_size", Label: "Team size", Type: leadgate.FieldText, MaxLength: 10},
+		},
+		HiddenFields:   []string{"utm_source", "utm_medium", "utm_campaign", "gclid", "referrer", "landing_url"},
+		ConsentText:    "Send me the occasional email about new guides.",
+		ConsentVersion: "2026-01",
+		OptIn:          leadgate.OptInSingle,
+		ThankYouURL:    "https://example.com/thanks",
+		AllowedOrigins: []string{"https://example.com"},
+		CreatedAt:      T0,
+		UpdatedAt:      T0,
+	}
+}
+
+var idSeq struct {
+	sync.Mutex
+	n int
+}
+
+func nextID(prefix string) string {
+	idSeq.Lock()
+	defer idSeq.Unlock()
+	idSeq.n++
+	return fmt.Sprintf("%s-%06d", prefix, idSeq.n)
+}
+
+// Capture returns a capture of email on page at the given time, with consent given.
+func Capture(page leadgate.Page, email string, at time.Time, source string) leadgate.Capture {
+	return leadgate.Capture{
+		Submission: leadgate.Submission{
+			ID:       nextID("sub"),
+			Email:    email,
+			Page:     page.Slug,
+			MagnetID: page.MagnetID,
+			At:       at,
+			Values:   map[string]string{"email": email, "name": "Ada Lovelace", "company": "Analytical Engines Ltd", "team_size": "11-50"},
+			Attribution: leadgate.Attribution{
+				Page: page.Slug, At: at, UTMSource: source, UTMMedium: "cpc", UTMCampaign: "spring",
+				Referrer: "https://search.example/?q=playbook", LandingURL: "https://example.com/lp?utm_source=" + source,
+			},
+			Consent: leadgate.Consent{Given: true, TextVersion: page.ConsentVersion, Page: page.Slug, At: at, IP: "203.0.113.7", UserAgent: "Mozilla/5.0 (conformance)"},
+		},
+		Page:         page,
+		NewLeadID:    nextID("lead"),
+		DedupeWindow: time.Hour,
+	}
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func mustPutPage(t *testing.T, s leadgate.Store, p leadgate.Page) {
+	t.Helper()
+	if err := s.PutPage(ctx(t), p); err != nil {
+		t.Fatalf("PutPage(%s): %v", p.Slug, err)
+	}
+}
+
+func mustCapture(t *testing.T, s leadgate.Store, c leadgate.Capture) leadgate.CaptureResult {
+	t.Helper()
+	res, err := s.Capture(ctx(t), c)
+	if err != nil {
+		t.Fatalf("Capture(%s on %s): %v", c.Submission.Email, c.Page.Slug, err)
+	}
+	return res
+}
+
+func mustLead(t *testing.T, s leadgate.Store, email string) leadgate.Lead {
+	t.Helper()
+	l, err := s.LeadByEmail(ctx(t), email)
+	if err != nil {
+		t.Fatalf("LeadByEmail(%s): %v", email, err)
+	}
+	return l
+}
+
+func mustSubmissions(t *testing.T, s leadgate.Store, email string) []leadgate.Submission {
+	t.Helper()
+	subs, err := s.Submissions(ctx(t), email)
+	if err != nil {
+		t.Fatalf("Submissions(%s): %v", email, err)
+	}
+	return subs
+}
+
+func wantCode(t *testing.T, what string, err error, want leadgate.Code) {
+	t.Helper()
+	if got := leadgate.ErrorCode(err); got != want {
+		t.Fatalf("%s: error code %q (%v), want %q", what, got, err, want)
+	}
+}
+
+func testPageRoundTrip(t *testing.T, s leadgate.Store) {
+	p := Page("spring-guide")
+	mustPutPage(t, s, p)
+	got, err := s.Page(ctx(t), p.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := equalJSON(got, p); err != nil {
+		t.Fatalf("page round trip: %v", err)
+	}
+	p.Title = "A new title"
+	p.Fields = append(p.Fields, leadgate.Field{Name: "phone", Label: "Phone", Type: leadgate.FieldTel})
+	mustPutPage(t, s, p)
+	got, err = s.Page(ctx(t), p.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := equalJSON(got, p); err != nil {
+		t.Fatalf("page after update: %v", err)
+	}
+}
+
+func testUnknown(t *testing.T, s leadgate.Store) {
+	_, err := s.Page(ctx(t), "no-such-page")
+	wantCode(t, "Page(unknown)", err, leadgate.ENOTFOUND)
+	_, err = s.Magnet(ctx(t), "no-such-magnet")
+	wantCode(t, "Magnet(unknown)", err, leadgate.ENOTFOUND)
+	_, err = s.LeadByEmail(ctx(t), "nobody@example.com")
+	wantCode(t, "LeadByEmail(unknown)", err, leadgate.ENOTFOUND)
+	subs, err := s.Submissions(ctx(t), "nobody@example.com")
+	if err != nil || len(subs) != 0 {
+		t.Fatalf("Submissions(unknown) = %v, %v; want none, nil", subs, err)
+	}
+}
+
+func testMagnetRoundTrip(t *testing.T, s leadgate.Store) {
+	m := leadgate.Magnet{ID: "playbook", Title: "The playbook", Kind: "ebook", ObjectKey: "magnets/playbook.pdf",
+		FileName: "playbook.pdf", ContentType: "application/pdf", CreatedAt: T0}
+	if err := s.PutMagnet(ctx(t), m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Magnet(ctx(t), m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := equalJSON(got, m); err != nil {
+		t.Fatalf("magnet round trip: %v", err)
+	}
+}
+
+func testCaptureNewLead(t *testing.T, s leadgate.Store) {
+	p := Page("new-lead")
+	mustPutPage(t, s, p)
+	c := Capture(p, "ada@example.com", T0, "newsletter")
+	c.Submission.Values["name"] = "Ada Lovelace ✓ 日本"
+	res := mustCapture(t, s, c)
+	if !res.LeadCreated || res.Repeat {
+		t.Fatalf("first capture: LeadCreated=%v Repeat=%v, want true false", res.LeadCreated, res.Repeat)
+	}
+	if res.Lead.ID != c.NewLeadID || res.Submission.ID != c.Submission.ID || res.Submission.LeadID != c.NewLeadID {
+		t.Fatalf("ids: lead %q sub %q sub.lead %q; want %q %q", res.Lead.ID, res.Submission.ID, res.Submission.LeadID, c.NewLeadID, c.Submission.ID)
+	}
+	got := mustLead(t, s, "ada@example.com")
+	want := leadgate.NewLead(c.NewLeadID, c.Submission, p)
+	if err := equalJSON(got, want); err != nil {
+		t.Fatalf("stored lead: %v", err)
+	}
+	if err := equalJSON(res.Lead, want); err != nil {
+		t.Fatalf("returned lead: %v", err)
+	}
+	if got.Custom["team_size"] != "11-50" || got.Name != "Ada Lovelace ✓ 日本" {
+		t.Fatalf("fields not kept: %+v", got)
+	}
+	subs := mustSubmissions(t, s, "ada@example.com")
+	if len(subs) != 1 {
+		t.Fatalf("%d submissions, want 1", len(subs))
+	}
+	wantSub := c.Submission
+	wantSub.LeadID = c.NewLeadID
+	if err := equalJSON(subs[0], wantSub); err != nil {
+		t.Fatalf("stored submission: %v", err)
+	}
+}
+
+func testRepeat(t *testing.T, s leadgate.Store) {
+	p := Page("repeat")
+	mustPutPage(t, s, p)
+	first := mustCapture(t, s, Capture(p, "grace@example.com", T0, "ads"))
+	again := Capture(p, "grace@example.com", T0.Add(59*time.Minute), "other")
+	again.Submission.Values["name"] = "Someone Else"
+	res := mustCapture(t, s, again)
+	if !res.Repeat || res.LeadCreated {
+		t.Fatalf("repeat: Repeat=%v LeadCreated=%v, want true false", res.Repeat, res.LeadCreated)
+	}
+	if res.Submission.ID != first.Submission.ID || res.Lead.ID != first.Lead.ID {
+		t.Fatalf("repeat returned submission %q lead %q, want the first: %q %q", res.Submission.ID, res.Lead.ID, first.Submission.ID, first.Lead.ID)
+	}
+	if n := len(mustSubmissions(t, s, "grace@example.com")); n != 1 {
+		t.Fatalf("%d submissions after a repeat, want 1", n)
+	}
+	l := mustLead(t, s, "grace@example.com")
+	if err := equalJSON(l, first.Lead); err != nil {
+		t.Fatalf("a repeat changed the lead: %v", err)
+	}
+}
+
+func testLaterSubmission(t *testing.T, s leadgate.Store) {
+	p := Page("later")
+	mustPutPage(t, s, p)
+	first := mustCapture(t, s, Capture(p, "alan@example.com", T0, "first-source"))
+	later := Capture(p, "alan@example.com", T0.Add(2*time.Hour), "second-source")
+	later.Submission.Values["company"] = "Bletchley"
+	res := mustCapture(t, s, later)
+	if res.Repeat || res.LeadCreated {
+		t.Fatalf("later capture: Repeat=%v LeadCreated=%v, want false false", res.Repeat, res.LeadCreated)
+	}
+	l := mustLead(t, s, "alan@example.com")
+	if l.ID != first.Lead.ID {
+		t.Fatalf("lead id changed: %q, want %q", l.ID, first.Lead.ID)
+	}
+	if l.FirstTouch.UTMSource != "first-source" || l.LastTouch.UTMSource != "second-source" {
+		t.Fatalf("touches: first %q last %q, want first-source second-source", l.FirstTouch.UTMSource, l.LastTouch.UTMSource)
+	}
+	if l.Company != "Bletchley" || l.Submissions != 2 || !l.UpdatedAt.Equal(T0.Add(2*time.Hour)) || !l.CreatedAt.Equal(T0) {
+		t.Fatalf("lead after later submission: %+v", l)
+	}
+	if l.Version <= first.Lead.Version {
+		t.Fatalf("version %d did not grow from %d", l.Version, first.Lead.Version)
+	}
+	subs := mustSubmissions(t, s, "alan@example.com")
+	if len(subs) != 2 || subs[0].ID != first.Submission.ID || subs[1].ID != later.Submission.ID {
+		t.Fatalf("submissions %v, want the two in order", ids(subs))
+	}
+}
+
+func testOtherPage(t *testing.T, s leadgate.Store) {
+	a, b := Page("page-a"), Page("page-b")
+	mustPutPage(t, s, a)
+	mustPutPage(t, s, b)
+	mustCapture(t, s, Capture(a, "katherine@example.com", T0, "a-source"))
+	res := mustCapture(t, s, Capture(b, "katherine@example.com", T0.Add(time.Minute), "b-source"))
+	if res.Repeat || res.LeadCreated {
+		t.Fatalf("other page: Repeat=%v LeadCreated=%v, want false false", res.Repeat, res.LeadCreated)
+	}
+	l := mustLead(t, s, "katherine@example.com")
+	if l.FirstTouch.Page != "page-a" || l.LastTouch.Page != "page-b" || l.LastTouch.UTMSource != "b-source" {
+		t.Fatalf("touches after another page: first %+v last %+v", l.FirstTouch, l.LastTouch)
+	}
+	if n := len(mustSubmissions(t, s, "katherine@example.com")); n != 2 {
+		t.Fatalf("%d submissions, want 2", n)
+	}
+}
+
+func testConsentNotGiven(t *testing.T, s leadgate.Store) {
+	p := Page("no-consent")
+	mustPutPage(t, s, p)
+	c := Capture(p, "dorothy@example.com", T0, "x")
+	c.Submission.Consent.Given = false
+	mustCapture(t, s, c)
+	l := mustLead(t, s, "dorothy@example.com")
+	if l.Consent.Given || l.Consent.TextVersion != "2026-01" || l.MarketingAllowed() {
+		t.Fatalf("consent record %+v: want not given, version kept, no marketing", l.Consent)
+	}
+}
+
+func testRateLimit(t *testing.T, s leadgate.Store) {
+	p := Page("rate")
+	mustPutPage(t, s, p)
+	limit := leadgate.RateLimit{Key: "ip:test-hash", Limit: 2, Window: time.Hour}
+	at := T0.Add(10 * time.Minute)
+	for i, email := range []string{"r1@example.com", "r2@example.com"} {
+		c := Capture(p, email, at.Add(time.Duration(i)*time.Second), "x")
+		c.RateLimits = []leadgate.RateLimit{limit}
+		mustCapture(t, s, c)
+	}
+	c := Capture(p, "r3@example.com", at.Add(5*time.Second), "x")
+	c.RateLimits = []leadgate.RateLimit{limit}
+	_, err := s.Capture(ctx(t), c)
+	wantCode(t, "third capture over a limit of 2", err, leadgate.ERATELIMITED)
+	var de *leadgate.Error
+	if !errors.As(err, &de) || de.RetryAfter <= 0 || de.RetryAfter > time.Hour {
+		t.Fatalf("RetryAfter = %v, want within the window", de)
+	}
+	if want := 50*time.Minute - 5*time.Second + time.Second; de.RetryAfter != want {
+		t.Fatalf("RetryAfter = %v, want %v (the rest of the window)", de.RetryAfter, want)
+	}
+	_, err = s.LeadByEmail(ctx(t), "r3@example.com")
+	wantCode(t, "lead refused by the rate limit", err, leadgate.ENOTFOUND)
+	if subs := mustSubmissions(t, s, "r3@example.com"); len(subs) != 0 {
+		t.Fatalf("rate-limited capture stored %d submissions", len(subs))
+	}
+	// Another key is not limited; the next window is open again.
+	other := Capture(p, "r3@example.com", at.Add(6*time.Second), "x")
+	other.RateLimits = []leadgate.RateLimit{{Key: "ip:other-hash", Limit: 2, Window: time.Hour}}
+	mustCapture(t, s, other)
+	next := Capture(p, "r4@example.com", T0.Add(time.Hour), "x")
+	next.RateLimits = []leadgate.RateLimit{limit}
+	mustCapture(t, s, next)
+}
+
+func testConcurrentSame(t *testing.T, s leadgate.Store) {
+	p := Page("race")
+	mustPutPage(t, s, p)
+	const n = 8
+	results := make([]leadgate.CaptureResult, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = s.Capture(ctx(t), Capture(p, "race@example.com", T0.Add(time.Duration(i)*time.Millisecond), "x"))
+		}()
+	}
+	wg.Wait()
+	created, fresh := 0, 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("concurrent capture %d: %v", i, errs[i])
+		}
+		if results[i].LeadCreated {
+			created++
+		}
+		if !results[i].Repeat {
+			fresh++
+		}
+	}
+	if created != 1 || fresh != 1 {
+		t.Fatalf("%d captures created the lead and %d were not repeats; want 1 and 1", created, fresh)
+	}
+	if subs := mustSubmissions(t, s, "race@example.com"); len(subs) != 1 {
+		t.Fatalf("%d submissions stored, want 1", len(subs))
+	}
+}
+
+func testConcurrentDifferent(t *testing.T, s leadgate.Store) {
+	p := Page("many")
+	mustPutPage(t, s, p)
+	const n = 16
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.Capture(ctx(t), Capture(p, fmt.Sprintf("person%02d@example.com", i), T0, "x"))
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("capture %d: %v", i, errs[i])
+		}
+		mustLead(t, s, fmt.Sprintf("person%02d@example.com", i))
+	}
+}
+
+func ids(subs []leadgate.Submission) []string {
+	out := make([]string, len(subs))
+	for i, s := range subs {
+		out[i] = s.ID
+	}
+	return out
+}

@@ -1,0 +1,122 @@
+package bolt
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"leadgate/shared/leadgate"
+)
+
+// appendChanges adds changes to the feed inside the writing transaction, so a change
+// is in the feed exactly when the write it describes is in the store.
+func appendChanges(tx *bbolt.Tx, changes ...leadgate.Change) error {
+	b := tx.Bucket(bucketChanges)
+	for _, ch := range changes {
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		ch.Seq = seq
+		if err := putJSON(b, seqKey(seq), ch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) notify() {
+	s.mu.Lock()
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.mu.Unlock()
+}
+
+func (s *Store) waitChannel() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}
+
+// Changes returns up to limit changes after sequence number after, oldest first.
+func (s *Store) Changes(after uint64, limit int) ([]leadgate.Change, error) {
+	var out []leadgate.Change
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketChanges).Cursor()
+		for k, v := c.Seek(seqKey(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			var ch leadgate.Change
+			if err := json.Unmarshal(v, &ch); err != nil {
+				return fmt.Errorf("change %d: %w", binary.BigEndian.Uint64(k), err)
+			}
+			out = append(out, ch)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, leadgate.Internal("read changes", err)
+	}
+	return out, nil
+}
+
+// Follow hands every change after the subscriber's saved position to handle, in
+// order, then waits for more until ctx ends. The position is saved after each handled
+// change, so a restarted subscriber resumes where it stopped: delivery is at least
+// once, as on a DynamoDB stream. An error from handle stops Follow and leaves the
+// failed change to be handed again next time.
+func (s *Store) Follow(ctx context.Context, subscriber string, handle func(context.Context, leadgate.Change) error) error {
+	pos, err := s.cursor(subscriber)
+	if err != nil {
+		return err
+	}
+	for {
+		wake := s.waitChannel()
+		batch, err := s.Changes(pos, 100)
+		if err != nil {
+			return err
+		}
+		for _, ch := range batch {
+			if err := handle(ctx, ch); err != nil {
+				return fmt.Errorf("subscriber %s, change %d: %w", subscriber, ch.Seq, err)
+			}
+			pos = ch.Seq
+			if err := s.setCursor(subscriber, pos); err != nil {
+				return err
+			}
+		}
+		if len(batch) > 0 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake:
+		}
+	}
+}
+
+func (s *Store) cursor(subscriber string) (uint64, error) {
+	var pos uint64
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		if raw := tx.Bucket(bucketCursors).Get([]byte(subscriber)); raw != nil {
+			pos = binary.BigEndian.Uint64(raw)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, leadgate.Internal("read feed position", err)
+	}
+	return pos, nil
+}
+
+func (s *Store) setCursor(subscriber string, pos uint64) error {
+	err := s.update(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketCursors).Put([]byte(subscriber), seqKey(pos))
+	})
+	if err != nil {
+		return leadgate.Internal("save feed position", err)
+	}
+	return nil
+}

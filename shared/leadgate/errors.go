@@ -17,6 +17,7 @@ type Code string
 // answers to the caller and carry a message that is safe to show.
 const (
 	EINVALID     Code = "invalid"
+	EMALFORMED   Code = "malformed"
 	ENOTFOUND    Code = "not_found"
 	ECONFLICT    Code = "conflict"
 	EFORBIDDEN   Code = "forbidden"

@@ -1,0 +1,334 @@
+// Package capture carries out a landing-page form submission: spam checks, validation
+// against the page's fields, rate limits and dedupe, and the one store write that
+// records the lead.
+package capture
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"leadgate/shared/leadgate"
+	"leadgate/shared/signing"
+)
+
+// Store is what the service needs of a lead store.
+type Store interface {
+	Page(ctx context.Context, slug string) (leadgate.Page, error)
+	Capture(ctx context.Context, c leadgate.Capture) (leadgate.CaptureResult, error)
+}
+
+// Config tunes the spam checks, dedupe and rate limits.
+type Config struct {
+	// MinFillTime: a form posted sooner than this after it was rendered came from a bot.
+	MinFillTime time.Duration
+	// FormTokenMaxAge: an older form asks the person to submit again.
+	FormTokenMaxAge time.Duration
+	// DedupeWindow: the same address on the same page within it is one submission.
+	DedupeWindow time.Duration
+	// At most RatePerEmail captures per address and RatePerIP per client IP in each
+	// RateWindow; 0 turns that limit off.
+	RatePerEmail int
+	RatePerIP    int
+	RateWindow   time.Duration
+}
+
+// DefaultConfig is what a deployment gets unless it says otherwise.
+func DefaultConfig() Config {
+	return Config{
+		MinFillTime:     3 * time.Second,
+		FormTokenMaxAge: 24 * time.Hour,
+		DedupeWindow:    24 * time.Hour,
+		RatePerEmail:    5,
+		RatePerIP:       30,
+		RateWindow:      time.Hour,
+	}
+}
+
+// Service captures leads.
+type Service struct {
+	store Store
+	key   *signing.Key
+	cfg   Config
+	now   func() time.Time
+}
+
+// New returns a capture service; now is the clock (time.Now in production).
+func New(store Store, key *signing.Key, cfg Config, now func() time.Time) *Service {
+	return &Service{store: store, key: key, cfg: cfg, now: now}
+}
+
+// Request is one form post as the HTTP edge parsed it.
+type Request struct {
+	Slug   string
+	Values map[string]string // every posted field, one value each
+	// Repeated names fields posted more than once (not allowed but for consent).
+	Repeated  []string
+	IP        string
+	UserAgent string
+}
+
+// Next tells the visitor what happens after the form.
+type Next struct {
+	Step    string `json:"step"` // "download" (single opt-in) or "confirm_email" (double)
+	Message string `json:"message"`
+}
+
+// Result is the answer to a capture.
+type Result struct {
+	Page         leadgate.Page
+	LeadID       string
+	SubmissionID string
+	Repeat       bool // the same address on the same page within the dedupe window
+	LeadCreated  bool
+	Next         Next
+	Ignored      []string // posted fields the page does not accept, not stored
+	// Spam says the post was taken for a bot's: it was answered like a success and
+	// nothing was stored. The edge answers exactly as for a real capture.
+	Spam string
+}
+
+// Page returns the page with that slug.
+func (s *Service) Page(ctx context.Context, slug string) (leadgate.Page, error) {
+	if !leadgate.ValidSlug(slug) {
+		return leadgate.Page{}, leadgate.Errorf(leadgate.ENOTFOUND, "no such page")
+	}
+	p, err := s.store.Page(ctx, slug)
+	if leadgate.ErrorCode(err) == leadgate.ENOTFOUND {
+		return p, leadgate.Errorf(leadgate.ENOTFOUND, "no such page")
+	}
+	return p, err
+}
+
+// FormToken signs the render time of the page's form, now.
+func (s *Service) FormToken(slug string) string { return s.key.FormToken(slug, s.now()) }
+
+// MinFillTime is the shortest time a person takes to fill a form.
+func (s *Service) MinFillTime() time.Duration { return s.cfg.MinFillTime }
+
+// Capture validates and records one submission on the page with that slug.
+func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
+	page, err := s.Page(ctx, req.Slug)
+	if err != nil {
+		return Result{}, err
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	if reason, err := s.spamCheck(page, req, now); err != nil {
+		return Result{}, err
+	} else if reason != "" {
+		return Result{Page: page, LeadID: newID(), SubmissionID: newID(), LeadCreated: true, Next: next(page), Spam: reason}, nil
+	}
+
+	sub, ignored, err := buildSubmission(page, req, now)
+	if err != nil {
+		return Result{}, err
+	}
+	c := leadgate.Capture{Submission: sub, Page: page, NewLeadID: newID(), DedupeWindow: s.cfg.DedupeWindow}
+	if s.cfg.RatePerEmail > 0 {
+		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: "email:" + s.key.Digest("email", sub.Email), Limit: s.cfg.RatePerEmail, Window: s.cfg.RateWindow})
+	}
+	if s.cfg.RatePerIP > 0 && req.IP != "" {
+		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: "ip:" + s.key.Digest("ip", req.IP), Limit: s.cfg.RatePerIP, Window: s.cfg.RateWindow})
+	}
+	res, err := s.store.Capture(ctx, c)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{
+		Page: page, LeadID: res.Lead.ID, SubmissionID: res.Submission.ID,
+		Repeat: res.Repeat, LeadCreated: res.LeadCreated, Next: next(page), Ignored: ignored,
+	}, nil
+}
+
+// spamCheck returns why a post looks like a bot's ("" for a person), or an error for
+// a form token that is missing, forged or stale, which a person fixes by reloading.
+func (s *Service) spamCheck(page leadgate.Page, req Request, now time.Time) (string, error) {
+	if strings.TrimSpace(req.Values[leadgate.FieldNameHoneypot]) != "" {
+		return "honeypot", nil
+	}
+	token, ok := req.Values[leadgate.FieldNameFormToken]
+	if !ok || token == "" {
+		if page.UntimedFormsAllowed {
+			return "", nil
+		}
+		return "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "required",
+			Message: "this form is missing its token: reload the page and submit again"})
+	}
+	renderedAt, err := s.key.VerifyFormToken(token, page.Slug)
+	if err != nil {
+		return "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "invalid",
+			Message: "this form is no longer valid: reload the page and submit again"})
+	}
+	age := now.Sub(renderedAt)
+	if age > s.cfg.FormTokenMaxAge {
+		return "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "expired",
+			Message: "this form has expired: reload the page and submit again"})
+	}
+	if age < s.cfg.MinFillTime {
+		return "too fast", nil
+	}
+	return "", nil
+}
+
+// Limits of hidden attribution values: URLs may be long, the rest are short codes.
+const (
+	maxAttributionURL   = 2000
+	maxAttributionValue = 500
+	maxUserAgent        = 512
+)
+
+var safeFieldName = regexp.MustCompile(`^[A-Za-z0-9_.\-\[\]]{1,64}$`)
+
+func buildSubmission(page leadgate.Page, req Request, now time.Time) (leadgate.Submission, []string, error) {
+	var errs []leadgate.FieldError
+	var ignored []string
+	for _, name := range req.Repeated {
+		if name != leadgate.FieldNameConsent {
+			errs = append(errs, leadgate.FieldError{Field: name, Code: "repeated", Message: "sent more than once"})
+		}
+	}
+	values := map[string]string{}
+	attr := leadgate.Attribution{Page: page.Slug, At: now}
+	for name, raw := range req.Values {
+		v := strings.TrimSpace(raw)
+		switch {
+		case name == leadgate.FieldNameHoneypot || name == leadgate.FieldNameFormToken || name == leadgate.FieldNameConsent:
+		case slices.Contains(leadgate.AttributionFields, name):
+			if !page.AcceptsHidden(name) {
+				ignored = append(ignored, name)
+				continue
+			}
+			limit := maxAttributionValue
+			if name == "referrer" || name == "landing_url" {
+				limit = maxAttributionURL
+			}
+			if fe := leadgate.CheckText(name, v, limit, false); fe != nil {
+				errs = append(errs, *fe)
+				continue
+			}
+			attr.Set(name, v)
+		default:
+			f, ok := page.Field(name)
+			if !ok {
+				if safeFieldName.MatchString(name) && len(ignored) < 20 {
+					ignored = append(ignored, name)
+				}
+				continue
+			}
+			if fe := checkField(f, v); fe != nil {
+				errs = append(errs, *fe)
+				continue
+			}
+			if v != "" {
+				values[name] = v
+			}
+		}
+	}
+	for _, f := range page.Fields {
+		if f.Required && values[f.Name] == "" && !hasError(errs, f.Name) {
+			errs = append(errs, leadgate.FieldError{Field: f.Name, Code: "required", Message: "this field is required"})
+		}
+	}
+	consent, fe := consentGiven(req.Values[leadgate.FieldNameConsent])
+	if fe != nil {
+		errs = append(errs, *fe)
+	}
+	if len(errs) > 0 {
+		slices.SortFunc(errs, func(a, b leadgate.FieldError) int { return fieldOrder(page, a.Field) - fieldOrder(page, b.Field) })
+		return leadgate.Submission{}, nil, leadgate.Invalid(errs...)
+	}
+	email, _ := leadgate.NormaliseEmail(values[leadgate.FieldNameEmail])
+	slices.Sort(ignored)
+	ua := req.UserAgent
+	if fe := leadgate.CheckText("user_agent", ua, maxUserAgent, false); fe != nil {
+		ua = ""
+	}
+	sub := leadgate.Submission{
+		ID:          newID(),
+		Email:       email,
+		Page:        page.Slug,
+		MagnetID:    page.MagnetID,
+		At:          now,
+		Values:      values,
+		Attribution: attr,
+		Consent:     leadgate.Consent{Page: page.Slug, At: now, IP: req.IP, UserAgent: ua},
+	}
+	if page.AsksConsent() {
+		sub.Consent.Given = consent
+		sub.Consent.TextVersion = page.ConsentVersion
+	}
+	return sub, ignored, nil
+}
+
+func checkField(f leadgate.Field, v string) *leadgate.FieldError {
+	if fe := leadgate.CheckText(f.Name, v, f.Limit(), f.Type == leadgate.FieldTextarea); fe != nil {
+		return fe
+	}
+	if v == "" {
+		return nil
+	}
+	switch f.Type {
+	case leadgate.FieldEmail:
+		if _, fe := leadgate.NormaliseEmail(v); fe != nil {
+			fe.Field = f.Name
+			return fe
+		}
+	case leadgate.FieldTel:
+		digits := 0
+		for _, r := range v {
+			switch {
+			case r >= '0' && r <= '9':
+				digits++
+			case strings.ContainsRune("+-(). /", r):
+			default:
+				return &leadgate.FieldError{Field: f.Name, Code: "invalid", Message: "enter a phone number with digits, spaces and + - ( ) only"}
+			}
+		}
+		if digits < 5 {
+			return &leadgate.FieldError{Field: f.Name, Code: "invalid", Message: "enter a full phone number"}
+		}
+	}
+	return nil
+}
+
+// consentGiven reads the checkbox: browsers send "on" when ticked and nothing when
+// not; JSON clients send a boolean.
+func consentGiven(v string) (bool, *leadgate.FieldError) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "on", "true", "yes", "1":
+		return true, nil
+	case "", "off", "false", "no", "0":
+		return false, nil
+	}
+	return false, &leadgate.FieldError{Field: leadgate.FieldNameConsent, Code: "invalid", Message: "consent is true or false"}
+}
+
+func hasError(errs []leadgate.FieldError, field string) bool {
+	return slices.ContainsFunc(errs, func(e leadgate.FieldError) bool { return e.Field == field })
+}
+
+// fieldOrder sorts errors in the order of the form, so a person reads them top down.
+func fieldOrder(page leadgate.Page, name string) int {
+	for i, f := range page.Fields {
+		if f.Name == name {
+			return i
+		}
+	}
+	if i := slices.Index(leadgate.AttributionFields, name); i >= 0 {
+		return 1000 + i
+	}
+	return 2000
+}
+
+func next(page leadgate.Page) Next {
+	if page.OptIn == leadgate.OptInDouble {
+		return Next{Step: "confirm_email", Message: "Check your inbox: confirm your address and the download is yours."}
+	}
+	return Next{Step: "download", Message: "Thank you! Your download is ready."}
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -1,0 +1,146 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"leadgate/shared/leadgate"
+)
+
+// MaxBodyBytes is the largest form post accepted: a landing-page form is a few hundred
+// bytes; anything near this is not a person.
+const MaxBodyBytes = 64 << 10
+
+type bodyKind int
+
+const (
+	bodyJSON bodyKind = iota + 1
+	bodyForm
+)
+
+// kindOf returns the kind of body a request declares, or EUNSUPPORTED.
+func kindOf(r *http.Request) (bodyKind, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch {
+	case err != nil:
+	case mt == "application/json":
+		return bodyJSON, nil
+	case mt == "application/x-www-form-urlencoded":
+		return bodyForm, nil
+	}
+	return 0, leadgate.Errorf(leadgate.EUNSUPPORTED, "send application/json or application/x-www-form-urlencoded")
+}
+
+var errTooLarge = leadgate.Errorf(leadgate.ETOOLARGE, "the form is larger than 64 KiB")
+
+// readBody reads at most MaxBodyBytes, refusing larger bodies before reading when
+// their length is declared.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > MaxBodyBytes {
+		return nil, errTooLarge
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, errTooLarge
+	}
+	if err != nil {
+		return nil, leadgate.Errorf(leadgate.EMALFORMED, "the request body could not be read")
+	}
+	return data, nil
+}
+
+// formValues is a parsed post: one value per field, and the names sent more than once.
+type formValues struct {
+	values   map[string]string
+	repeated []string
+	wrong    []leadgate.FieldError // values of the wrong JSON type
+}
+
+func parseForm(data []byte) (formValues, error) {
+	q, err := url.ParseQuery(string(data))
+	if err != nil {
+		return formValues{}, leadgate.Errorf(leadgate.EMALFORMED, "the form body is not valid URL encoding")
+	}
+	fv := formValues{values: make(map[string]string, len(q))}
+	for name, vs := range q {
+		if len(vs) > 1 {
+			fv.repeated = append(fv.repeated, name)
+			if name == leadgate.FieldNameConsent {
+				// A hidden "off" before the checkbox is a common form idiom: a tick wins.
+				for _, v := range vs {
+					if v != "" && v != "off" && v != "false" {
+						fv.values[name] = v
+					}
+				}
+				continue
+			}
+		}
+		fv.values[name] = vs[len(vs)-1]
+	}
+	return fv, nil
+}
+
+// parseJSON reads one JSON object whose members are strings, booleans or null.
+// Duplicate members are refused: which one counts would be a guess.
+func parseJSON(data []byte) (formValues, error) {
+	malformed := func(msg string) (formValues, error) {
+		return formValues{}, leadgate.Errorf(leadgate.EMALFORMED, "%s", msg)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return malformed("the body is not valid JSON")
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return malformed("the body must be a JSON object")
+	}
+	fv := formValues{values: map[string]string{}}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return malformed("the body is not valid JSON")
+		}
+		name, _ := tok.(string)
+		if seen[name] {
+			return malformed("the member " + strconv.Quote(name) + " appears twice")
+		}
+		seen[name] = true
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return malformed("the body is not valid JSON")
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return malformed("the body is not valid JSON")
+		}
+		switch v := v.(type) {
+		case nil:
+		case string:
+			fv.values[name] = v
+		case bool:
+			if name != leadgate.FieldNameConsent {
+				fv.wrong = append(fv.wrong, leadgate.FieldError{Field: name, Code: "type", Message: "must be a string"})
+				continue
+			}
+			fv.values[name] = strconv.FormatBool(v)
+		default:
+			fv.wrong = append(fv.wrong, leadgate.FieldError{Field: name, Code: "type", Message: "must be a string"})
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return malformed("the body is not valid JSON")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return malformed("the body holds more than one JSON value")
+	}
+	return fv, nil
+}

@@ -1,0 +1,223 @@
+package httpapi
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"leadgate/shared/capture"
+	"leadgate/shared/leadgate"
+)
+
+type captureBody struct {
+	LeadID       string       `json:"lead_id"`
+	SubmissionID string       `json:"submission_id"`
+	Status       string       `json:"status"` // "created" or "repeat"
+	Next         capture.Next `json:"next"`
+	Ignored      []string     `json:"ignored_fields,omitempty"`
+}
+
+// handleCapture is POST /v1/pages/{slug}/leads. JSON clients get JSON; a browser's
+// form post gets a redirect to the thank-you page, or the form again with its errors.
+func (a *API) handleCapture(w http.ResponseWriter, r *http.Request) {
+	slug := r.PathValue("slug")
+	kind, err := kindOf(r)
+	person := kind == bodyForm || (err != nil && wantsHTML(r))
+	fail := func(page *leadgate.Page, values map[string]string, err error) {
+		if person {
+			a.answerPerson(w, r, page, values, err)
+		} else {
+			writeError(w, r, a.log, err)
+		}
+	}
+	if err != nil {
+		fail(nil, nil, err)
+		return
+	}
+	if r.ContentLength > MaxBodyBytes {
+		fail(nil, nil, errTooLarge)
+		return
+	}
+	page, err := a.capture.Page(r.Context(), slug)
+	if err != nil {
+		fail(nil, nil, err)
+		return
+	}
+	if !originAllowed(r, page) {
+		fail(&page, nil, errOrigin)
+		return
+	}
+	allowCORS(w, r, page)
+	data, err := readBody(w, r)
+	if err != nil {
+		fail(&page, nil, err)
+		return
+	}
+	var fv formValues
+	if kind == bodyJSON {
+		fv, err = parseJSON(data)
+	} else {
+		fv, err = parseForm(data)
+	}
+	if err != nil {
+		fail(&page, nil, err)
+		return
+	}
+	if len(fv.wrong) > 0 {
+		fail(&page, fv.values, leadgate.Invalid(fv.wrong...))
+		return
+	}
+
+	res, err := a.capture.Capture(r.Context(), capture.Request{
+		Slug: slug, Values: fv.values, Repeated: fv.repeated,
+		IP: clientIP(r), UserAgent: r.UserAgent(),
+	})
+	if err != nil {
+		fail(&page, fv.values, err)
+		return
+	}
+	a.logCapture(r, res)
+	if person {
+		http.Redirect(w, r, page.ThankYouURL, http.StatusSeeOther)
+		return
+	}
+	body := captureBody{LeadID: res.LeadID, SubmissionID: res.SubmissionID, Status: "created", Next: res.Next, Ignored: res.Ignored}
+	status := http.StatusCreated
+	if res.Repeat {
+		body.Status, status = "repeat", http.StatusOK
+	}
+	writeJSON(w, status, body)
+}
+
+// logCapture records the outcome without personal data: ids and the page only.
+func (a *API) logCapture(r *http.Request, res capture.Result) {
+	if res.Spam != "" {
+		a.log.InfoContext(r.Context(), "submission taken for spam, nothing stored", "page", res.Page.Slug, "reason", res.Spam)
+		return
+	}
+	a.log.InfoContext(r.Context(), "lead captured", "page", res.Page.Slug, "lead_id", res.LeadID,
+		"submission_id", res.SubmissionID, "new_lead", res.LeadCreated, "repeat", res.Repeat)
+}
+
+// answerPerson turns an error into what a person at a browser should see: the form
+// again with the errors next to their fields, the page's own error URL, or a short
+// page that says what happened.
+func (a *API) answerPerson(w http.ResponseWriter, r *http.Request, page *leadgate.Page, values map[string]string, err error) {
+	logError(a.log, r, err)
+	de := leadgate.AsError(err)
+	setRetryAfter(w, de)
+	status := StatusOf(de.Code)
+	if de.Code == leadgate.EINVALID && page != nil {
+		if page.ErrorURL != "" {
+			http.Redirect(w, r, withErrors(page.ErrorURL, de.Fields), http.StatusSeeOther)
+			return
+		}
+		v := NewFormView(*page, a.capture.FormToken(page.Slug), keepValues(*page, values))
+		v.Summary = de.Fields
+		for _, fe := range de.Fields {
+			if _, ok := v.Errors[fe.Field]; !ok {
+				v.Errors[fe.Field] = fe.Message
+			}
+		}
+		v.Consent = values[leadgate.FieldNameConsent] != "" && values[leadgate.FieldNameConsent] != "false"
+		RenderForm(w, status, v)
+		return
+	}
+	msg := MessageView{Title: "Something went wrong", Message: leadgate.ErrorMessage(err)}
+	switch de.Code {
+	case leadgate.ENOTFOUND:
+		msg = MessageView{Title: "Page not found", Message: "This form does not exist any more. Check the link you followed."}
+	case leadgate.ERATELIMITED:
+		msg = MessageView{Title: "Please wait a moment", Message: "We received several forms from you in a short time. Please try again later."}
+	case leadgate.ETOOLARGE:
+		msg = MessageView{Title: "Form too large", Message: "The form you sent is larger than we accept. Please shorten your answers and try again."}
+	case leadgate.EUNSUPPORTED, leadgate.EMALFORMED:
+		msg = MessageView{Title: "Form not understood", Message: "Your browser sent the form in a way we could not read. Please go back and submit it again."}
+	case leadgate.EFORBIDDEN:
+		msg = MessageView{Title: "Form not accepted here", Message: "This form can only be sent from its own website."}
+	case leadgate.EUNAVAILABLE:
+		msg = MessageView{Title: "Please try again", Message: "We could not save your details just now. Nothing was lost: please submit the form again in a minute."}
+	}
+	if page != nil && de.Code != leadgate.ENOTFOUND {
+		msg.LinkURL, msg.LinkText = r.Referer(), "Back to the form"
+		if !sameSite(msg.LinkURL, r, *page) {
+			msg.LinkURL = ""
+		}
+	}
+	RenderMessage(w, status, msg)
+}
+
+// keepValues returns the values worth showing again: the page's own fields and the
+// hidden attribution, never the token or the honeypot.
+func keepValues(page leadgate.Page, values map[string]string) map[string]string {
+	out := map[string]string{}
+	for name, v := range values {
+		if _, ok := page.Field(name); ok || page.AcceptsHidden(name) {
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// withErrors adds the failed fields to the page's error URL, for its own page to show.
+func withErrors(target string, fields []leadgate.FieldError) string {
+	u, err := url.Parse(target)
+	if err != nil {
+		return target
+	}
+	q := u.Query()
+	for _, fe := range fields {
+		q.Add("error", fe.Field+":"+fe.Code)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// sameSite reports whether link is a page of ours or of the page's allowed origins,
+// so a "back" link never sends a person somewhere a header made up.
+func sameSite(link string, r *http.Request, page leadgate.Page) bool {
+	u, err := url.Parse(link)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		return false
+	}
+	return u.Host == r.Host || page.AllowsOrigin(u.Scheme+"://"+u.Host)
+}
+
+// wantsHTML reports whether the client is a browser that asked for a page.
+func wantsHTML(r *http.Request) bool {
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "text/html") && !strings.Contains(accept, "application/json")
+}
+
+// clientIP is the peer address: API Gateway's source IP in Lambda, the socket's
+// peer locally. Forwarding headers are not trusted, since any client can set them.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type formTokenBody struct {
+	FormToken      string  `json:"form_token"`
+	MinFillSeconds float64 `json:"min_fill_seconds"`
+}
+
+// handleFormToken gives JavaScript forms the signed render time that server-rendered
+// forms carry in a hidden field.
+func (a *API) handleFormToken(w http.ResponseWriter, r *http.Request) {
+	page, err := a.capture.Page(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		writeError(w, r, a.log, err)
+		return
+	}
+	if !originAllowed(r, page) {
+		writeError(w, r, a.log, errOrigin)
+		return
+	}
+	allowCORS(w, r, page)
+	writeJSON(w, http.StatusOK, formTokenBody{FormToken: a.capture.FormToken(page.Slug), MinFillSeconds: a.capture.MinFillTime().Seconds()})
+}
+

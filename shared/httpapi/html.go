@@ -1,0 +1,86 @@
+package httpapi
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"leadgate/shared/leadgate"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+var templates = template.Must(template.New("").ParseFS(templateFiles, "templates/*.html"))
+
+// FormView is what the form template shows: a page's form with the values and the
+// errors of an earlier try, if any.
+type FormView struct {
+	Page        leadgate.Page
+	Action      string
+	Values      map[string]string
+	Errors      map[string]string
+	Summary     []leadgate.FieldError
+	FormToken   string
+	Consent     bool
+	Attribution []HiddenField
+}
+
+// HiddenField is one attribution field the form carries.
+type HiddenField struct{ Name, Value string }
+
+// NewFormView returns the view of page's empty form, with a fresh token and the
+// hidden attribution fields the page accepts filled from values (the landing URL's
+// query, for instance).
+func NewFormView(page leadgate.Page, token string, values map[string]string) FormView {
+	v := FormView{Page: page, Action: CapturePath(page.Slug), Values: values, Errors: map[string]string{}, FormToken: token}
+	if v.Values == nil {
+		v.Values = map[string]string{}
+	}
+	for _, name := range page.HiddenFields {
+		v.Attribution = append(v.Attribution, HiddenField{Name: name, Value: v.Values[name]})
+	}
+	return v
+}
+
+// CapturePath is the route a page's form posts to.
+func CapturePath(slug string) string { return "/v1/pages/" + slug + "/leads" }
+
+// RenderForm writes a page's form as a complete HTML document.
+func RenderForm(w http.ResponseWriter, status int, v FormView) {
+	render(w, status, "form.html", v)
+}
+
+// MessageView is a short page that tells a person what happened.
+type MessageView struct {
+	Title    string
+	Message  string
+	LinkURL  string
+	LinkText string
+}
+
+// RenderMessage writes a short HTML page to a person.
+func RenderMessage(w http.ResponseWriter, status int, v MessageView) {
+	render(w, status, "message.html", v)
+}
+
+func render(w http.ResponseWriter, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
+		slog.Error("render page", "template", name, "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}

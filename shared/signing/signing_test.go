@@ -1,0 +1,74 @@
+package signing_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"leadgate/shared/signing"
+)
+
+func mustKey(t *testing.T, secret string) *signing.Key {
+	t.Helper()
+	k, err := signing.NewKey([]byte(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestFormToken(t *testing.T) {
+	k := mustKey(t, strings.Repeat("s", 32))
+	at := time.Date(2026, 5, 1, 12, 0, 0, 123e6, time.UTC)
+	tok := k.FormToken("spring-guide", at)
+
+	got, err := k.VerifyFormToken(tok, "spring-guide")
+	if err != nil || !got.Equal(at) {
+		t.Fatalf("VerifyFormToken = %v, %v; want %v", got, err, at)
+	}
+	other := mustKey(t, strings.Repeat("t", 32))
+	ms, mac, _ := strings.Cut(tok, ".")
+	cases := []struct {
+		name  string
+		key   *signing.Key
+		token string
+		slug  string
+		want  error
+	}{
+		{"other page", k, tok, "other-page", signing.ErrSignature},
+		{"other secret", other, tok, "spring-guide", signing.ErrSignature},
+		{"time moved back", k, "1000." + mac, "spring-guide", signing.ErrSignature},
+		{"mac flipped", k, ms + "." + strings.Repeat("A", len(mac)), "spring-guide", signing.ErrSignature},
+		{"no dot", k, ms, "spring-guide", signing.ErrMalformed},
+		{"not a number", k, "abc." + mac, "spring-guide", signing.ErrMalformed},
+		{"negative", k, "-5." + mac, "spring-guide", signing.ErrMalformed},
+		{"bad base64", k, ms + ".!!!", "spring-guide", signing.ErrMalformed},
+		{"overlong", k, strings.Repeat("1", 80) + "." + mac, "spring-guide", signing.ErrMalformed},
+		{"empty", k, "", "spring-guide", signing.ErrMalformed},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := tc.key.VerifyFormToken(tc.token, tc.slug); !errors.Is(err, tc.want) {
+				t.Fatalf("got %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestShortSecretRefused(t *testing.T) {
+	if _, err := signing.NewKey([]byte("short")); err == nil {
+		t.Fatal("a 5-byte secret was accepted")
+	}
+}
+
+func TestDigest(t *testing.T) {
+	k := mustKey(t, strings.Repeat("s", 32))
+	a, b := k.Digest("ip", "203.0.113.7"), k.Digest("ip", "203.0.113.8")
+	if a == b || a != k.Digest("ip", "203.0.113.7") || a == k.Digest("email", "203.0.113.7") {
+		t.Fatalf("digests not stable and distinct: %s %s", a, b)
+	}
+	if strings.Contains(a, "203") {
+		t.Fatalf("digest %q shows its input", a)
+	}
+}

@@ -220,4 +220,3 @@ func (a *API) handleFormToken(w http.ResponseWriter, r *http.Request) {
 	allowCORS(w, r, page)
 	writeJSON(w, http.StatusOK, formTokenBody{FormToken: a.capture.FormToken(page.Slug), MinFillSeconds: a.capture.MinFillTime().Seconds()})
 }
-

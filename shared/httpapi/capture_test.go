@@ -28,7 +28,7 @@ const secret = "test-secret-test-secret-test-secret!"
 
 // harness is the API on an embedded store with a clock the test moves.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	store   *bolt.Store
 	key     *signing.Key
 	now     time.Time
@@ -36,7 +36,7 @@ type harness struct {
 	page    leadgate.Page
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB, tune ...func(*capture.Config)) *harness {
 	t.Helper()
 	store, err := bolt.Open(filepath.Join(t.TempDir(), "leads.db"))
 	if err != nil {
@@ -59,6 +59,9 @@ func newHarness(t *testing.T) *harness {
 	}
 	cfg := capture.DefaultConfig()
 	cfg.RatePerEmail, cfg.RatePerIP = 3, 6
+	for _, f := range tune {
+		f(&cfg)
+	}
 	svc := capture.New(store, key, cfg, func() time.Time { return h.now })
 	h.handler = httpapi.New(svc, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
 	return h

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -202,3 +203,23 @@ func (s *Store) getJSON(op string, bucket, key []byte, v any) error {
 }
 
 func seqKey(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+// Leads returns every lead, newest first; the local run's lead list reads it.
+func (s *Store) Leads(_ context.Context) ([]leadgate.Lead, error) {
+	var leads []leadgate.Lead
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketLeads).ForEach(func(_, v []byte) error {
+			var l leadgate.Lead
+			if err := json.Unmarshal(v, &l); err != nil {
+				return err
+			}
+			leads = append(leads, l)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, leadgate.Internal("list leads", err)
+	}
+	slices.SortFunc(leads, func(a, b leadgate.Lead) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	return leads, nil
+}

@@ -1,0 +1,36 @@
+# Leadgate: run it locally with `make dev`, test everything with `make test`.
+GO ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+# Lambda builds: provided.al2023 on arm64, no RPC shim, stripped, reproducible paths.
+LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
+
+.PHONY: help dev test check bench clean build-CaptureFunction
+
+help:
+	@echo "make dev    run the whole backend locally on the embedded store (http://127.0.0.1:8080)"
+	@echo "make test   run every check and test (installs DynamoDB Local on first run)"
+	@echo "make bench  run the benchmarks"
+
+dev:
+	$(GO) run ./cmd/leadgate-dev
+
+test:
+	bash infra/test.sh
+
+# check: formatting, vet and staticcheck only (make test runs them too).
+check:
+	@unformatted=$$(gofmt -l cmd functions shared); if [ -n "$$unformatted" ]; then echo "not gofmt-ed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./shared/...
+
+# sam build calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
+build-CaptureFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/capture
+
+clean:
+	rm -rf .aws-sam bin

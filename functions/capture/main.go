@@ -1,0 +1,64 @@
+// Command capture is the Lambda function behind POST /v1/pages/{slug}/leads (and the
+// form-token route): it reads its settings, builds the DynamoDB store and serves the
+// same handlers the local server mounts.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"leadgate/shared/apigw"
+	"leadgate/shared/capture"
+	"leadgate/shared/dynamodb"
+	"leadgate/shared/httpapi"
+	"leadgate/shared/signing"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	h, err := setup(context.Background(), os.Getenv, log)
+	if err != nil {
+		// Failing init makes Lambda report the error and retry the cold start.
+		log.Error("capture function cannot start", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(apigw.Handler(h))
+}
+
+// setup reads TABLE_NAME, FORM_SIGNING_SECRET and the capture settings
+// (capture.ConfigFromEnv) and returns the function's HTTP handler.
+func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
+	table := getenv("TABLE_NAME")
+	if table == "" {
+		return nil, errors.New("TABLE_NAME is not set: name the DynamoDB table of leads")
+	}
+	key, err := signing.NewKey([]byte(getenv("FORM_SIGNING_SECRET")))
+	if err != nil {
+		return nil, fmt.Errorf("FORM_SIGNING_SECRET: %w", err)
+	}
+	cfg, err := capture.ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	store := dynamodb.New(awsddb.NewFromConfig(awsCfg), table)
+	return handler(store, key, cfg, time.Now, log), nil
+}
+
+// handler composes the capture route on a store; the tests call it with the embedded
+// store to run the events/ files through the Lambda entry.
+func handler(store capture.Store, key *signing.Key, cfg capture.Config, now func() time.Time, log *slog.Logger) http.Handler {
+	return httpapi.New(capture.New(store, key, cfg, now), log).Handler()
+}

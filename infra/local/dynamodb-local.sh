@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# dynamodb-local.sh installs, starts and stops DynamoDB Local for the adapter tests.
+#
+#   install  fetch DynamoDB Local into .cache/dynamodb-local (cached, idempotent)
+#   start    run it in memory on 127.0.0.1:$DYNAMODB_LOCAL_PORT (default 8765)
+#   stop     stop the instance that start launched
+#
+# The jar comes from the npm package amplify-dynamodb-simulator, which ships
+# DynamoDBLocal.jar (v1.25.1) with its sqlite4java native libraries. DynamoDB Local
+# has no host flag and its own main listens on every interface, so a small launcher
+# (compiled at install) binds its Jetty connector to 127.0.0.1 before starting it.
+# Clients use http://127.0.0.1:PORT.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cache="$root/.cache/dynamodb-local"
+pkg="amplify-dynamodb-simulator@2.9.30"
+port="${DYNAMODB_LOCAL_PORT:-8765}"
+pidfile="$cache/dynamodb-local.pid"
+launcher="$cache/loopback"
+logfile="$cache/dynamodb-local.log"
+
+# jar_path prints the installed DynamoDBLocal.jar, or nothing.
+jar_path() {
+	local jar="$cache/package/emulator/DynamoDBLocal.jar"
+	[[ -f "$jar" ]] && echo "$jar"
+	return 0
+}
+
+# build_launcher compiles the launcher that binds DynamoDB Local to loopback only.
+build_launcher() {
+	[[ -f "$launcher/DynamoDBLocalLoopback.class" ]] && return
+	command -v javac >/dev/null || { echo "javac (JDK 17 or later) is needed" >&2; exit 1; }
+	mkdir -p "$launcher"
+	cat >"$launcher/DynamoDBLocalLoopback.java" <<'JAVA'
+import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
+import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
+import java.lang.reflect.Field;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+// Runs DynamoDB Local with its usual arguments but listening on 127.0.0.1 only.
+public class DynamoDBLocalLoopback {
+    public static void main(String[] args) throws Exception {
+        DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(args);
+        Field f = DynamoDBProxyServer.class.getDeclaredField("server");
+        f.setAccessible(true);
+        Server server = (Server) f.get(proxy);
+        for (Connector c : server.getConnectors()) {
+            ((ServerConnector) c).setHost("127.0.0.1");
+        }
+        proxy.start();
+    }
+}
+JAVA
+	local dir
+	dir="$(dirname "$(jar_path)")"
+	javac -nowarn -d "$launcher" -cp "$(jar_path):$dir/DynamoDBLocal_lib/*" "$launcher/DynamoDBLocalLoopback.java"
+}
+
+install() {
+	if [[ -n "$(jar_path)" ]]; then
+		build_launcher
+		echo "DynamoDB Local already installed: $(jar_path)"
+		return
+	fi
+	command -v npm >/dev/null || { echo "npm is needed to install DynamoDB Local" >&2; exit 1; }
+	mkdir -p "$cache"
+	local tmp
+	tmp="$(mktemp -d "$cache/fetch.XXXXXX")"
+	# npm pack fetches only the package's tarball: none of its JavaScript
+	# dependencies and none of its install scripts are needed to run the jar.
+	(cd "$tmp" && npm pack --silent "$pkg" >/dev/null)
+	rm -rf "$cache/package"
+	tar -xzf "$tmp"/*.tgz -C "$cache" package/emulator
+	rm -rf "$tmp"
+	if [[ -z "$(jar_path)" ]]; then
+		echo "DynamoDBLocal.jar not found in $pkg" >&2
+		exit 1
+	fi
+	build_launcher
+	echo "DynamoDB Local installed: $(jar_path)"
+}
+
+# running reports whether the pid file names a live DynamoDB Local of ours (a pid
+# that was reused by another program since does not count).
+running() {
+	[[ -f "$pidfile" ]] || return 1
+	ps -o args= -p "$(cat "$pidfile")" 2>/dev/null | grep -q DynamoDBLocalLoopback
+}
+
+# answers reports whether something accepts connections on the port.
+answers() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
+}
+
+start() {
+	command -v java >/dev/null || { echo "java (17 or later) is needed to run DynamoDB Local" >&2; exit 1; }
+	local jar
+	jar="$(jar_path)"
+	[[ -n "$jar" ]] || { echo "DynamoDB Local is not installed: run $0 install" >&2; exit 1; }
+	build_launcher
+	if running; then
+		echo "DynamoDB Local already running (pid $(cat "$pidfile"))" >&2
+		echo "http://127.0.0.1:$port"
+		return
+	fi
+	if answers; then
+		echo "port $port is already in use; set DYNAMODB_LOCAL_PORT" >&2
+		exit 1
+	fi
+	local dir
+	dir="$(dirname "$jar")"
+	# The jar's manifest puts DynamoDBLocal_lib on the class path; the native sqlite4java
+	# libraries are found through java.library.path.
+	(cd "$dir" && exec java -Djava.library.path="$dir/DynamoDBLocal_lib" -cp "$launcher:$jar" \
+		DynamoDBLocalLoopback -inMemory -port "$port" -disableTelemetry) \
+		>"$logfile" 2>&1 </dev/null &
+	echo $! >"$pidfile"
+	for _ in $(seq 1 100); do
+		if answers; then
+			echo "http://127.0.0.1:$port"
+			return
+		fi
+		if ! running; then
+			echo "DynamoDB Local exited; see $logfile" >&2
+			cat "$logfile" >&2
+			rm -f "$pidfile"
+			exit 1
+		fi
+		sleep 0.2
+	done
+	echo "DynamoDB Local did not answer on port $port within 20s; see $logfile" >&2
+	stop
+	exit 1
+}
+
+stop() {
+	if ! [[ -f "$pidfile" ]]; then
+		echo "DynamoDB Local is not running (no pid file)" >&2
+		return
+	fi
+	local pid
+	pid="$(cat "$pidfile")"
+	if running; then
+		kill "$pid"
+		for _ in $(seq 1 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -KILL "$pid"
+		fi
+		echo "DynamoDB Local stopped (pid $pid)" >&2
+	fi
+	rm -f "$pidfile"
+}
+
+case "${1:-}" in
+install) install ;;
+start) start ;;
+stop) stop ;;
+*)
+	echo "usage: $0 install|start|stop" >&2
+	exit 2
+	;;
+esac

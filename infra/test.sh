@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Every check and test of the repository: formatting, vet, staticcheck, then all Go
+# tests with the race detector, with DynamoDB Local installed (cached under .cache/)
+# and started on 127.0.0.1 for the DynamoDB store's tests, and stopped afterwards.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "gofmt"
+unformatted=$(gofmt -l cmd functions shared)
+if [[ -n "$unformatted" ]]; then
+	echo "not gofmt-ed:"; echo "$unformatted"; exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "staticcheck"
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+step "tools"
+# pdftotext reads the generated sample magnet back in the tests, as a PDF reader would.
+if ! command -v pdftotext >/dev/null; then
+	if [[ $(id -u) -eq 0 ]]; then
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+	else
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+	fi
+fi
+
+step "DynamoDB Local"
+bash infra/local/dynamodb-local.sh install
+port="${DYNAMODB_LOCAL_PORT:-8765}"
+export DYNAMODB_LOCAL_PORT="$port"
+trap 'bash infra/local/dynamodb-local.sh stop || true' EXIT
+bash infra/local/dynamodb-local.sh start
+export LEADGATE_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
+
+step "go test"
+go test -race -count=1 ./...

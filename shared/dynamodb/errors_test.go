@@ -1,0 +1,343 @@
+package dynamodb_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+
+	"leadgate/shared/dynamodb"
+	"leadgate/shared/leadgate"
+	"leadgate/shared/leadgate/storetest"
+)
+
+// fakeAPI is a hand-written dynamodb.API: each call goes to its function field.
+type fakeAPI struct {
+	getItem            func(*awsddb.GetItemInput) (*awsddb.GetItemOutput, error)
+	putItem            func(*awsddb.PutItemInput) (*awsddb.PutItemOutput, error)
+	query              func(*awsddb.QueryInput) (*awsddb.QueryOutput, error)
+	transactGetItems   func(*awsddb.TransactGetItemsInput) (*awsddb.TransactGetItemsOutput, error)
+	transactWriteItems func(*awsddb.TransactWriteItemsInput) (*awsddb.TransactWriteItemsOutput, error)
+}
+
+var errUnexpectedCall = errors.New("unexpected call")
+
+func (f *fakeAPI) GetItem(_ context.Context, in *awsddb.GetItemInput, _ ...func(*awsddb.Options)) (*awsddb.GetItemOutput, error) {
+	if f.getItem == nil {
+		return nil, errUnexpectedCall
+	}
+	return f.getItem(in)
+}
+
+func (f *fakeAPI) PutItem(_ context.Context, in *awsddb.PutItemInput, _ ...func(*awsddb.Options)) (*awsddb.PutItemOutput, error) {
+	if f.putItem == nil {
+		return nil, errUnexpectedCall
+	}
+	return f.putItem(in)
+}
+
+func (f *fakeAPI) Query(_ context.Context, in *awsddb.QueryInput, _ ...func(*awsddb.Options)) (*awsddb.QueryOutput, error) {
+	if f.query == nil {
+		return nil, errUnexpectedCall
+	}
+	return f.query(in)
+}
+
+func (f *fakeAPI) TransactGetItems(_ context.Context, in *awsddb.TransactGetItemsInput, _ ...func(*awsddb.Options)) (*awsddb.TransactGetItemsOutput, error) {
+	if f.transactGetItems == nil {
+		return nil, errUnexpectedCall
+	}
+	return f.transactGetItems(in)
+}
+
+func (f *fakeAPI) TransactWriteItems(_ context.Context, in *awsddb.TransactWriteItemsInput, _ ...func(*awsddb.Options)) (*awsddb.TransactWriteItemsOutput, error) {
+	if f.transactWriteItems == nil {
+		return nil, errUnexpectedCall
+	}
+	return f.transactWriteItems(in)
+}
+
+// opError wraps err the way the SDK returns it.
+func opError(op string, err error) error {
+	return &smithy.OperationError{ServiceID: "DynamoDB", OperationName: op, Err: err}
+}
+
+func TestReadErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		err      error
+		want     leadgate.Code
+		contains string
+	}{
+		{"throughput", &types.ProvisionedThroughputExceededException{Message: aws.String("slow down")}, leadgate.EUNAVAILABLE, "get page"},
+		{"throttling", &types.ThrottlingException{Message: aws.String("slow down")}, leadgate.EUNAVAILABLE, ""},
+		{"request limit", &types.RequestLimitExceeded{Message: aws.String("account limit")}, leadgate.EUNAVAILABLE, ""},
+		{"server error", &types.InternalServerError{Message: aws.String("oops")}, leadgate.EUNAVAILABLE, ""},
+		{"deadline", context.DeadlineExceeded, leadgate.EUNAVAILABLE, ""},
+		{"missing table", &types.ResourceNotFoundException{Message: aws.String("Requested resource not found")}, leadgate.EINTERNAL, "table or index does not exist"},
+		{"other", errors.New("boom"), leadgate.EINTERNAL, "get page spring: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := dynamodb.New(&fakeAPI{getItem: func(*awsddb.GetItemInput) (*awsddb.GetItemOutput, error) {
+				return nil, opError("GetItem", tt.err)
+			}}, "table")
+			_, err := s.Page(context.Background(), "spring")
+			if got := leadgate.ErrorCode(err); got != tt.want {
+				t.Fatalf("code %q (%v), want %q", got, err, tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.contains) {
+				t.Errorf("error %q does not say %q", err, tt.contains)
+			}
+			if msg := leadgate.ErrorMessage(err); strings.Contains(msg, "DynamoDB") || strings.Contains(msg, "slow down") {
+				t.Errorf("user message %q leaks the cause", msg)
+			}
+		})
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	s := dynamodb.New(&fakeAPI{getItem: func(*awsddb.GetItemInput) (*awsddb.GetItemOutput, error) {
+		return &awsddb.GetItemOutput{}, nil
+	}}, "table")
+	ctx := context.Background()
+	_, err := s.Page(ctx, "nope")
+	if leadgate.ErrorCode(err) != leadgate.ENOTFOUND || leadgate.ErrorMessage(err) != "page not found" {
+		t.Errorf("Page: %v, want ENOTFOUND %q", err, "page not found")
+	}
+	_, err = s.Magnet(ctx, "nope")
+	if leadgate.ErrorCode(err) != leadgate.ENOTFOUND {
+		t.Errorf("Magnet: %v, want ENOTFOUND", err)
+	}
+	_, err = s.LeadByEmail(ctx, "nobody@example.com")
+	if leadgate.ErrorCode(err) != leadgate.ENOTFOUND || strings.Contains(err.Error(), "nobody") {
+		t.Errorf("LeadByEmail: %v, want ENOTFOUND without the address", err)
+	}
+}
+
+func TestWriteErrors(t *testing.T) {
+	s := dynamodb.New(&fakeAPI{putItem: func(*awsddb.PutItemInput) (*awsddb.PutItemOutput, error) {
+		return nil, opError("PutItem", &types.ConditionalCheckFailedException{Message: aws.String("The conditional request failed")})
+	}}, "table")
+	err := s.PutPage(context.Background(), storetest.Page("spring"))
+	if got := leadgate.ErrorCode(err); got != leadgate.ECONFLICT {
+		t.Errorf("conditional check failed: %q (%v), want %q", got, err, leadgate.ECONFLICT)
+	}
+	s = dynamodb.New(&fakeAPI{query: func(*awsddb.QueryInput) (*awsddb.QueryOutput, error) {
+		return nil, opError("Query", &types.TransactionConflictException{Message: aws.String("in a transaction")})
+	}}, "table")
+	_, err = s.Submissions(context.Background(), "ada@example.com")
+	if got := leadgate.ErrorCode(err); got != leadgate.EUNAVAILABLE {
+		t.Errorf("transaction conflict: %q (%v), want %q", got, err, leadgate.EUNAVAILABLE)
+	}
+}
+
+// canceled returns the error of a transaction cancelled for the given reasons.
+func canceled(codes ...string) error {
+	reasons := make([]types.CancellationReason, len(codes))
+	for i, c := range codes {
+		reasons[i] = types.CancellationReason{Code: aws.String(c)}
+	}
+	return opError("TransactWriteItems", &types.TransactionCanceledException{
+		Message:             aws.String("Transaction cancelled"),
+		CancellationReasons: reasons,
+	})
+}
+
+func TestCaptureErrors(t *testing.T) {
+	page := storetest.Page("spring")
+	limit := leadgate.RateLimit{Key: "ip:hash", Limit: 3, Window: time.Hour}
+	newCapture := func() leadgate.Capture {
+		c := storetest.Capture(page, "ada@example.com", storetest.T0.Add(15*time.Minute), "x")
+		c.RateLimits = []leadgate.RateLimit{limit}
+		return c
+	}
+
+	t.Run("RateCounterFailed", func(t *testing.T) {
+		s := dynamodb.New(&fakeAPI{transactWriteItems: func(*awsddb.TransactWriteItemsInput) (*awsddb.TransactWriteItemsOutput, error) {
+			return nil, canceled("None", "None", "None", "ConditionalCheckFailed")
+		}}, "table")
+		_, err := s.Capture(context.Background(), newCapture())
+		var de *leadgate.Error
+		if !errors.As(err, &de) || de.Code != leadgate.ERATELIMITED || de.RetryAfter != 15*time.Minute+time.Second {
+			t.Fatalf("got %v, want ERATELIMITED retrying after 15m1s (the rest of the window)", err)
+		}
+	})
+
+	t.Run("ConflictsUntilGivingUp", func(t *testing.T) {
+		calls := 0
+		s := dynamodb.New(&fakeAPI{transactWriteItems: func(*awsddb.TransactWriteItemsInput) (*awsddb.TransactWriteItemsOutput, error) {
+			calls++
+			return nil, canceled("TransactionConflict", "None", "None", "None")
+		}}, "table")
+		_, err := s.Capture(context.Background(), newCapture())
+		if got := leadgate.ErrorCode(err); got != leadgate.EUNAVAILABLE {
+			t.Fatalf("code %q (%v), want %q", got, err, leadgate.EUNAVAILABLE)
+		}
+		if calls < 2 || calls > 10 {
+			t.Errorf("%d attempts; want a few retries", calls)
+		}
+	})
+
+	t.Run("ThrottledRequest", func(t *testing.T) {
+		s := dynamodb.New(&fakeAPI{transactWriteItems: func(*awsddb.TransactWriteItemsInput) (*awsddb.TransactWriteItemsOutput, error) {
+			return nil, opError("TransactWriteItems", &types.ProvisionedThroughputExceededException{Message: aws.String("slow down")})
+		}}, "table")
+		_, err := s.Capture(context.Background(), newCapture())
+		if got := leadgate.ErrorCode(err); got != leadgate.EUNAVAILABLE {
+			t.Fatalf("code %q (%v), want %q", got, err, leadgate.EUNAVAILABLE)
+		}
+	})
+
+	t.Run("ValidationError", func(t *testing.T) {
+		s := dynamodb.New(&fakeAPI{transactWriteItems: func(*awsddb.TransactWriteItemsInput) (*awsddb.TransactWriteItemsOutput, error) {
+			return nil, canceled("None", "ValidationError", "None", "None")
+		}}, "table")
+		_, err := s.Capture(context.Background(), newCapture())
+		if got := leadgate.ErrorCode(err); got != leadgate.EINTERNAL || !strings.Contains(err.Error(), "capture on page spring") {
+			t.Fatalf("code %q (%v), want %q naming the operation", got, err, leadgate.EINTERNAL)
+		}
+	})
+
+	t.Run("KnownLeadUpdatedWithVersionCondition", func(t *testing.T) {
+		first := storetest.Capture(page, "ada@example.com", storetest.T0, "first")
+		old := leadgate.NewLead("lead-old", first.Submission, page)
+		oldItem, err := attributevalue.MarshalMapWithOptions(old, func(o *attributevalue.EncoderOptions) { o.TagKey = "json" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		var inputs []*awsddb.TransactWriteItemsInput
+		s := dynamodb.New(&fakeAPI{transactWriteItems: func(in *awsddb.TransactWriteItemsInput) (*awsddb.TransactWriteItemsOutput, error) {
+			inputs = append(inputs, in)
+			if len(inputs) == 1 {
+				err := canceled("ConditionalCheckFailed", "None", "None", "None")
+				var tc *types.TransactionCanceledException
+				errors.As(err, &tc)
+				tc.CancellationReasons[0].Item = oldItem
+				return nil, err
+			}
+			return &awsddb.TransactWriteItemsOutput{}, nil
+		}}, "table")
+		res, err := s.Capture(context.Background(), newCapture())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.LeadCreated || res.Repeat || res.Lead.ID != "lead-old" || res.Lead.Version != 2 || res.Submission.LeadID != "lead-old" {
+			t.Fatalf("result %+v: want the old lead at version 2", res)
+		}
+		if len(inputs) != 2 {
+			t.Fatalf("%d transactions, want 2", len(inputs))
+		}
+		put := inputs[1].TransactItems[0].Put
+		if put == nil || !strings.Contains(aws.ToString(put.ConditionExpression), "=") {
+			t.Fatalf("second transaction's lead put has condition %q, want a version check", aws.ToString(put.ConditionExpression))
+		}
+		checksOldVersion := false
+		for _, v := range put.ExpressionAttributeValues {
+			if n, ok := v.(*types.AttributeValueMemberN); ok && n.Value == "1" {
+				checksOldVersion = true
+			}
+		}
+		if !checksOldVersion {
+			t.Errorf("version condition values %v, want the old version 1", put.ExpressionAttributeValues)
+		}
+	})
+}
+
+func TestRepeatCountsAndAnswersWithEarlierSubmission(t *testing.T) {
+	page := storetest.Page("spring")
+	first := storetest.Capture(page, "ada@example.com", storetest.T0, "first")
+	lead := leadgate.NewLead("lead-1", first.Submission, page)
+	earlier := first.Submission
+	earlier.LeadID = lead.ID
+	marshal := func(v any) map[string]types.AttributeValue {
+		item, err := attributevalue.MarshalMapWithOptions(v, func(o *attributevalue.EncoderOptions) { o.TagKey = "json" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return item
+	}
+	marker := map[string]types.AttributeValue{"submission_sk": &types.AttributeValueMemberS{Value: "SUB#earlier"}}
+
+	again := storetest.Capture(page, "ada@example.com", storetest.T0.Add(time.Minute), "again")
+	again.RateLimits = []leadgate.RateLimit{{Key: "ip:hash", Limit: 3, Window: time.Hour}}
+
+	for _, tt := range []struct {
+		name      string
+		countErr  error
+		wantCode  leadgate.Code
+		wantReads int
+	}{
+		{"UnderLimit", nil, "", 1},
+		{"OverLimit", canceled("ConditionalCheckFailed"), leadgate.ERATELIMITED, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			writes, reads := 0, 0
+			s := dynamodb.New(&fakeAPI{
+				transactWriteItems: func(in *awsddb.TransactWriteItemsInput) (*awsddb.TransactWriteItemsOutput, error) {
+					writes++
+					if writes == 1 {
+						err := canceled("ConditionalCheckFailed", "None", "ConditionalCheckFailed", "None")
+						var tc *types.TransactionCanceledException
+						errors.As(err, &tc)
+						tc.CancellationReasons[0].Item = marshal(lead)
+						tc.CancellationReasons[2].Item = marker
+						return nil, err
+					}
+					if len(in.TransactItems) != 1 || in.TransactItems[0].Update == nil {
+						t.Errorf("follow-up write %+v, want the one rate counter update", in.TransactItems)
+					}
+					return &awsddb.TransactWriteItemsOutput{}, tt.countErr
+				},
+				transactGetItems: func(in *awsddb.TransactGetItemsInput) (*awsddb.TransactGetItemsOutput, error) {
+					reads++
+					sk := in.TransactItems[1].Get.Key["sk"].(*types.AttributeValueMemberS).Value
+					if sk != "SUB#earlier" {
+						t.Errorf("read submission %q, want the marker's SUB#earlier", sk)
+					}
+					return &awsddb.TransactGetItemsOutput{Responses: []types.ItemResponse{
+						{Item: marshal(lead)}, {Item: marshal(earlier)},
+					}}, nil
+				},
+			}, "table")
+			res, err := s.Capture(context.Background(), again)
+			if got := leadgate.ErrorCode(err); got != tt.wantCode {
+				t.Fatalf("code %q (%v), want %q", got, err, tt.wantCode)
+			}
+			if writes != 2 || reads != tt.wantReads {
+				t.Errorf("%d writes and %d reads, want 2 and %d", writes, reads, tt.wantReads)
+			}
+			if err == nil && (!res.Repeat || res.Submission.ID != earlier.ID || res.Lead.ID != lead.ID) {
+				t.Errorf("result %+v, want a repeat answered with the earlier submission", res)
+			}
+		})
+	}
+}
+
+func TestTableDefinition(t *testing.T) {
+	def := dynamodb.TableDefinition("leads")
+	if aws.ToString(def.TableName) != "leads" || def.BillingMode != types.BillingModePayPerRequest {
+		t.Errorf("table %q billing %q, want leads on demand", aws.ToString(def.TableName), def.BillingMode)
+	}
+	if s := def.StreamSpecification; s == nil || !aws.ToBool(s.StreamEnabled) || s.StreamViewType != types.StreamViewTypeNewAndOldImages {
+		t.Errorf("stream %+v, want NEW_AND_OLD_IMAGES", s)
+	}
+	indexes := map[string]string{}
+	for _, g := range def.GlobalSecondaryIndexes {
+		indexes[aws.ToString(g.IndexName)] = aws.ToString(g.KeySchema[0].AttributeName) + "/" + aws.ToString(g.KeySchema[1].AttributeName)
+	}
+	want := map[string]string{
+		dynamodb.IndexGSI1: dynamodb.AttrGSI1PK + "/" + dynamodb.AttrGSI1SK,
+		dynamodb.IndexGSI2: dynamodb.AttrGSI2PK + "/" + dynamodb.AttrGSI2SK,
+	}
+	if len(indexes) != len(want) || indexes[dynamodb.IndexGSI1] != want[dynamodb.IndexGSI1] || indexes[dynamodb.IndexGSI2] != want[dynamodb.IndexGSI2] {
+		t.Errorf("indexes %v, want %v", indexes, want)
+	}
+}

@@ -1,0 +1,122 @@
+package dynamodb
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Names of the table's key, index and TTL attributes. template.yaml declares the same
+// table; a test compares it with TableDefinition, so change both together.
+const (
+	AttrPK        = "pk"
+	AttrSK        = "sk"
+	AttrGSI1PK    = "gsi1pk"
+	AttrGSI1SK    = "gsi1sk"
+	AttrGSI2PK    = "gsi2pk"
+	AttrGSI2SK    = "gsi2sk"
+	AttrExpiresAt = "expires_at" // TTL: epoch seconds
+	AttrItemType  = "item_type"  // one of the Type* values, for stream decoding and exports
+
+	// IndexGSI1 lists the submissions of a page, newest first:
+	// gsi1pk = "PAGE#<slug>", gsi1sk = "<time>#<submission id>".
+	IndexGSI1 = "gsi1"
+	// IndexGSI2 lists the due follow-up steps. It is sparse: only items that carry
+	// gsi2pk (a due bucket) and gsi2sk (the due time) appear in it.
+	IndexGSI2 = "gsi2"
+)
+
+// Item types, stored in AttrItemType.
+const (
+	TypePage        = "page"
+	TypeMagnet      = "magnet"
+	TypeLead        = "lead"
+	TypeSubmission  = "submission"
+	TypeDedupe      = "dedupe"
+	TypeRateCounter = "rate_counter"
+)
+
+// Key prefixes of the single table. A lead's partition holds the lead, its
+// submissions and its dedupe markers, so erasing a lead is one query away.
+const (
+	PrefixPage       = "PAGE#"   // pk of a page; gsi1pk of its submissions
+	PrefixMagnet     = "MAGNET#" // pk of a magnet
+	PrefixLead       = "LEAD#"   // pk of a lead's partition: "LEAD#<normalised email>"
+	PrefixSubmission = "SUB#"    // sk of a submission: "SUB#<time>#<id>"
+	PrefixDedupe     = "DEDUPE#" // sk of a dedupe marker: "DEDUPE#<page slug>"
+	PrefixRate       = "RATE#"   // pk of a rate counter: "RATE#<key>"
+
+	SKPage   = "PAGE"
+	SKMagnet = "MAGNET"
+	SKLead   = "LEAD"
+)
+
+// TableDefinition returns the table the Store needs: on demand, with a stream of
+// new and old images for the follow-up handler, and the two GSIs.
+func TableDefinition(name string) *awsddb.CreateTableInput {
+	str := func(n string) types.AttributeDefinition {
+		return types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: types.ScalarAttributeTypeS}
+	}
+	key := func(hash, rng string) []types.KeySchemaElement {
+		return []types.KeySchemaElement{
+			{AttributeName: aws.String(hash), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(rng), KeyType: types.KeyTypeRange},
+		}
+	}
+	return &awsddb.CreateTableInput{
+		TableName:   aws.String(name),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			str(AttrPK), str(AttrSK), str(AttrGSI1PK), str(AttrGSI1SK), str(AttrGSI2PK), str(AttrGSI2SK),
+		},
+		KeySchema: key(AttrPK, AttrSK),
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
+			{IndexName: aws.String(IndexGSI1), KeySchema: key(AttrGSI1PK, AttrGSI1SK),
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
+			{IndexName: aws.String(IndexGSI2), KeySchema: key(AttrGSI2PK, AttrGSI2SK),
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
+		},
+		StreamSpecification: &types.StreamSpecification{
+			StreamEnabled:  aws.Bool(true),
+			StreamViewType: types.StreamViewTypeNewAndOldImages,
+		},
+	}
+}
+
+// TableAPI is the part of the DynamoDB client that CreateTable uses.
+type TableAPI interface {
+	CreateTable(ctx context.Context, in *awsddb.CreateTableInput, optFns ...func(*awsddb.Options)) (*awsddb.CreateTableOutput, error)
+	DescribeTable(ctx context.Context, in *awsddb.DescribeTableInput, optFns ...func(*awsddb.Options)) (*awsddb.DescribeTableOutput, error)
+	UpdateTimeToLive(ctx context.Context, in *awsddb.UpdateTimeToLiveInput, optFns ...func(*awsddb.Options)) (*awsddb.UpdateTimeToLiveOutput, error)
+}
+
+// CreateTable creates the table of TableDefinition, waits until it is active and turns
+// on TTL for AttrExpiresAt. It is for tests and local runs; on AWS the template
+// creates the table.
+func CreateTable(ctx context.Context, client TableAPI, name string) error {
+	if _, err := client.CreateTable(ctx, TableDefinition(name)); err != nil {
+		return errorFor("create table "+name, err)
+	}
+	waiter := awsddb.NewTableExistsWaiter(client, func(o *awsddb.TableExistsWaiterOptions) {
+		o.MinDelay = time.Second // the default 20s is far too slow for an emulator
+		o.MaxDelay = 10 * time.Second
+	})
+	if err := waiter.Wait(ctx, &awsddb.DescribeTableInput{TableName: aws.String(name)}, 5*time.Minute); err != nil {
+		return errorFor("wait for table "+name, err)
+	}
+	_, err := client.UpdateTimeToLive(ctx, &awsddb.UpdateTimeToLiveInput{
+		TableName: aws.String(name),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{
+			AttributeName: aws.String(AttrExpiresAt),
+			Enabled:       aws.Bool(true),
+		},
+	})
+	if err != nil {
+		return errorFor(fmt.Sprintf("enable TTL on %s.%s", name, AttrExpiresAt), err)
+	}
+	return nil
+}

@@ -1,0 +1,230 @@
+// Package localdev is the local run: every HTTP route in one process on the embedded
+// store, a start page linking to everything a person may want, the sample page and
+// magnet seeded on first start, and the change feed followed as the stream is on AWS.
+package localdev
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"leadgate/shared/bolt"
+	"leadgate/shared/capture"
+	"leadgate/shared/httpapi"
+	"leadgate/shared/leadgate"
+	"leadgate/shared/signing"
+)
+
+// Config says where the local run keeps its state and how it captures.
+type Config struct {
+	DataDir string // the embedded store, the secret and the local bucket live here
+	Capture capture.Config
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+// Server is the local run's state: open it, serve its Handler, Close it.
+type Server struct {
+	dataDir string
+	Store   *bolt.Store
+	Capture *capture.Service
+	log     *slog.Logger
+	handler http.Handler
+}
+
+// Open opens the store under cfg.DataDir, creating the signing secret and seeding the
+// sample page and magnet the first time.
+func Open(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	secret, err := loadSecret(filepath.Join(cfg.DataDir, "signing-secret"))
+	if err != nil {
+		return nil, err
+	}
+	key, err := signing.NewKey(secret)
+	if err != nil {
+		return nil, err
+	}
+	store, err := bolt.Open(filepath.Join(cfg.DataDir, "leads.db"))
+	if err != nil {
+		return nil, err
+	}
+	if err := Seed(ctx, store, filepath.Join(cfg.DataDir, "bucket"), cfg.Now()); err != nil {
+		store.Close()
+		return nil, err
+	}
+	s := &Server{dataDir: cfg.DataDir, Store: store, Capture: capture.New(store, key, cfg.Capture, cfg.Now), log: cfg.Log}
+	mux := http.NewServeMux()
+	httpapi.New(s.Capture, cfg.Log).Register(mux)
+	mux.HandleFunc("GET /{$}", s.handleStart)
+	mux.HandleFunc("GET /dev/pages/{slug}/form", s.handleForm)
+	mux.HandleFunc("GET /dev/pages/{slug}/thanks", s.handleThanks)
+	mux.HandleFunc("GET /dev/leads", s.handleLeads)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		httpapi.RenderMessage(w, http.StatusNotFound, httpapi.MessageView{Title: "Not found", Message: "There is nothing at this address.", LinkURL: "/", LinkText: "Start page"})
+	})
+	s.handler = mux
+	return s, nil
+}
+
+// Handler serves every local route.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close closes the store.
+func (s *Server) Close() error { return s.Store.Close() }
+
+// FollowChanges logs each change of the feed until ctx ends: ids and kinds only, never
+// an address. The follow-up service subscribes the same way.
+func (s *Server) FollowChanges(ctx context.Context) error {
+	return s.Store.Follow(ctx, "dev-log", func(ctx context.Context, ch leadgate.Change) error {
+		attrs := []any{"seq", ch.Seq, "kind", ch.Kind}
+		if ch.Lead != nil {
+			attrs = append(attrs, "lead_id", ch.Lead.ID)
+		}
+		if ch.Submission != nil {
+			attrs = append(attrs, "page", ch.Submission.Page, "submission_id", ch.Submission.ID)
+		}
+		s.log.InfoContext(ctx, "change", attrs...)
+		return nil
+	})
+}
+
+// loadSecret reads the local signing secret, making a random one on first start. It
+// lives in the git-ignored data folder; deployments get theirs from configuration.
+func loadSecret(path string) ([]byte, error) {
+	secret, err := os.ReadFile(path)
+	if err == nil && len(secret) >= signing.MinKeyLength {
+		return secret, nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read signing secret: %w", err)
+	}
+	secret = []byte(rand.Text() + rand.Text())
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	if err := os.WriteFile(path, secret, 0o600); err != nil {
+		return nil, fmt.Errorf("write signing secret: %w", err)
+	}
+	return secret, nil
+}
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+var templates = template.Must(template.New("").ParseFS(templateFiles, "templates/*.html"))
+
+type startView struct {
+	Base    string
+	DataDir string
+	Pages   []leadgate.Page
+	Leads   int
+	Changes []leadgate.Change
+}
+
+func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) {
+	pages, err := s.Store.Pages(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	counts, err := s.Store.ItemCounts()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := startView{Base: "http://" + r.Host, DataDir: s.dataDir, Pages: pages, Leads: counts["leads"]}
+	if n := counts["changes"]; n > 0 {
+		from := uint64(max(0, n-10))
+		if v.Changes, err = s.Store.Changes(from, 10); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := templates.ExecuteTemplate(w, "start.html", v); err != nil {
+		s.log.ErrorContext(r.Context(), "render start page", "error", err)
+	}
+}
+
+// handleForm serves a page's form as a plain HTML page, its hidden attribution fields
+// filled from the query string as a landing URL's would be.
+func (s *Server) handleForm(w http.ResponseWriter, r *http.Request) {
+	page, err := s.Capture.Page(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	values := map[string]string{}
+	q := r.URL.Query()
+	for _, name := range page.HiddenFields {
+		values[name] = q.Get(name)
+	}
+	if page.AcceptsHidden("referrer") && values["referrer"] == "" {
+		values["referrer"] = r.Referer()
+	}
+	if page.AcceptsHidden("landing_url") {
+		values["landing_url"] = "http://" + r.Host + r.URL.RequestURI()
+	}
+	httpapi.RenderForm(w, http.StatusOK, httpapi.NewFormView(page, s.Capture.FormToken(page.Slug), values))
+}
+
+// handleLeads lists the leads stored on this machine, as a table or, for
+// Accept: application/json, as JSON. It exists on the local server only: on AWS, leads
+// are read through the admin API.
+func (s *Server) handleLeads(w http.ResponseWriter, r *http.Request) {
+	leads, err := s.Store.Leads(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(leads)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := templates.ExecuteTemplate(w, "leads.html", leads); err != nil {
+		s.log.ErrorContext(r.Context(), "render leads page", "error", err)
+	}
+}
+
+func (s *Server) handleThanks(w http.ResponseWriter, r *http.Request) {
+	page, err := s.Capture.Page(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	msg := "Your download is ready."
+	if page.OptIn == leadgate.OptInDouble {
+		msg = "Check your inbox and confirm your address to get your copy."
+	}
+	httpapi.RenderMessage(w, http.StatusOK, httpapi.MessageView{Title: "Thank you!", Message: msg, LinkURL: "/", LinkText: "Back to the start page"})
+}
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := leadgate.ErrorCode(err)
+	if code == leadgate.EINTERNAL {
+		s.log.ErrorContext(r.Context(), "local page failed", "path", r.URL.Path, "error", err)
+	}
+	httpapi.RenderMessage(w, httpapi.StatusOf(code), httpapi.MessageView{Title: "Something went wrong", Message: leadgate.ErrorMessage(err), LinkURL: "/", LinkText: "Start page"})
+}

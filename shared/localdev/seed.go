@@ -1,0 +1,75 @@
+package localdev
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"leadgate/shared/bolt"
+	"leadgate/shared/leadgate"
+	"leadgate/shared/samplemagnet"
+)
+
+// SampleSlug names the sample page and its magnet.
+const SampleSlug = "lead-gen-playbook"
+
+// SamplePage is the page a fresh local run starts with.
+func SamplePage(now time.Time) leadgate.Page {
+	return leadgate.Page{
+		Slug:        SampleSlug,
+		Title:       "The lead magnet playbook",
+		Description: "A short ebook on gated content: what to offer, how to ask, and how to measure what converts.",
+		MagnetID:    SampleSlug,
+		Fields: []leadgate.Field{
+			{Name: "email", Label: "Work email", Type: leadgate.FieldEmail, Required: true},
+			{Name: "name", Label: "Your name", Type: leadgate.FieldText, Required: true, MaxLength: 100},
+			{Name: "company", Label: "Company", Type: leadgate.FieldText, MaxLength: 120},
+			{Name: "job_title", Label: "Job title", Type: leadgate.FieldText, MaxLength: 120},
+		},
+		HiddenFields:   leadgate.AttributionFields,
+		ConsentText:    "Yes, send me a few helpful emails about lead generation. I can leave with one click.",
+		ConsentVersion: "2026-11-v1",
+		OptIn:          leadgate.OptInSingle,
+		ThankYouURL:    "/dev/pages/" + SampleSlug + "/thanks",
+		AllowedOrigins: []string{"http://localhost:3000", "http://localhost:5173"},
+		CreatedAt:      now.UTC().Truncate(time.Millisecond),
+		UpdatedAt:      now.UTC().Truncate(time.Millisecond),
+	}
+}
+
+// SampleMagnet is the ebook the sample page gates.
+func SampleMagnet(now time.Time) leadgate.Magnet {
+	return leadgate.Magnet{
+		ID: SampleSlug, Title: "The lead magnet playbook", Kind: "ebook",
+		ObjectKey: "magnets/" + SampleSlug + ".pdf", FileName: "lead-magnet-playbook.pdf",
+		ContentType: "application/pdf", CreatedAt: now.UTC().Truncate(time.Millisecond),
+	}
+}
+
+// Seed stores the sample page and magnet, and writes the magnet's PDF into the local
+// bucket, unless they exist already: a marketer's edits survive restarts.
+func Seed(ctx context.Context, store *bolt.Store, bucketDir string, now time.Time) error {
+	if _, err := store.Magnet(ctx, SampleSlug); leadgate.ErrorCode(err) == leadgate.ENOTFOUND {
+		m := SampleMagnet(now)
+		path := filepath.Join(bucketDir, filepath.FromSlash(m.ObjectKey))
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return fmt.Errorf("create local bucket: %w", err)
+		}
+		if err := os.WriteFile(path, samplemagnet.Playbook(), 0o600); err != nil {
+			return fmt.Errorf("write sample magnet: %w", err)
+		}
+		if err := store.PutMagnet(ctx, m); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	if _, err := store.Page(ctx, SampleSlug); leadgate.ErrorCode(err) == leadgate.ENOTFOUND {
+		return store.PutPage(ctx, SamplePage(now))
+	} else if err != nil {
+		return err
+	}
+	return nil
+}

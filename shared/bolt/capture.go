@@ -76,7 +76,7 @@ func (s *Store) Capture(_ context.Context, c leadgate.Capture) (leadgate.Capture
 			leadChange.Kind, leadChange.OldLead = leadgate.LeadUpdated, old
 		}
 		changes = 2
-		return appendChanges(tx, leadChange, leadgate.Change{Kind: leadgate.SubmissionCreated, At: sub.At, Lead: &lead, Submission: &sub})
+		return appendChanges(tx, leadChange, leadgate.Change{Kind: leadgate.SubmissionCreated, At: sub.At, Submission: &sub})
 	})
 	if err != nil {
 		var de *leadgate.Error

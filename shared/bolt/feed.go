@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -20,7 +21,7 @@ func appendChanges(tx *bbolt.Tx, changes ...leadgate.Change) error {
 		if err != nil {
 			return err
 		}
-		ch.Seq = seq
+		ch.Seq, ch.ID = seq, strconv.FormatUint(seq, 10)
 		if err := putJSON(b, seqKey(seq), ch); err != nil {
 			return err
 		}

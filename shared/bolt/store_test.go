@@ -3,6 +3,7 @@ package bolt_test
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -121,8 +122,17 @@ func TestChangeFeed(t *testing.T) {
 			if ch.Kind != kind || ch.Seq != uint64(i+1) {
 				t.Fatalf("change %d: %s seq %d, want %s seq %d", i, ch.Kind, ch.Seq, kind, i+1)
 			}
-			if ch.Lead == nil || ch.Lead.Email != "feed@example.com" {
-				t.Fatalf("change %d carries lead %+v", i, ch.Lead)
+			email := ""
+			if kind == leadgate.SubmissionCreated {
+				if ch.Lead != nil || ch.Submission == nil {
+					t.Fatalf("submission change %d carries lead %v submission %v", i, ch.Lead, ch.Submission)
+				}
+				email = ch.Submission.Email
+			} else if ch.Lead != nil {
+				email = ch.Lead.Email
+			}
+			if email != "feed@example.com" || ch.ID != strconv.Itoa(i+1) {
+				t.Fatalf("change %d (id %q) is about %q", i, ch.ID, email)
 			}
 			if kind == leadgate.LeadUpdated && (ch.OldLead == nil || ch.OldLead.LastTouch.UTMSource != "a" || ch.Lead.LastTouch.UTMSource != "b") {
 				t.Fatalf("lead_updated carries old %+v new %+v", ch.OldLead, ch.Lead)

@@ -72,8 +72,14 @@ const (
 )
 
 // Change is one entry of a store's change feed: the embedded store's feed and the
-// decoded DynamoDB stream both emit these.
+// decoded DynamoDB stream both emit these, one per item written. A lead change
+// carries the lead's new image (and its old one on update); a submission change
+// carries the submission only, as a stream record of its item would.
 type Change struct {
+	// ID names the change in its feed: the embedded feed's sequence number in
+	// decimal, or the stream record's event ID.
+	ID string `json:"id"`
+	// Seq orders the embedded feed; 0 for stream records, whose order is the shard's.
 	Seq        uint64      `json:"seq"`
 	Kind       ChangeKind  `json:"kind"`
 	At         time.Time   `json:"at"`

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Every check and test of the repository: formatting, vet, staticcheck, then all Go
-# tests with the race detector, with DynamoDB Local installed (cached under .cache/)
-# and started on 127.0.0.1 for the DynamoDB store's tests, and stopped afterwards.
+# Every check and test of the repository: formatting, vet, staticcheck; the SAM
+# template linted and built with SAM CLI and cfn-lint (installed into .cache/venv);
+# then all Go tests with the race detector, with DynamoDB Local installed (cached
+# under .cache/) and started on 127.0.0.1 for the DynamoDB store's tests, and stopped
+# afterwards.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -29,6 +31,13 @@ if ! command -v pdftotext >/dev/null; then
 		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
 	fi
 fi
+
+step "SAM template: sam validate --lint, sam build"
+bash infra/local/sam-cli.sh install
+export PATH="$(bash infra/local/sam-cli.sh path):$PATH"
+export SAM_CLI_TELEMETRY=0
+sam validate --lint
+sam build
 
 step "DynamoDB Local"
 bash infra/local/dynamodb-local.sh install

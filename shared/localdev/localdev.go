@@ -28,24 +28,62 @@ import (
 
 // Config says where the local run keeps its state and how it captures.
 type Config struct {
-	DataDir string // the embedded store, the secret and the local bucket live here
+	DataDir string // the signing secret and the local bucket live here
 	Capture capture.Config
 	Now     func() time.Time
 	Log     *slog.Logger
 }
 
+// Backend is the store a local run works on and the feed of its changes: the
+// embedded store and its change feed (Embedded), or DynamoDB and its stream (AWS).
+type Backend struct {
+	Name  string
+	Store leadgate.Store
+	// Follow hands each change to handle until ctx ends, as the follow-up service
+	// will be handed them.
+	Follow func(ctx context.Context, handle func(context.Context, leadgate.Change) error) error
+	Close  func() error
+}
+
+// Embedded opens the embedded store under dataDir.
+func Embedded(dataDir string) (Backend, error) {
+	store, err := bolt.Open(filepath.Join(dataDir, "leads.db"))
+	if err != nil {
+		return Backend{}, err
+	}
+	return Backend{
+		Name:  "the embedded store in " + dataDir,
+		Store: store,
+		Follow: func(ctx context.Context, handle func(context.Context, leadgate.Change) error) error {
+			return store.Follow(ctx, "dev-log", handle)
+		},
+		Close: store.Close,
+	}, nil
+}
+
 // Server is the local run's state: open it, serve its Handler, Close it.
 type Server struct {
 	dataDir string
-	Store   *bolt.Store
+	backend Backend
+	Store   leadgate.Store
 	Capture *capture.Service
 	log     *slog.Logger
 	handler http.Handler
 }
 
-// Open opens the store under cfg.DataDir, creating the signing secret and seeding the
-// sample page and magnet the first time.
+// Open opens the local run on the embedded store under cfg.DataDir.
 func Open(ctx context.Context, cfg Config) (*Server, error) {
+	b, err := Embedded(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	return OpenOn(ctx, cfg, b)
+}
+
+// OpenOn opens the local run on a backend, creating the signing secret and seeding
+// the sample page and magnet the first time. The server owns the backend from then
+// on, and closes it.
+func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -53,22 +91,18 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Log = slog.Default()
 	}
 	secret, err := loadSecret(filepath.Join(cfg.DataDir, "signing-secret"))
+	if err == nil {
+		err = Seed(ctx, b.Store, filepath.Join(cfg.DataDir, "bucket"), cfg.Now())
+	}
+	var key *signing.Key
+	if err == nil {
+		key, err = signing.NewKey(secret)
+	}
 	if err != nil {
+		b.Close()
 		return nil, err
 	}
-	key, err := signing.NewKey(secret)
-	if err != nil {
-		return nil, err
-	}
-	store, err := bolt.Open(filepath.Join(cfg.DataDir, "leads.db"))
-	if err != nil {
-		return nil, err
-	}
-	if err := Seed(ctx, store, filepath.Join(cfg.DataDir, "bucket"), cfg.Now()); err != nil {
-		store.Close()
-		return nil, err
-	}
-	s := &Server{dataDir: cfg.DataDir, Store: store, Capture: capture.New(store, key, cfg.Capture, cfg.Now), log: cfg.Log}
+	s := &Server{dataDir: cfg.DataDir, backend: b, Store: b.Store, Capture: capture.New(b.Store, key, cfg.Capture, cfg.Now), log: cfg.Log}
 	mux := http.NewServeMux()
 	httpapi.New(s.Capture, cfg.Log).Register(mux)
 	mux.HandleFunc("GET /{$}", s.handleStart)
@@ -85,14 +119,17 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 // Handler serves every local route.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close closes the store.
-func (s *Server) Close() error { return s.Store.Close() }
+// Close closes the backend.
+func (s *Server) Close() error { return s.backend.Close() }
+
+// Backend names what the server stores into.
+func (s *Server) Backend() string { return s.backend.Name }
 
 // FollowChanges logs each change of the feed until ctx ends: ids and kinds only, never
 // an address. The follow-up service subscribes the same way.
 func (s *Server) FollowChanges(ctx context.Context) error {
-	return s.Store.Follow(ctx, "dev-log", func(ctx context.Context, ch leadgate.Change) error {
-		attrs := []any{"seq", ch.Seq, "kind", ch.Kind}
+	return s.backend.Follow(ctx, func(ctx context.Context, ch leadgate.Change) error {
+		attrs := []any{"id", ch.ID, "kind", ch.Kind}
 		if ch.Lead != nil {
 			attrs = append(attrs, "lead_id", ch.Lead.ID)
 		}
@@ -131,30 +168,49 @@ var templates = template.Must(template.New("").ParseFS(templateFiles, "templates
 
 type startView struct {
 	Base    string
-	DataDir string
+	Backend string
 	Pages   []leadgate.Page
-	Leads   int
+	Leads   int // -1: the backend cannot count them
 	Changes []leadgate.Change
 }
 
+// Listings the embedded store offers beyond the port; other backends show less.
+type (
+	pageLister interface {
+		Pages(context.Context) ([]leadgate.Page, error)
+	}
+	leadLister interface {
+		Leads(context.Context) ([]leadgate.Lead, error)
+	}
+	changeReader interface {
+		Changes(after uint64, limit int) ([]leadgate.Change, error)
+		ItemCounts() (map[string]int, error)
+	}
+)
+
 func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) {
-	pages, err := s.Store.Pages(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	counts, err := s.Store.ItemCounts()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v := startView{Base: "http://" + r.Host, DataDir: s.dataDir, Pages: pages, Leads: counts["leads"]}
-	if n := counts["changes"]; n > 0 {
-		from := uint64(max(0, n-10))
-		if v.Changes, err = s.Store.Changes(from, 10); err != nil {
-			s.fail(w, r, err)
-			return
+	v := startView{Base: "http://" + r.Host, Backend: s.backend.Name, Leads: -1}
+	var err error
+	if pl, ok := s.Store.(pageLister); ok {
+		v.Pages, err = pl.Pages(r.Context())
+	} else {
+		var p leadgate.Page
+		if p, err = s.Store.Page(r.Context(), SampleSlug); err == nil {
+			v.Pages = []leadgate.Page{p}
 		}
+	}
+	if cr, ok := s.Store.(changeReader); ok && err == nil {
+		var counts map[string]int
+		if counts, err = cr.ItemCounts(); err == nil {
+			v.Leads = counts["leads"]
+			if n := counts["changes"]; n > 0 {
+				v.Changes, err = cr.Changes(uint64(max(0, n-10)), 10)
+			}
+		}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -189,7 +245,12 @@ func (s *Server) handleForm(w http.ResponseWriter, r *http.Request) {
 // Accept: application/json, as JSON. It exists on the local server only: on AWS, leads
 // are read through the admin API.
 func (s *Server) handleLeads(w http.ResponseWriter, r *http.Request) {
-	leads, err := s.Store.Leads(r.Context())
+	ll, ok := s.Store.(leadLister)
+	if !ok {
+		httpapi.RenderMessage(w, http.StatusNotFound, httpapi.MessageView{Title: "Not here", Message: "The lead list is on the embedded store only; read DynamoDB with the AWS CLI or the console.", LinkURL: "/", LinkText: "Start page"})
+		return
+	}
+	leads, err := ll.Leads(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return

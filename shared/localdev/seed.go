@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"leadgate/shared/bolt"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/samplemagnet"
 )
@@ -50,7 +49,7 @@ func SampleMagnet(now time.Time) leadgate.Magnet {
 
 // Seed stores the sample page and magnet, and writes the magnet's PDF into the local
 // bucket, unless they exist already: a marketer's edits survive restarts.
-func Seed(ctx context.Context, store *bolt.Store, bucketDir string, now time.Time) error {
+func Seed(ctx context.Context, store leadgate.Store, bucketDir string, now time.Time) error {
 	if _, err := store.Magnet(ctx, SampleSlug); leadgate.ErrorCode(err) == leadgate.ENOTFOUND {
 		m := SampleMagnet(now)
 		path := filepath.Join(bucketDir, filepath.FromSlash(m.ObjectKey))

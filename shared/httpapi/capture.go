@@ -114,11 +114,15 @@ func (a *API) answerPerson(w http.ResponseWriter, r *http.Request, page *leadgat
 			return
 		}
 		v := NewFormView(*page, a.capture.FormToken(page.Slug), keepValues(*page, values))
-		v.Summary = de.Fields
 		for _, fe := range de.Fields {
 			if _, ok := v.Errors[fe.Field]; !ok {
-				v.Errors[fe.Field] = fe.Message
+				v.Errors[fe.Field] = sentence(fe.Message)
 			}
+			label := "This form"
+			if f, ok := page.Field(fe.Field); ok {
+				label = f.Label
+			}
+			v.Summary = append(v.Summary, leadgate.FieldError{Field: fe.Field, Code: fe.Code, Message: label + ": " + fe.Message})
 		}
 		v.Consent = values[leadgate.FieldNameConsent] != "" && values[leadgate.FieldNameConsent] != "false"
 		RenderForm(w, status, v)
@@ -219,4 +223,12 @@ func (a *API) handleFormToken(w http.ResponseWriter, r *http.Request) {
 	}
 	allowCORS(w, r, page)
 	writeJSON(w, http.StatusOK, formTokenBody{FormToken: a.capture.FormToken(page.Slug), MinFillSeconds: a.capture.MinFillTime().Seconds()})
+}
+
+// sentence starts a message with a capital letter, for a person to read.
+func sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
 }

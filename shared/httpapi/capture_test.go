@@ -397,7 +397,8 @@ func TestInvalidFormShowsErrorsNextToFields(t *testing.T) {
 	body := w.Body.String()
 	for _, want := range []string{
 		`aria-invalid="true" aria-describedby="e-email"`,
-		`<p class="error" id="e-email">enter an email address like name@example.com</p>`,
+		`<p class="error" id="e-email">Enter an email address like name@example.com</p>`,
+		`<a href="#f-email">Work email: enter an email address like name@example.com</a>`,
 		`value="&lt;script&gt;alert(1)&lt;/script&gt;"`, // kept, escaped
 		`name="utm_source" value="ads"`,
 		`name="form_token" value="`,

@@ -16,9 +16,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cache="$root/.cache/dynamodb-local"
 pkg="amplify-dynamodb-simulator@2.9.30"
 port="${DYNAMODB_LOCAL_PORT:-8765}"
-pidfile="$cache/dynamodb-local.pid"
+pidfile="$cache/dynamodb-local-$port.pid" # one per port: instances on other ports are not ours
 launcher="$cache/loopback"
-logfile="$cache/dynamodb-local.log"
+logfile="$cache/dynamodb-local-$port.log"
 
 # jar_path prints the installed DynamoDBLocal.jar, or nothing.
 jar_path() {

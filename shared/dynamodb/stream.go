@@ -1,0 +1,330 @@
+package dynamodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"leadgate/shared/leadgate"
+)
+
+// Event names of stream records.
+const (
+	eventInsert = "INSERT"
+	eventModify = "MODIFY"
+	eventRemove = "REMOVE"
+)
+
+// eventSource is the EventSource of every DynamoDB stream record Lambda delivers.
+const eventSource = "aws:dynamodb"
+
+// DecodeRecord turns one stream record of the table into the domain change it
+// describes: the INSERT of a lead is LeadCreated, its MODIFY LeadUpdated (with the old
+// image), the INSERT of a submission SubmissionCreated. Every other record (dedupe
+// markers, rate counters, pages, magnets, removals, items of other shapes) is no
+// change: ok is false and err nil. A record that is a lead or a submission but cannot
+// be decoded is an error: retrying it will not help, so the caller should report it
+// (a poison record) rather than drop it silently.
+//
+// The change's ID is the record's event ID and At its approximate creation time; Seq is
+// 0, for the shard's order is the order of the records.
+func DecodeRecord(rec events.DynamoDBEventRecord) (leadgate.Change, bool, error) {
+	ch := leadgate.Change{ID: rec.EventID, At: rec.Change.ApproximateCreationDateTime.UTC()}
+	if rec.EventName == eventRemove {
+		return ch, false, nil
+	}
+	itemType, ok := imageItemType(rec.Change.NewImage)
+	if !ok {
+		if (rec.EventName == eventInsert || rec.EventName == eventModify) && len(rec.Change.NewImage) == 0 && ourKeys(rec.Change.Keys) {
+			// A stream of keys only (or of old images only) would lose every change
+			// without a word: that is a deployment fault, not a record to skip.
+			return ch, false, poison(rec, "lead or submission", errors.New("no new image: the stream must carry NEW_AND_OLD_IMAGES"))
+		}
+		return ch, false, nil
+	}
+	switch {
+	case itemType == TypeLead && (rec.EventName == eventInsert || rec.EventName == eventModify):
+		lead, err := decodeLead(rec.Change.NewImage)
+		if err != nil {
+			return ch, false, poison(rec, itemType, fmt.Errorf("new image: %w", err))
+		}
+		ch.Kind, ch.Lead = leadgate.LeadCreated, lead
+		if rec.EventName == eventModify {
+			if len(rec.Change.OldImage) == 0 {
+				return ch, false, poison(rec, itemType, errors.New("no old image: the stream must carry NEW_AND_OLD_IMAGES"))
+			}
+			old, err := decodeLead(rec.Change.OldImage)
+			if err != nil {
+				return ch, false, poison(rec, itemType, fmt.Errorf("old image: %w", err))
+			}
+			ch.Kind, ch.OldLead = leadgate.LeadUpdated, old
+		}
+		return ch, true, nil
+	case itemType == TypeSubmission && rec.EventName == eventInsert:
+		var sub leadgate.Submission
+		if err := decodeImage(rec.Change.NewImage, &sub); err != nil {
+			return ch, false, poison(rec, itemType, fmt.Errorf("new image: %w", err))
+		}
+		if sub.ID == "" || sub.Email == "" || sub.Page == "" {
+			return ch, false, poison(rec, itemType, errors.New("new image: id, email or page missing"))
+		}
+		ch.Kind, ch.Submission = leadgate.SubmissionCreated, &sub
+		return ch, true, nil
+	}
+	return ch, false, nil
+}
+
+// DecodeEvent is the body of a stream handler: it decodes the event's records in
+// order and hands each change to handle. The first record that fails (a poison record
+// or an error from handle) is reported in BatchItemFailures together with every later
+// record, and none of those is handed on: the event source mapping then retries from
+// the lowest failed sequence number, so the shard's order is kept. Failures are
+// logged with slog's default logger, by event ID and sequence number only, for the
+// images may hold personal data.
+//
+// Return its result to Lambda with a nil error (an error would retry the whole batch);
+// the function's event source mapping must have ReportBatchItemFailures set.
+func DecodeEvent(ctx context.Context, e events.DynamoDBEvent, handle func(context.Context, leadgate.Change) error) events.DynamoDBEventResponse {
+	resp := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
+	for i, rec := range e.Records {
+		ch, ok, err := DecodeRecord(rec)
+		if err == nil && ok {
+			err = handle(ctx, ch)
+		}
+		if err == nil {
+			continue
+		}
+		slog.WarnContext(ctx, "dynamodb stream: record failed; it and the records after it are reported for retry",
+			"event_id", rec.EventID, "sequence_number", rec.Change.SequenceNumber,
+			"event_name", rec.EventName, "later_records", len(e.Records)-i-1, "err", err)
+		for _, later := range e.Records[i:] {
+			resp.BatchItemFailures = append(resp.BatchItemFailures,
+				events.DynamoDBBatchItemFailure{ItemIdentifier: later.Change.SequenceNumber})
+		}
+		break
+	}
+	return resp
+}
+
+func decodeLead(img map[string]events.DynamoDBAttributeValue) (*leadgate.Lead, error) {
+	var l leadgate.Lead
+	if err := decodeImage(img, &l); err != nil {
+		return nil, err
+	}
+	if l.ID == "" || l.Email == "" {
+		return nil, errors.New("id or email missing")
+	}
+	return &l, nil
+}
+
+// decodeImage decodes a stream image as the store decodes the items it reads.
+func decodeImage(img map[string]events.DynamoDBAttributeValue, out any) error {
+	item, err := FromEventImage(img)
+	if err != nil {
+		return err
+	}
+	return unmarshalItem(item, out)
+}
+
+// poison describes a record that cannot be decoded. It names the record, never its
+// data.
+func poison(rec events.DynamoDBEventRecord, what string, err error) error {
+	return leadgate.Internal(fmt.Sprintf("decode stream record %s (%s of a %s, sequence number %s)",
+		rec.EventID, rec.EventName, what, rec.Change.SequenceNumber), err)
+}
+
+func imageItemType(img map[string]events.DynamoDBAttributeValue) (string, bool) {
+	v, ok := img[AttrItemType]
+	if !ok || v.DataType() != events.DataTypeString {
+		return "", false
+	}
+	return v.String(), true
+}
+
+// ourKeys reports whether a record's keys are those of a lead or a submission.
+func ourKeys(keys map[string]events.DynamoDBAttributeValue) bool {
+	pk, sk := keys[AttrPK], keys[AttrSK]
+	if pk.DataType() != events.DataTypeString || sk.DataType() != events.DataTypeString {
+		return false
+	}
+	return strings.HasPrefix(pk.String(), PrefixLead) && (sk.String() == SKLead || strings.HasPrefix(sk.String(), PrefixSubmission))
+}
+
+// FromEventImage converts an image of a stream record, as Lambda delivers it, to the
+// SDK's attribute values, which attributevalue.UnmarshalMap decodes.
+func FromEventImage(img map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
+	if img == nil {
+		return nil, nil
+	}
+	out := make(map[string]types.AttributeValue, len(img))
+	for name, v := range img {
+		av, err := FromEventAttributeValue(v)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %q: %w", name, err)
+		}
+		out[name] = av
+	}
+	return out, nil
+}
+
+// FromEventAttributeValue converts one attribute value of a Lambda event to the SDK's
+// type, for all ten DynamoDB types, maps and lists recursively.
+func FromEventAttributeValue(v events.DynamoDBAttributeValue) (av types.AttributeValue, err error) {
+	// The events type panics when its accessors meet a value of no type (its zero
+	// value, which no JSON decodes to): report that as an error instead.
+	defer func() {
+		if r := recover(); r != nil {
+			av, err = nil, fmt.Errorf("malformed attribute value: %v", r)
+		}
+	}()
+	return fromEvent(v)
+}
+
+func fromEvent(v events.DynamoDBAttributeValue) (types.AttributeValue, error) {
+	switch v.DataType() {
+	case events.DataTypeString:
+		return &types.AttributeValueMemberS{Value: v.String()}, nil
+	case events.DataTypeNumber:
+		return &types.AttributeValueMemberN{Value: v.Number()}, nil
+	case events.DataTypeBinary:
+		return &types.AttributeValueMemberB{Value: v.Binary()}, nil
+	case events.DataTypeBoolean:
+		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}, nil
+	case events.DataTypeNull:
+		return &types.AttributeValueMemberNULL{Value: true}, nil
+	case events.DataTypeStringSet:
+		return &types.AttributeValueMemberSS{Value: v.StringSet()}, nil
+	case events.DataTypeNumberSet:
+		return &types.AttributeValueMemberNS{Value: v.NumberSet()}, nil
+	case events.DataTypeBinarySet:
+		return &types.AttributeValueMemberBS{Value: v.BinarySet()}, nil
+	case events.DataTypeMap:
+		m := make(map[string]types.AttributeValue, len(v.Map()))
+		for name, e := range v.Map() {
+			av, err := fromEvent(e)
+			if err != nil {
+				return nil, fmt.Errorf("map key %q: %w", name, err)
+			}
+			m[name] = av
+		}
+		return &types.AttributeValueMemberM{Value: m}, nil
+	case events.DataTypeList:
+		l := make([]types.AttributeValue, len(v.List()))
+		for i, e := range v.List() {
+			av, err := fromEvent(e)
+			if err != nil {
+				return nil, fmt.Errorf("list item %d: %w", i, err)
+			}
+			l[i] = av
+		}
+		return &types.AttributeValueMemberL{Value: l}, nil
+	}
+	return nil, fmt.Errorf("unknown attribute type %d", v.DataType())
+}
+
+// EventRecord converts a record read from the DynamoDB Streams API to the shape Lambda
+// delivers. The API does not name the stream, so EventSourceArn is left for the
+// caller to set.
+func EventRecord(r streamtypes.Record) (events.DynamoDBEventRecord, error) {
+	rec := events.DynamoDBEventRecord{
+		AWSRegion:    aws.ToString(r.AwsRegion),
+		EventID:      aws.ToString(r.EventID),
+		EventName:    string(r.EventName),
+		EventSource:  aws.ToString(r.EventSource),
+		EventVersion: aws.ToString(r.EventVersion),
+	}
+	if r.UserIdentity != nil {
+		rec.UserIdentity = &events.DynamoDBUserIdentity{
+			Type:        aws.ToString(r.UserIdentity.Type),
+			PrincipalID: aws.ToString(r.UserIdentity.PrincipalId),
+		}
+	}
+	if d := r.Dynamodb; d != nil {
+		if d.ApproximateCreationDateTime != nil {
+			rec.Change.ApproximateCreationDateTime = events.SecondsEpochTime{Time: d.ApproximateCreationDateTime.UTC()}
+		}
+		rec.Change.SequenceNumber = aws.ToString(d.SequenceNumber)
+		rec.Change.SizeBytes = aws.ToInt64(d.SizeBytes)
+		rec.Change.StreamViewType = string(d.StreamViewType)
+		var err error
+		for _, img := range []struct {
+			name string
+			from map[string]streamtypes.AttributeValue
+			to   *map[string]events.DynamoDBAttributeValue
+		}{
+			{"Keys", d.Keys, &rec.Change.Keys},
+			{"NewImage", d.NewImage, &rec.Change.NewImage},
+			{"OldImage", d.OldImage, &rec.Change.OldImage},
+		} {
+			if *img.to, err = eventImage(img.from); err != nil {
+				return events.DynamoDBEventRecord{}, fmt.Errorf("record %s: %s: %w", rec.EventID, img.name, err)
+			}
+		}
+	}
+	return rec, nil
+}
+
+func eventImage(img map[string]streamtypes.AttributeValue) (map[string]events.DynamoDBAttributeValue, error) {
+	if img == nil {
+		return nil, nil
+	}
+	out := make(map[string]events.DynamoDBAttributeValue, len(img))
+	for name, v := range img {
+		ev, err := eventAttributeValue(v)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %q: %w", name, err)
+		}
+		out[name] = ev
+	}
+	return out, nil
+}
+
+func eventAttributeValue(v streamtypes.AttributeValue) (events.DynamoDBAttributeValue, error) {
+	switch v := v.(type) {
+	case *streamtypes.AttributeValueMemberS:
+		return events.NewStringAttribute(v.Value), nil
+	case *streamtypes.AttributeValueMemberN:
+		return events.NewNumberAttribute(v.Value), nil
+	case *streamtypes.AttributeValueMemberB:
+		return events.NewBinaryAttribute(v.Value), nil
+	case *streamtypes.AttributeValueMemberBOOL:
+		return events.NewBooleanAttribute(v.Value), nil
+	case *streamtypes.AttributeValueMemberNULL:
+		return events.NewNullAttribute(), nil
+	case *streamtypes.AttributeValueMemberSS:
+		return events.NewStringSetAttribute(v.Value), nil
+	case *streamtypes.AttributeValueMemberNS:
+		return events.NewNumberSetAttribute(v.Value), nil
+	case *streamtypes.AttributeValueMemberBS:
+		return events.NewBinarySetAttribute(v.Value), nil
+	case *streamtypes.AttributeValueMemberM:
+		m, err := eventImage(v.Value)
+		if err != nil {
+			return events.DynamoDBAttributeValue{}, err
+		}
+		if m == nil {
+			m = map[string]events.DynamoDBAttributeValue{}
+		}
+		return events.NewMapAttribute(m), nil
+	case *streamtypes.AttributeValueMemberL:
+		l := make([]events.DynamoDBAttributeValue, len(v.Value))
+		for i, e := range v.Value {
+			ev, err := eventAttributeValue(e)
+			if err != nil {
+				return events.DynamoDBAttributeValue{}, fmt.Errorf("list item %d: %w", i, err)
+			}
+			l[i] = ev
+		}
+		return events.NewListAttribute(l), nil
+	case *streamtypes.UnknownUnionMember:
+		return events.DynamoDBAttributeValue{}, fmt.Errorf("unknown attribute type %q", v.Tag)
+	}
+	return events.DynamoDBAttributeValue{}, fmt.Errorf("unsupported attribute value %T", v)
+}

@@ -1,0 +1,497 @@
+package dynamodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// StreamsAPI is the part of the DynamoDB Streams client that StreamPoller uses;
+// *dynamodbstreams.Client has it, and tests pass fakes.
+type StreamsAPI interface {
+	DescribeStream(ctx context.Context, in *dynamodbstreams.DescribeStreamInput, optFns ...func(*dynamodbstreams.Options)) (*dynamodbstreams.DescribeStreamOutput, error)
+	GetShardIterator(ctx context.Context, in *dynamodbstreams.GetShardIteratorInput, optFns ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetShardIteratorOutput, error)
+	GetRecords(ctx context.Context, in *dynamodbstreams.GetRecordsInput, optFns ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetRecordsOutput, error)
+}
+
+// DescribeTableAPI is the part of the DynamoDB client that LatestStreamARN uses.
+type DescribeTableAPI interface {
+	DescribeTable(ctx context.Context, in *awsddb.DescribeTableInput, optFns ...func(*awsddb.Options)) (*awsddb.DescribeTableOutput, error)
+}
+
+// LatestStreamARN returns the ARN of the table's current stream.
+func LatestStreamARN(ctx context.Context, client DescribeTableAPI, table string) (string, error) {
+	out, err := client.DescribeTable(ctx, &awsddb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		return "", errorFor("describe table "+table, err)
+	}
+	if out.Table == nil || aws.ToString(out.Table.LatestStreamArn) == "" {
+		return "", fmt.Errorf("table %s has no stream: enable one with NEW_AND_OLD_IMAGES", table)
+	}
+	return aws.ToString(out.Table.LatestStreamArn), nil
+}
+
+// Defaults of StreamPoller, those of a Lambda event source mapping where it has one.
+const (
+	DefaultStreamBatchSize    = 100
+	DefaultStreamPollInterval = 500 * time.Millisecond
+	DefaultStreamMaxRetries   = 3
+
+	maxStreamBatchSize = 1000 // the most GetRecords returns
+	// shardListInterval is how often the shard list is read again while nothing else
+	// calls for it; a closed shard calls for it at once, since its children are due.
+	shardListInterval = 10 * time.Second
+	maxErrorPause     = 30 * time.Second
+)
+
+// StreamPoller reads a table's stream the way a Lambda event source mapping does, for
+// local runs against DynamoDB Local (or a real table) where no event source mapping
+// exists: it hands batches of records, in Lambda's event shape, to a handler, shard by
+// shard in order, parents before children, and honours ReportBatchItemFailures.
+//
+// It differs from Lambda in one way: shards are read in turn by one goroutine, so the
+// handler is never called concurrently. The order of each shard is kept as on AWS.
+type StreamPoller struct {
+	client       StreamsAPI
+	arn          string
+	region       string
+	start        streamtypes.ShardIteratorType
+	batchSize    int
+	pollInterval time.Duration
+	maxRetries   int
+	log          *slog.Logger
+}
+
+// StreamPollerOption sets an option of NewStreamPoller.
+type StreamPollerOption func(*StreamPoller)
+
+// WithStartingPosition sets where the poller starts reading the shards it finds when
+// it starts: streamtypes.ShardIteratorTypeLatest (the default: only new records) or
+// streamtypes.ShardIteratorTypeTrimHorizon (every record the stream still holds).
+// Shards that appear later are always read from their start.
+func WithStartingPosition(pos streamtypes.ShardIteratorType) StreamPollerOption {
+	return func(p *StreamPoller) { p.start = pos }
+}
+
+// WithBatchSize sets the most records handed to the handler in one call, 1 to 1000;
+// the default is 100.
+func WithBatchSize(n int) StreamPollerOption {
+	return func(p *StreamPoller) { p.batchSize = n }
+}
+
+// WithPollInterval sets the pause after a round in which no shard had new records,
+// and before a failed batch is retried; the default is 500ms.
+func WithPollInterval(d time.Duration) StreamPollerOption {
+	return func(p *StreamPoller) { p.pollInterval = d }
+}
+
+// WithMaxRetries sets how often a failed record is delivered again before it is
+// logged and skipped; the default is 3, and a negative number retries for ever (as
+// Lambda's -1 does).
+func WithMaxRetries(n int) StreamPollerOption {
+	return func(p *StreamPoller) { p.maxRetries = n }
+}
+
+// WithLogger sets the logger of skipped records and passing errors; the default is
+// slog.Default().
+func WithLogger(l *slog.Logger) StreamPollerOption {
+	return func(p *StreamPoller) { p.log = l }
+}
+
+// NewStreamPoller returns a poller of the stream streamARN. The options are checked
+// by Run.
+func NewStreamPoller(client StreamsAPI, streamARN string, opts ...StreamPollerOption) *StreamPoller {
+	p := &StreamPoller{
+		client:       client,
+		arn:          streamARN,
+		region:       arnRegion(streamARN),
+		start:        streamtypes.ShardIteratorTypeLatest,
+		batchSize:    DefaultStreamBatchSize,
+		pollInterval: DefaultStreamPollInterval,
+		maxRetries:   DefaultStreamMaxRetries,
+		log:          slog.Default(),
+	}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
+}
+
+// shard is the poller's position in one shard.
+type shard struct {
+	id, parent string
+	// iterator is the next GetRecords position; nil: get one from 'from' and 'seq'.
+	iterator *string
+	from     streamtypes.ShardIteratorType
+	seq      string // of AT_ and AFTER_SEQUENCE_NUMBER
+	closed   bool   // read to its end
+	// failedSeq is the record whose delivery failed last, failures how often in a row.
+	failedSeq string
+	failures  int
+}
+
+// Run reads the stream until ctx ends, then returns nil. Each call of handler gets
+// the records of one shard, in order. A record reported in BatchItemFailures is
+// delivered again, with the records after it (never those before it), from an
+// AT_SEQUENCE_NUMBER iterator; an error from handler fails the whole batch in the
+// same way. A record that fails more often than the retry bound allows is logged,
+// without its data, and skipped. Run returns an error for bad options and for
+// failures of the Streams API that retrying will not mend, such as a missing stream.
+func (p *StreamPoller) Run(ctx context.Context, handler func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)) error {
+	if err := p.check(); err != nil {
+		return err
+	}
+	if handler == nil {
+		return errors.New("stream poller: no handler")
+	}
+	var (
+		shards   = map[string]*shard{}
+		order    []string // shard ids, as listed
+		first    = true
+		listedAt time.Time
+		relist   = true
+		errPause time.Duration
+	)
+	for ctx.Err() == nil {
+		if relist || time.Since(listedAt) >= shardListInterval {
+			listed, err := p.listShards(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				if !transient(err) {
+					return err
+				}
+				errPause = p.pauseAfterError(errPause, "list shards", err)
+				if !sleep(ctx, errPause) {
+					return nil
+				}
+				continue
+			}
+			order = p.merge(shards, order, listed, first)
+			first, listedAt, relist, errPause = false, time.Now(), false, 0
+		}
+
+		busy, open := false, false
+		for _, id := range order {
+			sh := shards[id]
+			if sh.closed {
+				continue
+			}
+			open = true
+			if parent, ok := shards[sh.parent]; ok && !parent.closed {
+				continue // a child waits until its parent is read to its end
+			}
+			delivered, err := p.poll(ctx, sh, handler)
+			if ctx.Err() != nil {
+				return nil
+			}
+			if err != nil {
+				if !transient(err) {
+					return err
+				}
+				errPause = p.pauseAfterError(errPause, "read shard "+sh.id, err)
+				continue
+			}
+			errPause = 0
+			busy = busy || delivered
+			relist = relist || sh.closed
+		}
+		if !open {
+			relist = true // no shard to read yet: look for new ones each round
+		}
+		pause := p.pollInterval
+		if errPause > pause {
+			pause = errPause
+		}
+		if busy && errPause == 0 {
+			continue
+		}
+		if !sleep(ctx, pause) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (p *StreamPoller) check() error {
+	switch {
+	case p.client == nil:
+		return errors.New("stream poller: no Streams client")
+	case p.arn == "":
+		return errors.New("stream poller: no stream ARN")
+	case p.start != streamtypes.ShardIteratorTypeLatest && p.start != streamtypes.ShardIteratorTypeTrimHorizon:
+		return fmt.Errorf("stream poller: starting position %q: want LATEST or TRIM_HORIZON", p.start)
+	case p.batchSize < 1 || p.batchSize > maxStreamBatchSize:
+		return fmt.Errorf("stream poller: batch size %d: want 1 to %d", p.batchSize, maxStreamBatchSize)
+	case p.pollInterval <= 0:
+		return fmt.Errorf("stream poller: poll interval %v: want more than 0", p.pollInterval)
+	case p.log == nil:
+		return errors.New("stream poller: no logger")
+	}
+	return nil
+}
+
+// listShards returns every shard of the stream, following DescribeStream's pages.
+func (p *StreamPoller) listShards(ctx context.Context) ([]streamtypes.Shard, error) {
+	var shards []streamtypes.Shard
+	var startAfter *string
+	for {
+		out, err := p.client.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{
+			StreamArn:             aws.String(p.arn),
+			ExclusiveStartShardId: startAfter,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("describe stream %s: %w", p.arn, err)
+		}
+		if out.StreamDescription == nil {
+			return shards, nil
+		}
+		shards = append(shards, out.StreamDescription.Shards...)
+		startAfter = out.StreamDescription.LastEvaluatedShardId
+		if aws.ToString(startAfter) == "" {
+			return shards, nil
+		}
+	}
+}
+
+// merge adds the newly listed shards and forgets the closed ones the stream no
+// longer lists (trimmed: their children need not wait for them). Shards listed at
+// the first listing start at the starting position, later ones at their start.
+func (p *StreamPoller) merge(shards map[string]*shard, order []string, listed []streamtypes.Shard, first bool) []string {
+	seen := make(map[string]bool, len(listed))
+	for _, s := range listed {
+		id := aws.ToString(s.ShardId)
+		seen[id] = true
+		if _, ok := shards[id]; ok || id == "" {
+			continue
+		}
+		sh := &shard{id: id, parent: aws.ToString(s.ParentShardId), from: streamtypes.ShardIteratorTypeTrimHorizon}
+		if first {
+			sh.from = p.start
+		}
+		shards[id] = sh
+		order = append(order, id)
+	}
+	kept := order[:0]
+	for _, id := range order {
+		if !seen[id] && shards[id].closed {
+			delete(shards, id)
+			continue
+		}
+		kept = append(kept, id)
+	}
+	return kept
+}
+
+// poll reads the next batch of one shard and hands it to handler; delivered reports
+// whether the handler took every record of a non-empty batch.
+func (p *StreamPoller) poll(ctx context.Context, sh *shard, handler func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)) (delivered bool, err error) {
+	if sh.iterator == nil {
+		in := &dynamodbstreams.GetShardIteratorInput{
+			StreamArn:         aws.String(p.arn),
+			ShardId:           aws.String(sh.id),
+			ShardIteratorType: sh.from,
+		}
+		if sh.from == streamtypes.ShardIteratorTypeAtSequenceNumber || sh.from == streamtypes.ShardIteratorTypeAfterSequenceNumber {
+			in.SequenceNumber = aws.String(sh.seq)
+		}
+		out, err := p.client.GetShardIterator(ctx, in)
+		if err != nil {
+			return false, p.shardError(sh, "get shard iterator", err)
+		}
+		if out.ShardIterator == nil {
+			sh.closed = true
+			return false, nil
+		}
+		sh.iterator = out.ShardIterator
+	}
+	out, err := p.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{
+		ShardIterator: sh.iterator,
+		Limit:         aws.Int32(int32(p.batchSize)),
+	})
+	if err != nil {
+		return false, p.shardError(sh, "get records", err)
+	}
+	if len(out.Records) == 0 {
+		sh.iterator = out.NextShardIterator
+		sh.closed = sh.iterator == nil
+		return false, nil
+	}
+
+	event := events.DynamoDBEvent{Records: make([]events.DynamoDBEventRecord, 0, len(out.Records))}
+	for _, r := range out.Records {
+		rec, err := EventRecord(r)
+		if err != nil {
+			// The SDK met an attribute type it does not know: no handler could read it.
+			p.log.Error("dynamodb stream: skipping a record the SDK cannot read",
+				"stream", p.arn, "shard", sh.id, "event_id", aws.ToString(r.EventID), "err", err)
+			continue
+		}
+		rec.EventSourceArn = p.arn
+		if rec.EventSource == "" {
+			rec.EventSource = eventSource
+		}
+		if rec.AWSRegion == "" {
+			rec.AWSRegion = p.region
+		}
+		event.Records = append(event.Records, rec)
+	}
+	failed := 0
+	if len(event.Records) > 0 {
+		resp, err := handler(ctx, event)
+		if ctx.Err() != nil {
+			return false, nil // an unfinished batch is read again next time
+		}
+		failed = firstFailure(event.Records, resp, err)
+		if err != nil {
+			p.log.Warn("dynamodb stream: handler failed; retrying the batch",
+				"stream", p.arn, "shard", sh.id, "records", len(event.Records), "err", err)
+		}
+	} else {
+		failed = -1
+	}
+	if failed < 0 {
+		last := out.Records[len(out.Records)-1]
+		sh.iterator = out.NextShardIterator
+		sh.closed = sh.iterator == nil
+		sh.from, sh.seq = streamtypes.ShardIteratorTypeAfterSequenceNumber, aws.ToString(last.Dynamodb.SequenceNumber)
+		sh.failedSeq, sh.failures = "", 0
+		return true, nil
+	}
+
+	rec := event.Records[failed]
+	seq := rec.Change.SequenceNumber
+	if seq == sh.failedSeq {
+		sh.failures++
+	} else {
+		sh.failedSeq, sh.failures = seq, 1
+	}
+	sh.iterator = nil
+	sh.from, sh.seq = streamtypes.ShardIteratorTypeAtSequenceNumber, seq
+	if p.maxRetries >= 0 && sh.failures > p.maxRetries {
+		// Only what names the record is logged: its images may hold personal data.
+		p.log.Error("dynamodb stream: skipping a record that failed every retry",
+			"stream", p.arn, "shard", sh.id, "sequence_number", seq, "event_id", rec.EventID,
+			"event_name", rec.EventName, "deliveries", sh.failures)
+		sh.from = streamtypes.ShardIteratorTypeAfterSequenceNumber
+		sh.failedSeq, sh.failures = "", 0
+	}
+	return false, nil
+}
+
+// firstFailure returns the index of the first record to deliver again, or -1 when
+// the batch succeeded. As on Lambda, an error fails the whole batch, and so does a
+// failure that names no record of the batch.
+func firstFailure(recs []events.DynamoDBEventRecord, resp events.DynamoDBEventResponse, err error) int {
+	if err != nil {
+		return 0
+	}
+	if len(resp.BatchItemFailures) == 0 {
+		return -1
+	}
+	index := make(map[string]int, len(recs))
+	for i, r := range recs {
+		index[r.Change.SequenceNumber] = i
+	}
+	first := len(recs)
+	for _, f := range resp.BatchItemFailures {
+		i, ok := index[f.ItemIdentifier]
+		if !ok {
+			return 0
+		}
+		first = min(first, i)
+	}
+	return first
+}
+
+// shardError handles the errors of reading one shard that have a known remedy, and
+// returns the others.
+func (p *StreamPoller) shardError(sh *shard, op string, err error) error {
+	var (
+		expired *streamtypes.ExpiredIteratorException
+		trimmed *streamtypes.TrimmedDataAccessException
+		missing *streamtypes.ResourceNotFoundException
+	)
+	switch {
+	case errors.As(err, &expired):
+		sh.iterator = nil // a fresh one from the last position
+		return nil
+	case errors.As(err, &trimmed):
+		p.log.Warn("dynamodb stream: position trimmed from the stream; records were lost, reading on from the oldest",
+			"stream", p.arn, "shard", sh.id)
+		sh.iterator, sh.from, sh.seq = nil, streamtypes.ShardIteratorTypeTrimHorizon, ""
+		return nil
+	case errors.As(err, &missing):
+		// A shard trimmed away, or the whole stream gone: closing the shard lists the
+		// shards again, and that fails if the stream is gone.
+		p.log.Warn("dynamodb stream: shard not found", "stream", p.arn, "shard", sh.id)
+		sh.closed = true
+		return nil
+	}
+	return fmt.Errorf("stream %s, shard %s: %s: %w", p.arn, sh.id, op, err)
+}
+
+// pauseAfterError logs a passing error and returns the pause before the next try,
+// doubling from the poll interval up to maxErrorPause.
+func (p *StreamPoller) pauseAfterError(last time.Duration, op string, err error) time.Duration {
+	next := min(max(2*last, p.pollInterval), maxErrorPause)
+	p.log.Warn("dynamodb stream: passing error; trying again", "op", op, "retry_in", next, "err", err)
+	return next
+}
+
+// transient reports whether a Streams API error may pass by itself: throttling,
+// a server error, or a network failure.
+func transient(err error) bool {
+	var (
+		limit   *streamtypes.LimitExceededException
+		server  *streamtypes.InternalServerError
+		send    *smithyhttp.RequestSendError
+		api     smithy.APIError
+		timeout interface{ Timeout() bool }
+	)
+	switch {
+	case errors.As(err, &limit), errors.As(err, &server), errors.As(err, &send):
+		return true
+	case errors.As(err, &timeout) && timeout.Timeout():
+		return true
+	case errors.As(err, &api):
+		switch api.ErrorCode() {
+		case "ThrottlingException", "RequestLimitExceeded", "ServiceUnavailable", "InternalFailure":
+			return true
+		}
+	}
+	return false
+}
+
+// sleep waits d, or until ctx ends: then it reports false.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// arnRegion returns the region part of an ARN ("arn:aws:dynamodb:REGION:...").
+func arnRegion(arn string) string {
+	parts := strings.SplitN(arn, ":", 5)
+	if len(parts) < 5 {
+		return ""
+	}
+	return parts[3]
+}

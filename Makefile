@@ -6,15 +6,19 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 
-.PHONY: help dev test check bench clean build-CaptureFunction
+.PHONY: help dev dev-aws test check bench clean build-CaptureFunction
 
 help:
 	@echo "make dev    run the whole backend locally on the embedded store (http://127.0.0.1:8080)"
+	@echo "make dev-aws  the same server on the AWS adapters against DynamoDB Local, following its stream"
 	@echo "make test   run every check and test (installs DynamoDB Local on first run)"
 	@echo "make bench  run the benchmarks"
 
 dev:
 	$(GO) run ./cmd/leadgate-dev
+
+dev-aws:
+	bash infra/local/dev-aws.sh
 
 test:
 	bash infra/test.sh

@@ -1,10 +1,13 @@
 // Command leadgate-dev runs the whole backend on this machine: every HTTP route on
-// the embedded store, with no AWS account and no Docker.
+// the embedded store, with no AWS account and no Docker. With -backend aws it runs the
+// same routes on the AWS adapters instead: DynamoDB and its stream, at the endpoints
+// the SDK's standard settings name (AWS_ENDPOINT_URL, ...), such as DynamoDB Local.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -13,6 +16,9 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 
 	"leadgate/shared/capture"
 	"leadgate/shared/localdev"
@@ -29,6 +35,9 @@ func main() {
 func run(log *slog.Logger) error {
 	addr := envOr("LEADGATE_ADDR", "127.0.0.1:8080")
 	dataDir := envOr("LEADGATE_DATA_DIR", ".local")
+	backendName := flag.String("backend", envOr("LEADGATE_BACKEND", "embedded"), "embedded, or aws: DynamoDB at the SDK's configured endpoint")
+	table := flag.String("table", envOr("TABLE_NAME", "leadgate-local"), "with -backend aws: the DynamoDB table, created if missing")
+	flag.Parse()
 	cfg, err := capture.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		return err
@@ -36,7 +45,22 @@ func run(log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	srv, err := localdev.Open(ctx, localdev.Config{DataDir: dataDir, Capture: cfg, Log: log})
+	var backend localdev.Backend
+	switch *backendName {
+	case "embedded":
+		backend, err = localdev.Embedded(dataDir)
+	case "aws":
+		var awsCfg aws.Config
+		if awsCfg, err = config.LoadDefaultConfig(ctx); err == nil {
+			backend, err = localdev.AWS(ctx, awsCfg, localdev.AWSOptions{Table: *table, Log: log})
+		}
+	default:
+		err = fmt.Errorf("-backend %q: want embedded or aws", *backendName)
+	}
+	if err != nil {
+		return err
+	}
+	srv, err := localdev.OpenOn(ctx, localdev.Config{DataDir: dataDir, Capture: cfg, Log: log}, backend)
 	if err != nil {
 		return err
 	}
@@ -57,7 +81,7 @@ func run(log *slog.Logger) error {
 		defer cancel()
 		_ = httpSrv.Shutdown(shutdown)
 	}()
-	fmt.Printf("\n  Leadgate is running locally. Open http://%s/\n  Data: %s (delete it to start afresh). Stop with Ctrl-C.\n\n", ln.Addr(), dataDir)
+	fmt.Printf("\n  Leadgate is running locally. Open http://%s/\n  Leads go to %s. Stop with Ctrl-C.\n\n", ln.Addr(), srv.Backend())
 	if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

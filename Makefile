@@ -6,7 +6,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 
-.PHONY: help dev dev-aws test check bench clean build-CaptureFunction
+.PHONY: help dev dev-aws test check bench clean build-CaptureFunction build-DownloadFunction build-StreamFunction
 
 help:
 	@echo "make dev    run the whole backend locally on the embedded store (http://127.0.0.1:8080)"
@@ -35,6 +35,12 @@ bench:
 # sam build calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
 build-CaptureFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/capture
+
+build-DownloadFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/download
+
+build-StreamFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/stream
 
 clean:
 	rm -rf .aws-sam bin

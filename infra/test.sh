@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every check and test of the repository: formatting, vet, staticcheck; the SAM
 # template linted and built with SAM CLI and cfn-lint (installed into .cache/venv);
-# then all Go tests with the race detector, with DynamoDB Local installed (cached
-# under .cache/) and started on 127.0.0.1 for the DynamoDB store's tests, and stopped
-# afterwards.
+# then all Go tests with the race detector, with DynamoDB Local and MinIO installed
+# (cached under .cache/) and started on 127.0.0.1 for the DynamoDB and S3 adapters'
+# tests, and stopped afterwards.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -46,6 +46,14 @@ export DYNAMODB_LOCAL_PORT="$port"
 trap 'bash infra/local/dynamodb-local.sh stop || true' EXIT
 bash infra/local/dynamodb-local.sh start
 export LEADGATE_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
+
+step "MinIO"
+bash infra/local/minio.sh install
+minio_port="${MINIO_PORT:-9900}"
+export MINIO_PORT="$minio_port"
+trap 'bash infra/local/dynamodb-local.sh stop || true; bash infra/local/minio.sh stop || true' EXIT
+bash infra/local/minio.sh start
+export LEADGATE_MINIO_ENDPOINT="http://127.0.0.1:$minio_port"
 
 step "go test"
 go test -race -count=1 ./...

@@ -20,16 +20,18 @@ import (
 	"leadgate/shared/capture"
 	"leadgate/shared/dynamodb"
 	"leadgate/shared/httpapi"
+	"leadgate/shared/lambdainit"
+	"leadgate/shared/lambdalog"
 	"leadgate/shared/signing"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	log := lambdalog.New(os.Stdout)
+	slog.SetDefault(log) // the apigw adapter and lambdainit log through the default
 	h, err := setup(context.Background(), os.Getenv, log)
 	if err != nil {
-		// Failing init makes Lambda report the error and retry the cold start.
-		log.Error("capture function cannot start", "error", err)
-		os.Exit(1)
+		// Reported to the Runtime API: Lambda shows the reason and retries the cold start.
+		lambdainit.Fail(fmt.Errorf("capture function cannot start: %w", err))
 	}
 	lambda.Start(apigw.Handler(h))
 }

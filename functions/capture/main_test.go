@@ -20,6 +20,7 @@ import (
 	"leadgate/shared/apigw"
 	"leadgate/shared/bolt"
 	"leadgate/shared/capture"
+	"leadgate/shared/localbucket"
 	"leadgate/shared/localdev"
 	"leadgate/shared/signing"
 )
@@ -45,10 +46,12 @@ type eventCase struct {
 
 func request(method, contentType, body string, base64Body bool, extra map[string]string) events.APIGatewayV2HTTPRequest {
 	headers := map[string]string{
-		"accept":          "application/json",
-		"host":            "k7xmpl3q2d.execute-api.eu-west-1.amazonaws.com",
-		"user-agent":      "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
-		"x-forwarded-for": "203.0.113.66",
+		"accept":            "application/json",
+		"host":              "k7xmpl3q2d.execute-api.eu-west-1.amazonaws.com",
+		"user-agent":        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+		"x-forwarded-for":   "203.0.113.66",
+		"x-forwarded-port":  "443",
+		"x-forwarded-proto": "https",
 	}
 	if contentType != "" {
 		headers["content-type"] = contentType
@@ -105,9 +108,13 @@ var cases = []eventCase{
 			var body struct {
 				LeadID string `json:"lead_id"`
 				Status string `json:"status"`
-				Next   struct{ Step string }
+				Next   struct {
+					Step        string
+					DownloadURL string `json:"download_url"`
+				}
 			}
-			if err := json.Unmarshal([]byte(res.Body), &body); err != nil || body.LeadID == "" || body.Status != "created" || body.Next.Step != "download" {
+			if err := json.Unmarshal([]byte(res.Body), &body); err != nil || body.LeadID == "" || body.Status != "created" || body.Next.Step != "download" ||
+				!strings.HasPrefix(body.Next.DownloadURL, "https://k7xmpl3q2d.execute-api.eu-west-1.amazonaws.com/v1/downloads/") {
 				t.Fatalf("body %s (%v)", res.Body, err)
 			}
 			if res.Headers["Access-Control-Allow-Origin"] != "http://localhost:3000" || !strings.HasPrefix(res.Headers["Content-Type"], "application/json") {
@@ -128,7 +135,7 @@ var cases = []eventCase{
 		status:   303,
 		storesAs: "grace.hopper@example.com",
 		check: func(t *testing.T, res events.APIGatewayV2HTTPResponse) {
-			if res.Headers["Location"] != "/dev/pages/"+localdev.SampleSlug+"/thanks" {
+			if !strings.HasPrefix(res.Headers["Location"], "/dev/pages/"+localdev.SampleSlug+"/thanks?download_url=https%3A%2F%2Fk7xmpl3q2d.execute-api.eu-west-1.amazonaws.com%2Fv1%2Fdownloads%2F") {
 				t.Fatalf("Location %q", res.Headers["Location"])
 			}
 		},
@@ -196,7 +203,11 @@ func TestEventsThroughTheLambdaEntry(t *testing.T) {
 			}
 			defer store.Close()
 			ctx := context.Background()
-			if err := localdev.Seed(ctx, store, t.TempDir(), renderedAt); err != nil {
+			bucket, err := localbucket.New(t.TempDir(), []byte(fixtureSecret), "", func() time.Time { return receivedAt })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := localdev.Seed(ctx, store, bucket, renderedAt); err != nil {
 				t.Fatal(err)
 			}
 			data, err := os.ReadFile(filepath.Join("..", "..", "events", tc.file))

@@ -70,6 +70,13 @@ func (s *Store) Capture(_ context.Context, c leadgate.Capture) (leadgate.Capture
 		if err := putJSON(leads, []byte(sub.Email), res.Lead); err != nil {
 			return err
 		}
+		if c.Grant != nil {
+			g := *c.Grant
+			g.LeadID = res.Lead.ID
+			if err := putJSON(tx.Bucket(bucketGrants), []byte(g.ID), g); err != nil {
+				return err
+			}
+		}
 		lead := res.Lead
 		leadChange := leadgate.Change{Kind: leadgate.LeadCreated, At: sub.At, Lead: &lead}
 		if old != nil {

@@ -19,6 +19,7 @@ import (
 // Store is what the service needs of a lead store.
 type Store interface {
 	Page(ctx context.Context, slug string) (leadgate.Page, error)
+	Magnet(ctx context.Context, id string) (leadgate.Magnet, error)
 	Capture(ctx context.Context, c leadgate.Capture) (leadgate.CaptureResult, error)
 }
 
@@ -35,6 +36,9 @@ type Config struct {
 	RatePerEmail int
 	RatePerIP    int
 	RateWindow   time.Duration
+	// DownloadLinkTTL, when set, replaces every page's download link lifetime: for
+	// trying expiry locally.
+	DownloadLinkTTL time.Duration
 }
 
 // DefaultConfig is what a deployment gets unless it says otherwise.
@@ -87,6 +91,12 @@ type Result struct {
 	LeadCreated  bool
 	Next         Next
 	Ignored      []string // posted fields the page does not accept, not stored
+	// DownloadToken is the token of the lead's download link, on single opt-in
+	// pages; "" on double opt-in pages, where the link comes after confirmation.
+	DownloadToken string
+	// MagnetMissing says the page gates a magnet that does not exist: the lead was
+	// captured without a download link, and the page needs fixing.
+	MagnetMissing bool
 	// Spam says the post was taken for a bot's: it was answered like a success and
 	// nothing was stored. The edge answers exactly as for a real capture.
 	Spam string
@@ -117,10 +127,18 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
+	magnet, err := s.magnet(ctx, page)
+	if err != nil {
+		return Result{}, err
+	}
 	if reason, err := s.spamCheck(page, req, now); err != nil {
 		return Result{}, err
 	} else if reason != "" {
-		return Result{Page: page, LeadID: newID(), SubmissionID: newID(), LeadCreated: true, Next: next(page), Spam: reason}, nil
+		res := Result{Page: page, LeadID: newID(), SubmissionID: newID(), LeadCreated: true, Next: next(page), Spam: reason}
+		if magnet != nil {
+			res.DownloadToken = s.key.GrantToken(newID()) // looks real, opens nothing
+		}
+		return res, nil
 	}
 
 	sub, ignored, err := buildSubmission(page, req, now)
@@ -134,14 +152,45 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 	if s.cfg.RatePerIP > 0 && req.IP != "" {
 		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: "ip:" + s.key.Digest("ip", req.IP), Limit: s.cfg.RatePerIP, Window: s.cfg.RateWindow})
 	}
+	if magnet != nil {
+		g := leadgate.NewGrant(s.key.GrantToken(sub.ID), sub, page, *magnet)
+		if s.cfg.DownloadLinkTTL > 0 {
+			g.ExpiresAt = sub.At.Add(s.cfg.DownloadLinkTTL)
+		}
+		c.Grant = &g
+	}
 	res, err := s.store.Capture(ctx, c)
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{
+	out := Result{
 		Page: page, LeadID: res.Lead.ID, SubmissionID: res.Submission.ID,
 		Repeat: res.Repeat, LeadCreated: res.LeadCreated, Next: next(page), Ignored: ignored,
-	}, nil
+		MagnetMissing: page.OptIn == leadgate.OptInSingle && magnet == nil,
+	}
+	if magnet != nil {
+		// A repeat is offered the link its first submission earned.
+		out.DownloadToken = s.key.GrantToken(res.Submission.ID)
+	}
+	return out, nil
+}
+
+// magnet returns the magnet a single opt-in page hands out at once, or nil: on double
+// opt-in pages the link comes after confirmation, and a missing magnet must not cost
+// the lead.
+func (s *Service) magnet(ctx context.Context, page leadgate.Page) (*leadgate.Magnet, error) {
+	if page.OptIn != leadgate.OptInSingle {
+		return nil, nil
+	}
+	m, err := s.store.Magnet(ctx, page.MagnetID)
+	switch {
+	case err == nil:
+		return &m, nil
+	case leadgate.ErrorCode(err) == leadgate.ENOTFOUND:
+		return nil, nil
+	default:
+		return nil, err
+	}
 }
 
 // spamCheck returns why a post looks like a bot's ("" for a person), or an error for

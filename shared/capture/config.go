@@ -7,8 +7,8 @@ import (
 )
 
 // ConfigFromEnv reads the settings a deployment may change, each with its default
-// (DefaultConfig): MIN_FILL_TIME, FORM_TOKEN_MAX_AGE, DEDUPE_WINDOW and RATE_WINDOW as
-// Go durations ("3s", "24h"); RATE_LIMIT_PER_EMAIL and RATE_LIMIT_PER_IP as counts,
+// (DefaultConfig): MIN_FILL_TIME, FORM_TOKEN_MAX_AGE, DEDUPE_WINDOW, RATE_WINDOW and
+// DOWNLOAD_LINK_TTL (unset: each page's own) as Go durations ("3s", "24h"); RATE_LIMIT_PER_EMAIL and RATE_LIMIT_PER_IP as counts,
 // 0 turning the limit off.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := DefaultConfig()
@@ -20,6 +20,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		{"FORM_TOKEN_MAX_AGE", &cfg.FormTokenMaxAge},
 		{"DEDUPE_WINDOW", &cfg.DedupeWindow},
 		{"RATE_WINDOW", &cfg.RateWindow},
+		{"DOWNLOAD_LINK_TTL", &cfg.DownloadLinkTTL},
 	}
 	for _, d := range durations {
 		if v := getenv(d.name); v != "" {

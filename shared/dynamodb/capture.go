@@ -17,7 +17,8 @@ import (
 )
 
 // Positions of the items in a capture transaction; the cancellation reasons of a
-// failed transaction come in the same order.
+// failed transaction come in the same order. The capture's grant, if any, comes last,
+// after the rate counters: at txCounters + len(counters).
 const (
 	txLead       = iota
 	txSubmission // the new submission
@@ -52,12 +53,13 @@ type counter struct {
 
 // Capture records a submission in one TransactWriteItems: put the lead (new: if it
 // does not exist; known: if its version is unchanged), put the submission, put the
-// dedupe marker (if absent or older than the window) and count each rate counter (if
-// under its limit). The cancellation reasons tell which condition failed: a counter
-// means rate limited, the marker means a repeat, the lead means the address is known
-// (or changed meanwhile): then the lead that came back with the failure is updated
-// and the transaction tried again. A new address thus costs one request, a known one
-// two.
+// dedupe marker (if absent or older than the window), count each rate counter (if
+// under its limit) and put the capture's grant, if any (if it does not exist). The
+// cancellation reasons tell which condition failed: a counter means rate limited, the
+// marker means a repeat, the lead means the address is known (or changed meanwhile):
+// then the lead that came back with the failure is updated and the transaction tried
+// again. A new address thus costs one request, a known one two; a repeat or a refused
+// capture writes no grant.
 func (s *Store) Capture(ctx context.Context, c leadgate.Capture) (leadgate.CaptureResult, error) {
 	op := "capture on page " + c.Page.Slug
 	counters, err := countersFor(c.RateLimits, c.Submission.At)
@@ -89,11 +91,17 @@ func (s *Store) Capture(ctx context.Context, c leadgate.Capture) (leadgate.Captu
 			return leadgate.CaptureResult{}, errorFor(op, err)
 		}
 		reasons := canceled.CancellationReasons
-		if i := firstFailed(reasons, txCounters); i >= 0 {
+		txGrant := txCounters + len(counters)
+		if i := firstFailed(reasons[:min(len(reasons), txGrant)], txCounters); i >= 0 {
 			return leadgate.CaptureResult{}, counters[i-txCounters].limit.Exceeded(sub.At)
 		}
 		if code(reasons, txDedupe) == reasonCondition {
 			return s.repeat(ctx, op, c, reasons[txDedupe].Item, counters)
+		}
+		if c.Grant != nil && code(reasons, txGrant) == reasonCondition {
+			// Tokens are random: a grant of the same ID is a reused token, and a
+			// capture with a new one may succeed.
+			return leadgate.CaptureResult{}, changedMeanwhile(op, errors.New("a grant with the capture's grant ID exists"))
 		}
 		wait := true
 		switch {
@@ -155,7 +163,7 @@ func (s *Store) captureItems(c leadgate.Capture, lead leadgate.Lead, old *leadga
 		markerCond = &cond
 	}
 
-	items := make([]types.TransactWriteItem, 0, txCounters+len(counters))
+	items := make([]types.TransactWriteItem, 0, txCounters+len(counters)+1)
 	for _, p := range []struct {
 		item map[string]types.AttributeValue
 		cond *expression.ConditionBuilder
@@ -184,6 +192,15 @@ func (s *Store) captureItems(c leadgate.Capture, lead leadgate.Lead, old *leadga
 			return nil, err
 		}
 		items = append(items, item)
+	}
+	if c.Grant != nil {
+		g := *c.Grant
+		g.LeadID = lead.ID
+		put, err := s.newGrantPut(g)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, types.TransactWriteItem{Put: put})
 	}
 	return items, nil
 }

@@ -22,6 +22,7 @@ import (
 type fakeAPI struct {
 	getItem            func(*awsddb.GetItemInput) (*awsddb.GetItemOutput, error)
 	putItem            func(*awsddb.PutItemInput) (*awsddb.PutItemOutput, error)
+	updateItem         func(*awsddb.UpdateItemInput) (*awsddb.UpdateItemOutput, error)
 	query              func(*awsddb.QueryInput) (*awsddb.QueryOutput, error)
 	transactGetItems   func(*awsddb.TransactGetItemsInput) (*awsddb.TransactGetItemsOutput, error)
 	transactWriteItems func(*awsddb.TransactWriteItemsInput) (*awsddb.TransactWriteItemsOutput, error)
@@ -41,6 +42,13 @@ func (f *fakeAPI) PutItem(_ context.Context, in *awsddb.PutItemInput, _ ...func(
 		return nil, errUnexpectedCall
 	}
 	return f.putItem(in)
+}
+
+func (f *fakeAPI) UpdateItem(_ context.Context, in *awsddb.UpdateItemInput, _ ...func(*awsddb.Options)) (*awsddb.UpdateItemOutput, error) {
+	if f.updateItem == nil {
+		return nil, errUnexpectedCall
+	}
+	return f.updateItem(in)
 }
 
 func (f *fakeAPI) Query(_ context.Context, in *awsddb.QueryInput, _ ...func(*awsddb.Options)) (*awsddb.QueryOutput, error) {

@@ -1,14 +1,20 @@
-// Package dynamodb stores pages, magnets, leads and submissions in one DynamoDB table:
-// the leadgate.Store used on AWS. It takes a client and never builds one, so the same
-// code runs against DynamoDB and DynamoDB Local.
+// Package dynamodb stores pages, magnets, leads, submissions and download grants in one
+// DynamoDB table: the leadgate.Store used on AWS. It takes a client and never builds
+// one, so the same code runs against DynamoDB and DynamoDB Local.
 //
 // A lead's partition ("LEAD#<email>") holds the lead, its submissions (sorted by
 // time) and one dedupe marker per page; rate counters, pages and magnets have their
-// own partitions. A capture of a new address is one TransactWriteItems request.
+// own partitions. A page's partition also holds its daily counters ("DAY#<day>"), and
+// a grant's partition ("GRANT#<id>") the grant and the marks of its counted downloads.
+// A capture of a new address is one TransactWriteItems request, a download one
+// UpdateItem.
 package dynamodb
 
 import (
 	"context"
+	"reflect"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,6 +30,7 @@ import (
 type API interface {
 	GetItem(ctx context.Context, in *awsddb.GetItemInput, optFns ...func(*awsddb.Options)) (*awsddb.GetItemOutput, error)
 	PutItem(ctx context.Context, in *awsddb.PutItemInput, optFns ...func(*awsddb.Options)) (*awsddb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, in *awsddb.UpdateItemInput, optFns ...func(*awsddb.Options)) (*awsddb.UpdateItemOutput, error)
 	Query(ctx context.Context, in *awsddb.QueryInput, optFns ...func(*awsddb.Options)) (*awsddb.QueryOutput, error)
 	TransactGetItems(ctx context.Context, in *awsddb.TransactGetItemsInput, optFns ...func(*awsddb.Options)) (*awsddb.TransactGetItemsOutput, error)
 	TransactWriteItems(ctx context.Context, in *awsddb.TransactWriteItemsInput, optFns ...func(*awsddb.Options)) (*awsddb.TransactWriteItemsOutput, error)
@@ -36,8 +43,9 @@ type Store struct {
 
 	// OnCapacity, when set before first use, makes every successful write ask for
 	// the consumed capacity (TOTAL) and receive it with the operation's name:
-	// "capture", "count repeat", "put page <slug>", "put magnet <id>". A cancelled
-	// transaction also consumes capacity, but DynamoDB does not report it.
+	// "capture", "count repeat", "put page <slug>", "put magnet <id>", "put grant",
+	// "use grant", "revoke grant", "count download". A cancelled transaction or a
+	// failed condition also consumes capacity, but DynamoDB does not report it.
 	OnCapacity func(op string, consumed []types.ConsumedCapacity)
 }
 
@@ -178,11 +186,13 @@ func key(pk, sk string) map[string]types.AttributeValue {
 
 // Domain values are stored as top-level attributes named by their JSON tags, so that
 // items read well in the console and in stream records, with times in UTC RFC 3339 at
-// nanosecond precision.
+// a fixed nanosecond precision (keyTime): fixed width, so that conditions can compare
+// stored times as strings ("2026-03-02T09:30:00Z" would sort after
+// "2026-03-02T09:30:00.5Z"). The decoder reads any RFC 3339 precision.
 func encoderOptions(o *attributevalue.EncoderOptions) {
 	o.TagKey = "json"
 	o.EncodeTime = func(t time.Time) (types.AttributeValue, error) {
-		return &types.AttributeValueMemberS{Value: t.UTC().Format(time.RFC3339Nano)}, nil
+		return &types.AttributeValueMemberS{Value: keyTime(t)}, nil
 	}
 }
 
@@ -200,10 +210,40 @@ func marshalItem(v any, pk, sk, itemType string) (map[string]types.AttributeValu
 	if err != nil {
 		return nil, err
 	}
+	omitZero(v, item)
 	item[AttrPK] = &types.AttributeValueMemberS{Value: pk}
 	item[AttrSK] = &types.AttributeValueMemberS{Value: sk}
 	item[AttrItemType] = &types.AttributeValueMemberS{Value: itemType}
 	return item, nil
+}
+
+// omitZero removes the attributes of v's top-level fields tagged omitzero that hold
+// their zero value, as encoding/json leaves them out. attributevalue knows omitempty
+// but not omitzero: it would store a zero time as "0001-01-01...", which a condition
+// such as attribute_not_exists(first_download_at) would take for a real one.
+func omitZero(v any, item map[string]types.AttributeValue) {
+	rv := reflect.Indirect(reflect.ValueOf(v))
+	if rv.Kind() != reflect.Struct {
+		return
+	}
+	for i := range rv.NumField() {
+		f := rv.Type().Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" || !slices.Contains(strings.Split(opts, ","), "omitzero") {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fv := rv.Field(i)
+		zero := fv.IsZero()
+		if z, ok := fv.Interface().(interface{ IsZero() bool }); ok && !(fv.Kind() == reflect.Pointer && fv.IsNil()) {
+			zero = z.IsZero()
+		}
+		if zero {
+			delete(item, name)
+		}
+	}
 }
 
 func unmarshalItem(item map[string]types.AttributeValue, out any) error {

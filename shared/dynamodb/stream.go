@@ -27,11 +27,13 @@ const eventSource = "aws:dynamodb"
 
 // DecodeRecord turns one stream record of the table into the domain change it
 // describes: the INSERT of a lead is LeadCreated, its MODIFY LeadUpdated (with the old
-// image), the INSERT of a submission SubmissionCreated. Every other record (dedupe
-// markers, rate counters, pages, magnets, removals, items of other shapes) is no
-// change: ok is false and err nil. A record that is a lead or a submission but cannot
-// be decoded is an error: retrying it will not help, so the caller should report it
-// (a poison record) rather than drop it silently.
+// image), the INSERT of a submission SubmissionCreated, the MODIFY of a grant whose
+// downloads grew DownloadMade (the embedded store's feed has the same). Every other
+// record (a grant's creation, revocation or erasure, daily counters, download marks,
+// dedupe markers, rate counters, pages, magnets, removals, items of other shapes) is
+// no change: ok is false and err nil. A record that is a lead, a submission or a grant
+// but cannot be decoded is an error: retrying it will not help, so the caller should
+// report it (a poison record) rather than drop it silently.
 //
 // The change's ID is the record's event ID and At its approximate creation time; Seq is
 // 0, for the shard's order is the order of the records.
@@ -45,7 +47,7 @@ func DecodeRecord(rec events.DynamoDBEventRecord) (leadgate.Change, bool, error)
 		if (rec.EventName == eventInsert || rec.EventName == eventModify) && len(rec.Change.NewImage) == 0 && ourKeys(rec.Change.Keys) {
 			// A stream of keys only (or of old images only) would lose every change
 			// without a word: that is a deployment fault, not a record to skip.
-			return ch, false, poison(rec, "lead or submission", errors.New("no new image: the stream must carry NEW_AND_OLD_IMAGES"))
+			return ch, false, poison(rec, "lead, submission or grant", errors.New("no new image: the stream must carry NEW_AND_OLD_IMAGES"))
 		}
 		return ch, false, nil
 	}
@@ -77,8 +79,45 @@ func DecodeRecord(rec events.DynamoDBEventRecord) (leadgate.Change, bool, error)
 		}
 		ch.Kind, ch.Submission = leadgate.SubmissionCreated, &sub
 		return ch, true, nil
+	case itemType == TypeGrant && rec.EventName == eventModify:
+		return decodeDownload(rec, ch)
 	}
 	return ch, false, nil
+}
+
+// decodeDownload returns the DownloadMade change of a grant's MODIFY record whose
+// downloads grew, as UseGrant's update makes them grow: by one, with
+// last_download_at set to the download's time. Any other MODIFY of a grant
+// (revocation, erasure) is no change.
+func decodeDownload(rec events.DynamoDBEventRecord, ch leadgate.Change) (leadgate.Change, bool, error) {
+	if len(rec.Change.OldImage) == 0 {
+		return ch, false, poison(rec, TypeGrant, errors.New("no old image: the stream must carry NEW_AND_OLD_IMAGES"))
+	}
+	g, err := decodeGrant(rec.Change.NewImage)
+	if err != nil {
+		return ch, false, poison(rec, TypeGrant, fmt.Errorf("new image: %w", err))
+	}
+	old, err := decodeGrant(rec.Change.OldImage)
+	if err != nil {
+		return ch, false, poison(rec, TypeGrant, fmt.Errorf("old image: %w", err))
+	}
+	if g.Downloads <= old.Downloads {
+		return ch, false, nil
+	}
+	if g.LastDownloadAt.IsZero() {
+		return ch, false, poison(rec, TypeGrant, errors.New("new image: downloads grew without last_download_at"))
+	}
+	ch.Kind = leadgate.DownloadMade
+	ch.Download = &leadgate.Download{GrantID: g.ID, N: g.Downloads, Page: g.Page, Email: g.Email, At: g.LastDownloadAt}
+	return ch, true, nil
+}
+
+func decodeGrant(img map[string]events.DynamoDBAttributeValue) (leadgate.Grant, error) {
+	item, err := FromEventImage(img)
+	if err != nil {
+		return leadgate.Grant{}, err
+	}
+	return unmarshalGrant(item)
 }
 
 // DecodeEvent is the body of a stream handler: it decodes the event's records in
@@ -148,11 +187,15 @@ func imageItemType(img map[string]events.DynamoDBAttributeValue) (string, bool) 
 	return v.String(), true
 }
 
-// ourKeys reports whether a record's keys are those of a lead or a submission.
+// ourKeys reports whether a record's keys are those of a lead, a submission or a
+// grant: the items whose records may be changes.
 func ourKeys(keys map[string]events.DynamoDBAttributeValue) bool {
 	pk, sk := keys[AttrPK], keys[AttrSK]
 	if pk.DataType() != events.DataTypeString || sk.DataType() != events.DataTypeString {
 		return false
+	}
+	if strings.HasPrefix(pk.String(), PrefixGrant) {
+		return sk.String() == SKGrant
 	}
 	return strings.HasPrefix(pk.String(), PrefixLead) && (sk.String() == SKLead || strings.HasPrefix(sk.String(), PrefixSubmission))
 }

@@ -241,9 +241,19 @@ func fixturePage() leadgate.Page {
 	}
 }
 
-// fixtureCaptures returns a new lead's capture and, two hours later on the same page,
-// its second one: the lead is created and updated, each with a submission, and the
-// dedupe marker and the rate counter are written and rewritten.
+// fixtureMagnet is the magnet of fixturePage.
+func fixtureMagnet() leadgate.Magnet {
+	return leadgate.Magnet{ID: "playbook", Title: "The playbook", Kind: "ebook", ObjectKey: "magnets/playbook.pdf",
+		FileName: "The Playbook.pdf", ContentType: "application/pdf", CreatedAt: fixtureT0}
+}
+
+// fixtureDownloads are the two downloads of the first capture's grant, after the
+// second capture: the first sets the lead's first download time, the second does not.
+var fixtureDownloads = []time.Time{fixtureT0.Add(3 * time.Hour), fixtureT0.Add(3*time.Hour + 30*time.Minute + 250*time.Millisecond)}
+
+// fixtureCaptures returns a new lead's capture, with a grant, and, two hours later on
+// the same page, its second one: the lead is created and updated, each with a
+// submission, and the dedupe marker and the rate counter are written and rewritten.
 func fixtureCaptures() (first, second leadgate.Capture) {
 	page := fixturePage()
 	limits := []leadgate.RateLimit{{Key: "ip:fixture-hash", Limit: 10, Window: 24 * time.Hour}}
@@ -266,6 +276,8 @@ func fixtureCaptures() (first, second leadgate.Capture) {
 	second = capture("sub-fixture-2", fixtureT0.Add(2*time.Hour), map[string]string{
 		"email": "ada@example.com", "name": "Ada King", "team_size": "51-200",
 	}, "linkedin")
+	g := leadgate.NewGrant("fixture-token", first.Submission, page, fixtureMagnet())
+	first.Grant = &g
 	return first, second
 }
 
@@ -278,11 +290,19 @@ func wantFixtureChanges() []leadgate.Change {
 	lead2 := lead1.Apply(second.Submission, second.Page)
 	sub2 := second.Submission
 	sub2.LeadID = lead2.ID
+	lead3 := lead2
+	lead3.FirstDownloadAt, lead3.Version = fixtureDownloads[0], lead2.Version+1
+	download := func(n int) *leadgate.Download {
+		return &leadgate.Download{GrantID: first.Grant.ID, N: n, Page: first.Page.Slug, Email: first.Submission.Email, At: fixtureDownloads[n-1]}
+	}
 	return []leadgate.Change{
 		{Kind: leadgate.LeadCreated, Lead: &lead1},
 		{Kind: leadgate.SubmissionCreated, Submission: &sub1},
 		{Kind: leadgate.LeadUpdated, Lead: &lead2, OldLead: &lead1},
 		{Kind: leadgate.SubmissionCreated, Submission: &sub2},
+		{Kind: leadgate.DownloadMade, Download: download(1)},
+		{Kind: leadgate.LeadUpdated, Lead: &lead3, OldLead: &lead2},
+		{Kind: leadgate.DownloadMade, Download: download(2)},
 	}
 }
 
@@ -325,6 +345,7 @@ func TestStreamFixtures(t *testing.T) {
 	for _, k := range []string{
 		"INSERT page", "INSERT lead", "MODIFY lead", "INSERT submission",
 		"INSERT dedupe", "MODIFY dedupe", "INSERT rate_counter", "MODIFY rate_counter", "REMOVE dedupe",
+		"INSERT grant", "MODIFY grant", "INSERT download_mark", "INSERT daily_counts", "MODIFY daily_counts",
 	} {
 		if !kinds[k] {
 			t.Errorf("no %s record in the fixture; it has %v", k, kinds)
@@ -362,11 +383,14 @@ func TestStreamFixtures(t *testing.T) {
 		diffFields(t, got[i].Kind, "lead", got[i].Lead, want[i].Lead)
 		diffFields(t, got[i].Kind, "old_lead", got[i].OldLead, want[i].OldLead)
 		diffFields(t, got[i].Kind, "submission", got[i].Submission, want[i].Submission)
+		diffFields(t, got[i].Kind, "download", got[i].Download, want[i].Download)
 	}
 }
 
 // recordFixture runs the fixture's captures through the store on DynamoDB Local,
-// removes the dedupe marker as its TTL would, and returns the stream's records.
+// downloads twice with the first capture's grant and counts each download, revokes
+// the grant, removes the dedupe marker as its TTL would, and returns the stream's
+// records.
 func recordFixture(t *testing.T) events.DynamoDBEvent {
 	client := newClient(t, nil)
 	table := newTable(t, client)
@@ -380,6 +404,19 @@ func recordFixture(t *testing.T) events.DynamoDBEvent {
 		if res, err := s.Capture(ctx, c); err != nil || res.Repeat {
 			t.Fatalf("Capture(%s): %+v, %v", c.Submission.ID, res, err)
 		}
+	}
+	for _, at := range fixtureDownloads {
+		g, err := s.UseGrant(ctx, first.Grant.ID, at)
+		if err != nil {
+			t.Fatalf("UseGrant at %v: %v", at, err)
+		}
+		d := leadgate.Download{GrantID: g.ID, N: g.Downloads, Page: g.Page, Email: g.Email, At: at}
+		if err := s.CountDownload(ctx, d); err != nil {
+			t.Fatalf("CountDownload(%d): %v", d.N, err)
+		}
+	}
+	if err := s.RevokeGrant(ctx, first.Grant.ID); err != nil {
+		t.Fatal(err)
 	}
 	_, err := client.DeleteItem(ctx, &awsddb.DeleteItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
 		dynamodb.AttrPK: &types.AttributeValueMemberS{Value: dynamodb.PrefixLead + first.Submission.Email},
@@ -495,7 +532,38 @@ func TestDecodeRecordRefuses(t *testing.T) {
 		rec.Change.NewImage = img
 		return rec
 	}
+	without := func(rec events.DynamoDBEventRecord, name string) events.DynamoDBEventRecord {
+		img := make(map[string]events.DynamoDBAttributeValue, len(rec.Change.NewImage))
+		for k, v := range rec.Change.NewImage {
+			if k != name {
+				img[k] = v
+			}
+		}
+		rec.Change.NewImage = img
+		return rec
+	}
 	leadInsert, leadModify, subInsert := find("INSERT", "lead"), find("MODIFY", "lead"), find("INSERT", "submission")
+	// The grant's records: its download (downloads grew) and its revocation (they did not).
+	var download, revoked events.DynamoDBEventRecord
+	for _, rec := range e.Records {
+		if rec.EventName != "MODIFY" || itemType(rec) != "grant" {
+			continue
+		}
+		if rec.Change.NewImage["downloads"].Number() != rec.Change.OldImage["downloads"].Number() {
+			download = rec
+		} else if rec.Change.NewImage["revoked"].Boolean() {
+			revoked = rec
+		}
+	}
+	if download.EventID == "" || revoked.EventID == "" {
+		t.Fatal("no download or no revocation of a grant in the fixture")
+	}
+	downloadNoOld := download
+	downloadNoOld.Change.OldImage = nil
+	grantKeysOnly := download
+	grantKeysOnly.Change.NewImage, grantKeysOnly.Change.OldImage, grantKeysOnly.Change.StreamViewType = nil, nil, "KEYS_ONLY"
+	grantRemoved := find("INSERT", "grant")
+	grantRemoved.EventName, grantRemoved.Change.OldImage, grantRemoved.Change.NewImage = "REMOVE", grantRemoved.Change.NewImage, nil
 
 	removed := leadInsert
 	removed.EventName, removed.Change.OldImage, removed.Change.NewImage = "REMOVE", leadInsert.Change.NewImage, nil
@@ -525,6 +593,19 @@ func TestDecodeRecordRefuses(t *testing.T) {
 		{"submission with a map of the wrong type", withImage(subInsert, "values", events.NewListAttribute(nil)), true},
 		{"submission without page", withImage(subInsert, "page", events.NewNullAttribute()), true},
 		{"lead on a keys-only stream", keysOnly, true},
+		{"grant inserted", find("INSERT", "grant"), false},
+		{"grant revoked", revoked, false},
+		{"grant removed by its TTL", grantRemoved, false},
+		{"daily counter inserted", find("INSERT", "daily_counts"), false},
+		{"daily counter modified", find("MODIFY", "daily_counts"), false},
+		{"download mark inserted", find("INSERT", "download_mark"), false},
+		{"download with downloads of the wrong type", withImage(download, "downloads", events.NewStringAttribute("many")), true},
+		{"download with a bad time", withImage(download, "last_download_at", events.NewStringAttribute("yesterday")), true},
+		{"download without last_download_at", without(download, "last_download_at"), true},
+		{"download without the link's expiry", without(download, "link_expires_at"), true},
+		{"download without id", withImage(download, "id", events.NewStringAttribute("")), true},
+		{"download without old image", downloadNoOld, true},
+		{"grant on a keys-only stream", grantKeysOnly, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ch, ok, err := dynamodb.DecodeRecord(c.rec)

@@ -662,9 +662,11 @@ func runPoller(t *testing.T, client *awsddb.Client, table string, handler func(c
 	}
 }
 
-// TestStreamMatchesEmbeddedFeed runs the same captures through the DynamoDB store
-// and the embedded store: the changes decoded from the DynamoDB stream (read by the
-// poller, with one failed delivery on the way) are those of the embedded feed.
+// TestStreamMatchesEmbeddedFeed runs the same captures and downloads through the
+// DynamoDB store and the embedded store: the changes decoded from the DynamoDB stream
+// (read by the poller, with one failed delivery on the way) are those of the embedded
+// feed. A grant's creation (with the first capture) and revocation are no change in
+// either; each download is one, and counting it may update the lead.
 func TestStreamMatchesEmbeddedFeed(t *testing.T) {
 	client := newClient(t, nil)
 	table := newTable(t, client)
@@ -700,6 +702,8 @@ func TestStreamMatchesEmbeddedFeed(t *testing.T) {
 			}
 		}
 	}
+	grant := leadgate.NewGrant("feed-token", steps[0].capture.Submission, pageA, storetest.Magnet())
+	steps[0].capture.Grant = &grant
 	for _, step := range steps {
 		c := step.capture
 		if step.limited {
@@ -720,6 +724,25 @@ func TestStreamMatchesEmbeddedFeed(t *testing.T) {
 			if got != step.want {
 				t.Fatalf("%s store, %s: got %s (%v), want %s", name, step.name, got, err, step.want)
 			}
+		}
+	}
+	// Two downloads, each counted; the first sets the lead's first download time.
+	// Then the grant is revoked, and a refused download changes nothing.
+	for name, s := range map[string]leadgate.Store{"dynamodb": ddb, "embedded": embedded} {
+		for n, at := range []time.Time{t0.Add(3 * time.Hour), t0.Add(4 * time.Hour)} {
+			g, err := s.UseGrant(ctx, grant.ID, at)
+			if err != nil || g.Downloads != n+1 {
+				t.Fatalf("%s store, download %d: %+v, %v", name, n+1, g, err)
+			}
+			if err := s.CountDownload(ctx, leadgate.Download{GrantID: g.ID, N: g.Downloads, Page: g.Page, Email: g.Email, At: at}); err != nil {
+				t.Fatalf("%s store, count download %d: %v", name, n+1, err)
+			}
+		}
+		if err := s.RevokeGrant(ctx, grant.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.UseGrant(ctx, grant.ID, t0.Add(5*time.Hour)); leadgate.ErrorCode(err) != leadgate.EGONE {
+			t.Fatalf("%s store, download of a revoked grant: %v, want EGONE", name, err)
 		}
 	}
 	// A last write marks the end of the stream to read.
@@ -767,12 +790,15 @@ func TestStreamMatchesEmbeddedFeed(t *testing.T) {
 		diffFields(t, got[i].Kind, fmt.Sprintf("change %d lead", i), got[i].Lead, want[i].Lead)
 		diffFields(t, got[i].Kind, fmt.Sprintf("change %d old_lead", i), got[i].OldLead, want[i].OldLead)
 		diffFields(t, got[i].Kind, fmt.Sprintf("change %d submission", i), got[i].Submission, want[i].Submission)
+		diffFields(t, got[i].Kind, fmt.Sprintf("change %d download", i), got[i].Download, want[i].Download)
 	}
 	if want := []leadgate.ChangeKind{
 		leadgate.LeadCreated, leadgate.SubmissionCreated,
 		leadgate.LeadUpdated, leadgate.SubmissionCreated,
 		leadgate.LeadCreated, leadgate.SubmissionCreated,
 		leadgate.LeadUpdated, leadgate.SubmissionCreated,
+		leadgate.DownloadMade, leadgate.LeadUpdated, // the first download, counted
+		leadgate.DownloadMade, // the second one: the lead's first download stays
 	}; !slices.Equal(changeKinds(got), want) {
 		t.Errorf("changes %v, want %v", changeKinds(got), want)
 	}

@@ -38,21 +38,42 @@ const (
 	TypeSubmission  = "submission"
 	TypeDedupe      = "dedupe"
 	TypeRateCounter = "rate_counter"
+	TypeGrant       = "grant"
+	TypeDailyCounts = "daily_counts"
+	// TypeDownloadMark marks one counted download (grant, n), so that counting it
+	// again changes nothing.
+	TypeDownloadMark = "download_mark"
 )
 
 // Key prefixes of the single table. A lead's partition holds the lead, its
-// submissions and its dedupe markers, so erasing a lead is one query away.
+// submissions and its dedupe markers, so erasing a lead is one query away. A page's
+// partition holds the page and its daily counters; a grant's partition the grant and
+// the marks of its counted downloads.
 const (
-	PrefixPage       = "PAGE#"   // pk of a page; gsi1pk of its submissions
-	PrefixMagnet     = "MAGNET#" // pk of a magnet
-	PrefixLead       = "LEAD#"   // pk of a lead's partition: "LEAD#<normalised email>"
-	PrefixSubmission = "SUB#"    // sk of a submission: "SUB#<time>#<id>"
-	PrefixDedupe     = "DEDUPE#" // sk of a dedupe marker: "DEDUPE#<page slug>"
-	PrefixRate       = "RATE#"   // pk of a rate counter: "RATE#<key>"
+	PrefixPage       = "PAGE#"     // pk of a page and its daily counters; gsi1pk of its submissions
+	PrefixMagnet     = "MAGNET#"   // pk of a magnet
+	PrefixLead       = "LEAD#"     // pk of a lead's partition: "LEAD#<normalised email>"
+	PrefixSubmission = "SUB#"      // sk of a submission: "SUB#<time>#<id>"
+	PrefixDedupe     = "DEDUPE#"   // sk of a dedupe marker: "DEDUPE#<page slug>"
+	PrefixRate       = "RATE#"     // pk of a rate counter: "RATE#<key>"
+	PrefixGrant      = "GRANT#"    // pk of a grant's partition: "GRANT#<grant id>" (a hash of the token)
+	PrefixDay        = "DAY#"      // sk of a page's daily counters: "DAY#<yyyy-mm-dd>" (UTC)
+	PrefixDownload   = "DOWNLOAD#" // sk of a counted-download mark in its grant's partition: "DOWNLOAD#<n>"
 
 	SKPage   = "PAGE"
 	SKMagnet = "MAGNET"
 	SKLead   = "LEAD"
+	SKGrant  = "GRANT"
+)
+
+// How long items outlive their use before TTL removes them.
+const (
+	// GrantRetention: a grant's item stays this long after its links expire, so that a
+	// late click still meets "expired" rather than "unknown link".
+	GrantRetention = 90 * 24 * time.Hour
+	// DownloadMarkRetention: a counted-download mark stays this long after the
+	// download, far longer than a stream record is redelivered (24 hours).
+	DownloadMarkRetention = 35 * 24 * time.Hour
 )
 
 // TableDefinition returns the table the Store needs: on demand, with a stream of

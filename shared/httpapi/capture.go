@@ -11,11 +11,16 @@ import (
 )
 
 type captureBody struct {
-	LeadID       string       `json:"lead_id"`
-	SubmissionID string       `json:"submission_id"`
-	Status       string       `json:"status"` // "created" or "repeat"
-	Next         capture.Next `json:"next"`
-	Ignored      []string     `json:"ignored_fields,omitempty"`
+	LeadID       string   `json:"lead_id"`
+	SubmissionID string   `json:"submission_id"`
+	Status       string   `json:"status"` // "created" or "repeat"
+	Next         nextBody `json:"next"`
+	Ignored      []string `json:"ignored_fields,omitempty"`
+}
+
+type nextBody struct {
+	capture.Next
+	DownloadURL string `json:"download_url,omitempty"`
 }
 
 // handleCapture is POST /v1/pages/{slug}/leads. JSON clients get JSON; a browser's
@@ -78,11 +83,16 @@ func (a *API) handleCapture(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.logCapture(r, res)
+	download := ""
+	if res.DownloadToken != "" {
+		download = baseURL(r) + DownloadPath(res.DownloadToken)
+	}
 	if person {
-		http.Redirect(w, r, page.ThankYouURL, http.StatusSeeOther)
+		http.Redirect(w, r, thankYouURL(page.ThankYouURL, download), http.StatusSeeOther)
 		return
 	}
-	body := captureBody{LeadID: res.LeadID, SubmissionID: res.SubmissionID, Status: "created", Next: res.Next, Ignored: res.Ignored}
+	body := captureBody{LeadID: res.LeadID, SubmissionID: res.SubmissionID, Status: "created",
+		Next: nextBody{Next: res.Next, DownloadURL: download}, Ignored: res.Ignored}
 	status := http.StatusCreated
 	if res.Repeat {
 		body.Status, status = "repeat", http.StatusOK
@@ -95,6 +105,9 @@ func (a *API) logCapture(r *http.Request, res capture.Result) {
 	if res.Spam != "" {
 		a.log.InfoContext(r.Context(), "submission taken for spam, nothing stored", "page", res.Page.Slug, "reason", res.Spam)
 		return
+	}
+	if res.MagnetMissing {
+		a.log.ErrorContext(r.Context(), "page gates a magnet that does not exist; lead captured without a download link", "page", res.Page.Slug, "magnet", res.Page.MagnetID)
 	}
 	a.log.InfoContext(r.Context(), "lead captured", "page", res.Page.Slug, "lead_id", res.LeadID,
 		"submission_id", res.SubmissionID, "new_lead", res.LeadCreated, "repeat", res.Repeat)
@@ -231,4 +244,33 @@ func sentence(msg string) string {
 		return msg
 	}
 	return strings.ToUpper(msg[:1]) + msg[1:]
+}
+
+// DownloadPath is the route of a grant's download link.
+func DownloadPath(token string) string { return "/v1/downloads/" + token }
+
+// baseURL is the API's own origin as the client reached it. API Gateway terminates
+// TLS and says so in X-Forwarded-Proto.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// thankYouURL adds the download link to the page's thank-you URL, for the page to
+// offer it at once.
+func thankYouURL(target, download string) string {
+	if download == "" {
+		return target
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return target
+	}
+	q := u.Query()
+	q.Set("download_url", download)
+	u.RawQuery = q.Encode()
+	return u.String()
 }

@@ -57,6 +57,9 @@ func newHarness(t testing.TB, tune ...func(*capture.Config)) *harness {
 			t.Fatal(err)
 		}
 	}
+	if err := store.PutMagnet(context.Background(), storetest.Magnet()); err != nil {
+		t.Fatal(err)
+	}
 	cfg := capture.DefaultConfig()
 	cfg.RatePerEmail, cfg.RatePerIP = 3, 6
 	for _, f := range tune {
@@ -132,8 +135,12 @@ type captureBody struct {
 	SubmissionID string   `json:"submission_id"`
 	Status       string   `json:"status"`
 	Ignored      []string `json:"ignored_fields"`
-	Next         struct{ Step, Message string }
-	Error        struct {
+	Next         struct {
+		Step        string
+		Message     string
+		DownloadURL string `json:"download_url"`
+	}
+	Error struct {
 		Code   string
 		Fields []leadgate.FieldError
 	}
@@ -297,8 +304,8 @@ func TestSpamGetsNormalLookingSuccessAndStoresNothing(t *testing.T) {
 				if b := decode(t, w); b.LeadID == "" || b.Status != "created" || b.Next.Step != "download" {
 					t.Fatalf("bot answer does not look like a success: %s", w.Body)
 				}
-			} else if w.Header().Get("Location") != "https://example.com/thanks" {
-				t.Fatalf("bot redirected to %q", w.Header().Get("Location"))
+			} else if loc := w.Header().Get("Location"); !strings.HasPrefix(loc, "https://example.com/thanks?download_url=http%3A%2F%2Fexample.com%2Fv1%2Fdownloads%2F") {
+				t.Fatalf("bot redirected to %q, want the thank-you page with a link like a person's", loc)
 			}
 		})
 	}
@@ -314,7 +321,7 @@ func TestCaptureJSONThenRepeatIsOneSubmission(t *testing.T) {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}
 	first := decode(t, w)
-	if first.LeadID == "" || first.Status != "created" || first.Next.Step != "download" {
+	if first.LeadID == "" || first.Status != "created" || first.Next.Step != "download" || !strings.HasPrefix(first.Next.DownloadURL, "http://example.com/v1/downloads/") {
 		t.Fatalf("body %s", w.Body)
 	}
 	if strings.Join(first.Ignored, ",") != "favourite_colour,utm_term" {
@@ -340,7 +347,7 @@ func TestCaptureJSONThenRepeatIsOneSubmission(t *testing.T) {
 		t.Fatalf("repeat status %d, want 200: %s", w.Code, w.Body)
 	}
 	again := decode(t, w)
-	if again.Status != "repeat" || again.LeadID != first.LeadID || again.SubmissionID != first.SubmissionID {
+	if again.Status != "repeat" || again.LeadID != first.LeadID || again.SubmissionID != first.SubmissionID || again.Next.DownloadURL != first.Next.DownloadURL {
 		t.Fatalf("repeat body %s, first %+v", w.Body, first)
 	}
 	subs, err := h.store.Submissions(context.Background(), "ada@example.com")
@@ -363,8 +370,12 @@ func TestCaptureJSONThenRepeatIsOneSubmission(t *testing.T) {
 func TestFormPostRedirectsAndKeepsConsentChoice(t *testing.T) {
 	h := newHarness(t)
 	w := h.do("POST", leadsURL, formType, h.form(url.Values{"email": {"grace@example.com"}, "name": {"Grace"}, "utm_campaign": {"spring"}}), nil)
-	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "https://example.com/thanks" {
+	loc, _ := url.Parse(w.Header().Get("Location"))
+	if w.Code != http.StatusSeeOther || loc == nil || loc.Host != "example.com" || loc.Path != "/thanks" {
 		t.Fatalf("status %d Location %q, want 303 to the thank-you URL", w.Code, w.Header().Get("Location"))
+	}
+	if dl := loc.Query().Get("download_url"); !strings.HasPrefix(dl, "http://example.com/v1/downloads/") {
+		t.Fatalf("thank-you URL offers %q, want the download link", dl)
 	}
 	lead, err := h.store.LeadByEmail(context.Background(), "grace@example.com")
 	if err != nil {
@@ -510,6 +521,9 @@ type failingStore struct {
 }
 
 func (f failingStore) Page(context.Context, string) (leadgate.Page, error) { return f.page, nil }
+func (f failingStore) Magnet(context.Context, string) (leadgate.Magnet, error) {
+	return storetest.Magnet(), nil
+}
 func (f failingStore) Capture(context.Context, leadgate.Capture) (leadgate.CaptureResult, error) {
 	return leadgate.CaptureResult{}, f.err
 }

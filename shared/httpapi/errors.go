@@ -20,6 +20,8 @@ func StatusOf(code leadgate.Code) int {
 		return http.StatusBadRequest
 	case leadgate.ENOTFOUND:
 		return http.StatusNotFound
+	case leadgate.EGONE:
+		return http.StatusGone
 	case leadgate.ECONFLICT:
 		return http.StatusConflict
 	case leadgate.EFORBIDDEN:

@@ -79,7 +79,9 @@ func render(w http.ResponseWriter, status int, name string, data any) {
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	if h.Get("Referrer-Policy") == "" { // a download page sets its own, stricter one
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	}
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())

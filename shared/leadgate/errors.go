@@ -19,6 +19,7 @@ const (
 	EINVALID     Code = "invalid"
 	EMALFORMED   Code = "malformed"
 	ENOTFOUND    Code = "not_found"
+	EGONE        Code = "gone" // existed, but expired, revoked or erased
 	ECONFLICT    Code = "conflict"
 	EFORBIDDEN   Code = "forbidden"
 	ERATELIMITED Code = "rate_limited"

@@ -92,8 +92,10 @@ type Lead struct {
 	FirstTouch   Attribution       `json:"first_touch"`
 	LastTouch    Attribution       `json:"last_touch"`
 	Submissions  int               `json:"submissions"`
-	CreatedAt    time.Time         `json:"created_at"`
-	UpdatedAt    time.Time         `json:"updated_at"`
+	// FirstDownloadAt is when the lead first downloaded a magnet; zero: never.
+	FirstDownloadAt time.Time `json:"first_download_at,omitzero"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 	// Version increases with every write, for optimistic concurrency in stores that
 	// need it.
 	Version int64 `json:"version"`

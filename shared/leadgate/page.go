@@ -105,9 +105,15 @@ type Page struct {
 	// UntimedFormsAllowed accepts posts without a form token, for static forms on the
 	// marketer's own site that cannot carry a signed render time. The honeypot and the
 	// rate limits still apply.
-	UntimedFormsAllowed bool      `json:"untimed_forms_allowed,omitempty"`
-	CreatedAt           time.Time `json:"created_at"`
-	UpdatedAt           time.Time `json:"updated_at"`
+	UntimedFormsAllowed bool `json:"untimed_forms_allowed,omitempty"`
+	// DownloadLinkDays is how long a lead's download link works; 0 means
+	// DefaultDownloadLinkDays. Each click still gets a URL that lives minutes.
+	DownloadLinkDays int `json:"download_link_days,omitempty"`
+	// FormURL is where a person finds the form again, offered when a link has
+	// expired; empty: the expired-link page says to submit the form again.
+	FormURL   string    `json:"form_url,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 var (
@@ -117,6 +123,18 @@ var (
 
 // ValidSlug reports whether s can name a page or a magnet.
 func ValidSlug(s string) bool { return slugPattern.MatchString(s) }
+
+// DefaultDownloadLinkDays is how long download links work unless a page says.
+const DefaultDownloadLinkDays = 30
+
+// DownloadLinkTTL is how long a download link of this page works.
+func (p Page) DownloadLinkTTL() time.Duration {
+	days := p.DownloadLinkDays
+	if days <= 0 {
+		days = DefaultDownloadLinkDays
+	}
+	return time.Duration(days) * 24 * time.Hour
+}
 
 // AsksConsent reports whether the page's form carries the marketing consent checkbox.
 func (p Page) AsksConsent() bool { return p.ConsentText != "" }
@@ -194,6 +212,12 @@ func (p Page) Validate() error {
 	if !validRedirect(p.ThankYouURL) {
 		add("thank_you_url", "invalid", "an http(s) URL or an absolute path")
 	}
+	if p.DownloadLinkDays < 0 || p.DownloadLinkDays > 3650 {
+		add("download_link_days", "invalid", "between 1 and 3650 days, or 0 for the default of 30")
+	}
+	if p.FormURL != "" && !validRedirect(p.FormURL) {
+		add("form_url", "invalid", "an http(s) URL or an absolute path")
+	}
 	if p.ErrorURL != "" && !validRedirect(p.ErrorURL) {
 		add("error_url", "invalid", "an http(s) URL or an absolute path")
 	}
@@ -242,14 +266,14 @@ func (m Magnet) Validate() error {
 	if strings.TrimSpace(m.Title) == "" {
 		errs = append(errs, FieldError{Field: "title", Code: "required", Message: "a magnet needs a title"})
 	}
-	if m.ObjectKey == "" || strings.HasPrefix(m.ObjectKey, "/") || strings.Contains(m.ObjectKey, "..") {
-		errs = append(errs, FieldError{Field: "object_key", Code: "invalid", Message: "a relative object key without .."})
+	if fe := CheckObjectKey(m.ObjectKey); fe != nil {
+		errs = append(errs, FieldError{Field: "object_key", Code: fe.Code, Message: fe.Message})
 	}
-	if m.FileName == "" || strings.ContainsAny(m.FileName, "/\\\"\r\n") {
-		errs = append(errs, FieldError{Field: "file_name", Code: "invalid", Message: "a plain file name"})
+	if _, fe := Attachment(m.FileName); fe != nil {
+		errs = append(errs, *fe)
 	}
-	if m.ContentType == "" {
-		errs = append(errs, FieldError{Field: "content_type", Code: "required", Message: "a content type such as application/pdf"})
+	if fe := checkContentType(m.ContentType); fe != nil {
+		errs = append(errs, *fe)
 	}
 	if len(errs) > 0 {
 		return &Error{Code: EINVALID, Message: "the magnet is not valid", Fields: errs}

@@ -23,6 +23,23 @@ type Store interface {
 	LeadByEmail(ctx context.Context, email string) (Lead, error)
 	// Submissions returns the lead's submissions, oldest first.
 	Submissions(ctx context.Context, email string) ([]Submission, error)
+
+	// PutGrant creates a grant; ECONFLICT if one with its ID exists.
+	PutGrant(ctx context.Context, g Grant) error
+	// Grant returns the grant with that ID, or ENOTFOUND.
+	Grant(ctx context.Context, id string) (Grant, error)
+	// UseGrant checks the grant and counts one download at t in one write: ENOTFOUND
+	// for no such grant; EGONE for an expired, revoked or erased one, counting
+	// nothing. Each counted download appears in the change feed as DownloadMade.
+	UseGrant(ctx context.Context, id string, t time.Time) (Grant, error)
+	// RevokeGrant stops a grant's links for good; ENOTFOUND for no such grant.
+	RevokeGrant(ctx context.Context, id string) error
+	// CountDownload adds a download to its page's daily counters and records the
+	// lead's first download. Counting the same (grant, N) again changes nothing, so a
+	// redelivered change is harmless.
+	CountDownload(ctx context.Context, d Download) error
+	// DailyCounts returns a page's counters for one day (zero counts when none).
+	DailyCounts(ctx context.Context, page, day string) (DailyCounts, error)
 }
 
 // Capture is what the capture service asks a store to record.
@@ -35,6 +52,9 @@ type Capture struct {
 	// long after the last recorded one is a repeat; it records nothing new.
 	DedupeWindow time.Duration
 	RateLimits   []RateLimit
+	// Grant, if set, is created with a new (not repeated) submission, its LeadID
+	// filled in with the lead's.
+	Grant *Grant
 }
 
 // RateLimit allows at most Limit captures per Key in each fixed window.
@@ -69,6 +89,7 @@ const (
 	LeadCreated       ChangeKind = "lead_created"
 	LeadUpdated       ChangeKind = "lead_updated"
 	SubmissionCreated ChangeKind = "submission_created"
+	DownloadMade      ChangeKind = "download_made"
 )
 
 // Change is one entry of a store's change feed: the embedded store's feed and the
@@ -86,4 +107,5 @@ type Change struct {
 	Lead       *Lead       `json:"lead,omitempty"`
 	OldLead    *Lead       `json:"old_lead,omitempty"`
 	Submission *Submission `json:"submission,omitempty"`
+	Download   *Download   `json:"download,omitempty"`
 }

@@ -14,15 +14,19 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"leadgate/shared/bolt"
 	"leadgate/shared/capture"
+	"leadgate/shared/downloads"
 	"leadgate/shared/httpapi"
 	"leadgate/shared/leadgate"
+	"leadgate/shared/localbucket"
 	"leadgate/shared/signing"
 )
 
@@ -63,12 +67,13 @@ func Embedded(dataDir string) (Backend, error) {
 
 // Server is the local run's state: open it, serve its Handler, Close it.
 type Server struct {
-	dataDir string
-	backend Backend
-	Store   leadgate.Store
-	Capture *capture.Service
-	log     *slog.Logger
-	handler http.Handler
+	dataDir   string
+	backend   Backend
+	Store     leadgate.Store
+	Capture   *capture.Service
+	Downloads *downloads.Service
+	log       *slog.Logger
+	handler   http.Handler
 }
 
 // Open opens the local run on the embedded store under cfg.DataDir.
@@ -91,20 +96,29 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 		cfg.Log = slog.Default()
 	}
 	secret, err := loadSecret(filepath.Join(cfg.DataDir, "signing-secret"))
-	if err == nil {
-		err = Seed(ctx, b.Store, filepath.Join(cfg.DataDir, "bucket"), cfg.Now())
-	}
-	var key *signing.Key
+	var (
+		key    *signing.Key
+		bucket *localbucket.Bucket
+	)
 	if err == nil {
 		key, err = signing.NewKey(secret)
+	}
+	if err == nil {
+		bucket, err = newBucket(cfg.DataDir, secret, cfg.Now)
+	}
+	if err == nil {
+		err = Seed(ctx, b.Store, bucket, cfg.Now())
 	}
 	if err != nil {
 		b.Close()
 		return nil, err
 	}
 	s := &Server{dataDir: cfg.DataDir, backend: b, Store: b.Store, Capture: capture.New(b.Store, key, cfg.Capture, cfg.Now), log: cfg.Log}
+	s.Downloads = downloads.New(b.Store, bucket, cfg.Now)
 	mux := http.NewServeMux()
 	httpapi.New(s.Capture, cfg.Log).Register(mux)
+	httpapi.NewDownloadAPI(s.Downloads, cfg.Log).Register(mux)
+	mux.Handle("/dev/bucket/", bucket.Handler())
 	mux.HandleFunc("GET /{$}", s.handleStart)
 	mux.HandleFunc("GET /dev/pages/{slug}/form", s.handleForm)
 	mux.HandleFunc("GET /dev/pages/{slug}/thanks", s.handleThanks)
@@ -125,10 +139,13 @@ func (s *Server) Close() error { return s.backend.Close() }
 // Backend names what the server stores into.
 func (s *Server) Backend() string { return s.backend.Name }
 
-// FollowChanges logs each change of the feed until ctx ends: ids and kinds only, never
-// an address. The follow-up service subscribes the same way.
+// FollowChanges hands each change of the feed to the services that react to
+// changes, as the stream handler does on AWS, and logs it (ids and kinds only, never an
+// address), until ctx ends. A change that fails is retried after a pause: delivery is
+// at least once, and every handler is idempotent.
 func (s *Server) FollowChanges(ctx context.Context) error {
-	return s.backend.Follow(ctx, func(ctx context.Context, ch leadgate.Change) error {
+	counter := downloads.NewCounter(s.Store)
+	handle := func(ctx context.Context, ch leadgate.Change) error {
 		attrs := []any{"id", ch.ID, "kind", ch.Kind}
 		if ch.Lead != nil {
 			attrs = append(attrs, "lead_id", ch.Lead.ID)
@@ -136,9 +153,42 @@ func (s *Server) FollowChanges(ctx context.Context) error {
 		if ch.Submission != nil {
 			attrs = append(attrs, "page", ch.Submission.Page, "submission_id", ch.Submission.ID)
 		}
+		if ch.Download != nil {
+			attrs = append(attrs, "page", ch.Download.Page, "n", ch.Download.N)
+		}
 		s.log.InfoContext(ctx, "change", attrs...)
-		return nil
-	})
+		return counter.HandleChange(ctx, ch)
+	}
+	for {
+		err := s.backend.Follow(ctx, handle)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err == nil {
+			return nil
+		}
+		s.log.ErrorContext(ctx, "change handling failed; retrying", "error", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// Bucket opens the local bucket under dataDir, for commands that put files into it.
+func Bucket(dataDir string) (*localbucket.Bucket, error) {
+	secret, err := loadSecret(filepath.Join(dataDir, "signing-secret"))
+	if err != nil {
+		return nil, err
+	}
+	return newBucket(dataDir, secret, time.Now)
+}
+
+// newBucket opens the local bucket. Its links are relative, so they work whatever
+// address the server listens on.
+func newBucket(dataDir string, secret []byte, now func() time.Time) (*localbucket.Bucket, error) {
+	return localbucket.New(filepath.Join(dataDir, "bucket"), secret, "", now)
 }
 
 // loadSecret reads the local signing secret, making a random one on first start. It
@@ -275,11 +325,15 @@ func (s *Server) handleThanks(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	msg := "Your download is ready."
-	if page.OptIn == leadgate.OptInDouble {
-		msg = "Check your inbox and confirm your address to get your copy."
+	v := httpapi.MessageView{Title: "Thank you!", Message: "Check your inbox and confirm your address to get your copy.", LinkURL: "/", LinkText: "Back to the start page"}
+	if page.OptIn == leadgate.OptInSingle {
+		v.Message = "Your copy is ready. The link works for " + strconv.Itoa(int(page.DownloadLinkTTL().Hours()/24)) + " days."
+		// Offer only a link of ours: the query is the visitor's to change.
+		if u, err := url.Parse(r.URL.Query().Get("download_url")); err == nil && u.Host == r.Host && strings.HasPrefix(u.Path, "/v1/downloads/") {
+			v.LinkURL, v.LinkText = u.String(), "Download "+page.Title
+		}
 	}
-	httpapi.RenderMessage(w, http.StatusOK, httpapi.MessageView{Title: "Thank you!", Message: msg, LinkURL: "/", LinkText: "Back to the start page"})
+	httpapi.RenderMessage(w, http.StatusOK, v)
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {

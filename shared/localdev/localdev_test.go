@@ -1,15 +1,15 @@
 package localdev_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,6 +18,7 @@ import (
 	"leadgate/shared/capture"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/localdev"
+	"leadgate/shared/samplemagnet"
 )
 
 type clock struct{ now time.Time }
@@ -48,7 +49,10 @@ func get(t *testing.T, url string) (int, string) {
 	return res.StatusCode, string(body)
 }
 
-var tokenInput = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
+var (
+	tokenInput   = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
+	downloadLink = regexp.MustCompile(`<a class="button" href="([^"]*/v1/downloads/[^"]+)"`)
+)
 
 func TestSampleFormEndToEndAndAfterRestart(t *testing.T) {
 	dir := t.TempDir()
@@ -83,11 +87,31 @@ func TestSampleFormEndToEndAndAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if res.StatusCode != 303 || res.Header.Get("Location") != "/dev/pages/"+localdev.SampleSlug+"/thanks" {
+	thanksURL, _ := url.Parse(res.Header.Get("Location"))
+	if res.StatusCode != 303 || thanksURL == nil || thanksURL.Path != "/dev/pages/"+localdev.SampleSlug+"/thanks" {
 		t.Fatalf("form post: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
-	if status, thanks := get(t, ts.URL+res.Header.Get("Location")); status != 200 || !strings.Contains(thanks, "Thank you") {
+	status, thanks := get(t, ts.URL+thanksURL.String())
+	if status != 200 || !strings.Contains(thanks, "Thank you") {
 		t.Fatalf("thank-you page %d", status)
+	}
+	// The thank-you page offers the download link; following it gives the PDF, byte
+	// for byte, through a short-lived link of the local bucket.
+	link := downloadLink.FindStringSubmatch(thanks)
+	if link == nil {
+		t.Fatalf("thank-you page offers no download link: %s", thanks)
+	}
+	res, err = http.Get(html.UnescapeString(link[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !bytes.Equal(pdf, samplemagnet.Playbook()) {
+		t.Fatalf("download: %d, %d bytes; want the sample PDF (%d bytes)", res.StatusCode, len(pdf), len(samplemagnet.Playbook()))
+	}
+	if cd := res.Header.Get("Content-Disposition"); !strings.Contains(cd, `filename="lead-magnet-playbook.pdf"`) || res.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("download headers %v", res.Header)
 	}
 	ts.Close()
 	if err := srv.Close(); err != nil {
@@ -127,10 +151,6 @@ func TestSampleFormEndToEndAndAfterRestart(t *testing.T) {
 	if res.StatusCode != 303 {
 		t.Fatalf("form rendered before the restart: %d, want 303", res.StatusCode)
 	}
-	pdf, err := os.ReadFile(filepath.Join(dir, "bucket", "magnets", localdev.SampleSlug+".pdf"))
-	if err != nil || !strings.HasPrefix(string(pdf), "%PDF-") {
-		t.Fatalf("sample magnet: %v", err)
-	}
 }
 
 func TestUnknownLocalPagesAnswerWithAPage(t *testing.T) {
@@ -143,5 +163,57 @@ func TestUnknownLocalPagesAnswerWithAPage(t *testing.T) {
 		if status != 404 || !strings.Contains(body, "<html") || strings.Contains(body, "<b>") {
 			t.Fatalf("%s: %d %.200s", path, status, body)
 		}
+	}
+}
+
+// With the link lifetime shortened by configuration, a link past it answers with the
+// page that explains and offers the form again; the file URL of a click also dies
+// after its five minutes.
+func TestExpiredLinkExplainsItself(t *testing.T) {
+	c := &clock{now: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	cfg := capture.DefaultConfig()
+	cfg.DownloadLinkTTL = time.Hour
+	srv, err := localdev.Open(context.Background(), localdev.Config{DataDir: t.TempDir(), Capture: cfg, Now: c.Now,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	_, form := get(t, ts.URL+"/dev/pages/"+localdev.SampleSlug+"/form")
+	c.now = c.now.Add(5 * time.Second)
+	body := `{"email":"late@example.com","name":"Lee Late","form_token":"` + tokenInput.FindStringSubmatch(form)[1] + `"}`
+	res, err := http.Post(ts.URL+"/v1/pages/"+localdev.SampleSlug+"/leads", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct {
+		Next struct {
+			DownloadURL string `json:"download_url"`
+		}
+	}
+	if err := json.NewDecoder(res.Body).Decode(&created); err != nil || created.Next.DownloadURL == "" {
+		t.Fatalf("capture answer: %v %+v", err, created)
+	}
+	res.Body.Close()
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err = noFollow.Get(created.Next.DownloadURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	fileURL := res.Header.Get("Location")
+	if res.StatusCode != 302 || !strings.HasPrefix(fileURL, "/dev/bucket/") {
+		t.Fatalf("click: %d to %q", res.StatusCode, fileURL)
+	}
+	c.now = c.now.Add(6 * time.Minute)
+	if status, _ := get(t, ts.URL+fileURL); status != 403 {
+		t.Fatalf("a click's file URL after six minutes: %d, want 403", status)
+	}
+	c.now = c.now.Add(time.Hour)
+	status, page := get(t, created.Next.DownloadURL)
+	if status != 410 || !strings.Contains(page, "has expired") || !strings.Contains(page, `href="/dev/pages/lead-gen-playbook/form"`) {
+		t.Fatalf("expired link: %d %s", status, page)
 	}
 }

@@ -1,10 +1,9 @@
 package localdev
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"leadgate/shared/leadgate"
@@ -32,6 +31,7 @@ func SamplePage(now time.Time) leadgate.Page {
 		ConsentVersion: "2026-11-v1",
 		OptIn:          leadgate.OptInSingle,
 		ThankYouURL:    "/dev/pages/" + SampleSlug + "/thanks",
+		FormURL:        "/dev/pages/" + SampleSlug + "/form",
 		AllowedOrigins: []string{"http://localhost:3000", "http://localhost:5173"},
 		CreatedAt:      now.UTC().Truncate(time.Millisecond),
 		UpdatedAt:      now.UTC().Truncate(time.Millisecond),
@@ -47,17 +47,14 @@ func SampleMagnet(now time.Time) leadgate.Magnet {
 	}
 }
 
-// Seed stores the sample page and magnet, and writes the magnet's PDF into the local
-// bucket, unless they exist already: a marketer's edits survive restarts.
-func Seed(ctx context.Context, store leadgate.Store, bucketDir string, now time.Time) error {
+// Seed stores the sample page and magnet, and puts the magnet's PDF into the bucket,
+// unless they exist already: a marketer's edits survive restarts.
+func Seed(ctx context.Context, store leadgate.Store, objects leadgate.ObjectStore, now time.Time) error {
 	if _, err := store.Magnet(ctx, SampleSlug); leadgate.ErrorCode(err) == leadgate.ENOTFOUND {
 		m := SampleMagnet(now)
-		path := filepath.Join(bucketDir, filepath.FromSlash(m.ObjectKey))
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return fmt.Errorf("create local bucket: %w", err)
-		}
-		if err := os.WriteFile(path, samplemagnet.Playbook(), 0o600); err != nil {
-			return fmt.Errorf("write sample magnet: %w", err)
+		pdf := samplemagnet.Playbook()
+		if err := objects.Put(ctx, m.ObjectKey, bytes.NewReader(pdf), int64(len(pdf)), m.ContentType); err != nil {
+			return fmt.Errorf("put sample magnet: %w", err)
 		}
 		if err := store.PutMagnet(ctx, m); err != nil {
 			return err

@@ -21,6 +21,7 @@ const MinKeyLength = 32
 type Key struct {
 	form   []byte
 	digest []byte
+	grant  []byte
 }
 
 // NewKey derives the purpose keys from secret.
@@ -28,7 +29,7 @@ func NewKey(secret []byte) (*Key, error) {
 	if len(secret) < MinKeyLength {
 		return nil, errors.New("the signing secret must be at least 32 bytes")
 	}
-	return &Key{form: derive(secret, "form-token/v1"), digest: derive(secret, "digest/v1")}, nil
+	return &Key{form: derive(secret, "form-token/v1"), digest: derive(secret, "digest/v1"), grant: derive(secret, "grant-token/v1")}, nil
 }
 
 func derive(secret []byte, purpose string) []byte {
@@ -89,3 +90,16 @@ func (k *Key) Digest(purpose, value string) string {
 	m.Write([]byte(value))
 	return b64.EncodeToString(m.Sum(nil)[:18])
 }
+
+// GrantToken returns the token of the download grant a submission earns: 192 bits of
+// HMAC over the submission ID. Deriving it (rather than drawing it at random) lets a
+// repeated submission be offered the same link without the token ever being stored:
+// the store keeps only a hash of it, so a copy of the table holds no working link.
+func (k *Key) GrantToken(submissionID string) string {
+	m := hmac.New(sha256.New, k.grant)
+	m.Write([]byte(submissionID))
+	return b64.EncodeToString(m.Sum(nil)[:24])
+}
+
+// GrantTokenLength is the length of every grant token.
+const GrantTokenLength = 32

@@ -72,3 +72,14 @@ func TestDigest(t *testing.T) {
 		t.Fatalf("digest %q shows its input", a)
 	}
 }
+
+func TestGrantToken(t *testing.T) {
+	k := mustKey(t, strings.Repeat("s", 32))
+	a := k.GrantToken("sub-1")
+	if len(a) != signing.GrantTokenLength || a != k.GrantToken("sub-1") || a == k.GrantToken("sub-2") {
+		t.Fatalf("grant tokens not stable, distinct and %d long: %q", signing.GrantTokenLength, a)
+	}
+	if a == mustKey(t, strings.Repeat("t", 32)).GrantToken("sub-1") {
+		t.Fatal("another secret gives the same token")
+	}
+}

@@ -32,6 +32,10 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("RateLimitWritesNothing", func(t *testing.T) { testRateLimit(t, newStore(t)) })
 	t.Run("ConcurrentSameAddressIsOneSubmission", func(t *testing.T) { testConcurrentSame(t, newStore(t)) })
 	t.Run("ConcurrentDifferentAddressesAllStored", func(t *testing.T) { testConcurrentDifferent(t, newStore(t)) })
+	t.Run("CaptureCreatesGrant", func(t *testing.T) { testCaptureGrant(t, newStore(t)) })
+	t.Run("UseGrantCountsAndRefuses", func(t *testing.T) { testUseGrant(t, newStore(t)) })
+	t.Run("ConcurrentDownloadsAllCounted", func(t *testing.T) { testConcurrentDownloads(t, newStore(t)) })
+	t.Run("CountDownloadIsIdempotent", func(t *testing.T) { testCountDownload(t, newStore(t)) })
 }
 
 // Page returns a valid page for tests.
@@ -401,4 +405,171 @@ func ids(subs []leadgate.Submission) []string {
 		out[i] = s.ID
 	}
 	return out
+}
+
+// Magnet is the magnet Page gates.
+func Magnet() leadgate.Magnet {
+	return leadgate.Magnet{ID: "playbook", Title: "The playbook", Kind: "ebook", ObjectKey: "magnets/playbook.pdf",
+		FileName: "The Playbook.pdf", ContentType: "application/pdf", CreatedAt: T0}
+}
+
+// Grant returns a grant of email's submission on page, made at T0.
+func Grant(token string, page leadgate.Page, email string) leadgate.Grant {
+	sub := Capture(page, email, T0, "x").Submission
+	sub.LeadID = nextID("lead")
+	return leadgate.NewGrant(token, sub, page, Magnet())
+}
+
+func mustGrant(t *testing.T, s leadgate.Store, id string) leadgate.Grant {
+	t.Helper()
+	g, err := s.Grant(ctx(t), id)
+	if err != nil {
+		t.Fatalf("Grant(%s): %v", id, err)
+	}
+	return g
+}
+
+func testCaptureGrant(t *testing.T, s leadgate.Store) {
+	p := Page("granted")
+	mustPutPage(t, s, p)
+	c := Capture(p, "grant@example.com", T0, "x")
+	g := leadgate.NewGrant("token-one", c.Submission, p, Magnet())
+	c.Grant = &g
+	res := mustCapture(t, s, c)
+	got := mustGrant(t, s, leadgate.GrantID("token-one"))
+	want := g
+	want.LeadID = res.Lead.ID
+	if err := equalJSON(got, want); err != nil {
+		t.Fatalf("grant made by a capture: %v", err)
+	}
+	if !got.ExpiresAt.Equal(T0.Add(30 * 24 * time.Hour)) {
+		t.Fatalf("grant expires %v, want 30 days after the capture", got.ExpiresAt)
+	}
+	// A repeat records nothing new: not even a grant.
+	again := Capture(p, "grant@example.com", T0.Add(time.Minute), "x")
+	g2 := leadgate.NewGrant("token-two", again.Submission, p, Magnet())
+	again.Grant = &g2
+	if res := mustCapture(t, s, again); !res.Repeat {
+		t.Fatal("second capture was not a repeat")
+	}
+	_, err := s.Grant(ctx(t), leadgate.GrantID("token-two"))
+	wantCode(t, "grant of a repeat", err, leadgate.ENOTFOUND)
+	// A rate-limited capture makes no grant either.
+	limited := Capture(p, "limited@example.com", T0, "x")
+	g3 := leadgate.NewGrant("token-three", limited.Submission, p, Magnet())
+	limited.Grant = &g3
+	limited.RateLimits = []leadgate.RateLimit{{Key: "ip:zero", Limit: 1, Window: time.Hour}}
+	mustCapture(t, s, Capture(p, "first@example.com", T0, "x"))
+	first := Capture(p, "first2@example.com", T0, "x")
+	first.RateLimits = limited.RateLimits
+	mustCapture(t, s, first)
+	_, err = s.Capture(ctx(t), limited)
+	wantCode(t, "capture over the limit", err, leadgate.ERATELIMITED)
+	_, err = s.Grant(ctx(t), leadgate.GrantID("token-three"))
+	wantCode(t, "grant of a refused capture", err, leadgate.ENOTFOUND)
+}
+
+func testUseGrant(t *testing.T, s leadgate.Store) {
+	p := Page("downloads")
+	g := Grant("use-token", p, "user@example.com")
+	if err := s.PutGrant(ctx(t), g); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, "PutGrant twice", s.PutGrant(ctx(t), g), leadgate.ECONFLICT)
+	first, err := s.UseGrant(ctx(t), g.ID, T0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.UseGrant(ctx(t), g.ID, T0.Add(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Downloads != 1 || second.Downloads != 2 || !second.FirstDownloadAt.Equal(T0.Add(time.Hour)) || !second.LastDownloadAt.Equal(T0.Add(2*time.Hour)) {
+		t.Fatalf("after two downloads: %+v", second)
+	}
+	if second.ObjectKey != "magnets/playbook.pdf" || second.FileName != "The Playbook.pdf" {
+		t.Fatalf("grant lost its file: %+v", second)
+	}
+	_, err = s.UseGrant(ctx(t), leadgate.GrantID("no-such-token"), T0)
+	wantCode(t, "unknown grant", err, leadgate.ENOTFOUND)
+	_, err = s.UseGrant(ctx(t), g.ID, g.ExpiresAt)
+	wantCode(t, "grant at its expiry", err, leadgate.EGONE)
+	if got := mustGrant(t, s, g.ID); got.Downloads != 2 {
+		t.Fatalf("a refused download was counted: %d", got.Downloads)
+	}
+	wantCode(t, "revoke unknown", s.RevokeGrant(ctx(t), leadgate.GrantID("nope")), leadgate.ENOTFOUND)
+	if err := s.RevokeGrant(ctx(t), g.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.UseGrant(ctx(t), g.ID, T0.Add(3*time.Hour))
+	wantCode(t, "revoked grant", err, leadgate.EGONE)
+
+	erased := Grant("erased-token", p, "")
+	erased.Erased = true
+	if err := s.PutGrant(ctx(t), erased); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.UseGrant(ctx(t), erased.ID, T0.Add(time.Hour))
+	wantCode(t, "grant of an erased lead", err, leadgate.EGONE)
+}
+
+func testConcurrentDownloads(t *testing.T, s leadgate.Store) {
+	g := Grant("busy-token", Page("busy"), "busy@example.com")
+	if err := s.PutGrant(ctx(t), g); err != nil {
+		t.Fatal(err)
+	}
+	const n = 10
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.UseGrant(ctx(t), g.ID, T0.Add(time.Duration(i+1)*time.Second))
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("download %d: %v", i, err)
+		}
+	}
+	if got := mustGrant(t, s, g.ID); got.Downloads != n {
+		t.Fatalf("%d downloads counted, want %d", got.Downloads, n)
+	}
+}
+
+func testCountDownload(t *testing.T, s leadgate.Store) {
+	p := Page("counted")
+	mustPutPage(t, s, p)
+	mustCapture(t, s, Capture(p, "counted@example.com", T0, "x"))
+	day := leadgate.Day(T0)
+	d1 := leadgate.Download{GrantID: "g1", N: 1, Page: p.Slug, Email: "counted@example.com", At: T0.Add(time.Hour)}
+	d2 := leadgate.Download{GrantID: "g1", N: 2, Page: p.Slug, Email: "counted@example.com", At: T0.Add(2 * time.Hour)}
+	for _, d := range []leadgate.Download{d1, d1, d2, d2, d1} {
+		if err := s.CountDownload(ctx(t), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := s.DailyCounts(ctx(t), p.Slug, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Downloads != 2 {
+		t.Fatalf("%d downloads counted for %s, want 2 (each (grant, n) once)", c.Downloads, day)
+	}
+	other, err := s.DailyCounts(ctx(t), p.Slug, "2026-03-03")
+	if err != nil || other.Downloads != 0 {
+		t.Fatalf("another day: %+v %v", other, err)
+	}
+	if l := mustLead(t, s, "counted@example.com"); !l.FirstDownloadAt.Equal(T0.Add(time.Hour)) {
+		t.Fatalf("first download at %v, want %v", l.FirstDownloadAt, T0.Add(time.Hour))
+	}
+	// A download of a lead that is gone still counts for the page.
+	if err := s.CountDownload(ctx(t), leadgate.Download{GrantID: "g2", N: 1, Page: p.Slug, At: T0.Add(3 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.DailyCounts(ctx(t), p.Slug, day); c.Downloads != 3 {
+		t.Fatalf("%d downloads, want 3", c.Downloads)
+	}
 }

@@ -1,0 +1,178 @@
+package bolt
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"leadgate/shared/leadgate"
+)
+
+var (
+	bucketGrants     = []byte("grants")     // grant ID → grant
+	bucketCounters   = []byte("counters")   // page NUL day → daily counts
+	bucketDownloaded = []byte("downloaded") // grant ID NUL n → counted mark
+)
+
+func init() { allBuckets = append(allBuckets, bucketGrants, bucketCounters, bucketDownloaded) }
+
+// PutGrant creates a grant.
+func (s *Store) PutGrant(_ context.Context, g leadgate.Grant) error {
+	err := s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketGrants)
+		if b.Get([]byte(g.ID)) != nil {
+			return leadgate.Errorf(leadgate.ECONFLICT, "the grant exists")
+		}
+		return putJSON(b, []byte(g.ID), g)
+	})
+	return storeError("put grant", err)
+}
+
+// Grant returns a grant.
+func (s *Store) Grant(_ context.Context, id string) (leadgate.Grant, error) {
+	var g leadgate.Grant
+	err := s.getJSON("get grant", bucketGrants, []byte(id), &g)
+	if errors.Is(err, errMissing) {
+		return g, errNoGrant
+	}
+	return g, err
+}
+
+var errNoGrant = leadgate.Errorf(leadgate.ENOTFOUND, "no such download link")
+
+// UseGrant checks and counts one download in one write transaction.
+func (s *Store) UseGrant(_ context.Context, id string, t time.Time) (leadgate.Grant, error) {
+	var g leadgate.Grant
+	err := s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketGrants)
+		raw := b.Get([]byte(id))
+		if raw == nil {
+			return errNoGrant
+		}
+		if err := json.Unmarshal(raw, &g); err != nil {
+			return err
+		}
+		if err := g.Usable(t); err != nil {
+			return err
+		}
+		g.Downloads++
+		if g.FirstDownloadAt.IsZero() {
+			g.FirstDownloadAt = t
+		}
+		g.LastDownloadAt = t
+		if err := putJSON(b, []byte(id), g); err != nil {
+			return err
+		}
+		d := leadgate.Download{GrantID: g.ID, N: g.Downloads, Page: g.Page, Email: g.Email, At: t}
+		return appendChanges(tx, leadgate.Change{Kind: leadgate.DownloadMade, At: t, Download: &d})
+	})
+	if err != nil {
+		return g, storeError("use grant", err)
+	}
+	s.notify()
+	return g, nil
+}
+
+// RevokeGrant marks a grant revoked.
+func (s *Store) RevokeGrant(_ context.Context, id string) error {
+	err := s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketGrants)
+		var g leadgate.Grant
+		raw := b.Get([]byte(id))
+		if raw == nil {
+			return errNoGrant
+		}
+		if err := json.Unmarshal(raw, &g); err != nil {
+			return err
+		}
+		g.Revoked = true
+		return putJSON(b, []byte(id), g)
+	})
+	return storeError("revoke grant", err)
+}
+
+// CountDownload counts a download once into its page's day, and sets the lead's first
+// download time.
+func (s *Store) CountDownload(_ context.Context, d leadgate.Download) error {
+	changed := false
+	err := s.update(func(tx *bbolt.Tx) error {
+		changed = false
+		marks := tx.Bucket(bucketDownloaded)
+		mark := append(append([]byte(d.GrantID), 0), strconv.AppendInt(nil, int64(d.N), 10)...)
+		if marks.Get(mark) != nil {
+			return nil
+		}
+		if err := marks.Put(mark, []byte{1}); err != nil {
+			return err
+		}
+		counters := tx.Bucket(bucketCounters)
+		key := append(append([]byte(d.Page), 0), leadgate.Day(d.At)...)
+		c := leadgate.DailyCounts{Page: d.Page, Day: leadgate.Day(d.At)}
+		if raw := counters.Get(key); raw != nil {
+			if err := json.Unmarshal(raw, &c); err != nil {
+				return err
+			}
+		}
+		c.Downloads++
+		if err := putJSON(counters, key, c); err != nil {
+			return err
+		}
+		if d.Email == "" {
+			return nil
+		}
+		leads := tx.Bucket(bucketLeads)
+		raw := leads.Get([]byte(d.Email))
+		if raw == nil {
+			return nil
+		}
+		var old leadgate.Lead
+		if err := json.Unmarshal(raw, &old); err != nil {
+			return err
+		}
+		if !old.FirstDownloadAt.IsZero() && !d.At.Before(old.FirstDownloadAt) {
+			return nil
+		}
+		lead := old
+		lead.FirstDownloadAt = d.At
+		lead.Version++
+		if err := putJSON(leads, []byte(d.Email), lead); err != nil {
+			return err
+		}
+		changed = true
+		return appendChanges(tx, leadgate.Change{Kind: leadgate.LeadUpdated, At: d.At, Lead: &lead, OldLead: &old})
+	})
+	if err != nil {
+		return storeError("count download", err)
+	}
+	if changed {
+		s.notify()
+	}
+	return nil
+}
+
+// DailyCounts returns a page's counters for one day.
+func (s *Store) DailyCounts(_ context.Context, page, day string) (leadgate.DailyCounts, error) {
+	c := leadgate.DailyCounts{Page: page, Day: day}
+	key := append(append([]byte(page), 0), day...)
+	err := s.getJSON("get daily counts", bucketCounters, key, &c)
+	if errors.Is(err, errMissing) {
+		return c, nil
+	}
+	return c, err
+}
+
+// storeError passes domain errors through and wraps any other as internal.
+func storeError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *leadgate.Error
+	if errors.As(err, &de) {
+		return de
+	}
+	return leadgate.Internal(op, err)
+}

@@ -1,0 +1,112 @@
+// Package downloads hands lead magnets to the leads allowed them: a click on a
+// grant's link is checked and counted in one store write, then answered with a URL
+// to the file that lives minutes; counted downloads go into the daily counters from
+// the change feed.
+package downloads
+
+import (
+	"context"
+	"time"
+
+	"leadgate/shared/leadgate"
+	"leadgate/shared/signing"
+)
+
+// URLTTL is how long the file URL of one click works: long enough to start the
+// download, too short to be worth sharing.
+const URLTTL = 5 * time.Minute
+
+// Store is what the download route needs of a lead store.
+type Store interface {
+	Page(ctx context.Context, slug string) (leadgate.Page, error)
+	Grant(ctx context.Context, id string) (leadgate.Grant, error)
+	UseGrant(ctx context.Context, id string, t time.Time) (leadgate.Grant, error)
+}
+
+// Service serves download links.
+type Service struct {
+	store   Store
+	objects leadgate.ObjectStore
+	now     func() time.Time
+}
+
+// New returns the download service.
+func New(store Store, objects leadgate.ObjectStore, now func() time.Time) *Service {
+	return &Service{store: store, objects: objects, now: now}
+}
+
+var errUnknown = leadgate.Errorf(leadgate.ENOTFOUND, "no such download link")
+
+// Download checks the grant behind token, counts the download, and returns the
+// file's short-lived URL. On EGONE the grant is returned too, to say which page's
+// form gives a new link.
+func (s *Service) Download(ctx context.Context, token string) (string, leadgate.Grant, error) {
+	if !wellFormed(token) {
+		return "", leadgate.Grant{}, errUnknown
+	}
+	g, err := s.store.UseGrant(ctx, leadgate.GrantID(token), s.now().UTC().Truncate(time.Millisecond))
+	if err != nil {
+		return "", g, err
+	}
+	url, err := s.objects.DownloadURL(ctx, g.ObjectKey, g.FileName, g.ContentType, URLTTL)
+	return url, g, err
+}
+
+// Check answers as Download would, without counting: for HEAD requests, which link
+// checkers and mail scanners make.
+func (s *Service) Check(ctx context.Context, token string) (string, leadgate.Grant, error) {
+	if !wellFormed(token) {
+		return "", leadgate.Grant{}, errUnknown
+	}
+	g, err := s.store.Grant(ctx, leadgate.GrantID(token))
+	if err != nil {
+		return "", g, err
+	}
+	if err := g.Usable(s.now()); err != nil {
+		return "", g, err
+	}
+	url, err := s.objects.DownloadURL(ctx, g.ObjectKey, g.FileName, g.ContentType, URLTTL)
+	return url, g, err
+}
+
+// Page returns a page, to offer its form again when a link has expired.
+func (s *Service) Page(ctx context.Context, slug string) (leadgate.Page, error) {
+	return s.store.Page(ctx, slug)
+}
+
+// Counter counts downloads into the pages' daily counters from the change feed.
+type Counter struct {
+	store interface {
+		CountDownload(ctx context.Context, d leadgate.Download) error
+	}
+}
+
+// NewCounter returns a counter on the store.
+func NewCounter(store interface {
+	CountDownload(ctx context.Context, d leadgate.Download) error
+}) *Counter {
+	return &Counter{store: store}
+}
+
+// HandleChange counts each DownloadMade change. It is safe to hand the same change
+// twice: the store counts each (grant, n) once.
+func (c *Counter) HandleChange(ctx context.Context, ch leadgate.Change) error {
+	if ch.Kind != leadgate.DownloadMade || ch.Download == nil {
+		return nil
+	}
+	return c.store.CountDownload(ctx, *ch.Download)
+}
+
+// wellFormed reports whether token can be a grant token at all, so that junk costs
+// no store request.
+func wellFormed(token string) bool {
+	if len(token) != signing.GrantTokenLength {
+		return false
+	}
+	for _, c := range token {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,97 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+
+	"leadgate/shared/downloads"
+	"leadgate/shared/leadgate"
+)
+
+// DownloadAPI serves GET and HEAD /v1/downloads/{token}.
+type DownloadAPI struct {
+	downloads *downloads.Service
+	log       *slog.Logger
+}
+
+// NewDownloadAPI returns the download route.
+func NewDownloadAPI(d *downloads.Service, log *slog.Logger) *DownloadAPI {
+	return &DownloadAPI{downloads: d, log: log}
+}
+
+// Register mounts the route on mux.
+func (a *DownloadAPI) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/downloads/{token}", a.handleDownload) // GET patterns match HEAD too
+	mux.HandleFunc("/v1/downloads/{token}", func(w http.ResponseWriter, r *http.Request) {
+		privateHeaders(w)
+		w.Header().Set("Allow", "GET, HEAD")
+		personError(w, r, a.log, leadgate.Errorf(leadgate.EMETHOD, "use GET"), nil)
+	})
+}
+
+// Handler returns the route on a mux of its own, as its Lambda function serves it.
+func (a *DownloadAPI) Handler() http.Handler {
+	mux := http.NewServeMux()
+	a.Register(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		personError(w, r, a.log, leadgate.Errorf(leadgate.ENOTFOUND, "no such route"), nil)
+	})
+	return mux
+}
+
+// handleDownload answers a click: 302 to the file's short-lived URL, or a page that
+// says what happened, since a person clicked. The token never reaches a log line.
+func (a *DownloadAPI) handleDownload(w http.ResponseWriter, r *http.Request) {
+	privateHeaders(w)
+	token := r.PathValue("token")
+	var (
+		url   string
+		grant leadgate.Grant
+		err   error
+	)
+	if r.Method == http.MethodHead {
+		url, grant, err = a.downloads.Check(r.Context(), token)
+	} else {
+		url, grant, err = a.downloads.Download(r.Context(), token)
+	}
+	if err != nil {
+		var page *leadgate.Page
+		if grant.Page != "" {
+			if p, perr := a.downloads.Page(r.Context(), grant.Page); perr == nil {
+				page = &p
+			}
+		}
+		personError(w, r, a.log, err, page)
+		return
+	}
+	if r.Method != http.MethodHead {
+		a.log.InfoContext(r.Context(), "download", "page", grant.Page, "magnet", grant.MagnetID, "lead_id", grant.LeadID, "n", grant.Downloads)
+	}
+	http.Redirect(w, r, url, http.StatusFound)
+}
+
+// privateHeaders keeps a link's answers out of caches and its URL out of Referer
+// headers, since the URL carries the token.
+func privateHeaders(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+}
+
+// personError answers a person's request that failed with a short page.
+func personError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, page *leadgate.Page) {
+	logError(log, r, err)
+	de := leadgate.AsError(err)
+	msg := MessageView{Title: "Something went wrong", Message: "Please try again in a minute."}
+	switch de.Code {
+	case leadgate.ENOTFOUND:
+		msg = MessageView{Title: "Link not found", Message: "This download link does not exist. Check that you copied the whole link from the email."}
+	case leadgate.EGONE:
+		msg = MessageView{Title: "This link no longer works", Message: sentence(de.Message) + ". Submit the form again and we will send you a new link."}
+		if page != nil && page.FormURL != "" {
+			msg.LinkURL, msg.LinkText = page.FormURL, "Get a new link"
+		}
+	case leadgate.EMETHOD:
+		msg = MessageView{Title: "Not allowed", Message: "Open this link in your browser."}
+	}
+	RenderMessage(w, StatusOf(de.Code), msg)
+}

@@ -1,0 +1,80 @@
+package leadgate
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"time"
+)
+
+// Grant lets one lead download one magnet through links that carry its token. The
+// token is never stored: the grant is kept under GrantID(token), so a copy of the
+// table gives no working link.
+type Grant struct {
+	ID           string `json:"id"`
+	LeadID       string `json:"lead_id"`
+	Email        string `json:"email,omitempty"` // the lead's key; removed on erasure
+	Page         string `json:"page"`
+	SubmissionID string `json:"submission_id"`
+	MagnetID     string `json:"magnet_id"`
+	// The magnet's file as it was when the grant was made, so a click needs no
+	// other read.
+	ObjectKey       string    `json:"object_key"`
+	FileName        string    `json:"file_name"`
+	ContentType     string    `json:"content_type"`
+	CreatedAt       time.Time `json:"created_at"`
+	ExpiresAt       time.Time `json:"expires_at"`
+	Revoked         bool      `json:"revoked"`
+	Erased          bool      `json:"erased"`
+	Downloads       int       `json:"downloads"`
+	FirstDownloadAt time.Time `json:"first_download_at,omitzero"`
+	LastDownloadAt  time.Time `json:"last_download_at,omitzero"`
+}
+
+// GrantID is the key a grant is stored under: a hash of its token.
+func GrantID(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// Usable returns nil if a download may go ahead at t, or the EGONE error that says why
+// not.
+func (g Grant) Usable(t time.Time) error {
+	switch {
+	case g.Erased:
+		return Errorf(EGONE, "this download link no longer works")
+	case g.Revoked:
+		return Errorf(EGONE, "this download link was withdrawn")
+	case !t.Before(g.ExpiresAt):
+		return Errorf(EGONE, "this download link has expired")
+	}
+	return nil
+}
+
+// NewGrant returns the grant a submission earns for the page's magnet.
+func NewGrant(token string, sub Submission, page Page, m Magnet) Grant {
+	return Grant{
+		ID: GrantID(token), LeadID: sub.LeadID, Email: sub.Email, Page: page.Slug,
+		SubmissionID: sub.ID, MagnetID: m.ID, ObjectKey: m.ObjectKey, FileName: m.FileName,
+		ContentType: m.ContentType, CreatedAt: sub.At, ExpiresAt: sub.At.Add(page.DownloadLinkTTL()),
+	}
+}
+
+// Download is one counted click on a grant's link: the Nth download of the grant, at
+// a time. Counting it into the page's daily counters is idempotent on (grant, N).
+type Download struct {
+	GrantID string    `json:"grant_id"`
+	N       int       `json:"n"`
+	Page    string    `json:"page"`
+	Email   string    `json:"email,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// Day names the UTC day of t, the key of daily counters.
+func Day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+// DailyCounts are one page's counters for one UTC day.
+type DailyCounts struct {
+	Page      string `json:"page"`
+	Day       string `json:"day"`
+	Downloads int    `json:"downloads"`
+}

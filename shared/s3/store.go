@@ -1,0 +1,88 @@
+// Package s3 keeps the lead magnets' files in an S3 bucket and mints presigned GET
+// URLs to them: the leadgate.ObjectStore of the AWS deployment. It takes SDK clients
+// built by the caller and never loads configuration itself.
+package s3
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"leadgate/shared/leadgate"
+)
+
+// API is the part of *s3.Client the store uses.
+type API interface {
+	PutObject(ctx context.Context, in *awss3.PutObjectInput, optFns ...func(*awss3.Options)) (*awss3.PutObjectOutput, error)
+}
+
+// PresignAPI is the part of *s3.PresignClient (s3.NewPresignClient) the store uses.
+type PresignAPI interface {
+	PresignGetObject(ctx context.Context, in *awss3.GetObjectInput, optFns ...func(*awss3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
+}
+
+// Store is a leadgate.ObjectStore on one S3 bucket.
+type Store struct {
+	client    API
+	presigner PresignAPI
+	bucket    string
+}
+
+var _ leadgate.ObjectStore = (*Store)(nil)
+
+// New returns a store on bucket. A URL it mints lives at most as long as the
+// credentials presigner signs with: a Lambda role's session lasts hours, which is why
+// emails link to the download route and a URL is minted per click.
+func New(client API, presigner PresignAPI, bucket string) *Store {
+	return &Store{client: client, presigner: presigner, bucket: bucket}
+}
+
+// Put stores size bytes from body at key.
+func (s *Store) Put(ctx context.Context, key string, body io.Reader, size int64, contentType string) error {
+	if err := leadgate.CheckPut(key, size, contentType); err != nil {
+		return err
+	}
+	var opts []func(*awss3.Options)
+	if _, ok := body.(io.Seeker); !ok {
+		// SigV4 hashes the payload before sending it, which a stream (an upload's
+		// request body) cannot be read twice for: sign it as UNSIGNED-PAYLOAD. Over
+		// HTTPS the SDK does so by itself; over plain HTTP (an emulator) it would
+		// refuse the stream.
+		opts = append(opts, awss3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware))
+	}
+	_, err := s.client.PutObject(ctx, &awss3.PutObjectInput{
+		Bucket:        aws.String(s.bucket),
+		Key:           aws.String(key),
+		Body:          body,
+		ContentLength: aws.Int64(size),
+		ContentType:   aws.String(contentType),
+	}, opts...)
+	if err != nil {
+		return errorFor("put object "+key+" in bucket "+s.bucket, err)
+	}
+	return nil
+}
+
+// DownloadURL presigns a GET of key for ttl whose response carries contentType and an
+// attachment Content-Disposition naming fileName. S3 answers a link to a missing
+// object with 404 if the signer may list the bucket, and 403 otherwise.
+func (s *Store) DownloadURL(ctx context.Context, key, fileName, contentType string, ttl time.Duration) (string, error) {
+	disposition, err := leadgate.CheckDownload(key, fileName, contentType, ttl)
+	if err != nil {
+		return "", err
+	}
+	req, err := s.presigner.PresignGetObject(ctx, &awss3.GetObjectInput{
+		Bucket:                     aws.String(s.bucket),
+		Key:                        aws.String(key),
+		ResponseContentDisposition: aws.String(disposition),
+		ResponseContentType:        aws.String(contentType),
+	}, awss3.WithPresignExpires(ttl))
+	if err != nil {
+		return "", errorFor("presign get object "+key+" in bucket "+s.bucket, err)
+	}
+	return req.URL, nil
+}

@@ -28,7 +28,8 @@ import (
 const usage = `leadctl manages Leadgate.
 
 Commands:
-  magnets put   upload a lead magnet's file and register the magnet
+  magnets put    upload a lead magnet's file and register the magnet
+  links revoke   stop a forwarded or leaked download link for good
 
 Run "leadctl <command> -h" for a command's flags.
 `
@@ -43,6 +44,9 @@ func main() {
 func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) >= 2 && args[0] == "magnets" && args[1] == "put" {
 		return magnetsPut(ctx, args[2:], out)
+	}
+	if len(args) >= 2 && args[0] == "links" && args[1] == "revoke" {
+		return linksRevoke(ctx, args[2:], out)
 	}
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 		fmt.Fprint(out, usage)
@@ -61,9 +65,7 @@ func magnetsPut(ctx context.Context, args []string, out io.Writer) error {
 	file := fs.String("file", "", "the file to upload (required)")
 	fileName := fs.String("file-name", "", "the name the visitor's download gets (default: the file's own name)")
 	contentType := fs.String("content-type", "", "the file's type (default: from its extension)")
-	dataDir := fs.String("local", ".local", "the local run's data folder (stop make dev first: its store is locked while it runs)")
-	table := fs.String("table", "", "a deployed stack's DynamoDB table (with -bucket: upload to AWS instead of the local run)")
-	bucket := fs.String("bucket", "", "a deployed stack's magnets bucket (the stack's MagnetsBucketName output)")
+	t := targetFlags(fs, true)
 	fs.Usage = func() {
 		fmt.Fprintln(out, "usage: leadctl magnets put -id ID -title TITLE -file PATH [flags]")
 		fs.PrintDefaults()
@@ -102,34 +104,25 @@ func magnetsPut(ctx context.Context, args []string, out io.Writer) error {
 		return describe(err)
 	}
 
-	var (
-		store   leadgate.Store
-		objects leadgate.ObjectStore
-		where   string
-	)
-	switch {
-	case *table != "" && *bucket != "":
+	if (*t.table == "") != (*t.bucket == "") {
+		return errors.New("give both -table and -bucket to upload to AWS, or neither for the local run")
+	}
+	store, where, closeStore, err := t.store(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	var objects leadgate.ObjectStore
+	if *t.bucket != "" {
 		awsCfg, err := config.LoadDefaultConfig(ctx)
 		if err != nil {
 			return fmt.Errorf("load AWS configuration: %w", err)
 		}
-		store = dynamodb.New(awsddb.NewFromConfig(awsCfg), *table)
 		client := awss3.NewFromConfig(awsCfg)
-		objects = s3.New(client, awss3.NewPresignClient(client), *bucket)
-		where = fmt.Sprintf("s3://%s and table %s", *bucket, *table)
-	case *table != "" || *bucket != "":
-		return errors.New("give both -table and -bucket to upload to AWS, or neither for the local run")
-	default:
-		backend, err := localdev.Embedded(*dataDir)
-		if err != nil {
-			return fmt.Errorf("%w (is make dev running? stop it first)", err)
-		}
-		defer backend.Close()
-		b, err := localdev.Bucket(*dataDir)
-		if err != nil {
-			return err
-		}
-		store, objects, where = backend.Store, b, "the local run in "+*dataDir
+		objects = s3.New(client, awss3.NewPresignClient(client), *t.bucket)
+		where = "s3://" + *t.bucket + " and " + where
+	} else if objects, err = localdev.Bucket(*t.dataDir); err != nil {
+		return err
 	}
 	if err := objects.Put(ctx, m.ObjectKey, f, info.Size(), m.ContentType); err != nil {
 		return describe(err)
@@ -156,4 +149,81 @@ func describe(err error) error {
 		fmt.Fprintf(&b, "\n  %s: %s", fe.Field, fe.Message)
 	}
 	return errors.New(b.String())
+}
+
+// target is where a command acts: the local run's data folder, or a deployed stack.
+type target struct {
+	dataDir, table, bucket *string
+}
+
+func targetFlags(fs *flag.FlagSet, withBucket bool) target {
+	t := target{
+		dataDir: fs.String("local", ".local", "the local run's data folder (stop make dev first: its store is locked while it runs)"),
+		table:   fs.String("table", "", "a deployed stack's DynamoDB table (act on AWS instead of the local run)"),
+	}
+	if withBucket {
+		t.bucket = fs.String("bucket", "", "a deployed stack's magnets bucket (the stack's MagnetsBucketName output)")
+	}
+	return t
+}
+
+// store opens the target's store; close releases it.
+func (t target) store(ctx context.Context) (store leadgate.Store, where string, close func() error, err error) {
+	if *t.table != "" {
+		awsCfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("load AWS configuration: %w", err)
+		}
+		return dynamodb.New(awsddb.NewFromConfig(awsCfg), *t.table), "table " + *t.table, func() error { return nil }, nil
+	}
+	backend, err := localdev.Embedded(*t.dataDir)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("%w (is make dev running? stop it first)", err)
+	}
+	return backend.Store, "the local run in " + *t.dataDir, backend.Close, nil
+}
+
+func linksRevoke(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("links revoke", flag.ContinueOnError)
+	fs.SetOutput(out)
+	t := targetFlags(fs, false)
+	fs.Usage = func() {
+		fmt.Fprintln(out, "usage: leadctl links revoke [flags] DOWNLOAD-LINK...")
+		fmt.Fprintln(out, "Each link is a download URL (…/v1/downloads/TOKEN) or its token.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return errors.New("name at least one download link")
+	}
+	store, where, closeStore, err := t.store(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	for _, link := range fs.Args() {
+		token := link[strings.LastIndexByte(link, '/')+1:]
+		if i := strings.IndexAny(token, "?#"); i >= 0 {
+			token = token[:i]
+		}
+		if err := store.RevokeGrant(ctx, leadgate.GrantID(token)); err != nil {
+			return fmt.Errorf("%s: %w", link, describe(err))
+		}
+		fmt.Fprintf(out, "revoked %s in %s\n", redactToken(token), where)
+	}
+	return nil
+}
+
+// redactToken shows enough of a token to recognise it, not enough to use it.
+func redactToken(token string) string {
+	if len(token) <= 6 {
+		return "…"
+	}
+	return token[:6] + "…"
 }

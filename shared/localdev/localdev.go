@@ -68,6 +68,7 @@ func Embedded(dataDir string) (Backend, error) {
 // Server is the local run's state: open it, serve its Handler, Close it.
 type Server struct {
 	dataDir   string
+	now       func() time.Time
 	backend   Backend
 	Store     leadgate.Store
 	Capture   *capture.Service
@@ -113,7 +114,7 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 		b.Close()
 		return nil, err
 	}
-	s := &Server{dataDir: cfg.DataDir, backend: b, Store: b.Store, Capture: capture.New(b.Store, key, cfg.Capture, cfg.Now), log: cfg.Log}
+	s := &Server{dataDir: cfg.DataDir, now: cfg.Now, backend: b, Store: b.Store, Capture: capture.New(b.Store, key, cfg.Capture, cfg.Now), log: cfg.Log}
 	s.Downloads = downloads.New(b.Store, bucket, cfg.Now)
 	mux := http.NewServeMux()
 	httpapi.New(s.Capture, cfg.Log).Register(mux)
@@ -219,7 +220,7 @@ var templates = template.Must(template.New("").ParseFS(templateFiles, "templates
 type startView struct {
 	Base    string
 	Backend string
-	Pages   []leadgate.Page
+	Pages   []pageRow
 	Leads   int // -1: the backend cannot count them
 	Changes []leadgate.Change
 }
@@ -238,16 +239,33 @@ type (
 	}
 )
 
+type pageRow struct {
+	leadgate.Page
+	DownloadsToday int
+}
+
 func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) {
 	v := startView{Base: "http://" + r.Host, Backend: s.backend.Name, Leads: -1}
-	var err error
+	var (
+		pages []leadgate.Page
+		err   error
+	)
 	if pl, ok := s.Store.(pageLister); ok {
-		v.Pages, err = pl.Pages(r.Context())
+		pages, err = pl.Pages(r.Context())
 	} else {
 		var p leadgate.Page
 		if p, err = s.Store.Page(r.Context(), SampleSlug); err == nil {
-			v.Pages = []leadgate.Page{p}
+			pages = []leadgate.Page{p}
 		}
+	}
+	today := leadgate.Day(s.now())
+	for _, p := range pages {
+		if err != nil {
+			break
+		}
+		var c leadgate.DailyCounts
+		c, err = s.Store.DailyCounts(r.Context(), p.Slug, today)
+		v.Pages = append(v.Pages, pageRow{Page: p, DownloadsToday: c.Downloads})
 	}
 	if cr, ok := s.Store.(changeReader); ok && err == nil {
 		var counts map[string]int

@@ -18,6 +18,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -723,6 +724,31 @@ func functionByID(t *testing.T, tpl samTemplate, id string) lambdaFunction {
 	return lambdaFunction{}
 }
 
+// newTable creates a table of dynamodb.TableDefinition in DynamoDB Local, deleted
+// when the test ends, and returns a store on it and its name.
+func newTable(t *testing.T, endpoint string) (*dynamodb.Store, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	client := awsddb.New(awsddb.Options{
+		Region:       region,
+		Credentials:  credentials.NewStaticCredentialsProvider("harness", "harness", ""),
+		BaseEndpoint: aws.String(endpoint),
+	})
+	table := fmt.Sprintf("leadgate-harness-%d", time.Now().UnixNano())
+	if err := dynamodb.CreateTable(ctx, client, table); err != nil {
+		t.Fatalf("CreateTable(%s): %v", table, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := client.DeleteTable(ctx, &awsddb.DeleteTableInput{TableName: aws.String(table)}); err != nil {
+			t.Errorf("DeleteTable(%s): %v", table, err)
+		}
+	})
+	return dynamodb.New(client, table), table
+}
+
 // ---------------------------------------------------------------------------
 // Tests
 
@@ -790,23 +816,7 @@ func TestCaptureBootstrapAnswersTheEvents(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	client := awsddb.New(awsddb.Options{
-		Region:       region,
-		Credentials:  credentials.NewStaticCredentialsProvider("harness", "harness", ""),
-		BaseEndpoint: aws.String(endpoint),
-	})
-	table := fmt.Sprintf("leadgate-harness-%d", time.Now().UnixNano())
-	if err := dynamodb.CreateTable(ctx, client, table); err != nil {
-		t.Fatalf("CreateTable(%s): %v", table, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := client.DeleteTable(ctx, &awsddb.DeleteTableInput{TableName: aws.String(table)}); err != nil {
-			t.Errorf("DeleteTable(%s): %v", table, err)
-		}
-	})
-	store := dynamodb.New(client, table)
+	store, table := newTable(t, endpoint)
 	seeded := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	if err := store.PutMagnet(ctx, localdev.SampleMagnet(seeded)); err != nil {
 		t.Fatal(err)
@@ -877,7 +887,7 @@ func TestCaptureBootstrapAnswersTheEvents(t *testing.T) {
 	}
 
 	t.Run("logs", func(t *testing.T) {
-		checkJSONLogs(t, p.stdout.String(), requestIDs["capture-json.json"])
+		checkJSONLogs(t, p.stdout.String(), map[string]string{"msg": "lead captured", "request_id": requestIDs["capture-json.json"]})
 		if out := p.stdout.String() + p.stderr.String(); strings.Contains(out, fixtureSecret) {
 			t.Errorf("the signing secret is in the function's output")
 		}
@@ -888,8 +898,8 @@ func TestCaptureBootstrapAnswersTheEvents(t *testing.T) {
 }
 
 // checkJSONLogs checks that every line the function wrote is a JSON object, and that
-// the capture of request id is logged with it.
-func checkJSONLogs(t *testing.T, stdout, id string) {
+// one record has all the fields of want (values compared as fmt.Sprint prints them).
+func checkJSONLogs(t *testing.T, stdout string, want map[string]string) {
 	t.Helper()
 	found := false
 	for line := range strings.SplitSeq(strings.TrimSpace(stdout), "\n") {
@@ -901,13 +911,331 @@ func checkJSONLogs(t *testing.T, stdout, id string) {
 			t.Errorf("log line is not JSON: %q", line)
 			continue
 		}
-		if rec["msg"] == "lead captured" && rec["request_id"] == id {
+		if !found {
 			found = true
+			for k, v := range want {
+				if got, ok := rec[k]; !ok || fmt.Sprint(got) != v {
+					found = false
+					break
+				}
+			}
 		}
 	}
 	if !found {
-		t.Errorf("no \"lead captured\" record with request_id %s in:\n%s", id, stdout)
+		t.Errorf("no log record with %v in:\n%s", want, stdout)
 	}
+}
+
+// downloadToken is the grant token of events/download-*.json (see
+// functions/download/main_test.go); download-unknown.json carries one of no grant.
+const downloadToken = "Zx3vQm8LrT2nWc5yKp7dHs4fJb9gNa6E"
+
+// downloadCheck is what the download bootstrap must answer to one events/ file.
+type downloadCheck struct {
+	status   int
+	redirect bool // Location is a presigned URL of the grant's object
+	counts   bool // the answer counts a download of the grant
+	body     func(t *testing.T, res events.APIGatewayV2HTTPResponse)
+}
+
+var downloadEvents = map[string]downloadCheck{
+	"download-get.json":  {status: 302, redirect: true, counts: true},
+	"download-head.json": {status: 302, redirect: true}, // link checkers: answered, not counted
+	"download-unknown.json": {
+		status: 404,
+		body: func(t *testing.T, res events.APIGatewayV2HTTPResponse) {
+			if ct := res.Headers["Content-Type"]; !strings.HasPrefix(ct, "text/html") {
+				t.Errorf("Content-Type %q, want an HTML page", ct)
+			}
+			if !strings.Contains(res.Body, "Link not found") {
+				t.Errorf("body %.300s, want the page saying the link does not exist", res.Body)
+			}
+		},
+	},
+}
+
+func TestDownloadBootstrapAnswersTheEvents(t *testing.T) {
+	needsBootstraps(t)
+	endpoint := dynamoEndpoint(t)
+	tpl := loadTemplate(t)
+	fn := functionByID(t, tpl, "DownloadFunction")
+	bin := buildFunction(t, fn.ID, true)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	store, table := newTable(t, endpoint)
+	// The bootstrap reads the real clock: the grant expires long after now.
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	page, magnet := localdev.SamplePage(now), localdev.SampleMagnet(now)
+	if err := store.PutPage(ctx, page); err != nil {
+		t.Fatal(err)
+	}
+	grant := leadgate.Grant{
+		ID: leadgate.GrantID(downloadToken), LeadID: "lead-harness", Email: "ada@example.com", Page: page.Slug,
+		SubmissionID: "sub-harness", MagnetID: magnet.ID, ObjectKey: magnet.ObjectKey, FileName: magnet.FileName,
+		ContentType: magnet.ContentType, CreatedAt: now.Add(-time.Hour), ExpiresAt: now.Add(30 * 24 * time.Hour),
+	}
+	if err := store.PutGrant(ctx, grant); err != nil {
+		t.Fatal(err)
+	}
+	disposition, fe := leadgate.Attachment(magnet.FileName)
+	if fe != nil {
+		t.Fatalf("Attachment(%q): %v", magnet.FileName, fe)
+	}
+
+	files, err := filepath.Glob(filepath.Join(repoRoot, "events", "download-*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no events/download-*.json (%v)", err)
+	}
+	env := functionEnv(t, tpl, fn, table, endpoint)
+	bucket := env["BUCKET_NAME"]
+	if bucket == "" {
+		t.Fatalf("template.yaml gives %s no BUCKET_NAME", fn.ID)
+	}
+	api := newRuntimeAPI(t)
+	p := api.start(t, bin.path, fn, env)
+	requestIDs := map[string]string{}
+	counted := 0
+	for _, file := range files {
+		name := filepath.Base(file)
+		check, ok := downloadEvents[name]
+		if !ok {
+			t.Errorf("%s has no expectation in downloadEvents: add one", name)
+			continue
+		}
+		payload, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, id := p.invoke(t, payload)
+		requestIDs[name] = id
+		if check.counts {
+			counted++
+		}
+		t.Run(name, func(t *testing.T) {
+			if o.err != nil {
+				t.Fatalf("invocation error %s (%s)", o.err.raw, o.err.header)
+			}
+			var res events.APIGatewayV2HTTPResponse
+			if err := json.Unmarshal(o.response, &res); err != nil {
+				t.Fatalf("response %.300s: %v", o.response, err)
+			}
+			if res.StatusCode != check.status {
+				t.Fatalf("status %d, want %d: %.300s", res.StatusCode, check.status, res.Body)
+			}
+			// The link's token is in the URL: no cache keeps the answer, no Referer
+			// carries it on.
+			for k, want := range map[string]string{"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"} {
+				if got := res.Headers[k]; got != want {
+					t.Errorf("%s %q, want %q (headers %v)", k, got, want, res.Headers)
+				}
+			}
+			if check.redirect {
+				checkPresignedURL(t, res.Headers["Location"], bucket, grant.ObjectKey, map[string]string{
+					"X-Amz-Expires":                "300", // the template's 5-minute URLs
+					"response-content-disposition": disposition,
+					"response-content-type":        grant.ContentType,
+				})
+			} else if loc, ok := res.Headers["Location"]; ok {
+				t.Errorf("Location %q on a %d", loc, res.StatusCode)
+			}
+			if check.body != nil {
+				check.body(t, res)
+			}
+			g, err := store.Grant(ctx, grant.ID)
+			if err != nil {
+				t.Fatalf("Grant in DynamoDB Local: %v", err)
+			}
+			if g.Downloads != counted {
+				t.Errorf("the grant counts %d downloads, want %d", g.Downloads, counted)
+			}
+		})
+	}
+
+	g, err := store.Grant(ctx, grant.ID)
+	if err != nil || g.Downloads != 1 {
+		t.Errorf("after the events the grant counts %d downloads (%v), want exactly 1", g.Downloads, err)
+	}
+	t.Run("logs", func(t *testing.T) {
+		checkJSONLogs(t, p.stdout.String(), map[string]string{
+			"msg": "download", "request_id": requestIDs["download-get.json"], "page": page.Slug, "n": "1",
+		})
+		if out := p.stdout.String() + p.stderr.String(); strings.Contains(out, downloadToken) {
+			t.Errorf("the download token is in the function's output")
+		}
+	})
+	if nexts := api.nextRequests(); len(nexts) != len(files)+1 {
+		t.Errorf("%d /next requests for %d events, want one more than events (the last one waits)", len(nexts), len(files))
+	}
+}
+
+// checkPresignedURL checks that location is a SigV4 presigned GET of key in bucket,
+// signed in the harness's region with the credentials Lambda gave the function, and
+// that its query has the values of want.
+func checkPresignedURL(t *testing.T, location, bucket, key string, want map[string]string) {
+	t.Helper()
+	u, err := url.Parse(location)
+	if err != nil || u.Scheme != "https" {
+		t.Fatalf("Location %q (%v), want an https URL", location, err)
+	}
+	// Virtual-hosted style, which the SDK uses for DNS-compatible names, or path style.
+	var gotKey string
+	switch regional := "s3." + region + ".amazonaws.com"; u.Host {
+	case bucket + "." + regional:
+		gotKey = strings.TrimPrefix(u.Path, "/")
+	case regional:
+		gotKey = strings.TrimPrefix(u.Path, "/"+bucket+"/")
+	default:
+		t.Fatalf("Location host %q, want bucket %s in %s", u.Host, bucket, region)
+	}
+	if gotKey != key {
+		t.Errorf("Location names object %q, want %q", gotKey, key)
+	}
+	q := u.Query()
+	for k, v := range want {
+		if got := q.Get(k); got != v {
+			t.Errorf("Location's %s %q, want %q", k, got, v)
+		}
+	}
+	if got := q.Get("X-Amz-Algorithm"); got != "AWS4-HMAC-SHA256" {
+		t.Errorf("X-Amz-Algorithm %q, want AWS4-HMAC-SHA256", got)
+	}
+	if got, scope := q.Get("X-Amz-Credential"), "/"+region+"/s3/aws4_request"; !strings.HasPrefix(got, "harness/") || !strings.HasSuffix(got, scope) {
+		t.Errorf("X-Amz-Credential %q, want the function's key harness and scope .../%s", got, scope)
+	}
+	if got := q.Get("X-Amz-Security-Token"); got != "harness-session-token" {
+		t.Errorf("X-Amz-Security-Token %q, want the function's session token", got)
+	}
+	if q.Get("X-Amz-Signature") == "" || q.Get("X-Amz-SignedHeaders") != "host" {
+		t.Errorf("Location %q is not signed for its host alone", location)
+	}
+}
+
+// streamFixture holds real stream records of captures and of two counted downloads
+// on the page stream-fixture on 2026-03-02 (see shared/dynamodb's tests).
+const (
+	streamFixture    = "dynamodb-stream-captures.json"
+	streamFixturePage = "stream-fixture"
+	streamFixtureDay  = "2026-03-02"
+)
+
+func TestStreamBootstrapCountsDownloads(t *testing.T) {
+	needsBootstraps(t)
+	endpoint := dynamoEndpoint(t)
+	tpl := loadTemplate(t)
+	fn := functionByID(t, tpl, "StreamFunction")
+	bin := buildFunction(t, fn.ID, true)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	store, table := newTable(t, endpoint)
+	payload, err := os.ReadFile(filepath.Join(repoRoot, "events", streamFixture))
+	if err != nil {
+		t.Fatal(err)
+	}
+	poisoned, poisonedSeqs := poisonGrantRecord(t, payload)
+
+	api := newRuntimeAPI(t)
+	p := api.start(t, bin.path, fn, functionEnv(t, tpl, fn, table, endpoint))
+	checkCounts := func(t *testing.T) {
+		t.Helper()
+		c, err := store.DailyCounts(ctx, streamFixturePage, streamFixtureDay)
+		if err != nil || c.Downloads != 2 {
+			t.Errorf("DailyCounts(%s, %s) in DynamoDB Local: %d downloads (%v), want 2", streamFixturePage, streamFixtureDay, c.Downloads, err)
+		}
+	}
+
+	// The same batch twice, as the event source mapping redelivers a batch.
+	var first, again outcome
+	first, _ = p.invoke(t, payload)
+	again, _ = p.invoke(t, payload)
+	t.Run("redelivered batch", func(t *testing.T) {
+		for i, o := range []outcome{first, again} {
+			if failed := batchItemFailures(t, o); len(failed) != 0 {
+				t.Errorf("delivery %d: batchItemFailures %q, want none", i+1, failed)
+			}
+		}
+		checkCounts(t)
+	})
+
+	o, id := p.invoke(t, poisoned)
+	t.Run("poison record", func(t *testing.T) {
+		// Reported, not thrown: an /error would retry the whole batch.
+		if failed := batchItemFailures(t, o); !slices.Equal(failed, poisonedSeqs) {
+			t.Errorf("batchItemFailures %q, want the poison record and every later one: %q", failed, poisonedSeqs)
+		}
+		if strings.Contains(string(o.response), poisonValue) {
+			t.Errorf("the response echoes record data: %s", o.response)
+		}
+		checkJSONLogs(t, p.stdout.String(), map[string]string{
+			"level": "WARN", "request_id": id, "sequence_number": poisonedSeqs[0],
+		})
+		if out := p.stdout.String() + p.stderr.String(); strings.Contains(out, poisonValue) {
+			t.Errorf("the function logs record data")
+		}
+		checkCounts(t)
+	})
+	if nexts := api.nextRequests(); len(nexts) != 4 {
+		t.Errorf("%d /next requests for 3 events, want 4 (the last one waits)", len(nexts))
+	}
+}
+
+// poisonValue replaces a grant's download count in the poison record.
+const poisonValue = "poison-downloads"
+
+// poisonGrantRecord returns a copy of the stream event in which the first MODIFY of
+// a grant has a string for its downloads, and the sequence numbers the function must
+// report: that record's and those of every later record. The rest of the event is
+// left as it was, numbers included.
+func poisonGrantRecord(t *testing.T, payload []byte) ([]byte, []string) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	var event map[string]any
+	if err := dec.Decode(&event); err != nil {
+		t.Fatal(err)
+	}
+	records, _ := event["Records"].([]any)
+	var seqs []string
+	for _, r := range records {
+		seq, _ := dig(r, "dynamodb", "SequenceNumber").(string)
+		img, _ := dig(r, "dynamodb", "NewImage").(map[string]any)
+		if len(seqs) == 0 && dig(r, "eventName") == "MODIFY" && dig(img, "item_type", "S") == "grant" {
+			if _, ok := dig(img, "downloads", "N").(string); !ok {
+				t.Fatalf("grant record %s has no number of downloads", seq)
+			}
+			img["downloads"] = map[string]any{"S": poisonValue}
+		}
+		if img != nil && dig(img, "downloads", "S") == poisonValue || len(seqs) > 0 {
+			seqs = append(seqs, seq)
+		}
+	}
+	if len(seqs) < 2 {
+		t.Fatalf("%s has no MODIFY of a grant followed by other records", streamFixture)
+	}
+	data, err := json.Marshal(event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data, seqs
+}
+
+// batchItemFailures returns the item identifiers of a stream function's response,
+// failing the test if the invocation posted an error instead.
+func batchItemFailures(t *testing.T, o outcome) []string {
+	t.Helper()
+	if o.err != nil {
+		t.Fatalf("invocation error %s (%s)", o.err.raw, o.err.header)
+	}
+	var res events.DynamoDBEventResponse
+	if err := json.Unmarshal(o.response, &res); err != nil {
+		t.Fatalf("response %.300s: %v", o.response, err)
+	}
+	ids := []string{}
+	for _, f := range res.BatchItemFailures {
+		ids = append(ids, f.ItemIdentifier)
+	}
+	return ids
 }
 
 func TestBootstrapsReportBadSettingsAtInit(t *testing.T) {

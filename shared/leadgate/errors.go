@@ -27,6 +27,7 @@ const (
 	EUNSUPPORTED Code = "unsupported_media_type"
 	EMETHOD      Code = "method_not_allowed"
 	EUNAVAILABLE Code = "unavailable"
+	EREJECTED    Code = "rejected" // a provider refused for good, e.g. SES MessageRejected
 	EINTERNAL    Code = "internal"
 )
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every check and test of the repository: formatting, vet, staticcheck; the SAM
 # template linted and built with SAM CLI and cfn-lint (installed into .cache/venv);
-# then all Go tests with the race detector, with DynamoDB Local and MinIO installed
-# (cached under .cache/) and started on 127.0.0.1 for the DynamoDB and S3 adapters'
-# tests, and stopped afterwards.
+# then all Go tests with the race detector, with DynamoDB Local, MinIO and
+# aws-ses-v2-local installed (cached under .cache/) and started on 127.0.0.1 for the
+# DynamoDB, S3 and SES adapters' tests, and stopped afterwards.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -54,6 +54,14 @@ export MINIO_PORT="$minio_port"
 trap 'bash infra/local/dynamodb-local.sh stop || true; bash infra/local/minio.sh stop || true' EXIT
 bash infra/local/minio.sh start
 export LEADGATE_MINIO_ENDPOINT="http://127.0.0.1:$minio_port"
+
+step "aws-ses-v2-local"
+bash infra/local/ses-local.sh install
+ses_port="${SES_LOCAL_PORT:-8005}"
+export SES_LOCAL_PORT="$ses_port"
+trap 'bash infra/local/dynamodb-local.sh stop || true; bash infra/local/minio.sh stop || true; bash infra/local/ses-local.sh stop || true' EXIT
+bash infra/local/ses-local.sh start
+export LEADGATE_SES_ENDPOINT="http://127.0.0.1:$ses_port"
 
 step "go test"
 go test -race -count=1 ./...

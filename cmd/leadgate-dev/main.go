@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"leadgate/shared/capture"
+	"leadgate/shared/followup"
 	"leadgate/shared/localdev"
 )
 
@@ -42,6 +43,17 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	offset := time.Duration(0)
+	if v := os.Getenv("LEADGATE_CLOCK_OFFSET"); v != "" {
+		if offset, err = time.ParseDuration(v); err != nil {
+			return fmt.Errorf("LEADGATE_CLOCK_OFFSET=%q: want a duration such as 48h", v)
+		}
+	}
+	fu := followup.DefaultConfig()
+	fu.BaseURL = "http://" + addr
+	fu.From = envOr("SENDER_ADDRESS", "hello@example.com")
+	fu.FromName = envOr("SENDER_NAME", "Leadgate")
+	fu.SendRate = 0 // the outbox has no quota
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -60,7 +72,7 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv, err := localdev.OpenOn(ctx, localdev.Config{DataDir: dataDir, Capture: cfg, Log: log}, backend)
+	srv, err := localdev.OpenOn(ctx, localdev.Config{DataDir: dataDir, Capture: cfg, FollowUp: fu, Clock: localdev.NewClock(offset), Log: log}, backend)
 	if err != nil {
 		return err
 	}
@@ -75,6 +87,7 @@ func run(log *slog.Logger) error {
 			log.Error("change feed stopped", "error", err)
 		}
 	}()
+	go srv.RunDispatcher(ctx, time.Second)
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)

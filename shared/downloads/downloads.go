@@ -97,16 +97,4 @@ func (c *Counter) HandleChange(ctx context.Context, ch leadgate.Change) error {
 	return c.store.CountDownload(ctx, *ch.Download)
 }
 
-// wellFormed reports whether token can be a grant token at all, so that junk costs
-// no store request.
-func wellFormed(token string) bool {
-	if len(token) != signing.GrantTokenLength {
-		return false
-	}
-	for _, c := range token {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
+func wellFormed(token string) bool { return signing.WellFormedToken(token) }

@@ -23,6 +23,7 @@ type fakeAPI struct {
 	getItem            func(*awsddb.GetItemInput) (*awsddb.GetItemOutput, error)
 	putItem            func(*awsddb.PutItemInput) (*awsddb.PutItemOutput, error)
 	updateItem         func(*awsddb.UpdateItemInput) (*awsddb.UpdateItemOutput, error)
+	deleteItem         func(*awsddb.DeleteItemInput) (*awsddb.DeleteItemOutput, error)
 	query              func(*awsddb.QueryInput) (*awsddb.QueryOutput, error)
 	transactGetItems   func(*awsddb.TransactGetItemsInput) (*awsddb.TransactGetItemsOutput, error)
 	transactWriteItems func(*awsddb.TransactWriteItemsInput) (*awsddb.TransactWriteItemsOutput, error)
@@ -49,6 +50,13 @@ func (f *fakeAPI) UpdateItem(_ context.Context, in *awsddb.UpdateItemInput, _ ..
 		return nil, errUnexpectedCall
 	}
 	return f.updateItem(in)
+}
+
+func (f *fakeAPI) DeleteItem(_ context.Context, in *awsddb.DeleteItemInput, _ ...func(*awsddb.Options)) (*awsddb.DeleteItemOutput, error) {
+	if f.deleteItem == nil {
+		return nil, errUnexpectedCall
+	}
+	return f.deleteItem(in)
 }
 
 func (f *fakeAPI) Query(_ context.Context, in *awsddb.QueryInput, _ ...func(*awsddb.Options)) (*awsddb.QueryOutput, error) {

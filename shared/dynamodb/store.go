@@ -1,13 +1,18 @@
-// Package dynamodb stores pages, magnets, leads, submissions and download grants in one
-// DynamoDB table: the leadgate.Store used on AWS. It takes a client and never builds
-// one, so the same code runs against DynamoDB and DynamoDB Local.
+// Package dynamodb stores pages, magnets, leads, submissions, download grants and the
+// follow-up emails' records in one DynamoDB table: the leadgate.Store used on AWS. It
+// takes a client and never builds one, so the same code runs against DynamoDB and
+// DynamoDB Local.
 //
 // A lead's partition ("LEAD#<email>") holds the lead, its submissions (sorted by
 // time) and one dedupe marker per page; rate counters, pages and magnets have their
 // own partitions. A page's partition also holds its daily counters ("DAY#<day>"), and
 // a grant's partition ("GRANT#<id>") the grant and the marks of its counted downloads.
+// A lead's partition also holds its sends ("SEND#<key>") and scheduled steps
+// ("STEP#<key>"); a due step is in the sparse index GSI2, by due time. Confirmation
+// and unsubscribe links ("CONFIRM#<id>", "UNSUB#<id>") and soft-bounce marks
+// ("MAILEVENT#<message id>") have partitions of their own.
 // A capture of a new address is one TransactWriteItems request, a download one
-// UpdateItem.
+// UpdateItem, a send's claim one UpdateItem, the due steps one Query.
 package dynamodb
 
 import (
@@ -31,6 +36,7 @@ type API interface {
 	GetItem(ctx context.Context, in *awsddb.GetItemInput, optFns ...func(*awsddb.Options)) (*awsddb.GetItemOutput, error)
 	PutItem(ctx context.Context, in *awsddb.PutItemInput, optFns ...func(*awsddb.Options)) (*awsddb.PutItemOutput, error)
 	UpdateItem(ctx context.Context, in *awsddb.UpdateItemInput, optFns ...func(*awsddb.Options)) (*awsddb.UpdateItemOutput, error)
+	DeleteItem(ctx context.Context, in *awsddb.DeleteItemInput, optFns ...func(*awsddb.Options)) (*awsddb.DeleteItemOutput, error)
 	Query(ctx context.Context, in *awsddb.QueryInput, optFns ...func(*awsddb.Options)) (*awsddb.QueryOutput, error)
 	TransactGetItems(ctx context.Context, in *awsddb.TransactGetItemsInput, optFns ...func(*awsddb.Options)) (*awsddb.TransactGetItemsOutput, error)
 	TransactWriteItems(ctx context.Context, in *awsddb.TransactWriteItemsInput, optFns ...func(*awsddb.Options)) (*awsddb.TransactWriteItemsOutput, error)
@@ -44,8 +50,11 @@ type Store struct {
 	// OnCapacity, when set before first use, makes every successful write ask for
 	// the consumed capacity (TOTAL) and receive it with the operation's name:
 	// "capture", "count repeat", "put page <slug>", "put magnet <id>", "put grant",
-	// "use grant", "revoke grant", "count download". A cancelled transaction or a
-	// failed condition also consumes capacity, but DynamoDB does not report it.
+	// "use grant", "revoke grant", "count download", "claim send", "finish send",
+	// "release send", "schedule step" (once per step stored), "finish step",
+	// "put confirmation", "confirm", "put unsubscribe", "unsubscribe",
+	// "record mail event". A cancelled transaction or a failed condition also
+	// consumes capacity, but DynamoDB does not report it.
 	OnCapacity func(op string, consumed []types.ConsumedCapacity)
 }
 

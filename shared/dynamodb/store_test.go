@@ -229,3 +229,181 @@ func TestItemLayout(t *testing.T) {
 		t.Errorf("TTL: %+v, want enabled on %s", d, dynamodb.AttrExpiresAt)
 	}
 }
+
+// TestFollowUpRequests counts the requests of the follow-up's writes: a send's claim
+// is one request, granted or refused, and the due steps one Query.
+func TestFollowUpRequests(t *testing.T) {
+	counting := &countingTransport{next: http.DefaultTransport}
+	client := newClient(t, &http.Client{Transport: counting})
+	s := dynamodb.New(client, newTable(t, client))
+	var ops []string
+	s.OnCapacity = func(op string, _ []types.ConsumedCapacity) { ops = append(ops, op) }
+	ctx := testContext(t)
+	t0 := storetest.T0
+	requests := func(name string, want int64, fn func() error) {
+		t.Helper()
+		before := counting.n.Load()
+		if err := fn(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		n := counting.n.Load() - before
+		t.Logf("%s: %d request(s)", name, n)
+		if want > 0 && n != want {
+			t.Errorf("%s sent %d requests, want %d", name, n, want)
+		}
+	}
+	claim := func(at time.Time, wantOK bool) func() error {
+		return func() error {
+			_, ok, err := s.ClaimSend(ctx, "ada@example.com", "delivery#s1", at, time.Minute)
+			if err == nil && ok != wantOK {
+				err = fmt.Errorf("claimed %v, want %v", ok, wantOK)
+			}
+			return err
+		}
+	}
+	requests("fresh claim", 1, claim(t0, true))
+	requests("refused claim", 1, claim(t0.Add(time.Second), false))
+	requests("claim after the lease", 1, claim(t0.Add(2*time.Minute), true))
+	if len(ops) != 2 || ops[0] != "claim send" {
+		t.Errorf("capacity reported for %v, want two claims", ops)
+	}
+
+	var steps []leadgate.Step
+	for i := range 3 {
+		steps = append(steps, leadgate.Step{Email: "ada@example.com", Key: leadgate.NurtureKey("p", fmt.Sprint("day-", i)),
+			Kind: leadgate.StepNurture, Page: "p", DueAt: t0.Add(time.Duration(i) * time.Hour)})
+	}
+	requests("schedule 3 steps", 3, func() error { return s.ScheduleSteps(ctx, steps) })
+	requests("due steps", 1, func() error {
+		due, err := s.DueSteps(ctx, t0.Add(time.Hour), 10)
+		if err == nil && len(due) != 2 {
+			err = fmt.Errorf("%d due steps, want 2", len(due))
+		}
+		return err
+	})
+	requests("no due steps", 1, func() error {
+		due, err := s.DueSteps(ctx, t0.Add(-time.Hour), 10)
+		if err == nil && len(due) != 0 {
+			err = fmt.Errorf("%d due steps, want none", len(due))
+		}
+		return err
+	})
+
+	// Confirm reads the link, then writes; unsubscribe likewise. Logged, not pinned:
+	// a lead already active costs Confirm one more write.
+	page := storetest.Page("requests")
+	page.OptIn = leadgate.OptInDouble
+	if err := s.PutPage(ctx, page); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Capture(ctx, storetest.Capture(page, "ada@example.com", t0, "x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := leadgate.Confirmation{ID: leadgate.GrantID("requests-confirm"), Email: "ada@example.com", LeadID: res.Lead.ID,
+		Page: page.Slug, SubmissionID: res.Submission.ID, CreatedAt: t0, ExpiresAt: t0.Add(leadgate.ConfirmationTTL)}
+	if err := s.PutConfirmation(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	confirm := func() error { _, err := s.Confirm(ctx, c.ID, t0.Add(time.Hour)); return err }
+	requests("confirm an unconfirmed lead", 2, confirm)
+	requests("confirm again", 1, confirm)
+	u := leadgate.Unsubscribe{ID: leadgate.GrantID("requests-unsub"), Email: "ada@example.com", LeadID: res.Lead.ID}
+	if err := s.PutUnsubscribe(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	unsubscribe := func() error { return s.Unsubscribe(ctx, u.ID, t0.Add(2*time.Hour)) }
+	requests("unsubscribe", 2, unsubscribe)
+	requests("unsubscribe again", 2, unsubscribe)
+	for _, e := range []leadgate.MailEvent{
+		{Kind: "soft_bounce", Email: "ada@example.com", MessageID: "m1", At: t0},
+		{Kind: "soft_bounce", Email: "ada@example.com", MessageID: "m1", At: t0},
+		{Kind: "bounce", Email: "ada@example.com", MessageID: "m2", At: t0},
+		{Kind: "complaint", Email: "ada@example.com", MessageID: "m3", At: t0},
+	} {
+		requests("record "+e.Kind, 1, func() error { return s.RecordMailEvent(ctx, e) })
+	}
+}
+
+// TestFollowUpLayout checks the due index and the TTL attributes of the follow-up's
+// items.
+func TestFollowUpLayout(t *testing.T) {
+	client := newClient(t, nil)
+	table := newTable(t, client)
+	s := dynamodb.New(client, table)
+	ctx := testContext(t)
+	get := func(pk, sk string) map[string]types.AttributeValue {
+		t.Helper()
+		out, err := client.GetItem(ctx, &awsddb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
+			dynamodb.AttrPK: &types.AttributeValueMemberS{Value: pk},
+			dynamodb.AttrSK: &types.AttributeValueMemberS{Value: sk},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Item
+	}
+	str := func(item map[string]types.AttributeValue, name string) string {
+		if v, ok := item[name].(*types.AttributeValueMemberS); ok {
+			return v.Value
+		}
+		return ""
+	}
+
+	st := leadgate.Step{Email: "ada@example.com", Key: leadgate.NurtureKey("p", "day-2"), Kind: leadgate.StepNurture,
+		Page: "p", StepID: "day-2", DueAt: storetest.T0.Add(48 * time.Hour)}
+	if err := s.ScheduleSteps(ctx, []leadgate.Step{st}); err != nil {
+		t.Fatal(err)
+	}
+	item := get(dynamodb.PrefixLead+st.Email, dynamodb.PrefixStep+st.Key)
+	if got, want := str(item, dynamodb.AttrGSI2PK), dynamodb.DueBucket; got != want {
+		t.Errorf("due step's %s = %q, want %q", dynamodb.AttrGSI2PK, got, want)
+	}
+	if got, want := str(item, dynamodb.AttrGSI2SK), "2026-03-04T09:30:00.000000000Z#ada@example.com#nurture#p#day-2"; got != want {
+		t.Errorf("due step's %s = %q, want %q", dynamodb.AttrGSI2SK, got, want)
+	}
+	st.Status, st.DoneAt = leadgate.StepSent, storetest.T0.Add(48*time.Hour)
+	if err := s.FinishStep(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	item = get(dynamodb.PrefixLead+st.Email, dynamodb.PrefixStep+st.Key)
+	for _, name := range []string{dynamodb.AttrGSI2PK, dynamodb.AttrGSI2SK} {
+		if _, ok := item[name]; ok {
+			t.Errorf("a finished step keeps %s: it stays in the due index", name)
+		}
+	}
+	if str(item, "status") != string(leadgate.StepSent) || str(item, "reason") != "" {
+		t.Errorf("finished step %v", item)
+	}
+
+	c := leadgate.Confirmation{ID: leadgate.GrantID("layout"), Email: "ada@example.com", LeadID: "l", Page: "p",
+		SubmissionID: "s", CreatedAt: storetest.T0, ExpiresAt: storetest.T0.Add(leadgate.ConfirmationTTL)}
+	if err := s.PutConfirmation(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordMailEvent(ctx, leadgate.MailEvent{Kind: "soft_bounce", Email: "nobody@example.com", MessageID: "m1", At: storetest.T0}); err != nil {
+		t.Fatal(err)
+	}
+	page := storetest.Page("layout")
+	if _, err := s.Capture(ctx, storetest.Capture(page, "ada@example.com", storetest.T0, "x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordMailEvent(ctx, leadgate.MailEvent{Kind: "soft_bounce", Email: "ada@example.com", MessageID: "m2", At: storetest.T0}); err != nil {
+		t.Fatal(err)
+	}
+	if item := get(dynamodb.PrefixMailEvent+"m1", "soft_bounce"); len(item) != 0 {
+		t.Errorf("a soft bounce of an unknown address left a mark: %v", item)
+	}
+	confirmation := get(dynamodb.PrefixConfirm+c.ID, dynamodb.SKConfirmation)
+	if got, want := str(confirmation, "link_expires_at"), "2026-04-01T09:30:00.000000000Z"; got != want {
+		t.Errorf("confirmation's link_expires_at = %q, want %q", got, want)
+	}
+	for name, item := range map[string]map[string]types.AttributeValue{
+		"confirmation":     confirmation,
+		"soft-bounce mark": get(dynamodb.PrefixMailEvent+"m2", "soft_bounce"),
+	} {
+		if _, ok := item[dynamodb.AttrExpiresAt].(*types.AttributeValueMemberN); !ok {
+			t.Errorf("%s: no numeric %s in %v", name, dynamodb.AttrExpiresAt, item)
+		}
+	}
+}

@@ -28,12 +28,14 @@ const eventSource = "aws:dynamodb"
 // DecodeRecord turns one stream record of the table into the domain change it
 // describes: the INSERT of a lead is LeadCreated, its MODIFY LeadUpdated (with the old
 // image), the INSERT of a submission SubmissionCreated, the MODIFY of a grant whose
-// downloads grew DownloadMade (the embedded store's feed has the same). Every other
-// record (a grant's creation, revocation or erasure, daily counters, download marks,
-// dedupe markers, rate counters, pages, magnets, removals, items of other shapes) is
-// no change: ok is false and err nil. A record that is a lead, a submission or a grant
-// but cannot be decoded is an error: retrying it will not help, so the caller should
-// report it (a poison record) rather than drop it silently.
+// downloads grew DownloadMade, the MODIFY of a confirmation that set its confirmed_at
+// LeadConfirmed (the embedded store's feed has the same). Every other record (a
+// grant's creation, revocation or erasure, a confirmation's creation, daily counters,
+// download marks, dedupe markers, rate counters, sends, steps, unsubscribe links,
+// soft-bounce marks, pages, magnets, removals, items of other shapes) is no change:
+// ok is false and err nil. A record that is a lead, a submission, a grant or a
+// confirmation but cannot be decoded is an error: retrying it will not help, so the
+// caller should report it (a poison record) rather than drop it silently.
 //
 // The change's ID is the record's event ID and At its approximate creation time; Seq is
 // 0, for the shard's order is the order of the records.
@@ -47,7 +49,7 @@ func DecodeRecord(rec events.DynamoDBEventRecord) (leadgate.Change, bool, error)
 		if (rec.EventName == eventInsert || rec.EventName == eventModify) && len(rec.Change.NewImage) == 0 && ourKeys(rec.Change.Keys) {
 			// A stream of keys only (or of old images only) would lose every change
 			// without a word: that is a deployment fault, not a record to skip.
-			return ch, false, poison(rec, "lead, submission or grant", errors.New("no new image: the stream must carry NEW_AND_OLD_IMAGES"))
+			return ch, false, poison(rec, "lead, submission, grant or confirmation", errors.New("no new image: the stream must carry NEW_AND_OLD_IMAGES"))
 		}
 		return ch, false, nil
 	}
@@ -81,8 +83,40 @@ func DecodeRecord(rec events.DynamoDBEventRecord) (leadgate.Change, bool, error)
 		return ch, true, nil
 	case itemType == TypeGrant && rec.EventName == eventModify:
 		return decodeDownload(rec, ch)
+	case itemType == TypeConfirmation && rec.EventName == eventModify:
+		return decodeConfirmed(rec, ch)
 	}
 	return ch, false, nil
+}
+
+// decodeConfirmed returns the LeadConfirmed change of a confirmation's MODIFY record
+// that set its confirmed_at, as Confirm does once. Any other MODIFY of a
+// confirmation is no change.
+func decodeConfirmed(rec events.DynamoDBEventRecord, ch leadgate.Change) (leadgate.Change, bool, error) {
+	if len(rec.Change.OldImage) == 0 {
+		return ch, false, poison(rec, TypeConfirmation, errors.New("no old image: the stream must carry NEW_AND_OLD_IMAGES"))
+	}
+	c, err := decodeConfirmation(rec.Change.NewImage)
+	if err != nil {
+		return ch, false, poison(rec, TypeConfirmation, fmt.Errorf("new image: %w", err))
+	}
+	old, err := decodeConfirmation(rec.Change.OldImage)
+	if err != nil {
+		return ch, false, poison(rec, TypeConfirmation, fmt.Errorf("old image: %w", err))
+	}
+	if c.ConfirmedAt.IsZero() || !old.ConfirmedAt.IsZero() {
+		return ch, false, nil
+	}
+	ch.Kind, ch.Confirmation = leadgate.LeadConfirmed, &c
+	return ch, true, nil
+}
+
+func decodeConfirmation(img map[string]events.DynamoDBAttributeValue) (leadgate.Confirmation, error) {
+	item, err := FromEventImage(img)
+	if err != nil {
+		return leadgate.Confirmation{}, err
+	}
+	return unmarshalConfirmation(item)
 }
 
 // decodeDownload returns the DownloadMade change of a grant's MODIFY record whose
@@ -187,8 +221,8 @@ func imageItemType(img map[string]events.DynamoDBAttributeValue) (string, bool) 
 	return v.String(), true
 }
 
-// ourKeys reports whether a record's keys are those of a lead, a submission or a
-// grant: the items whose records may be changes.
+// ourKeys reports whether a record's keys are those of a lead, a submission, a grant
+// or a confirmation: the items whose records may be changes.
 func ourKeys(keys map[string]events.DynamoDBAttributeValue) bool {
 	pk, sk := keys[AttrPK], keys[AttrSK]
 	if pk.DataType() != events.DataTypeString || sk.DataType() != events.DataTypeString {
@@ -196,6 +230,9 @@ func ourKeys(keys map[string]events.DynamoDBAttributeValue) bool {
 	}
 	if strings.HasPrefix(pk.String(), PrefixGrant) {
 		return sk.String() == SKGrant
+	}
+	if strings.HasPrefix(pk.String(), PrefixConfirm) {
+		return sk.String() == SKConfirmation
 	}
 	return strings.HasPrefix(pk.String(), PrefixLead) && (sk.String() == SKLead || strings.HasPrefix(sk.String(), PrefixSubmission))
 }

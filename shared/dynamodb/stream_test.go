@@ -281,6 +281,50 @@ func fixtureCaptures() (first, second leadgate.Capture) {
 	return first, second
 }
 
+// fixtureFollowUp holds the fixture's follow-up: a double opt-in capture of a
+// second address, four hours after the first capture, on a page of its own; the
+// confirmation of that address, its confirmation email's send and reminder step,
+// and an unsubscribe link of the first address.
+type fixtureFollowUp struct {
+	capture      leadgate.Capture
+	sendKey      string
+	sentAt       time.Time
+	confirmation leadgate.Confirmation
+	reminder     leadgate.Step
+	confirmAt    []time.Time // two clicks: the first confirms
+	unsubscribe  leadgate.Unsubscribe
+	unsubAt      time.Time
+	mailEvents   []leadgate.MailEvent // a soft bounce, then a hard bounce, of the second address
+}
+
+func fixtureFollowUps() fixtureFollowUp {
+	page := fixturePage()
+	page.Slug, page.Title, page.OptIn = "stream-fixture-double", "The double opt-in playbook", leadgate.OptInDouble
+	at := fixtureT0.Add(4 * time.Hour)
+	sub := leadgate.Submission{
+		ID: "sub-fixture-3", Email: "grace@example.com", Page: page.Slug, MagnetID: page.MagnetID, At: at,
+		Values:      map[string]string{"email": "grace@example.com", "name": "Grace Hopper"},
+		Attribution: leadgate.Attribution{Page: page.Slug, At: at, UTMSource: "ads"},
+		Consent:     leadgate.Consent{Given: true, TextVersion: page.ConsentVersion, Page: page.Slug, At: at, IP: "203.0.113.8", UserAgent: "Mozilla/5.0 (fixture)"},
+	}
+	return fixtureFollowUp{
+		capture: leadgate.Capture{Submission: sub, Page: page, NewLeadID: "lead-fixture-2", DedupeWindow: time.Hour},
+		sendKey: "confirm#" + sub.ID,
+		sentAt:  at.Add(time.Second),
+		confirmation: leadgate.Confirmation{ID: leadgate.GrantID("fixture-confirm-token"), Email: sub.Email, LeadID: "lead-fixture-2",
+			Page: page.Slug, SubmissionID: sub.ID, CreatedAt: at, ExpiresAt: at.Add(leadgate.ConfirmationTTL)},
+		reminder: leadgate.Step{Email: sub.Email, Key: leadgate.ReminderKey(sub.ID), Kind: leadgate.StepReminder, LeadID: "lead-fixture-2",
+			Page: page.Slug, SubmissionID: sub.ID, DueAt: at.Add(leadgate.DefaultReminderAfter)},
+		confirmAt:   []time.Time{at.Add(time.Hour), at.Add(2 * time.Hour)},
+		unsubscribe: leadgate.Unsubscribe{ID: leadgate.GrantID("fixture-unsub-token"), Email: "ada@example.com", LeadID: "lead-fixture-1"},
+		unsubAt:     at.Add(3 * time.Hour),
+		mailEvents: []leadgate.MailEvent{
+			{Kind: "soft_bounce", Email: sub.Email, MessageID: "fixture-message-1", At: at.Add(4 * time.Hour)},
+			{Kind: "bounce", Email: sub.Email, MessageID: "fixture-message-2", At: at.Add(5 * time.Hour)},
+		},
+	}
+}
+
 // wantFixtureChanges returns the domain changes the fixture's records describe.
 func wantFixtureChanges() []leadgate.Change {
 	first, second := fixtureCaptures()
@@ -295,6 +339,21 @@ func wantFixtureChanges() []leadgate.Change {
 	download := func(n int) *leadgate.Download {
 		return &leadgate.Download{GrantID: first.Grant.ID, N: n, Page: first.Page.Slug, Email: first.Submission.Email, At: fixtureDownloads[n-1]}
 	}
+
+	f := fixtureFollowUps()
+	grace1 := leadgate.NewLead(f.capture.NewLeadID, f.capture.Submission, f.capture.Page)
+	sub3 := f.capture.Submission
+	sub3.LeadID = grace1.ID
+	grace2 := grace1
+	grace2.Status, grace2.UpdatedAt, grace2.Version = leadgate.StatusActive, f.confirmAt[0], grace1.Version+1
+	confirmed := f.confirmation
+	confirmed.ConfirmedAt = f.confirmAt[0]
+	lead4 := lead3
+	lead4.Status, lead4.Consent.Given, lead4.UpdatedAt, lead4.Version = leadgate.StatusUnsubscribed, false, f.unsubAt, lead3.Version+1
+	grace3 := grace2
+	grace3.SoftBounces, grace3.UpdatedAt, grace3.Version = 1, f.mailEvents[0].At, grace2.Version+1
+	grace4 := grace3
+	grace4.Status, grace4.UpdatedAt, grace4.Version = leadgate.StatusBounced, f.mailEvents[1].At, grace3.Version+1
 	return []leadgate.Change{
 		{Kind: leadgate.LeadCreated, Lead: &lead1},
 		{Kind: leadgate.SubmissionCreated, Submission: &sub1},
@@ -303,6 +362,13 @@ func wantFixtureChanges() []leadgate.Change {
 		{Kind: leadgate.DownloadMade, Download: download(1)},
 		{Kind: leadgate.LeadUpdated, Lead: &lead3, OldLead: &lead2},
 		{Kind: leadgate.DownloadMade, Download: download(2)},
+		{Kind: leadgate.LeadCreated, Lead: &grace1},
+		{Kind: leadgate.SubmissionCreated, Submission: &sub3},
+		{Kind: leadgate.LeadUpdated, Lead: &grace2, OldLead: &grace1},
+		{Kind: leadgate.LeadConfirmed, Confirmation: &confirmed},
+		{Kind: leadgate.LeadUpdated, Lead: &lead4, OldLead: &lead3},
+		{Kind: leadgate.LeadUpdated, Lead: &grace3, OldLead: &grace2},
+		{Kind: leadgate.LeadUpdated, Lead: &grace4, OldLead: &grace3},
 	}
 }
 
@@ -346,6 +412,8 @@ func TestStreamFixtures(t *testing.T) {
 		"INSERT page", "INSERT lead", "MODIFY lead", "INSERT submission",
 		"INSERT dedupe", "MODIFY dedupe", "INSERT rate_counter", "MODIFY rate_counter", "REMOVE dedupe",
 		"INSERT grant", "MODIFY grant", "INSERT download_mark", "INSERT daily_counts", "MODIFY daily_counts",
+		"INSERT send", "MODIFY send", "INSERT step", "MODIFY step", "INSERT confirmation", "MODIFY confirmation",
+		"INSERT unsubscribe", "INSERT mail_event_mark",
 	} {
 		if !kinds[k] {
 			t.Errorf("no %s record in the fixture; it has %v", k, kinds)
@@ -384,12 +452,16 @@ func TestStreamFixtures(t *testing.T) {
 		diffFields(t, got[i].Kind, "old_lead", got[i].OldLead, want[i].OldLead)
 		diffFields(t, got[i].Kind, "submission", got[i].Submission, want[i].Submission)
 		diffFields(t, got[i].Kind, "download", got[i].Download, want[i].Download)
+		diffFields(t, got[i].Kind, "confirmation", got[i].Confirmation, want[i].Confirmation)
 	}
 }
 
 // recordFixture runs the fixture's captures through the store on DynamoDB Local,
 // downloads twice with the first capture's grant and counts each download, revokes
-// the grant, removes the dedupe marker as its TTL would, and returns the stream's
+// the grant, runs the follow-up (fixtureFollowUps: a double opt-in capture, its
+// confirmation email's send and reminder, two clicks on its confirmation link, the
+// reminder skipped, an unsubscribe of the first lead, a soft and a hard bounce of the
+// second), removes the dedupe marker as its TTL would, and returns the stream's
 // records.
 func recordFixture(t *testing.T) events.DynamoDBEvent {
 	client := newClient(t, nil)
@@ -418,6 +490,7 @@ func recordFixture(t *testing.T) events.DynamoDBEvent {
 	if err := s.RevokeGrant(ctx, first.Grant.ID); err != nil {
 		t.Fatal(err)
 	}
+	recordFollowUp(t, s)
 	_, err := client.DeleteItem(ctx, &awsddb.DeleteItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
 		dynamodb.AttrPK: &types.AttributeValueMemberS{Value: dynamodb.PrefixLead + first.Submission.Email},
 		dynamodb.AttrSK: &types.AttributeValueMemberS{Value: dynamodb.PrefixDedupe + first.Page.Slug},
@@ -434,6 +507,45 @@ func recordFixture(t *testing.T) events.DynamoDBEvent {
 		return events.DynamoDBEventResponse{}, nil
 	})
 	return events.DynamoDBEvent{Records: all}
+}
+
+// recordFollowUp writes the fixture's follow-up through the store.
+func recordFollowUp(t *testing.T, s *dynamodb.Store) {
+	t.Helper()
+	ctx := testContext(t)
+	f := fixtureFollowUps()
+	must := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	must("put the double opt-in page", s.PutPage(ctx, f.capture.Page))
+	if res, err := s.Capture(ctx, f.capture); err != nil || !res.LeadCreated {
+		t.Fatalf("Capture(%s): %+v, %v", f.capture.Submission.ID, res, err)
+	}
+	email := f.capture.Submission.Email
+	send, ok, err := s.ClaimSend(ctx, email, f.sendKey, f.capture.Submission.At, time.Minute)
+	if err != nil || !ok {
+		t.Fatalf("ClaimSend: %v, %v", ok, err)
+	}
+	send.Status, send.SentAt, send.MessageID = leadgate.SendSent, f.sentAt, "fixture-message-1"
+	must("FinishSend", s.FinishSend(ctx, send))
+	must("PutConfirmation", s.PutConfirmation(ctx, f.confirmation))
+	must("ScheduleSteps", s.ScheduleSteps(ctx, []leadgate.Step{f.reminder}))
+	for _, at := range f.confirmAt {
+		if _, err := s.Confirm(ctx, f.confirmation.ID, at); err != nil {
+			t.Fatalf("Confirm at %v: %v", at, err)
+		}
+	}
+	skipped := f.reminder
+	skipped.Status, skipped.DoneAt, skipped.Reason = leadgate.StepSkipped, f.reminder.DueAt, "confirmed"
+	must("FinishStep", s.FinishStep(ctx, skipped))
+	must("PutUnsubscribe", s.PutUnsubscribe(ctx, f.unsubscribe))
+	must("Unsubscribe", s.Unsubscribe(ctx, f.unsubscribe.ID, f.unsubAt))
+	for _, e := range f.mailEvents {
+		must("RecordMailEvent "+e.Kind, s.RecordMailEvent(ctx, e))
+	}
 }
 
 // normalised returns the event as JSON without what differs from run to run.
@@ -510,7 +622,7 @@ func checkAttributeTypes(t *testing.T, e events.DynamoDBEvent, want ...string) {
 }
 
 // TestDecodeRecordRefuses: records that are not changes are skipped, records that
-// are leads or submissions but cannot be decoded are errors.
+// are leads, submissions, grants or confirmations but cannot be decoded are errors.
 func TestDecodeRecordRefuses(t *testing.T) {
 	e := readEvent(t, filepath.Join(repoRoot(t), "events", captureFixture))
 	find := func(name, typ string) events.DynamoDBEventRecord {
@@ -565,6 +677,17 @@ func TestDecodeRecordRefuses(t *testing.T) {
 	grantRemoved := find("INSERT", "grant")
 	grantRemoved.EventName, grantRemoved.Change.OldImage, grantRemoved.Change.NewImage = "REMOVE", grantRemoved.Change.NewImage, nil
 
+	// The confirmation's click (confirmed_at set) and a later MODIFY of it.
+	confirmed := find("MODIFY", "confirmation")
+	confirmedAgain := confirmed
+	confirmedAgain.Change.OldImage = confirmed.Change.NewImage
+	confirmedNoOld := confirmed
+	confirmedNoOld.Change.OldImage = nil
+	confirmationKeysOnly := confirmed
+	confirmationKeysOnly.Change.NewImage, confirmationKeysOnly.Change.OldImage, confirmationKeysOnly.Change.StreamViewType = nil, nil, "KEYS_ONLY"
+	sendKeysOnly := find("INSERT", "send")
+	sendKeysOnly.Change.NewImage, sendKeysOnly.Change.StreamViewType = nil, "KEYS_ONLY"
+
 	removed := leadInsert
 	removed.EventName, removed.Change.OldImage, removed.Change.NewImage = "REMOVE", leadInsert.Change.NewImage, nil
 	subModify := subInsert
@@ -606,6 +729,20 @@ func TestDecodeRecordRefuses(t *testing.T) {
 		{"download without id", withImage(download, "id", events.NewStringAttribute("")), true},
 		{"download without old image", downloadNoOld, true},
 		{"grant on a keys-only stream", grantKeysOnly, true},
+		{"send inserted", find("INSERT", "send"), false},
+		{"send modified", find("MODIFY", "send"), false},
+		{"send on a keys-only stream", sendKeysOnly, false},
+		{"step inserted", find("INSERT", "step"), false},
+		{"step modified", find("MODIFY", "step"), false},
+		{"confirmation inserted", find("INSERT", "confirmation"), false},
+		{"confirmation modified after its click", confirmedAgain, false},
+		{"unsubscribe link inserted", find("INSERT", "unsubscribe"), false},
+		{"soft-bounce mark inserted", find("INSERT", "mail_event_mark"), false},
+		{"confirmation with a bad time", withImage(confirmed, "confirmed_at", events.NewStringAttribute("yesterday")), true},
+		{"confirmation without the link's expiry", without(confirmed, "link_expires_at"), true},
+		{"confirmation without email", withImage(confirmed, "email", events.NewStringAttribute("")), true},
+		{"confirmation without old image", confirmedNoOld, true},
+		{"confirmation on a keys-only stream", confirmationKeysOnly, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ch, ok, err := dynamodb.DecodeRecord(c.rec)
@@ -616,7 +753,7 @@ func TestDecodeRecordRefuses(t *testing.T) {
 				if leadgate.ErrorCode(err) != leadgate.EINTERNAL || !strings.Contains(err.Error(), c.rec.EventID) {
 					t.Errorf("error %v: want an internal error naming the record", err)
 				}
-				if strings.Contains(err.Error(), "ada@example.com") || strings.Contains(err.Error(), "Lovelace") {
+				if strings.Contains(err.Error(), "ada@example.com") || strings.Contains(err.Error(), "Lovelace") || strings.Contains(err.Error(), "grace@example.com") {
 					t.Errorf("error %v holds personal data", err)
 				}
 				return

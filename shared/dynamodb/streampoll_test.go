@@ -662,11 +662,12 @@ func runPoller(t *testing.T, client *awsddb.Client, table string, handler func(c
 	}
 }
 
-// TestStreamMatchesEmbeddedFeed runs the same captures and downloads through the
-// DynamoDB store and the embedded store: the changes decoded from the DynamoDB stream
-// (read by the poller, with one failed delivery on the way) are those of the embedded
-// feed. A grant's creation (with the first capture) and revocation are no change in
-// either; each download is one, and counting it may update the lead.
+// TestStreamMatchesEmbeddedFeed runs the same captures, downloads and follow-up
+// writes through the DynamoDB store and the embedded store: the changes decoded from
+// the DynamoDB stream (read by the poller, with one failed delivery on the way) are
+// those of the embedded feed. A grant's creation (with the first capture) and
+// revocation are no change in either; each download is one, and counting it may
+// update the lead; a first confirmation is one, and may update the lead too.
 func TestStreamMatchesEmbeddedFeed(t *testing.T) {
 	client := newClient(t, nil)
 	table := newTable(t, client)
@@ -745,6 +746,15 @@ func TestStreamMatchesEmbeddedFeed(t *testing.T) {
 			t.Fatalf("%s store, download of a revoked grant: %v, want EGONE", name, err)
 		}
 	}
+	// The follow-up: a double opt-in capture, its confirmation email's send, a
+	// reminder step, and the confirmation, clicked twice; the confirmation of a lead
+	// already active; an unsubscribe, clicked twice; soft bounces (one redelivered), a
+	// hard bounce and a complaint, and a bounce that changes nothing. Sends, steps and
+	// the links' puts are no change in either feed.
+	lin := storetest.Capture(pageB, "lin@example.com", t0.Add(5*time.Hour), "ads")
+	for name, s := range map[string]leadgate.Store{"dynamodb": ddb, "embedded": embedded} {
+		followUp(t, name, s, lin)
+	}
 	// A last write marks the end of the stream to read.
 	sentinel := storetest.Page("feed-end")
 	if err := ddb.PutPage(ctx, sentinel); err != nil {
@@ -791,6 +801,7 @@ func TestStreamMatchesEmbeddedFeed(t *testing.T) {
 		diffFields(t, got[i].Kind, fmt.Sprintf("change %d old_lead", i), got[i].OldLead, want[i].OldLead)
 		diffFields(t, got[i].Kind, fmt.Sprintf("change %d submission", i), got[i].Submission, want[i].Submission)
 		diffFields(t, got[i].Kind, fmt.Sprintf("change %d download", i), got[i].Download, want[i].Download)
+		diffFields(t, got[i].Kind, fmt.Sprintf("change %d confirmation", i), got[i].Confirmation, want[i].Confirmation)
 	}
 	if want := []leadgate.ChangeKind{
 		leadgate.LeadCreated, leadgate.SubmissionCreated,
@@ -798,8 +809,77 @@ func TestStreamMatchesEmbeddedFeed(t *testing.T) {
 		leadgate.LeadCreated, leadgate.SubmissionCreated,
 		leadgate.LeadUpdated, leadgate.SubmissionCreated,
 		leadgate.DownloadMade, leadgate.LeadUpdated, // the first download, counted
-		leadgate.DownloadMade, // the second one: the lead's first download stays
+		leadgate.DownloadMade,                            // the second one: the lead's first download stays
+		leadgate.LeadCreated, leadgate.SubmissionCreated, // the double opt-in capture
+		leadgate.LeadUpdated, leadgate.LeadConfirmed, // its confirmation: unconfirmed to active
+		leadgate.LeadConfirmed, // the confirmation of a lead already active
+		leadgate.LeadUpdated,   // the unsubscribe
+		leadgate.LeadUpdated,   // a soft bounce
+		leadgate.LeadUpdated,   // a hard bounce
+		leadgate.LeadUpdated,   // a complaint
 	}; !slices.Equal(changeKinds(got), want) {
 		t.Errorf("changes %v, want %v", changeKinds(got), want)
+	}
+}
+
+// followUp runs TestStreamMatchesEmbeddedFeed's follow-up writes through one store:
+// double is a double opt-in capture of a new address; ada@example.com is an active
+// lead and grace@example.com an unconfirmed one, captured before.
+func followUp(t *testing.T, name string, s leadgate.Store, double leadgate.Capture) {
+	t.Helper()
+	ctx := testContext(t)
+	at := double.Submission.At
+	fail := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s store, %s: %v", name, what, err)
+		}
+	}
+	res, err := s.Capture(ctx, double)
+	if err != nil || !res.LeadCreated || res.Lead.Status != leadgate.StatusUnconfirmed {
+		t.Fatalf("%s store, double opt-in capture: %+v, %v", name, res, err)
+	}
+	email := double.Submission.Email
+	send, ok, err := s.ClaimSend(ctx, email, "confirm#"+res.Submission.ID, at, time.Minute)
+	if err != nil || !ok {
+		t.Fatalf("%s store, claim the confirmation email: %v %v", name, ok, err)
+	}
+	send.Status, send.SentAt, send.MessageID = leadgate.SendSent, at.Add(time.Second), "msg-confirm"
+	fail("finish the send", s.FinishSend(ctx, send))
+	c := leadgate.Confirmation{ID: leadgate.GrantID("feed-confirm"), Email: email, LeadID: res.Lead.ID, Page: double.Page.Slug,
+		SubmissionID: res.Submission.ID, CreatedAt: at, ExpiresAt: at.Add(leadgate.ConfirmationTTL)}
+	fail("put confirmation", s.PutConfirmation(ctx, c))
+	reminder := leadgate.Step{Email: email, Key: leadgate.ReminderKey(res.Submission.ID), Kind: leadgate.StepReminder,
+		LeadID: res.Lead.ID, Page: double.Page.Slug, SubmissionID: res.Submission.ID, DueAt: at.Add(leadgate.DefaultReminderAfter)}
+	fail("schedule the reminder", s.ScheduleSteps(ctx, []leadgate.Step{reminder}))
+	for i, clicked := range []time.Time{at.Add(time.Hour), at.Add(2 * time.Hour)} {
+		got, err := s.Confirm(ctx, c.ID, clicked)
+		if err != nil || !got.ConfirmedAt.Equal(at.Add(time.Hour)) {
+			t.Fatalf("%s store, confirm (click %d): %+v, %v", name, i+1, got, err)
+		}
+	}
+	reminder.Status, reminder.DoneAt, reminder.Reason = leadgate.StepSkipped, at.Add(leadgate.DefaultReminderAfter), "confirmed"
+	fail("skip the reminder", s.FinishStep(ctx, reminder))
+
+	active := leadgate.Confirmation{ID: leadgate.GrantID("feed-confirm-active"), Email: "ada@example.com", LeadID: "ada", Page: double.Page.Slug,
+		SubmissionID: "ada-sub", CreatedAt: at, ExpiresAt: at.Add(leadgate.ConfirmationTTL)}
+	fail("put the active lead's confirmation", s.PutConfirmation(ctx, active))
+	if _, err := s.Confirm(ctx, active.ID, at.Add(time.Hour)); err != nil {
+		t.Fatalf("%s store, confirm an active lead: %v", name, err)
+	}
+
+	u := leadgate.Unsubscribe{ID: leadgate.GrantID("feed-unsub"), Email: "ada@example.com", LeadID: "ada"}
+	fail("put unsubscribe", s.PutUnsubscribe(ctx, u))
+	for range 2 {
+		fail("unsubscribe", s.Unsubscribe(ctx, u.ID, at.Add(3*time.Hour)))
+	}
+	for _, e := range []leadgate.MailEvent{
+		{Kind: "soft_bounce", Email: email, MessageID: "msg-confirm", At: at.Add(4 * time.Hour)},
+		{Kind: "soft_bounce", Email: email, MessageID: "msg-confirm", At: at.Add(4 * time.Hour)}, // redelivered
+		{Kind: "bounce", Email: "grace@example.com", MessageID: "msg-grace", At: at.Add(5 * time.Hour)},
+		{Kind: "complaint", Email: "ada@example.com", MessageID: "msg-ada", At: at.Add(6 * time.Hour)},
+		{Kind: "bounce", Email: "ada@example.com", MessageID: "msg-ada-2", At: at.Add(7 * time.Hour)}, // complained stays
+	} {
+		fail("record "+e.Kind, s.RecordMailEvent(ctx, e))
 	}
 }

@@ -26,8 +26,14 @@ const (
 	// gsi1pk = "PAGE#<slug>", gsi1sk = "<time>#<submission id>".
 	IndexGSI1 = "gsi1"
 	// IndexGSI2 lists the due follow-up steps. It is sparse: only items that carry
-	// gsi2pk (a due bucket) and gsi2sk (the due time) appear in it.
+	// gsi2pk (a due bucket) and gsi2sk (the due time) appear in it:
+	// gsi2pk = DueBucket, gsi2sk = "<due time>#<email>#<step key>".
 	IndexGSI2 = "gsi2"
+
+	// DueBucket is the gsi2pk of every due step. One bucket keeps DueSteps one
+	// Query; a GSI partition takes about 1,000 writes a second, far more than steps
+	// are scheduled and finished. Sharding it would cost one Query per shard.
+	DueBucket = "DUE"
 )
 
 // Item types, stored in AttrItemType.
@@ -43,27 +49,43 @@ const (
 	// TypeDownloadMark marks one counted download (grant, n), so that counting it
 	// again changes nothing.
 	TypeDownloadMark = "download_mark"
+	TypeSend         = "send"         // one email to one lead, claimed before it goes out
+	TypeStep         = "step"         // one scheduled follow-up email of a lead
+	TypeConfirmation = "confirmation" // a double opt-in link
+	TypeUnsubscribe  = "unsubscribe"  // an unsubscribe link's mapping to the address
+	// TypeMailEventMark marks one counted soft bounce (message, kind), so that a
+	// redelivered event counts nothing.
+	TypeMailEventMark = "mail_event_mark"
 )
 
 // Key prefixes of the single table. A lead's partition holds the lead, its
 // submissions and its dedupe markers, so erasing a lead is one query away. A page's
 // partition holds the page and its daily counters; a grant's partition the grant and
-// the marks of its counted downloads.
+// the marks of its counted downloads. A lead's partition also holds its sends and
+// scheduled steps; confirmation and unsubscribe links, looked up by a hash of their
+// token, and soft-bounce marks, by message, have partitions of their own.
 const (
-	PrefixPage       = "PAGE#"     // pk of a page and its daily counters; gsi1pk of its submissions
-	PrefixMagnet     = "MAGNET#"   // pk of a magnet
-	PrefixLead       = "LEAD#"     // pk of a lead's partition: "LEAD#<normalised email>"
-	PrefixSubmission = "SUB#"      // sk of a submission: "SUB#<time>#<id>"
-	PrefixDedupe     = "DEDUPE#"   // sk of a dedupe marker: "DEDUPE#<page slug>"
-	PrefixRate       = "RATE#"     // pk of a rate counter: "RATE#<key>"
-	PrefixGrant      = "GRANT#"    // pk of a grant's partition: "GRANT#<grant id>" (a hash of the token)
-	PrefixDay        = "DAY#"      // sk of a page's daily counters: "DAY#<yyyy-mm-dd>" (UTC)
-	PrefixDownload   = "DOWNLOAD#" // sk of a counted-download mark in its grant's partition: "DOWNLOAD#<n>"
+	PrefixPage       = "PAGE#"      // pk of a page and its daily counters; gsi1pk of its submissions
+	PrefixMagnet     = "MAGNET#"    // pk of a magnet
+	PrefixLead       = "LEAD#"      // pk of a lead's partition: "LEAD#<normalised email>"
+	PrefixSubmission = "SUB#"       // sk of a submission: "SUB#<time>#<id>"
+	PrefixDedupe     = "DEDUPE#"    // sk of a dedupe marker: "DEDUPE#<page slug>"
+	PrefixRate       = "RATE#"      // pk of a rate counter: "RATE#<key>"
+	PrefixGrant      = "GRANT#"     // pk of a grant's partition: "GRANT#<grant id>" (a hash of the token)
+	PrefixDay        = "DAY#"       // sk of a page's daily counters: "DAY#<yyyy-mm-dd>" (UTC)
+	PrefixDownload   = "DOWNLOAD#"  // sk of a counted-download mark in its grant's partition: "DOWNLOAD#<n>"
+	PrefixSend       = "SEND#"      // sk of a send in its lead's partition: "SEND#<send key>"
+	PrefixStep       = "STEP#"      // sk of a step in its lead's partition: "STEP#<step key>"
+	PrefixConfirm    = "CONFIRM#"   // pk of a confirmation: "CONFIRM#<id>" (a hash of the token)
+	PrefixUnsub      = "UNSUB#"     // pk of an unsubscribe link: "UNSUB#<id>" (a hash of the token)
+	PrefixMailEvent  = "MAILEVENT#" // pk of a soft-bounce mark: "MAILEVENT#<message id>"; sk: the event's kind
 
-	SKPage   = "PAGE"
-	SKMagnet = "MAGNET"
-	SKLead   = "LEAD"
-	SKGrant  = "GRANT"
+	SKPage         = "PAGE"
+	SKMagnet       = "MAGNET"
+	SKLead         = "LEAD"
+	SKGrant        = "GRANT"
+	SKConfirmation = "CONFIRM"
+	SKUnsubscribe  = "UNSUB"
 )
 
 // How long items outlive their use before TTL removes them.
@@ -74,6 +96,12 @@ const (
 	// DownloadMarkRetention: a counted-download mark stays this long after the
 	// download, far longer than a stream record is redelivered (24 hours).
 	DownloadMarkRetention = 35 * 24 * time.Hour
+	// ConfirmationRetention: a confirmation's item stays this long after its link
+	// expires, so that a late click still meets "expired" (or "confirmed").
+	ConfirmationRetention = 90 * 24 * time.Hour
+	// MailEventMarkRetention: a soft-bounce mark stays this long after the event,
+	// longer than SNS retries a delivery.
+	MailEventMarkRetention = 35 * 24 * time.Hour
 )
 
 // TableDefinition returns the table the Store needs: on demand, with a stream of

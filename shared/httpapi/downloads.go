@@ -84,7 +84,7 @@ func personError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err e
 	msg := MessageView{Title: "Something went wrong", Message: "Please try again in a minute."}
 	switch de.Code {
 	case leadgate.ENOTFOUND:
-		msg = MessageView{Title: "Link not found", Message: "This download link does not exist. Check that you copied the whole link from the email."}
+		msg = MessageView{Title: "Link not found", Message: "This link does not exist. Check that you copied the whole link from the email."}
 	case leadgate.EGONE:
 		msg = MessageView{Title: "This link no longer works", Message: sentence(de.Message) + ". Submit the form again and we will send you a new link."}
 		if page != nil && page.FormURL != "" {

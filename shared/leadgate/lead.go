@@ -92,6 +92,8 @@ type Lead struct {
 	FirstTouch   Attribution       `json:"first_touch"`
 	LastTouch    Attribution       `json:"last_touch"`
 	Submissions  int               `json:"submissions"`
+	// SoftBounces counts temporary delivery failures; a hard bounce sets Status.
+	SoftBounces int `json:"soft_bounces,omitempty"`
 	// FirstDownloadAt is when the lead first downloaded a magnet; zero: never.
 	FirstDownloadAt time.Time `json:"first_download_at,omitzero"`
 	CreatedAt       time.Time `json:"created_at"`
@@ -99,6 +101,12 @@ type Lead struct {
 	// Version increases with every write, for optimistic concurrency in stores that
 	// need it.
 	Version int64 `json:"version"`
+}
+
+// Reachable reports whether the lead may get any email at all, even the one they
+// asked for: never once unsubscribed, bounced, complained or erased.
+func (l Lead) Reachable() bool {
+	return l.Status == StatusActive || l.Status == StatusUnconfirmed
 }
 
 // MarketingAllowed reports whether the lead may get marketing (nurture) emails: only

@@ -111,7 +111,10 @@ type Page struct {
 	DownloadLinkDays int `json:"download_link_days,omitempty"`
 	// FormURL is where a person finds the form again, offered when a link has
 	// expired; empty: the expired-link page says to submit the form again.
-	FormURL   string    `json:"form_url,omitempty"`
+	FormURL string `json:"form_url,omitempty"`
+	// FollowUp is the emails the page sends: delivery or confirmation, the reminder,
+	// and the nurture sequence.
+	FollowUp  FollowUp  `json:"follow_up,omitzero"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -226,6 +229,7 @@ func (p Page) Validate() error {
 			add("allowed_origins", "invalid", "an origin is scheme://host[:port] with no path: "+o)
 		}
 	}
+	errs = append(errs, p.FollowUp.validate()...)
 	if len(errs) > 0 {
 		return &Error{Code: EINVALID, Message: "the page configuration is not valid", Fields: errs}
 	}

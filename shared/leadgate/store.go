@@ -40,6 +40,50 @@ type Store interface {
 	CountDownload(ctx context.Context, d Download) error
 	// DailyCounts returns a page's counters for one day (zero counts when none).
 	DailyCounts(ctx context.Context, page, day string) (DailyCounts, error)
+
+	FollowUpStore
+}
+
+// FollowUpStore is the part of the store the follow-up emails work on.
+type FollowUpStore interface {
+	// ClaimSend claims the send (email, key) at now before the email goes out. It
+	// reports true when the caller should send: nothing was recorded, or an earlier
+	// claim is older than lease (its worker crashed). Otherwise it returns the send
+	// as stored (sent, failed, or claimed by a worker still within its lease).
+	ClaimSend(ctx context.Context, email, key string, now time.Time, lease time.Duration) (Send, bool, error)
+	// FinishSend records the outcome of a claimed send: SendSent or SendFailed.
+	FinishSend(ctx context.Context, s Send) error
+	// ReleaseSend drops a claim whose send failed in a way a retry may fix.
+	ReleaseSend(ctx context.Context, email, key string) error
+
+	// ScheduleSteps stores each step that is not stored yet; steps already stored
+	// (scheduled, sent or skipped) stay as they are.
+	ScheduleSteps(ctx context.Context, steps []Step) error
+	// DueSteps returns up to limit steps still due at now, the oldest due first.
+	DueSteps(ctx context.Context, now time.Time, limit int) ([]Step, error)
+	// FinishStep records a step's outcome (sent, skipped or failed); it is no longer
+	// due.
+	FinishStep(ctx context.Context, s Step) error
+
+	// PutConfirmation stores a confirmation unless it exists.
+	PutConfirmation(ctx context.Context, c Confirmation) error
+	// Confirmation returns a confirmation, or ENOTFOUND.
+	Confirmation(ctx context.Context, id string) (Confirmation, error)
+	// Confirm confirms the lead's address at now, in one write: an unconfirmed lead
+	// becomes active, and the first confirmation appears in the change feed as
+	// LeadConfirmed. Confirming again changes nothing. ENOTFOUND for no such
+	// confirmation; EGONE once it expired unconfirmed, or the lead is gone.
+	Confirm(ctx context.Context, id string, now time.Time) (Confirmation, error)
+
+	// PutUnsubscribe stores an unsubscribe link's mapping unless it exists.
+	PutUnsubscribe(ctx context.Context, u Unsubscribe) error
+	// Unsubscribe withdraws the lead's consent for good, at now: every page stops
+	// mailing the address until it opts in again. ENOTFOUND for no such link.
+	Unsubscribe(ctx context.Context, id string, now time.Time) error
+
+	// RecordMailEvent applies a delivery event: a hard bounce or a complaint stops all
+	// email to the address; a soft bounce is counted once per message.
+	RecordMailEvent(ctx context.Context, e MailEvent) error
 }
 
 // Capture is what the capture service asks a store to record.
@@ -90,6 +134,7 @@ const (
 	LeadUpdated       ChangeKind = "lead_updated"
 	SubmissionCreated ChangeKind = "submission_created"
 	DownloadMade      ChangeKind = "download_made"
+	LeadConfirmed     ChangeKind = "lead_confirmed"
 )
 
 // Change is one entry of a store's change feed: the embedded store's feed and the
@@ -108,4 +153,6 @@ type Change struct {
 	OldLead    *Lead       `json:"old_lead,omitempty"`
 	Submission *Submission `json:"submission,omitempty"`
 	Download   *Download   `json:"download,omitempty"`
+	// Confirmation is set on LeadConfirmed.
+	Confirmation *Confirmation `json:"confirmation,omitempty"`
 }

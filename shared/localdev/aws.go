@@ -12,9 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"leadgate/shared/dynamodb"
 	"leadgate/shared/leadgate"
+	"leadgate/shared/ses"
 )
 
 // AWSOptions choose the table of an AWS backend and where its stream is read from.
@@ -22,14 +24,18 @@ type AWSOptions struct {
 	Table string
 	// FromTrimHorizon reads the stream from its oldest record instead of from now.
 	FromTrimHorizon bool
-	Log             *slog.Logger
+	// ConfigurationSet is the SES configuration set follow-ups are sent with; "" for
+	// none (the emulator has none).
+	ConfigurationSet string
+	Log              *slog.Logger
 }
 
-// AWS opens the AWS adapters: the DynamoDB store on opts.Table, creating the table
+// AWS opens the AWS adapters: SES v2 for email, the DynamoDB store on opts.Table, creating the table
 // from dynamodb.TableDefinition (the definition template.yaml declares) when it is
 // missing, and the table's stream, polled as Lambda's event source mapping does and
 // decoded into changes. Endpoints come from the SDK's standard settings in cfg
-// (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_DYNAMODB_STREAMS), so
+// (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_DYNAMODB_STREAMS,
+// AWS_ENDPOINT_URL_SESV2), so
 // the same run points at DynamoDB Local or at a real account.
 func AWS(ctx context.Context, cfg aws.Config, opts AWSOptions) (Backend, error) {
 	if opts.Log == nil {
@@ -49,8 +55,9 @@ func AWS(ctx context.Context, cfg aws.Config, opts AWSOptions) (Backend, error) 
 		endpoint = *cfg.BaseEndpoint
 	}
 	return Backend{
-		Name:  fmt.Sprintf("the DynamoDB table %s at %s", opts.Table, endpoint),
-		Store: dynamodb.New(client, opts.Table),
+		Name:   fmt.Sprintf("the DynamoDB table %s at %s", opts.Table, endpoint),
+		Store:  dynamodb.New(client, opts.Table),
+		Mailer: ses.New(sesv2.NewFromConfig(cfg), ses.Options{ConfigurationSetName: opts.ConfigurationSet}),
 		Follow: func(ctx context.Context, handle func(context.Context, leadgate.Change) error) error {
 			arn, err := dynamodb.LatestStreamARN(ctx, client, opts.Table)
 			if err != nil {

@@ -24,18 +24,26 @@ import (
 	"leadgate/shared/bolt"
 	"leadgate/shared/capture"
 	"leadgate/shared/downloads"
+	"leadgate/shared/followup"
 	"leadgate/shared/httpapi"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/localbucket"
+	"leadgate/shared/outbox"
 	"leadgate/shared/signing"
 )
 
 // Config says where the local run keeps its state and how it captures.
 type Config struct {
-	DataDir string // the signing secret and the local bucket live here
+	DataDir string // the signing secret, the local bucket and the outbox live here
 	Capture capture.Config
-	Now     func() time.Time
-	Log     *slog.Logger
+	// FollowUp sets the sender and the pace of sending; its BaseURL is the server's
+	// own address, for the links in emails.
+	FollowUp followup.Config
+	// Clock, when set, is the run's clock (Now is taken from it), and the start page
+	// can move it forward.
+	Clock *Clock
+	Now   func() time.Time
+	Log   *slog.Logger
 }
 
 // Backend is the store a local run works on and the feed of its changes: the
@@ -43,6 +51,8 @@ type Config struct {
 type Backend struct {
 	Name  string
 	Store leadgate.Store
+	// Mailer sends the follow-up emails; nil: the local outbox.
+	Mailer leadgate.Mailer
 	// Follow hands each change to handle until ctx ends, as the follow-up service
 	// will be handed them.
 	Follow func(ctx context.Context, handle func(context.Context, leadgate.Change) error) error
@@ -67,12 +77,15 @@ func Embedded(dataDir string) (Backend, error) {
 
 // Server is the local run's state: open it, serve its Handler, Close it.
 type Server struct {
+	clock     *Clock
 	dataDir   string
 	now       func() time.Time
 	backend   Backend
 	Store     leadgate.Store
 	Capture   *capture.Service
 	Downloads *downloads.Service
+	FollowUp  *followup.Service
+	Outbox    *outbox.Outbox
 	log       *slog.Logger
 	handler   http.Handler
 }
@@ -90,6 +103,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 // the sample page and magnet the first time. The server owns the backend from then
 // on, and closes it.
 func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
+	if cfg.Clock != nil {
+		cfg.Now = cfg.Clock.Now
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -110,20 +126,35 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	if err == nil {
 		err = Seed(ctx, b.Store, bucket, cfg.Now())
 	}
+	var box *outbox.Outbox
+	if err == nil {
+		box, err = outbox.New(filepath.Join(cfg.DataDir, "outbox"), cfg.Now)
+	}
 	if err != nil {
 		b.Close()
 		return nil, err
 	}
-	s := &Server{dataDir: cfg.DataDir, now: cfg.Now, backend: b, Store: b.Store, Capture: capture.New(b.Store, key, cfg.Capture, cfg.Now), log: cfg.Log}
+	mailer := b.Mailer
+	if mailer == nil {
+		mailer = box
+	}
+	s := &Server{clock: cfg.Clock, dataDir: cfg.DataDir, now: cfg.Now, backend: b, Store: b.Store, Capture: capture.New(b.Store, key, cfg.Capture, cfg.Now), log: cfg.Log}
 	s.Downloads = downloads.New(b.Store, bucket, cfg.Now)
+	s.FollowUp = followup.New(b.Store, mailer, key, cfg.FollowUp, cfg.Now, cfg.Log)
+	s.Outbox = box
 	mux := http.NewServeMux()
 	httpapi.New(s.Capture, cfg.Log).Register(mux)
 	httpapi.NewDownloadAPI(s.Downloads, cfg.Log).Register(mux)
+	httpapi.NewLinksAPI(followup.NewLinks(b.Store, key, cfg.Now), cfg.Log).Register(mux)
 	mux.Handle("/dev/bucket/", bucket.Handler())
+	mux.Handle("/dev/outbox/", box.Handler())
 	mux.HandleFunc("GET /{$}", s.handleStart)
 	mux.HandleFunc("GET /dev/pages/{slug}/form", s.handleForm)
 	mux.HandleFunc("GET /dev/pages/{slug}/thanks", s.handleThanks)
 	mux.HandleFunc("GET /dev/leads", s.handleLeads)
+	if cfg.Clock != nil {
+		mux.HandleFunc("POST /dev/clock", s.handleClock)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.RenderMessage(w, http.StatusNotFound, httpapi.MessageView{Title: "Not found", Message: "There is nothing at this address.", LinkURL: "/", LinkText: "Start page"})
 	})
@@ -158,7 +189,10 @@ func (s *Server) FollowChanges(ctx context.Context) error {
 			attrs = append(attrs, "page", ch.Download.Page, "n", ch.Download.N)
 		}
 		s.log.InfoContext(ctx, "change", attrs...)
-		return counter.HandleChange(ctx, ch)
+		if err := counter.HandleChange(ctx, ch); err != nil {
+			return err
+		}
+		return s.FollowUp.HandleChange(ctx, ch)
 	}
 	for {
 		err := s.backend.Follow(ctx, handle)
@@ -173,6 +207,23 @@ func (s *Server) FollowChanges(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-time.After(time.Second):
+		}
+	}
+}
+
+// RunDispatcher sends due follow-up steps every interval until ctx ends, as the
+// scheduled dispatcher function does on AWS.
+func (s *Server) RunDispatcher(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.FollowUp.Dispatch(ctx, 100); err != nil && ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "dispatch run failed", "error", err)
+			}
 		}
 	}
 }
@@ -218,6 +269,9 @@ var templateFiles embed.FS
 var templates = template.Must(template.New("").ParseFS(templateFiles, "templates/*.html"))
 
 type startView struct {
+	Now     time.Time
+	Offset  time.Duration
+	Clock   bool
 	Base    string
 	Backend string
 	Pages   []pageRow
@@ -245,7 +299,10 @@ type pageRow struct {
 }
 
 func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) {
-	v := startView{Base: "http://" + r.Host, Backend: s.backend.Name, Leads: -1}
+	v := startView{Now: s.now(), Clock: s.clock != nil, Base: "http://" + r.Host, Backend: s.backend.Name, Leads: -1}
+	if s.clock != nil {
+		v.Offset = s.clock.Offset()
+	}
 	var (
 		pages []leadgate.Page
 		err   error

@@ -32,6 +32,21 @@ func SamplePage(now time.Time) leadgate.Page {
 		OptIn:          leadgate.OptInSingle,
 		ThankYouURL:    "/dev/pages/" + SampleSlug + "/thanks",
 		FormURL:        "/dev/pages/" + SampleSlug + "/form",
+		FollowUp: leadgate.FollowUp{
+			FromName: "The Leadgate team",
+			Nurture: []leadgate.NurtureStep{
+				{ID: "day-2", After: 48 * time.Hour, EmailTemplate: leadgate.EmailTemplate{
+					Subject: "Three magnets that convert, {{.FirstName}}",
+					Text: "Hi {{.FirstName}},\n\nThe magnets that convert best solve one small problem completely: a checklist, a template, a calculator.\n\n" +
+						"Pick the question your buyers ask most often this week, and answer it in two pages.\n\n{{.FromName}}",
+				}},
+				{ID: "day-5", After: 120 * time.Hour, EmailTemplate: leadgate.EmailTemplate{
+					Subject: "Is your form asking too much?",
+					Text: "Hi {{.FirstName}},\n\nEvery field you add costs conversions. Ask for the email address, and perhaps a name; learn the rest later, when the lead comes back for more.\n\n" +
+						"Measure it: leads divided by visits, per source, before and after.\n\n{{.FromName}}",
+				}},
+			},
+		},
 		AllowedOrigins: []string{"http://localhost:3000", "http://localhost:5173"},
 		CreatedAt:      now.UTC().Truncate(time.Millisecond),
 		UpdatedAt:      now.UTC().Truncate(time.Millisecond),

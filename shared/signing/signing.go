@@ -19,9 +19,11 @@ const MinKeyLength = 32
 
 // Key holds the keys derived from the secret.
 type Key struct {
-	form   []byte
-	digest []byte
-	grant  []byte
+	form    []byte
+	digest  []byte
+	grant   []byte
+	confirm []byte
+	unsub   []byte
 }
 
 // NewKey derives the purpose keys from secret.
@@ -29,7 +31,8 @@ func NewKey(secret []byte) (*Key, error) {
 	if len(secret) < MinKeyLength {
 		return nil, errors.New("the signing secret must be at least 32 bytes")
 	}
-	return &Key{form: derive(secret, "form-token/v1"), digest: derive(secret, "digest/v1"), grant: derive(secret, "grant-token/v1")}, nil
+	return &Key{form: derive(secret, "form-token/v1"), digest: derive(secret, "digest/v1"), grant: derive(secret, "grant-token/v1"),
+		confirm: derive(secret, "confirm-token/v1"), unsub: derive(secret, "unsubscribe-token/v1")}, nil
 }
 
 func derive(secret []byte, purpose string) []byte {
@@ -95,11 +98,35 @@ func (k *Key) Digest(purpose, value string) string {
 // HMAC over the submission ID. Deriving it (rather than drawing it at random) lets a
 // repeated submission be offered the same link without the token ever being stored:
 // the store keeps only a hash of it, so a copy of the table holds no working link.
-func (k *Key) GrantToken(submissionID string) string {
-	m := hmac.New(sha256.New, k.grant)
-	m.Write([]byte(submissionID))
+func (k *Key) GrantToken(submissionID string) string { return linkToken(k.grant, submissionID) }
+
+// ConfirmToken returns the token of a submission's confirmation link (double opt-in),
+// made like a grant token: derived, never stored, found by its hash.
+func (k *Key) ConfirmToken(submissionID string) string { return linkToken(k.confirm, submissionID) }
+
+// UnsubscribeToken returns the token of a lead's unsubscribe link: one per lead, the
+// same in every email.
+func (k *Key) UnsubscribeToken(leadID string) string { return linkToken(k.unsub, leadID) }
+
+func linkToken(key []byte, id string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(id))
 	return b64.EncodeToString(m.Sum(nil)[:24])
 }
 
-// GrantTokenLength is the length of every grant token.
+// WellFormedToken reports whether s can be a link token at all, so that junk costs no
+// store request.
+func WellFormedToken(s string) bool {
+	if len(s) != GrantTokenLength {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// GrantTokenLength is the length of every link token (grant, confirm, unsubscribe).
 const GrantTokenLength = 32

@@ -36,6 +36,12 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("UseGrantCountsAndRefuses", func(t *testing.T) { testUseGrant(t, newStore(t)) })
 	t.Run("ConcurrentDownloadsAllCounted", func(t *testing.T) { testConcurrentDownloads(t, newStore(t)) })
 	t.Run("CountDownloadIsIdempotent", func(t *testing.T) { testCountDownload(t, newStore(t)) })
+	t.Run("ClaimSendOnce", func(t *testing.T) { testClaimSend(t, newStore(t)) })
+	t.Run("ConcurrentClaimsOneWins", func(t *testing.T) { testConcurrentClaims(t, newStore(t)) })
+	t.Run("StepsScheduleOnceAndComeDueInOrder", func(t *testing.T) { testSteps(t, newStore(t)) })
+	t.Run("ConfirmOnce", func(t *testing.T) { testConfirm(t, newStore(t)) })
+	t.Run("UnsubscribeStopsMarketing", func(t *testing.T) { testUnsubscribe(t, newStore(t)) })
+	t.Run("MailEventsSuppress", func(t *testing.T) { testMailEvents(t, newStore(t)) })
 }
 
 // Page returns a valid page for tests.

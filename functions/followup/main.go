@@ -1,0 +1,84 @@
+// Command followup is the Lambda function on the table's DynamoDB stream: it decodes
+// each record into a domain change and hands it to the services that react to
+// changes: the follow-up emails (delivery, confirmation, nurture scheduling) and the
+// download counters. Records of one lead are handled in order, leads concurrently;
+// failures are reported per record, so Lambda retries only what failed.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"leadgate/shared/configcache"
+	"leadgate/shared/downloads"
+	"leadgate/shared/dynamodb"
+	"leadgate/shared/followup"
+	"leadgate/shared/lambdainit"
+	"leadgate/shared/lambdalog"
+	"leadgate/shared/leadgate"
+	"leadgate/shared/ses"
+	"leadgate/shared/signing"
+)
+
+func main() {
+	log := lambdalog.New(os.Stdout)
+	slog.SetDefault(log)
+	h, err := setup(context.Background(), os.Getenv, log)
+	if err != nil {
+		lambdainit.Fail(fmt.Errorf("followup function cannot start: %w", err))
+	}
+	lambda.Start(h)
+}
+
+type handlerFunc func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
+
+// setup reads TABLE_NAME, FORM_SIGNING_SECRET, SES_CONFIGURATION_SET and the
+// follow-up settings (followup.ConfigFromEnv), and returns the stream handler.
+func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (handlerFunc, error) {
+	table := getenv("TABLE_NAME")
+	if table == "" {
+		return nil, errors.New("TABLE_NAME is not set: name the DynamoDB table of leads")
+	}
+	key, err := signing.NewKey([]byte(getenv("FORM_SIGNING_SECRET")))
+	if err != nil {
+		return nil, fmt.Errorf("FORM_SIGNING_SECRET: %w", err)
+	}
+	cfg, err := followup.ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	store := configcache.New(dynamodb.New(awsddb.NewFromConfig(awsCfg), table), time.Minute, time.Now)
+	mailer := ses.New(sesv2.NewFromConfig(awsCfg), ses.Options{ConfigurationSetName: getenv("SES_CONFIGURATION_SET")})
+	svc := followup.New(store, mailer, key, cfg, time.Now, log)
+	return handler(store, svc.HandleChange, cfg.Concurrency), nil
+}
+
+// handler hands each change to the download counter, then to follow-up.
+func handler(store interface {
+	CountDownload(context.Context, leadgate.Download) error
+}, followUp func(context.Context, leadgate.Change) error, concurrency int) handlerFunc {
+	counter := downloads.NewCounter(store)
+	handle := func(ctx context.Context, ch leadgate.Change) error {
+		if err := counter.HandleChange(ctx, ch); err != nil {
+			return err
+		}
+		return followUp(ctx, ch)
+	}
+	return func(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		return followup.HandleBatch(ctx, e, dynamodb.DecodeRecord, handle, concurrency), nil
+	}
+}

@@ -1,0 +1,324 @@
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"leadgate/shared/leadgate"
+)
+
+var (
+	bucketSends         = []byte("sends")         // email NUL key → send
+	bucketSteps         = []byte("steps")         // email NUL key → step
+	bucketDue           = []byte("due")           // due time NUL email NUL key → nothing: the due index
+	bucketConfirmations = []byte("confirmations") // id → confirmation
+	bucketUnsubscribes  = []byte("unsubscribes")  // id → unsubscribe
+	bucketMailEvents    = []byte("mail_events")   // message id NUL kind → counted mark
+)
+
+func init() {
+	allBuckets = append(allBuckets, bucketSends, bucketSteps, bucketDue, bucketConfirmations, bucketUnsubscribes, bucketMailEvents)
+}
+
+func pairKey(a, b string) []byte { return append(append([]byte(a), 0), b...) }
+
+func dueKey(s leadgate.Step) []byte {
+	k := binary.BigEndian.AppendUint64(nil, uint64(s.DueAt.UnixNano()))
+	return append(append(k, 0), pairKey(s.Email, s.Key)...)
+}
+
+// ClaimSend claims a send before the email goes out.
+func (s *Store) ClaimSend(_ context.Context, email, key string, now time.Time, lease time.Duration) (leadgate.Send, bool, error) {
+	var (
+		send    leadgate.Send
+		claimed bool
+	)
+	err := s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSends)
+		k := pairKey(email, key)
+		claimed = false
+		if raw := b.Get(k); raw != nil {
+			if err := json.Unmarshal(raw, &send); err != nil {
+				return err
+			}
+			if send.Status != leadgate.SendSending || now.Sub(send.ClaimedAt) < lease {
+				return nil
+			}
+		} else {
+			send = leadgate.Send{Email: email, Key: key}
+		}
+		send.Status, send.ClaimedAt = leadgate.SendSending, now
+		send.Attempts++
+		claimed = true
+		return putJSON(b, k, send)
+	})
+	return send, claimed, storeError("claim send", err)
+}
+
+// FinishSend records a send's outcome.
+func (s *Store) FinishSend(_ context.Context, send leadgate.Send) error {
+	err := s.update(func(tx *bbolt.Tx) error {
+		return putJSON(tx.Bucket(bucketSends), pairKey(send.Email, send.Key), send)
+	})
+	return storeError("finish send", err)
+}
+
+// ReleaseSend drops a claim.
+func (s *Store) ReleaseSend(_ context.Context, email, key string) error {
+	err := s.update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketSends).Delete(pairKey(email, key)) })
+	return storeError("release send", err)
+}
+
+// ScheduleSteps stores the steps not stored yet, and indexes them by due time.
+func (s *Store) ScheduleSteps(_ context.Context, steps []leadgate.Step) error {
+	err := s.update(func(tx *bbolt.Tx) error {
+		b, due := tx.Bucket(bucketSteps), tx.Bucket(bucketDue)
+		for _, st := range steps {
+			k := pairKey(st.Email, st.Key)
+			if b.Get(k) != nil {
+				continue
+			}
+			st.Status = leadgate.StepDue
+			if err := putJSON(b, k, st); err != nil {
+				return err
+			}
+			if err := due.Put(dueKey(st), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return storeError("schedule steps", err)
+}
+
+// DueSteps returns the steps due at now, oldest due first.
+func (s *Store) DueSteps(_ context.Context, now time.Time, limit int) ([]leadgate.Step, error) {
+	var out []leadgate.Step
+	end := binary.BigEndian.AppendUint64(nil, uint64(now.UnixNano()))
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		steps := tx.Bucket(bucketSteps)
+		c := tx.Bucket(bucketDue).Cursor()
+		for k, _ := c.First(); k != nil && len(out) < limit && bytes.Compare(k[:8], end) <= 0; k, _ = c.Next() {
+			var st leadgate.Step
+			if err := json.Unmarshal(steps.Get(k[9:]), &st); err != nil {
+				return err
+			}
+			out = append(out, st)
+		}
+		return nil
+	})
+	return out, storeError("due steps", err)
+}
+
+// FinishStep records a step's outcome and takes it out of the due index.
+func (s *Store) FinishStep(_ context.Context, st leadgate.Step) error {
+	err := s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSteps)
+		k := pairKey(st.Email, st.Key)
+		var stored leadgate.Step
+		raw := b.Get(k)
+		if raw == nil {
+			return leadgate.Errorf(leadgate.ENOTFOUND, "no such step")
+		}
+		if err := json.Unmarshal(raw, &stored); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketDue).Delete(dueKey(stored)); err != nil {
+			return err
+		}
+		stored.Status, stored.DoneAt, stored.Reason = st.Status, st.DoneAt, st.Reason
+		return putJSON(b, k, stored)
+	})
+	return storeError("finish step", err)
+}
+
+// PutConfirmation stores a confirmation unless it exists.
+func (s *Store) PutConfirmation(_ context.Context, c leadgate.Confirmation) error {
+	err := s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketConfirmations)
+		if b.Get([]byte(c.ID)) != nil {
+			return nil
+		}
+		return putJSON(b, []byte(c.ID), c)
+	})
+	return storeError("put confirmation", err)
+}
+
+var errNoConfirmation = leadgate.Errorf(leadgate.ENOTFOUND, "no such confirmation link")
+
+// Confirmation returns a confirmation.
+func (s *Store) Confirmation(_ context.Context, id string) (leadgate.Confirmation, error) {
+	var c leadgate.Confirmation
+	err := s.getJSON("get confirmation", bucketConfirmations, []byte(id), &c)
+	if errors.Is(err, errMissing) {
+		return c, errNoConfirmation
+	}
+	return c, err
+}
+
+// Confirm confirms a lead's address.
+func (s *Store) Confirm(_ context.Context, id string, now time.Time) (leadgate.Confirmation, error) {
+	var c leadgate.Confirmation
+	changed := false
+	err := s.update(func(tx *bbolt.Tx) error {
+		changed = false
+		b := tx.Bucket(bucketConfirmations)
+		raw := b.Get([]byte(id))
+		if raw == nil {
+			return errNoConfirmation
+		}
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return err
+		}
+		if !c.ConfirmedAt.IsZero() {
+			return nil
+		}
+		if !now.Before(c.ExpiresAt) {
+			return leadgate.Errorf(leadgate.EGONE, "this confirmation link has expired")
+		}
+		leads := tx.Bucket(bucketLeads)
+		var old leadgate.Lead
+		rawLead := leads.Get([]byte(c.Email))
+		if rawLead == nil {
+			return leadgate.Errorf(leadgate.EGONE, "this confirmation link no longer works")
+		}
+		if err := json.Unmarshal(rawLead, &old); err != nil {
+			return err
+		}
+		if old.Status == leadgate.StatusErased {
+			return leadgate.Errorf(leadgate.EGONE, "this confirmation link no longer works")
+		}
+		c.ConfirmedAt = now
+		if err := putJSON(b, []byte(id), c); err != nil {
+			return err
+		}
+		var changes []leadgate.Change
+		if old.Status == leadgate.StatusUnconfirmed {
+			lead := old
+			lead.Status, lead.UpdatedAt = leadgate.StatusActive, now
+			lead.Version++
+			if err := putJSON(leads, []byte(c.Email), lead); err != nil {
+				return err
+			}
+			changes = append(changes, leadgate.Change{Kind: leadgate.LeadUpdated, At: now, Lead: &lead, OldLead: &old})
+		}
+		confirmed := c
+		changes = append(changes, leadgate.Change{Kind: leadgate.LeadConfirmed, At: now, Confirmation: &confirmed})
+		changed = true
+		return appendChanges(tx, changes...)
+	})
+	if err != nil {
+		return c, storeError("confirm", err)
+	}
+	if changed {
+		s.notify()
+	}
+	return c, nil
+}
+
+// PutUnsubscribe stores an unsubscribe mapping unless it exists.
+func (s *Store) PutUnsubscribe(_ context.Context, u leadgate.Unsubscribe) error {
+	err := s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketUnsubscribes)
+		if b.Get([]byte(u.ID)) != nil {
+			return nil
+		}
+		return putJSON(b, []byte(u.ID), u)
+	})
+	return storeError("put unsubscribe", err)
+}
+
+// Unsubscribe withdraws a lead's consent for good.
+func (s *Store) Unsubscribe(_ context.Context, id string, now time.Time) error {
+	return s.changeLead("unsubscribe", func(tx *bbolt.Tx) (string, error) {
+		var u leadgate.Unsubscribe
+		raw := tx.Bucket(bucketUnsubscribes).Get([]byte(id))
+		if raw == nil {
+			return "", leadgate.Errorf(leadgate.ENOTFOUND, "no such unsubscribe link")
+		}
+		err := json.Unmarshal(raw, &u)
+		return u.Email, err
+	}, func(l *leadgate.Lead) {
+		l.Consent.Given = false
+		if l.Status == leadgate.StatusActive || l.Status == leadgate.StatusUnconfirmed {
+			l.Status = leadgate.StatusUnsubscribed
+		}
+	}, now)
+}
+
+// RecordMailEvent applies a bounce or a complaint.
+func (s *Store) RecordMailEvent(_ context.Context, e leadgate.MailEvent) error {
+	return s.changeLead("record mail event", func(tx *bbolt.Tx) (string, error) {
+		if e.Kind != "soft_bounce" {
+			return e.Email, nil
+		}
+		marks := tx.Bucket(bucketMailEvents)
+		k := pairKey(e.MessageID, e.Kind)
+		if marks.Get(k) != nil {
+			return "", nil // counted already
+		}
+		return e.Email, marks.Put(k, []byte{1})
+	}, func(l *leadgate.Lead) {
+		switch e.Kind {
+		case "bounce":
+			if l.Status != leadgate.StatusErased && l.Status != leadgate.StatusComplained {
+				l.Status = leadgate.StatusBounced
+			}
+		case "complaint":
+			if l.Status != leadgate.StatusErased {
+				l.Status = leadgate.StatusComplained
+			}
+			l.Consent.Given = false
+		case "soft_bounce":
+			l.SoftBounces++
+		}
+	}, e.At)
+}
+
+// changeLead finds a lead's address with find, applies edit to the lead, and stores
+// it with a LeadUpdated change if edit changed it, all in one transaction. An address
+// "" or without a lead changes nothing.
+func (s *Store) changeLead(op string, find func(*bbolt.Tx) (string, error), edit func(*leadgate.Lead), now time.Time) error {
+	changed := false
+	err := s.update(func(tx *bbolt.Tx) error {
+		changed = false
+		email, err := find(tx)
+		if err != nil || email == "" {
+			return err
+		}
+		leads := tx.Bucket(bucketLeads)
+		raw := leads.Get([]byte(email))
+		if raw == nil {
+			return nil
+		}
+		var old leadgate.Lead
+		if err := json.Unmarshal(raw, &old); err != nil {
+			return err
+		}
+		lead := old
+		edit(&lead)
+		if lead.Status == old.Status && lead.Consent == old.Consent && lead.SoftBounces == old.SoftBounces {
+			return nil
+		}
+		lead.UpdatedAt = now
+		lead.Version++
+		if err := putJSON(leads, []byte(email), lead); err != nil {
+			return err
+		}
+		changed = true
+		return appendChanges(tx, leadgate.Change{Kind: leadgate.LeadUpdated, At: now, Lead: &lead, OldLead: &old})
+	})
+	if err != nil {
+		return storeError(op, err)
+	}
+	if changed {
+		s.notify()
+	}
+	return nil
+}

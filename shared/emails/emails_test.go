@@ -1,0 +1,89 @@
+package emails_test
+
+import (
+	"strings"
+	"testing"
+
+	"leadgate/shared/emails"
+	"leadgate/shared/leadgate"
+)
+
+func data() emails.Data {
+	return emails.Data{Name: `Ada <script>alert(1)</script> Lovelace`, PageTitle: "The playbook page", MagnetTitle: "The Playbook",
+		MagnetKind: "ebook", DownloadURL: "https://api.example.com/v1/downloads/tok", ConfirmURL: "https://api.example.com/v1/confirm/tok",
+		UnsubscribeURL: "https://api.example.com/v1/unsubscribe/tok", FromName: "The Growth Team", LinkDays: 30}
+}
+
+func TestDefaultsRenderEveryKind(t *testing.T) {
+	for _, kind := range []string{emails.Delivery, emails.Confirmation, emails.Reminder, emails.Nurture} {
+		t.Run(kind, func(t *testing.T) {
+			subject, text, html, err := emails.Render(kind, leadgate.EmailTemplate{}, data())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if subject == "" || strings.ContainsAny(subject, "\r\n") || !strings.Contains(subject, "The Playbook") && kind != emails.Nurture {
+				t.Fatalf("subject %q", subject)
+			}
+			for _, part := range []string{text, html} {
+				if !strings.Contains(part, "https://api.example.com/v1/unsubscribe/tok") {
+					t.Fatalf("%s part has no unsubscribe link", kind)
+				}
+			}
+			if strings.Contains(html, "<script>") || !strings.Contains(html, `lang="en"`) {
+				t.Fatal("HTML is not escaped or not labelled")
+			}
+			if !strings.Contains(text, "Hi Ada,") {
+				t.Fatalf("text greets no one: %s", text)
+			}
+			switch kind {
+			case emails.Delivery:
+				if !strings.Contains(html, `href="https://api.example.com/v1/downloads/tok"`) || !strings.Contains(text, "https://api.example.com/v1/downloads/tok") {
+					t.Fatal("delivery lacks the download link")
+				}
+			case emails.Confirmation, emails.Reminder:
+				if !strings.Contains(html, `href="https://api.example.com/v1/confirm/tok"`) {
+					t.Fatal("no confirm link")
+				}
+			}
+		})
+	}
+}
+
+func TestPageTemplates(t *testing.T) {
+	own := leadgate.EmailTemplate{Subject: "Day 2: {{.MagnetTitle}} in practice", Text: "Hello {{.FirstName}},\n\nThree ideas & one <tip>.\nSecond line."}
+	subject, text, html, err := emails.Render(emails.Nurture, own, data())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subject != "Day 2: The Playbook in practice" || !strings.HasPrefix(text, "Hello Ada,") {
+		t.Fatalf("subject %q text %q", subject, text)
+	}
+	if !strings.Contains(html, "Three ideas &amp; one &lt;tip&gt;.<br>Second line.") {
+		t.Fatalf("text-only template not turned into escaped paragraphs: %s", html)
+	}
+	cases := []struct {
+		name string
+		t    leadgate.EmailTemplate
+	}{
+		{"subject with a line break", leadgate.EmailTemplate{Subject: "Hi\nBcc: x@example.com"}},
+		{"subject that renders a line break", leadgate.EmailTemplate{Subject: "{{.Name}}"}},
+		{"unknown field", leadgate.EmailTemplate{Text: "{{.Password}}"}},
+		{"broken syntax", leadgate.EmailTemplate{HTML: "{{if}}"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := data()
+			d.Name = "Ada\r\nBcc: all@example.com"
+			if _, _, _, err := emails.Render(emails.Nurture, tc.t, d); leadgate.ErrorCode(err) != leadgate.EINVALID {
+				t.Fatalf("error %v, want EINVALID", err)
+			}
+		})
+	}
+}
+
+func TestUnsubscribeHeaders(t *testing.T) {
+	h := emails.UnsubscribeHeaders("https://api.example.com/v1/unsubscribe/tok")
+	if len(h) != 2 || h[0].Value != "<https://api.example.com/v1/unsubscribe/tok>" || h[1].Value != "List-Unsubscribe=One-Click" {
+		t.Fatalf("headers %+v", h)
+	}
+}

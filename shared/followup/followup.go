@@ -1,0 +1,330 @@
+// Package followup sends the emails that follow a submission: the delivery email
+// with the download link (single opt-in), the confirmation email and its one
+// reminder (double opt-in), and the page's nurture sequence for leads who gave
+// marketing consent. It reacts to the store's changes (the change feed locally, the
+// DynamoDB stream on AWS) and sends due steps when the dispatcher runs.
+//
+// Every send is claimed in the store before the email goes out (ClaimSend) and
+// recorded after (FinishSend), so a retried batch or run sends nothing twice. The one
+// window that can still duplicate an email: the provider accepted it and the process
+// died before FinishSend. The claim then outlives its lease and the next try sends
+// again. The window is one provider call plus one store write wide.
+package followup
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/mail"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"leadgate/shared/emails"
+	"leadgate/shared/leadgate"
+	"leadgate/shared/signing"
+)
+
+// Store is what follow-ups need of the lead store.
+type Store interface {
+	leadgate.FollowUpStore
+	Page(ctx context.Context, slug string) (leadgate.Page, error)
+	Magnet(ctx context.Context, id string) (leadgate.Magnet, error)
+	LeadByEmail(ctx context.Context, email string) (leadgate.Lead, error)
+	Submissions(ctx context.Context, email string) ([]leadgate.Submission, error)
+	PutGrant(ctx context.Context, g leadgate.Grant) error
+}
+
+// Config sets the sender and the pace of sending.
+type Config struct {
+	// BaseURL is the public origin of the API, for the links in emails.
+	BaseURL string
+	// From is the sender address (a verified SES identity on AWS); FromName the
+	// display name when a page gives none.
+	From     string
+	FromName string
+	// SendRate is the most emails sent per second (SES's account limit; 0: no
+	// limit); Concurrency how many are in flight at once.
+	SendRate    float64
+	Concurrency int
+	// ClaimLease is how long a claimed send is left to its worker before another may
+	// take it over; longer than one send with its retries.
+	ClaimLease time.Duration
+	// Retries is how often a throttled send is retried, with doubling pauses from
+	// RetryPause, before the change is handed back to be retried later.
+	Retries    int
+	RetryPause time.Duration
+}
+
+// DefaultConfig is SES's default sending quota and sensible retries.
+func DefaultConfig() Config {
+	return Config{FromName: "Leadgate", SendRate: 14, Concurrency: 8, ClaimLease: 2 * time.Minute, Retries: 3, RetryPause: 200 * time.Millisecond}
+}
+
+// Service sends follow-up emails.
+type Service struct {
+	store   Store
+	mailer  leadgate.Mailer
+	key     *signing.Key
+	cfg     Config
+	now     func() time.Time
+	log     *slog.Logger
+	limiter *rate.Limiter
+}
+
+// New returns the follow-up service.
+func New(store Store, mailer leadgate.Mailer, key *signing.Key, cfg Config, now func() time.Time, log *slog.Logger) *Service {
+	limit := rate.Inf
+	if cfg.SendRate > 0 {
+		limit = rate.Limit(cfg.SendRate)
+	}
+	if cfg.Concurrency < 1 {
+		cfg.Concurrency = 1
+	}
+	return &Service{store: store, mailer: mailer, key: key, cfg: cfg, now: now, log: log,
+		limiter: rate.NewLimiter(limit, max(1, int(cfg.SendRate)))}
+}
+
+// HandleChange reacts to one change: a new submission or a confirmation sends its
+// email and schedules the page's steps. Other changes are not its business. It is
+// safe to hand the same change twice.
+func (s *Service) HandleChange(ctx context.Context, ch leadgate.Change) error {
+	switch {
+	case ch.Kind == leadgate.SubmissionCreated && ch.Submission != nil:
+		return s.onSubmission(ctx, *ch.Submission)
+	case ch.Kind == leadgate.LeadConfirmed && ch.Confirmation != nil:
+		return s.onConfirmed(ctx, *ch.Confirmation)
+	}
+	return nil
+}
+
+// gone reports a read that found nothing: the page was removed or the lead erased
+// since the change was made. Nothing can be sent then, and retrying will not help.
+func (s *Service) gone(ctx context.Context, err error, what string) bool {
+	if leadgate.ErrorCode(err) != leadgate.ENOTFOUND {
+		return false
+	}
+	s.log.InfoContext(ctx, "no follow-up: "+what+" is gone")
+	return true
+}
+
+func (s *Service) onSubmission(ctx context.Context, sub leadgate.Submission) error {
+	page, err := s.store.Page(ctx, sub.Page)
+	if s.gone(ctx, err, "the page") {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	lead, err := s.store.LeadByEmail(ctx, sub.Email)
+	if s.gone(ctx, err, "the lead") {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if !lead.Reachable() {
+		s.log.InfoContext(ctx, "no follow-up: the address does not take email", "lead_id", lead.ID, "status", lead.Status)
+		return nil
+	}
+	if page.OptIn == leadgate.OptInDouble && lead.Status == leadgate.StatusUnconfirmed {
+		return s.askToConfirm(ctx, page, lead, sub)
+	}
+	if page.OptIn == leadgate.OptInDouble {
+		// The address was confirmed on an earlier submission: it needs no new proof.
+		if err := grant(ctx, s.store, s.key, page, sub, s.now()); err != nil {
+			return err
+		}
+	}
+	if err := s.deliver(ctx, page, lead, sub.ID); err != nil {
+		return err
+	}
+	return s.scheduleNurture(ctx, page, lead, sub, sub.At)
+}
+
+func (s *Service) onConfirmed(ctx context.Context, c leadgate.Confirmation) error {
+	page, err := s.store.Page(ctx, c.Page)
+	if s.gone(ctx, err, "the page") {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	lead, err := s.store.LeadByEmail(ctx, c.Email)
+	if s.gone(ctx, err, "the lead") {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if !lead.Reachable() {
+		return nil
+	}
+	sub, err := submission(ctx, s.store, c.Email, c.SubmissionID)
+	if err != nil {
+		return err
+	}
+	if err := grant(ctx, s.store, s.key, page, sub, c.ConfirmedAt); err != nil {
+		return err
+	}
+	if err := s.deliver(ctx, page, lead, sub.ID); err != nil {
+		return err
+	}
+	return s.scheduleNurture(ctx, page, lead, sub, c.ConfirmedAt)
+}
+
+func submission(ctx context.Context, store Store, email, id string) (leadgate.Submission, error) {
+	subs, err := store.Submissions(ctx, email)
+	if err != nil {
+		return leadgate.Submission{}, err
+	}
+	for _, sub := range subs {
+		if sub.ID == id {
+			return sub, nil
+		}
+	}
+	return leadgate.Submission{}, leadgate.Errorf(leadgate.ENOTFOUND, "no such submission")
+}
+
+// grant makes the download grant a confirmed submission earns, from at; making it
+// again is harmless.
+func grant(ctx context.Context, store Store, key *signing.Key, page leadgate.Page, sub leadgate.Submission, at time.Time) error {
+	m, err := store.Magnet(ctx, page.MagnetID)
+	if err != nil {
+		return err
+	}
+	granted := sub
+	granted.At = at
+	err = store.PutGrant(ctx, leadgate.NewGrant(key.GrantToken(sub.ID), granted, page, m))
+	if leadgate.ErrorCode(err) == leadgate.ECONFLICT {
+		return nil
+	}
+	return err
+}
+
+func (s *Service) askToConfirm(ctx context.Context, page leadgate.Page, lead leadgate.Lead, sub leadgate.Submission) error {
+	token := s.key.ConfirmToken(sub.ID)
+	c := leadgate.Confirmation{ID: leadgate.GrantID(token), Email: lead.Email, LeadID: lead.ID, Page: page.Slug,
+		SubmissionID: sub.ID, CreatedAt: sub.At, ExpiresAt: sub.At.Add(leadgate.ConfirmationTTL)}
+	if err := s.store.PutConfirmation(ctx, c); err != nil {
+		return err
+	}
+	if err := s.send(ctx, page, lead, "confirm#"+sub.ID, emails.Confirmation, page.FollowUp.Confirmation, func(d *emails.Data) {
+		d.ConfirmURL = s.cfg.BaseURL + "/v1/confirm/" + token
+	}); err != nil {
+		return err
+	}
+	return s.store.ScheduleSteps(ctx, []leadgate.Step{{
+		Email: lead.Email, Key: leadgate.ReminderKey(sub.ID), Kind: leadgate.StepReminder, LeadID: lead.ID,
+		Page: page.Slug, SubmissionID: sub.ID, DueAt: sub.At.Add(page.FollowUp.ReminderDelay()),
+	}})
+}
+
+func (s *Service) deliver(ctx context.Context, page leadgate.Page, lead leadgate.Lead, submissionID string) error {
+	return s.send(ctx, page, lead, "delivery#"+submissionID, emails.Delivery, page.FollowUp.Delivery, func(d *emails.Data) {
+		d.DownloadURL = s.cfg.BaseURL + "/v1/downloads/" + s.key.GrantToken(submissionID)
+	})
+}
+
+// scheduleNurture schedules the page's sequence from start, for a lead who gave
+// marketing consent on this submission.
+func (s *Service) scheduleNurture(ctx context.Context, page leadgate.Page, lead leadgate.Lead, sub leadgate.Submission, start time.Time) error {
+	if !sub.Consent.Given || len(page.FollowUp.Nurture) == 0 {
+		return nil
+	}
+	steps := make([]leadgate.Step, 0, len(page.FollowUp.Nurture))
+	for _, n := range page.FollowUp.Nurture {
+		steps = append(steps, leadgate.Step{Email: lead.Email, Key: leadgate.NurtureKey(page.Slug, n.ID), Kind: leadgate.StepNurture,
+			LeadID: lead.ID, Page: page.Slug, StepID: n.ID, SubmissionID: sub.ID, DueAt: start.Add(n.After)})
+	}
+	return s.store.ScheduleSteps(ctx, steps)
+}
+
+// errInFlight says another worker holds the send's claim: try again later.
+var errInFlight = leadgate.Errorf(leadgate.EUNAVAILABLE, "the email is being sent by another worker")
+
+// send renders and sends one email once: claimed first, recorded after. A refusal
+// for good marks the send failed and returns nil, so one bad address does not block
+// the rest; a throttled send is retried, then handed back as EUNAVAILABLE.
+func (s *Service) send(ctx context.Context, page leadgate.Page, lead leadgate.Lead, key, kind string, t leadgate.EmailTemplate, fill func(*emails.Data)) error {
+	msg, err := s.message(ctx, page, lead, kind, t, fill)
+	if s.gone(ctx, err, "the page's magnet") {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	claim, ok, err := s.store.ClaimSend(ctx, lead.Email, key, s.now(), s.cfg.ClaimLease)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if claim.Status == leadgate.SendSending {
+			return errInFlight
+		}
+		return nil // sent or failed for good already
+	}
+	id, err := s.deliverWithRetries(ctx, msg)
+	switch code := leadgate.ErrorCode(err); {
+	case err == nil:
+		claim.Status, claim.SentAt, claim.MessageID = leadgate.SendSent, s.now(), id
+	case code == leadgate.EREJECTED || code == leadgate.EINVALID:
+		s.log.ErrorContext(ctx, "email refused for good", "kind", kind, "lead_id", lead.ID, "page", page.Slug, "error", err)
+		claim.Status, claim.Reason = leadgate.SendFailed, leadgate.ErrorMessage(err)
+	default:
+		if rerr := s.store.ReleaseSend(ctx, lead.Email, key); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	if err := s.store.FinishSend(ctx, claim); err != nil {
+		return err
+	}
+	if claim.Status == leadgate.SendSent {
+		s.log.InfoContext(ctx, "email sent", "kind", kind, "lead_id", lead.ID, "page", page.Slug, "message_id", claim.MessageID)
+	}
+	return nil
+}
+
+func (s *Service) deliverWithRetries(ctx context.Context, msg leadgate.Message) (string, error) {
+	pause := s.cfg.RetryPause
+	for attempt := 0; ; attempt++ {
+		if err := s.limiter.Wait(ctx); err != nil {
+			return "", leadgate.Unavailable("wait for the send rate", err)
+		}
+		id, err := s.mailer.Send(ctx, msg)
+		if leadgate.ErrorCode(err) != leadgate.EUNAVAILABLE || attempt >= s.cfg.Retries {
+			return id, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", leadgate.Unavailable("send", ctx.Err())
+		case <-time.After(pause):
+		}
+		pause *= 2
+	}
+}
+
+// message renders an email of kind to the lead, with the unsubscribe link and
+// headers every follow-up carries.
+func (s *Service) message(ctx context.Context, page leadgate.Page, lead leadgate.Lead, kind string, t leadgate.EmailTemplate, fill func(*emails.Data)) (leadgate.Message, error) {
+	m, err := s.store.Magnet(ctx, page.MagnetID)
+	if err != nil {
+		return leadgate.Message{}, err
+	}
+	unsubToken := s.key.UnsubscribeToken(lead.ID)
+	if err := s.store.PutUnsubscribe(ctx, leadgate.Unsubscribe{ID: leadgate.GrantID(unsubToken), Email: lead.Email, LeadID: lead.ID}); err != nil {
+		return leadgate.Message{}, err
+	}
+	fromName := page.FollowUp.FromName
+	if fromName == "" {
+		fromName = s.cfg.FromName
+	}
+	d := emails.Data{Name: lead.Name, PageTitle: page.Title, MagnetTitle: m.Title, MagnetKind: m.Kind, FromName: fromName,
+		UnsubscribeURL: s.cfg.BaseURL + "/v1/unsubscribe/" + unsubToken, LinkDays: int(page.DownloadLinkTTL().Hours() / 24)}
+	fill(&d)
+	subject, text, html, err := emails.Render(kind, t, d)
+	if err != nil {
+		return leadgate.Message{}, err
+	}
+	return leadgate.Message{
+		From: (&mail.Address{Name: fromName, Address: s.cfg.From}).String(), To: lead.Email, Subject: subject, Text: text, HTML: html,
+		Headers: emails.UnsubscribeHeaders(d.UnsubscribeURL),
+		Tags:    map[string]string{"kind": kind, "page": page.Slug, "lead_id": lead.ID},
+	}, nil
+}

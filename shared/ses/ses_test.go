@@ -1,0 +1,185 @@
+package ses_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"leadgate/shared/mailtest"
+	"leadgate/shared/ses"
+)
+
+const endpointEnv = "LEADGATE_SES_ENDPOINT"
+
+// endpoint returns the emulator's endpoint, skipping the test without one (and
+// failing it under CI, where a missing emulator must not pass unnoticed).
+func endpoint(t *testing.T) string {
+	t.Helper()
+	ep := os.Getenv(endpointEnv)
+	if ep == "" {
+		msg := endpointEnv + " is not set; start aws-ses-v2-local with " +
+			"`bash infra/local/ses-local.sh install && bash infra/local/ses-local.sh start` " +
+			"and run with " + endpointEnv + "=http://127.0.0.1:8005"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return ep
+}
+
+// newClient builds the real SDK client against the emulator, which takes any
+// credentials that are signed at all.
+func newClient(t *testing.T) *sesv2.Client {
+	t.Helper()
+	return sesv2.New(sesv2.Options{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local-secret", ""),
+		BaseEndpoint: aws.String(endpoint(t)),
+	})
+}
+
+// storedEmail is one message in the emulator's GET /store answer (its Email type).
+type storedEmail struct {
+	MessageID   string   `json:"messageId"`
+	From        string   `json:"from"`
+	ReplyTo     []string `json:"replyTo"`
+	Destination struct {
+		To []string `json:"to"`
+	} `json:"destination"`
+	Subject string `json:"subject"`
+	Body    struct {
+		Text string `json:"text"`
+		HTML string `json:"html"`
+	} `json:"body"`
+	Headers []struct {
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	} `json:"headers"`
+	At int64 `json:"at"`
+}
+
+func getJSON(t *testing.T, u string, v any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: status %d: %s", u, resp.StatusCode, b)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("GET %s: %v in %s", u, err, b)
+	}
+}
+
+// store returns every message the emulator keeps, oldest first.
+func store(t *testing.T) []storedEmail {
+	t.Helper()
+	var s struct {
+		Emails []storedEmail `json:"emails"`
+	}
+	getJSON(t, endpoint(t)+"/store", &s)
+	return s.Emails
+}
+
+// eml returns the MIME the emulator builds for a message. The emulator answers a
+// Node Buffer as JSON: {"body": {"type": "Buffer", "data": [bytes]}}.
+func eml(t *testing.T, id string) []byte {
+	t.Helper()
+	var e struct {
+		MessageID string `json:"messageId"`
+		Body      struct {
+			Type string `json:"type"`
+			Data []byte `json:"-"`
+			Raw  []int  `json:"data"`
+		} `json:"body"`
+	}
+	getJSON(t, endpoint(t)+"/get-emlContent?messageId="+url.QueryEscape(id), &e)
+	if e.MessageID != id || e.Body.Type != "Buffer" {
+		t.Fatalf("get-emlContent for %s: message %q body type %q", id, e.MessageID, e.Body.Type)
+	}
+	raw := make([]byte, len(e.Body.Raw))
+	for i, b := range e.Body.Raw {
+		raw[i] = byte(b)
+	}
+	return raw
+}
+
+// newHarness returns a mailer on the emulator. The emulator's store is shared, so
+// the harness counts as its own only the messages that arrived after it was made.
+func newHarness(t *testing.T) mailtest.Harness {
+	var before []string
+	for _, e := range store(t) {
+		before = append(before, e.MessageID)
+	}
+	return mailtest.Harness{
+		Mailer: ses.New(newClient(t), ses.Options{ConfigurationSetName: "leadgate-test"}),
+		Sent: func(t *testing.T) [][]byte {
+			t.Helper()
+			var sent [][]byte
+			for _, e := range store(t) {
+				if !slices.Contains(before, e.MessageID) {
+					sent = append(sent, eml(t, e.MessageID))
+				}
+			}
+			return sent
+		},
+		Message: eml,
+	}
+}
+
+func TestConformance(t *testing.T) {
+	endpoint(t)
+	mailtest.RunConformanceTests(t, newHarness)
+}
+
+// TestStoredAsSent checks what the emulator kept of a message, as its API gives it:
+// the custom headers travel in the Simple message's Headers field and arrive.
+func TestStoredAsSent(t *testing.T) {
+	client := newClient(t)
+	id := mailtest.MustSend(t, ses.New(client, ses.Options{}), mailtest.FullMessage())
+	i := slices.IndexFunc(store(t), func(e storedEmail) bool { return e.MessageID == id })
+	if i < 0 {
+		t.Fatalf("message %s is not in the emulator's store", id)
+	}
+	e := store(t)[i]
+	headers := map[string]string{}
+	for _, h := range e.Headers {
+		headers[h.Name] = h.Value
+	}
+	want := map[string]string{"List-Unsubscribe": mailtest.Unsubscribe, "List-Unsubscribe-Post": mailtest.OneClick}
+	if fmt.Sprint(headers) != fmt.Sprint(want) {
+		t.Errorf("stored headers %v, want %v", headers, want)
+	}
+	if e.Subject != mailtest.Subject || e.Body.Text != mailtest.Text || e.Body.HTML != mailtest.HTML {
+		t.Errorf("stored subject %q text %q html %q, want the message's", e.Subject, e.Body.Text, e.Body.HTML)
+	}
+	if e.From != "=?utf-8?q?=C3=89quipe_Leadgate?= <hello@example.com>" ||
+		fmt.Sprint(e.Destination.To) != `["Ada Lovelace" <ada@example.com>]` ||
+		fmt.Sprint(e.ReplyTo) != `["Leadgate Sales" <sales@example.com>]` {
+		t.Errorf("stored from %q to %q reply-to %q", e.From, e.Destination.To, e.ReplyTo)
+	}
+}

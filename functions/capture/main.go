@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"leadgate/shared/apigw"
@@ -39,21 +37,21 @@ func main() {
 // setup reads TABLE_NAME, FORM_SIGNING_SECRET and the capture settings
 // (capture.ConfigFromEnv) and returns the function's HTTP handler.
 func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
-	table := getenv("TABLE_NAME")
-	if table == "" {
-		return nil, errors.New("TABLE_NAME is not set: name the DynamoDB table of leads")
-	}
-	key, err := signing.NewKey([]byte(getenv("FORM_SIGNING_SECRET")))
+	table, err := lambdainit.Table(getenv)
 	if err != nil {
-		return nil, fmt.Errorf("FORM_SIGNING_SECRET: %w", err)
+		return nil, err
+	}
+	key, err := lambdainit.SigningKey(getenv)
+	if err != nil {
+		return nil, err
 	}
 	cfg, err := capture.ConfigFromEnv(getenv)
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := lambdainit.AWSConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, err
 	}
 	store := dynamodb.New(awsddb.NewFromConfig(awsCfg), table)
 	return handler(store, key, cfg, time.Now, log), nil

@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
@@ -23,7 +21,6 @@ import (
 	"leadgate/shared/lambdainit"
 	"leadgate/shared/lambdalog"
 	"leadgate/shared/ses"
-	"leadgate/shared/signing"
 )
 
 func main() {
@@ -39,21 +36,21 @@ func main() {
 // setup reads TABLE_NAME, FORM_SIGNING_SECRET, SES_CONFIGURATION_SET and the
 // follow-up settings (followup.ConfigFromEnv).
 func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*followup.Service, error) {
-	table := getenv("TABLE_NAME")
-	if table == "" {
-		return nil, errors.New("TABLE_NAME is not set: name the DynamoDB table of leads")
-	}
-	key, err := signing.NewKey([]byte(getenv("FORM_SIGNING_SECRET")))
+	table, err := lambdainit.Table(getenv)
 	if err != nil {
-		return nil, fmt.Errorf("FORM_SIGNING_SECRET: %w", err)
+		return nil, err
+	}
+	key, err := lambdainit.SigningKey(getenv)
+	if err != nil {
+		return nil, err
 	}
 	cfg, err := followup.ConfigFromEnv(getenv)
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := lambdainit.AWSConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, err
 	}
 	store := configcache.New(dynamodb.New(awsddb.NewFromConfig(awsCfg), table), time.Minute, time.Now)
 	mailer := ses.New(sesv2.NewFromConfig(awsCfg), ses.Options{ConfigurationSetName: getenv("SES_CONFIGURATION_SET")})

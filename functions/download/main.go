@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -47,9 +46,9 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	if bucket == "" {
 		return nil, errors.New("BUCKET_NAME is not set: name the S3 bucket of lead magnets")
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := lambdainit.AWSConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, err
 	}
 	store := configcache.New(dynamodb.New(awsddb.NewFromConfig(awsCfg), table), time.Minute, time.Now)
 	s3Client := awss3.NewFromConfig(awsCfg)

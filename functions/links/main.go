@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"leadgate/shared/apigw"
@@ -23,7 +21,6 @@ import (
 	"leadgate/shared/httpapi"
 	"leadgate/shared/lambdainit"
 	"leadgate/shared/lambdalog"
-	"leadgate/shared/signing"
 )
 
 func main() {
@@ -38,17 +35,17 @@ func main() {
 
 // setup reads TABLE_NAME and FORM_SIGNING_SECRET.
 func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
-	table := getenv("TABLE_NAME")
-	if table == "" {
-		return nil, errors.New("TABLE_NAME is not set: name the DynamoDB table of leads")
-	}
-	key, err := signing.NewKey([]byte(getenv("FORM_SIGNING_SECRET")))
+	table, err := lambdainit.Table(getenv)
 	if err != nil {
-		return nil, fmt.Errorf("FORM_SIGNING_SECRET: %w", err)
+		return nil, err
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	key, err := lambdainit.SigningKey(getenv)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, err
+	}
+	awsCfg, err := lambdainit.AWSConfig(ctx)
+	if err != nil {
+		return nil, err
 	}
 	store := configcache.New(dynamodb.New(awsddb.NewFromConfig(awsCfg), table), time.Minute, time.Now)
 	return httpapi.NewLinksAPI(followup.NewLinks(store, key, time.Now), log).Handler(), nil

@@ -5,14 +5,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"leadgate/shared/dynamodb"
@@ -33,13 +31,13 @@ func main() {
 
 // setup reads TABLE_NAME and returns the SNS handler.
 func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (func(context.Context, events.SNSEvent) error, error) {
-	table := getenv("TABLE_NAME")
-	if table == "" {
-		return nil, errors.New("TABLE_NAME is not set: name the DynamoDB table of leads")
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	table, err := lambdainit.Table(getenv)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, err
+	}
+	awsCfg, err := lambdainit.AWSConfig(ctx)
+	if err != nil {
+		return nil, err
 	}
 	return handler(dynamodb.New(awsddb.NewFromConfig(awsCfg), table), log), nil
 }

@@ -341,6 +341,7 @@ type invocation struct {
 	payload         []byte
 	deadline        time.Time
 	done            chan outcome
+	takenBy         int // the number of the /next request that took it; guarded by runtimeAPI.mu
 }
 
 // outcome is what the bootstrap posted for an invocation.
@@ -410,6 +411,7 @@ func (a *runtimeAPI) protocolError(format string, args ...any) {
 func (a *runtimeAPI) next(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	a.nexts = append(a.nexts, time.Now())
+	n := len(a.nexts)
 	close(a.nextCame)
 	a.nextCame = make(chan struct{})
 	a.mu.Unlock()
@@ -417,6 +419,7 @@ func (a *runtimeAPI) next(w http.ResponseWriter, r *http.Request) {
 	case inv := <-a.queue:
 		a.mu.Lock()
 		a.inflight[inv.id] = inv
+		inv.takenBy = n
 		a.mu.Unlock()
 		h := w.Header()
 		h.Set("Content-Type", "application/json")
@@ -670,7 +673,6 @@ func (p *process) invoke(t *testing.T, payload []byte) (outcome, string) {
 		deadline: time.Now().Add(p.timeout), done: make(chan outcome, 1),
 	}
 	wait := p.timeout + 10*time.Second
-	asked := len(p.api.nextRequests())
 	select {
 	case p.api.queue <- inv:
 	case <-p.exited:
@@ -680,8 +682,14 @@ func (p *process) invoke(t *testing.T, payload []byte) (outcome, string) {
 	}
 	select {
 	case o := <-inv.done:
-		// As in Lambda, an invocation ends when the runtime asks for the next one.
-		p.waitNext(t, asked+1, wait)
+		// As in Lambda, an invocation ends when the runtime asks for the next one:
+		// the request after the one that took this invocation. (Counting the
+		// requests made before queueing it would be one short when the process had
+		// not yet asked for its first event.)
+		p.api.mu.Lock()
+		taken := inv.takenBy
+		p.api.mu.Unlock()
+		p.waitNext(t, taken+1, wait)
 		return o, inv.id
 	case <-p.exited:
 		t.Fatalf("%s exited during the invocation: %s", p.name, p.cmd.ProcessState)
@@ -1093,6 +1101,105 @@ func TestDownloadBootstrapAnswersTheEvents(t *testing.T) {
 		})
 		if out := p.stdout.String() + p.stderr.String(); strings.Contains(out, downloadToken) {
 			t.Errorf("the download token is in the function's output")
+		}
+	})
+	if nexts := api.nextRequests(); len(nexts) != len(files)+1 {
+		t.Errorf("%d /next requests for %d events, want one more than events (the last one waits)", len(nexts), len(files))
+	}
+}
+
+// pageCheck is what the page bootstrap must answer to one events/ file.
+type pageCheck struct {
+	status int
+	views  int // the page's views of the day after the event
+	body   []string
+}
+
+var pageEvents = map[string]pageCheck{
+	"page-get.json": {status: 200, views: 1, body: []string{
+		`<form method="post" action="/v1/pages/lead-gen-playbook/leads" novalidate>`,
+		`<input type="hidden" name="form_token" value="`,
+		`<input type="hidden" name="utm_source" value="newsletter">`,
+	}},
+	"page-unknown.json": {status: 404, views: 1, body: []string{"Page not found"}},
+}
+
+// The page bootstrap against DynamoDB Local: the hosted page's HTML with its form and
+// a fresh form token, the view counted on the page's day, and the not-found page.
+func TestPageBootstrapAnswersTheEvents(t *testing.T) {
+	needsBootstraps(t)
+	endpoint := dynamoEndpoint(t)
+	tpl := loadTemplate(t)
+	fn := functionByID(t, tpl, "PageFunction")
+	bin := buildFunction(t, fn.ID, true)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	store, table := newTable(t, endpoint)
+	page := localdev.SamplePage(time.Now())
+	if err := store.PutPage(ctx, page); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(repoRoot, "events", "page-*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no events/page-*.json (%v)", err)
+	}
+	api := newRuntimeAPI(t)
+	p := api.start(t, bin.path, fn, functionEnv(t, tpl, fn, table, endpoint))
+	// The bootstrap reads the real clock: its view lands on today (or, run across
+	// midnight, on the day before).
+	days := []string{leadgate.Day(time.Now())}
+	for _, file := range files {
+		name := filepath.Base(file)
+		check, ok := pageEvents[name]
+		if !ok {
+			t.Errorf("%s has no expectation in pageEvents: add one", name)
+			continue
+		}
+		payload, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, _ := p.invoke(t, payload)
+		if day := leadgate.Day(time.Now()); !slices.Contains(days, day) {
+			days = append(days, day)
+		}
+		t.Run(name, func(t *testing.T) {
+			if o.err != nil {
+				t.Fatalf("invocation error %s (%s)", o.err.raw, o.err.header)
+			}
+			var res events.APIGatewayV2HTTPResponse
+			if err := json.Unmarshal(o.response, &res); err != nil {
+				t.Fatalf("response %.300s: %v", o.response, err)
+			}
+			if res.StatusCode != check.status {
+				t.Fatalf("status %d, want %d: %.300s", res.StatusCode, check.status, res.Body)
+			}
+			if ct := res.Headers["Content-Type"]; ct != "text/html; charset=utf-8" {
+				t.Errorf("Content-Type %q, want an HTML page", ct)
+			}
+			for _, want := range check.body {
+				if !strings.Contains(res.Body, want) {
+					t.Errorf("body lacks %s", want)
+				}
+			}
+			views := 0
+			for _, day := range days {
+				c, err := store.DailyCounts(ctx, page.Slug, day)
+				if err != nil {
+					t.Fatalf("DailyCounts in DynamoDB Local: %v", err)
+				}
+				views += c.Views
+			}
+			if views != check.views {
+				t.Errorf("the page counts %d views, want %d", views, check.views)
+			}
+		})
+	}
+	t.Run("logs", func(t *testing.T) {
+		out := p.stdout.String() + p.stderr.String()
+		if strings.Contains(out, "view not counted") || strings.Contains(out, fixtureSecret) {
+			t.Errorf("the function's output:\n%s", out)
 		}
 	})
 	if nexts := api.nextRequests(); len(nexts) != len(files)+1 {

@@ -3,7 +3,8 @@
 # template linted and built with SAM CLI and cfn-lint (installed into .cache/venv);
 # then all Go tests with the race detector, with DynamoDB Local, MinIO and
 # aws-ses-v2-local installed (cached under .cache/) and started on 127.0.0.1 for the
-# DynamoDB, S3 and SES adapters' tests, and stopped afterwards.
+# DynamoDB, S3 and SES adapters' tests, and stopped afterwards. Debian's
+# poppler-utils and chromium are installed with apt-get when missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -23,13 +24,17 @@ step "staticcheck"
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 step "tools"
-# pdftotext reads the generated sample magnet back in the tests, as a PDF reader would.
-if ! command -v pdftotext >/dev/null; then
-	if [[ $(id -u) -eq 0 ]]; then
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
-	else
-		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
-	fi
+# pdftotext reads the generated sample magnet back in the tests, as a PDF reader would;
+# Debian's chromium is the real browser of the hosted page's test
+# (shared/localdev/browser_test.go).
+missing=()
+command -v pdftotext >/dev/null || missing+=(poppler-utils)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+if [[ ${#missing[@]} -gt 0 ]]; then
+	sudo=()
+	[[ $(id -u) -eq 0 ]] || sudo=(sudo)
+	"${sudo[@]}" apt-get update -qq
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 step "SAM template: sam validate --lint, sam build"

@@ -135,7 +135,7 @@ var cases = []eventCase{
 		status:   303,
 		storesAs: "grace.hopper@example.com",
 		check: func(t *testing.T, res events.APIGatewayV2HTTPResponse) {
-			if !strings.HasPrefix(res.Headers["Location"], "/dev/pages/"+localdev.SampleSlug+"/thanks?download_url=https%3A%2F%2Fk7xmpl3q2d.execute-api.eu-west-1.amazonaws.com%2Fv1%2Fdownloads%2F") {
+			if !strings.HasPrefix(res.Headers["Location"], "/p/"+localdev.SampleSlug+"/thanks?download_url=https%3A%2F%2Fk7xmpl3q2d.execute-api.eu-west-1.amazonaws.com%2Fv1%2Fdownloads%2F") {
 				t.Fatalf("Location %q", res.Headers["Location"])
 			}
 		},

@@ -61,17 +61,45 @@ func (s *Store) ClaimSend(_ context.Context, email, key string, now time.Time, l
 	return send, claimed, storeError("claim send", err)
 }
 
-// FinishSend records a send's outcome.
+var errClaimLost = leadgate.Errorf(leadgate.ECONFLICT, "the send was claimed by another worker")
+
+// ownClaim checks that the stored send is still the claim the caller holds.
+func ownClaim(b *bbolt.Bucket, k []byte, claim leadgate.Send) error {
+	raw := b.Get(k)
+	if raw == nil {
+		return errClaimLost
+	}
+	var stored leadgate.Send
+	if err := json.Unmarshal(raw, &stored); err != nil {
+		return err
+	}
+	if stored.Status != leadgate.SendSending || !stored.ClaimedAt.Equal(claim.ClaimedAt) {
+		return errClaimLost
+	}
+	return nil
+}
+
+// FinishSend records a send's outcome, if the claim is still the caller's.
 func (s *Store) FinishSend(_ context.Context, send leadgate.Send) error {
 	err := s.update(func(tx *bbolt.Tx) error {
-		return putJSON(tx.Bucket(bucketSends), pairKey(send.Email, send.Key), send)
+		b, k := tx.Bucket(bucketSends), pairKey(send.Email, send.Key)
+		if err := ownClaim(b, k, send); err != nil {
+			return err
+		}
+		return putJSON(b, k, send)
 	})
 	return storeError("finish send", err)
 }
 
-// ReleaseSend drops a claim.
-func (s *Store) ReleaseSend(_ context.Context, email, key string) error {
-	err := s.update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketSends).Delete(pairKey(email, key)) })
+// ReleaseSend drops a claim, if it is still the caller's.
+func (s *Store) ReleaseSend(_ context.Context, send leadgate.Send) error {
+	err := s.update(func(tx *bbolt.Tx) error {
+		b, k := tx.Bucket(bucketSends), pairKey(send.Email, send.Key)
+		if err := ownClaim(b, k, send); err != nil {
+			return err
+		}
+		return b.Delete(k)
+	})
 	return storeError("release send", err)
 }
 
@@ -199,9 +227,15 @@ func (s *Store) Confirm(_ context.Context, id string, now time.Time) (leadgate.C
 			return err
 		}
 		var changes []leadgate.Change
-		if old.Status == leadgate.StatusUnconfirmed {
+		if old.Status == leadgate.StatusUnconfirmed || old.ConfirmedAt.IsZero() {
 			lead := old
-			lead.Status, lead.UpdatedAt = leadgate.StatusActive, now
+			if lead.Status == leadgate.StatusUnconfirmed {
+				lead.Status = leadgate.StatusActive
+			}
+			if lead.ConfirmedAt.IsZero() {
+				lead.ConfirmedAt = now
+			}
+			lead.UpdatedAt = now
 			lead.Version++
 			if err := putJSON(leads, []byte(c.Email), lead); err != nil {
 				return err

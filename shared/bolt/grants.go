@@ -154,6 +154,23 @@ func (s *Store) CountDownload(_ context.Context, d leadgate.Download) error {
 	return nil
 }
 
+// CountView adds one view to the page's counters of day, in one write transaction.
+func (s *Store) CountView(_ context.Context, page, day string) error {
+	err := s.update(func(tx *bbolt.Tx) error {
+		counters := tx.Bucket(bucketCounters)
+		key := append(append([]byte(page), 0), day...)
+		c := leadgate.DailyCounts{Page: page, Day: day}
+		if raw := counters.Get(key); raw != nil {
+			if err := json.Unmarshal(raw, &c); err != nil {
+				return err
+			}
+		}
+		c.Views++
+		return putJSON(counters, key, c)
+	})
+	return storeError("count view", err)
+}
+
 // DailyCounts returns a page's counters for one day.
 func (s *Store) DailyCounts(_ context.Context, page, day string) (leadgate.DailyCounts, error) {
 	c := leadgate.DailyCounts{Page: page, Day: day}

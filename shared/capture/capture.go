@@ -117,6 +117,9 @@ func (s *Service) Page(ctx context.Context, slug string) (leadgate.Page, error) 
 // FormToken signs the render time of the page's form, now.
 func (s *Service) FormToken(slug string) string { return s.key.FormToken(slug, s.now()) }
 
+// Now is the service's clock: the time a form rendered now is signed with.
+func (s *Service) Now() time.Time { return s.now() }
+
 // MinFillTime is the shortest time a person takes to fill a form.
 func (s *Service) MinFillTime() time.Duration { return s.cfg.MinFillTime }
 
@@ -230,6 +233,15 @@ const (
 	maxUserAgent        = 512
 )
 
+// AttributionLimit is the longest value, in characters, the hidden attribution field
+// name may carry, so that a hosted page fills in nothing a capture would refuse.
+func AttributionLimit(name string) int {
+	if name == "referrer" || name == "landing_url" {
+		return maxAttributionURL
+	}
+	return maxAttributionValue
+}
+
 var safeFieldName = regexp.MustCompile(`^[A-Za-z0-9_.\-\[\]]{1,64}$`)
 
 func buildSubmission(page leadgate.Page, req Request, now time.Time) (leadgate.Submission, []string, error) {
@@ -251,11 +263,7 @@ func buildSubmission(page leadgate.Page, req Request, now time.Time) (leadgate.S
 				ignored = append(ignored, name)
 				continue
 			}
-			limit := maxAttributionValue
-			if name == "referrer" || name == "landing_url" {
-				limit = maxAttributionURL
-			}
-			if fe := leadgate.CheckText(name, v, limit, false); fe != nil {
+			if fe := leadgate.CheckText(name, v, AttributionLimit(name), false); fe != nil {
 				errs = append(errs, *fe)
 				continue
 			}

@@ -120,23 +120,66 @@ func (s *Store) ClaimSend(ctx context.Context, email, sendKey string, now time.T
 	return send, true, nil
 }
 
-// FinishSend replaces the claim with the send's outcome.
+// ownClaim is the condition that the stored send is still the claim the caller
+// holds: claimed, at the time its ClaimSend returned.
+func ownClaim(claim leadgate.Send) expression.ConditionBuilder {
+	return expression.Name(attrStatus).Equal(expression.Value(string(leadgate.SendSending))).
+		And(expression.Name(attrClaimedAt).Equal(expression.Value(keyTime(claim.ClaimedAt))))
+}
+
+var errClaimLost = leadgate.Errorf(leadgate.ECONFLICT, "the send was claimed by another worker")
+
+// FinishSend replaces the claim with the send's outcome, if the claim is still the
+// caller's.
 func (s *Store) FinishSend(ctx context.Context, send leadgate.Send) error {
+	const op = "finish send"
 	item, err := marshalItem(send, PrefixLead+send.Email, PrefixSend+send.Key, TypeSend)
 	if err != nil {
 		return leadgate.Internal("marshal send", err)
 	}
-	return s.put(ctx, "finish send", item)
+	expr, err := expression.NewBuilder().WithCondition(ownClaim(send)).Build()
+	if err != nil {
+		return leadgate.Internal(op, fmt.Errorf("build condition: %w", err))
+	}
+	out, err := s.client.PutItem(ctx, &awsddb.PutItemInput{
+		TableName:                 aws.String(s.table),
+		Item:                      item,
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ReturnConsumedCapacity:    s.capacityMode(),
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return errClaimLost
+	}
+	if err != nil {
+		return errorFor(op, err)
+	}
+	s.reportOne(op, out.ConsumedCapacity)
+	return nil
 }
 
-// ReleaseSend deletes the claim, so that the next ClaimSend succeeds at once.
-func (s *Store) ReleaseSend(ctx context.Context, email, sendKey string) error {
+// ReleaseSend deletes the claim, so that the next ClaimSend succeeds at once, if the
+// claim is still the caller's.
+func (s *Store) ReleaseSend(ctx context.Context, send leadgate.Send) error {
 	const op = "release send"
+	expr, err := expression.NewBuilder().WithCondition(ownClaim(send)).Build()
+	if err != nil {
+		return leadgate.Internal(op, fmt.Errorf("build condition: %w", err))
+	}
 	out, err := s.client.DeleteItem(ctx, &awsddb.DeleteItemInput{
-		TableName:              aws.String(s.table),
-		Key:                    key(PrefixLead+email, PrefixSend+sendKey),
-		ReturnConsumedCapacity: s.capacityMode(),
+		TableName:                 aws.String(s.table),
+		Key:                       key(PrefixLead+send.Email, PrefixSend+send.Key),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ReturnConsumedCapacity:    s.capacityMode(),
 	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return errClaimLost
+	}
 	if err != nil {
 		return errorFor(op, err)
 	}
@@ -324,9 +367,9 @@ func (s *Store) Confirm(ctx context.Context, id string, now time.Time) (leadgate
 	if !now.Before(c.ExpiresAt) {
 		return c, errConfirmationExpired
 	}
-	activate := true
+	leadWrite := activateLead
 	for attempt := 1; ; attempt++ {
-		items, err := s.confirmItems(c, now, activate)
+		items, err := s.confirmItems(c, now, leadWrite)
 		if err != nil {
 			return c, leadgate.Internal(op, err)
 		}
@@ -374,10 +417,17 @@ func (s *Store) Confirm(ctx context.Context, id string, now time.Time) (leadgate
 			if err := unmarshalItem(item, &lead); err != nil {
 				return c, leadgate.Internal("unmarshal lead to confirm", err)
 			}
-			if lead.Status == leadgate.StatusErased {
+			switch {
+			case lead.Status == leadgate.StatusErased:
 				return c, errConfirmationGone
+			case lead.Status == leadgate.StatusUnconfirmed:
+				leadWrite = activateLead
+			case lead.ConfirmedAt.IsZero():
+				leadWrite = stampLead
+			default:
+				leadWrite = checkLead
 			}
-			activate, wait = lead.Status == leadgate.StatusUnconfirmed, false
+			wait = false
 		case !retryable(reasons):
 			return c, unexpected(op, err, reasons)
 		}
@@ -392,27 +442,60 @@ func (s *Store) Confirm(ctx context.Context, id string, now time.Time) (leadgate
 	}
 }
 
+// What Confirm writes to the lead.
+type leadConfirmWrite int
+
+const (
+	activateLead leadConfirmWrite = iota // unconfirmed → active, ConfirmedAt set
+	stampLead                            // active (or left) without ConfirmedAt: set it
+	checkLead                            // already confirmed once: only check it is there
+)
+
 // confirmItems builds the Confirm transaction in the order of the txConfirm*
-// positions: with activate, the lead's update from unconfirmed to active; without,
-// a check that the lead is there, neither erased nor unconfirmed.
-func (s *Store) confirmItems(c leadgate.Confirmation, now time.Time, activate bool) ([]types.TransactWriteItem, error) {
+// positions: the lead's write (see leadConfirmWrite), then the confirmation's.
+func (s *Store) confirmItems(c leadgate.Confirmation, now time.Time, write leadConfirmWrite) ([]types.TransactWriteItem, error) {
 	at := expression.Value(keyTime(now))
 	status := expression.Name(attrStatus)
 	unconfirmed := expression.Value(string(leadgate.StatusUnconfirmed))
 	leadKey := key(PrefixLead+c.Email, SKLead)
-	var lead types.TransactWriteItem
-	if activate {
-		// The version grows as with every write of a lead, so that a capture that
-		// read the lead before writes it again only after reading it anew.
-		expr, err := expression.NewBuilder().
-			WithUpdate(expression.Set(status, expression.Value(string(leadgate.StatusActive))).
-				Set(expression.Name(attrUpdatedAt), at).
-				Set(expression.Name(attrVersion), expression.Name(attrVersion).Plus(expression.Value(1)))).
-			WithCondition(status.Equal(unconfirmed)).
-			Build()
-		if err != nil {
-			return nil, fmt.Errorf("build lead update: %w", err)
+	// The version grows as with every write of a lead, so that a capture that read
+	// the lead before writes it again only after reading it anew.
+	touch := expression.Set(expression.Name(attrConfirmedAt), at).
+		Set(expression.Name(attrUpdatedAt), at).
+		Set(expression.Name(attrVersion), expression.Name(attrVersion).Plus(expression.Value(1)))
+	var (
+		lead types.TransactWriteItem
+		b    = expression.NewBuilder()
+	)
+	switch write {
+	case activateLead:
+		b = b.WithUpdate(touch.Set(status, expression.Value(string(leadgate.StatusActive)))).
+			WithCondition(status.Equal(unconfirmed))
+	case stampLead:
+		b = b.WithUpdate(touch).WithCondition(expression.AttributeExists(expression.Name(AttrPK)).And(
+			status.NotEqual(expression.Value(string(leadgate.StatusErased))),
+			status.NotEqual(unconfirmed),
+			expression.AttributeNotExists(expression.Name(attrConfirmedAt))))
+	default:
+		b = b.WithCondition(expression.AttributeExists(expression.Name(AttrPK)).And(
+			status.NotEqual(expression.Value(string(leadgate.StatusErased))),
+			status.NotEqual(unconfirmed),
+			expression.AttributeExists(expression.Name(attrConfirmedAt))))
+	}
+	expr, err := b.Build()
+	if err != nil {
+		return nil, fmt.Errorf("build lead write: %w", err)
+	}
+	if write == checkLead {
+		lead.ConditionCheck = &types.ConditionCheck{
+			TableName:                           aws.String(s.table),
+			Key:                                 leadKey,
+			ConditionExpression:                 expr.Condition(),
+			ExpressionAttributeNames:            expr.Names(),
+			ExpressionAttributeValues:           expr.Values(),
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}
+	} else {
 		lead.Update = &types.Update{
 			TableName:                           aws.String(s.table),
 			Key:                                 leadKey,
@@ -422,25 +505,9 @@ func (s *Store) confirmItems(c leadgate.Confirmation, now time.Time, activate bo
 			ExpressionAttributeValues:           expr.Values(),
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}
-	} else {
-		expr, err := expression.NewBuilder().WithCondition(expression.AttributeExists(expression.Name(AttrPK)).And(
-			status.NotEqual(expression.Value(string(leadgate.StatusErased))),
-			status.NotEqual(unconfirmed),
-		)).Build()
-		if err != nil {
-			return nil, fmt.Errorf("build lead check: %w", err)
-		}
-		lead.ConditionCheck = &types.ConditionCheck{
-			TableName:                           aws.String(s.table),
-			Key:                                 leadKey,
-			ConditionExpression:                 expr.Condition(),
-			ExpressionAttributeNames:            expr.Names(),
-			ExpressionAttributeValues:           expr.Values(),
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		}
 	}
 	confirmedAt := expression.Name(attrConfirmedAt)
-	expr, err := expression.NewBuilder().
+	expr, err = expression.NewBuilder().
 		WithUpdate(expression.Set(confirmedAt, at)).
 		WithCondition(expression.AttributeExists(expression.Name(AttrPK)).And(
 			expression.AttributeNotExists(confirmedAt),

@@ -43,7 +43,7 @@ func TestFollowUpErrors(t *testing.T) {
 		"FinishSend": func() error {
 			return s.FinishSend(ctx, leadgate.Send{Email: email, Key: "delivery#s1", Status: leadgate.SendSent})
 		},
-		"ReleaseSend":     func() error { return s.ReleaseSend(ctx, email, "delivery#s1") },
+		"ReleaseSend":     func() error { return s.ReleaseSend(ctx, leadgate.Send{Email: email, Key: "delivery#s1"}) },
 		"ScheduleSteps":   func() error { return s.ScheduleSteps(ctx, []leadgate.Step{step}) },
 		"DueSteps":        func() error { _, err := s.DueSteps(ctx, t0, 10); return err },
 		"FinishStep":      func() error { return s.FinishStep(ctx, step) },
@@ -107,8 +107,8 @@ func TestConfirmPaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lead := func(status leadgate.Status) map[string]types.AttributeValue {
-		item, err := attributevalue.MarshalMapWithOptions(leadgate.Lead{ID: "l1", Email: c.Email, Status: status, Version: 3},
+	lead := func(status leadgate.Status, confirmedAt time.Time) map[string]types.AttributeValue {
+		item, err := attributevalue.MarshalMapWithOptions(leadgate.Lead{ID: "l1", Email: c.Email, Status: status, Version: 3, ConfirmedAt: confirmedAt},
 			func(o *attributevalue.EncoderOptions) { o.TagKey = "json" })
 		if err != nil {
 			t.Fatal(err)
@@ -133,11 +133,12 @@ func TestConfirmPaths(t *testing.T) {
 		wantLead []string
 	}{
 		{"unconfirmed lead", []error{nil}, nil, "", []string{"update"}},
-		{"active lead", []error{leadFailed(lead(leadgate.StatusActive)), nil}, nil, "", []string{"update", "check"}},
+		{"active lead never confirmed", []error{leadFailed(lead(leadgate.StatusActive, time.Time{})), nil}, nil, "", []string{"update", "update"}},
+		{"lead confirmed before", []error{leadFailed(lead(leadgate.StatusActive, t0)), nil}, nil, "", []string{"update", "check"}},
 		{"conflict, then unconfirmed", []error{canceled("TransactionConflict", "None"), nil}, nil, "", []string{"update", "update"}},
-		{"erased lead", []error{leadFailed(lead(leadgate.StatusErased))}, nil, leadgate.EGONE, []string{"update"}},
+		{"erased lead", []error{leadFailed(lead(leadgate.StatusErased, time.Time{}))}, nil, leadgate.EGONE, []string{"update"}},
 		{"lead gone, no item returned", []error{leadFailed(nil)}, map[string]types.AttributeValue{}, leadgate.EGONE, []string{"update"}},
-		{"unconfirmed again before the check", []error{leadFailed(lead(leadgate.StatusActive)), leadFailed(lead(leadgate.StatusUnconfirmed)), nil}, nil, "",
+		{"unconfirmed again before the check", []error{leadFailed(lead(leadgate.StatusActive, t0)), leadFailed(lead(leadgate.StatusUnconfirmed, time.Time{})), nil}, nil, "",
 			[]string{"update", "check", "update"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

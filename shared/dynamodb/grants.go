@@ -25,6 +25,7 @@ const (
 	attrRevoked         = "revoked"
 	attrErased          = "erased"
 	attrDownloads       = "downloads" // of a grant: its counted downloads; of a daily counter: the page's
+	attrViews           = "views"     // of a daily counter: the hosted page's views
 	attrFirstDownloadAt = "first_download_at"
 	attrLastDownloadAt  = "last_download_at"
 	attrAt              = "at" // of a download mark: the download's time
@@ -304,6 +305,38 @@ func (s *Store) countItems(d leadgate.Download, withLead bool) ([]types.Transact
 		ExpressionAttributeNames:  leadUpdate.Names(),
 		ExpressionAttributeValues: leadUpdate.Values(),
 	}}), nil
+}
+
+// CountView adds one view to the page's daily counter, the DAY# item of its
+// partition that downloads are counted on too, in one UpdateItem (ADD views 1).
+// The followup function's stream filter leaves counters out, so views start no
+// function.
+func (s *Store) CountView(ctx context.Context, page, day string) error {
+	op := "count view on page " + page
+	expr, err := expression.NewBuilder().WithUpdate(
+		expression.Add(expression.Name(attrViews), expression.Value(1)).
+			Set(expression.Name(AttrItemType), expression.Value(TypeDailyCounts)).
+			Set(expression.Name("page"), expression.Value(page)).
+			Set(expression.Name("day"), expression.Value(day)),
+	).Build()
+	if err != nil {
+		return leadgate.Internal(op, fmt.Errorf("build update: %w", err))
+	}
+	out, err := s.client.UpdateItem(ctx, &awsddb.UpdateItemInput{
+		TableName:                 aws.String(s.table),
+		Key:                       key(PrefixPage+page, PrefixDay+day),
+		UpdateExpression:          expr.Update(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ReturnConsumedCapacity:    s.capacityMode(),
+	})
+	if err != nil {
+		return errorFor(op, err)
+	}
+	if out.ConsumedCapacity != nil {
+		s.report("count view", []types.ConsumedCapacity{*out.ConsumedCapacity})
+	}
+	return nil
 }
 
 // DailyCounts returns a page's counters for one day.

@@ -90,6 +90,10 @@ func TestGrantRequests(t *testing.T) {
 	d := leadgate.Download{GrantID: id, N: 1, Page: page.Slug, Email: "ada@example.com", At: storetest.T0.Add(3 * time.Hour)}
 	measure("count of the download", 1, func() error { return s.CountDownload(ctx, d) })
 	measure("count of the download, redelivered", 1, func() error { return s.CountDownload(ctx, d) })
+	measure("count of a view", 1, func() error { return s.CountView(ctx, page.Slug, leadgate.Day(d.At)) })
+	if c, err := s.DailyCounts(ctx, page.Slug, leadgate.Day(d.At)); err != nil || c.Views != 1 || c.Downloads != 1 {
+		t.Errorf("daily counts %+v (%v), want 1 view and 1 download", c, err)
+	}
 	measure("refused download (unknown link)", 1, func() error {
 		_, err := s.UseGrant(ctx, leadgate.GrantID("no-such-token"), storetest.T0)
 		return wantErrorCode(err, leadgate.ENOTFOUND)
@@ -198,6 +202,14 @@ func TestGrantItemLayout(t *testing.T) {
 	}
 	if _, ok := day[dynamodb.AttrExpiresAt]; ok {
 		t.Errorf("daily counter has a TTL: %v", day)
+	}
+	// A view lands on the same item, beside the downloads.
+	if err := s.CountView(ctx, page.Slug, "2026-03-03"); err != nil {
+		t.Fatal(err)
+	}
+	day = get(dynamodb.PrefixPage+page.Slug, dynamodb.PrefixDay+"2026-03-03")
+	if str(day, dynamodb.AttrItemType) != dynamodb.TypeDailyCounts || num(day, "views") != "1" || num(day, "downloads") != "1" {
+		t.Errorf("daily counter after a view: %v", day)
 	}
 	mark := get(dynamodb.PrefixGrant+g.ID, dynamodb.PrefixDownload+"1")
 	if str(mark, dynamodb.AttrItemType) != dynamodb.TypeDownloadMark || num(mark, dynamodb.AttrExpiresAt) != strconv.FormatInt(at.Add(dynamodb.DownloadMarkRetention).Unix(), 10) {

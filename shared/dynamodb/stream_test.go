@@ -345,7 +345,7 @@ func wantFixtureChanges() []leadgate.Change {
 	sub3 := f.capture.Submission
 	sub3.LeadID = grace1.ID
 	grace2 := grace1
-	grace2.Status, grace2.UpdatedAt, grace2.Version = leadgate.StatusActive, f.confirmAt[0], grace1.Version+1
+	grace2.Status, grace2.ConfirmedAt, grace2.UpdatedAt, grace2.Version = leadgate.StatusActive, f.confirmAt[0], f.confirmAt[0], grace1.Version+1
 	confirmed := f.confirmation
 	confirmed.ConfirmedAt = f.confirmAt[0]
 	lead4 := lead3

@@ -812,11 +812,11 @@ func TestStreamMatchesEmbeddedFeed(t *testing.T) {
 		leadgate.DownloadMade,                            // the second one: the lead's first download stays
 		leadgate.LeadCreated, leadgate.SubmissionCreated, // the double opt-in capture
 		leadgate.LeadUpdated, leadgate.LeadConfirmed, // its confirmation: unconfirmed to active
-		leadgate.LeadConfirmed, // the confirmation of a lead already active
-		leadgate.LeadUpdated,   // the unsubscribe
-		leadgate.LeadUpdated,   // a soft bounce
-		leadgate.LeadUpdated,   // a hard bounce
-		leadgate.LeadUpdated,   // a complaint
+		leadgate.LeadUpdated, leadgate.LeadConfirmed, // a lead already active (single opt-in) proves its address
+		leadgate.LeadUpdated, // the unsubscribe
+		leadgate.LeadUpdated, // a soft bounce
+		leadgate.LeadUpdated, // a hard bounce
+		leadgate.LeadUpdated, // a complaint
 	}; !slices.Equal(changeKinds(got), want) {
 		t.Errorf("changes %v, want %v", changeKinds(got), want)
 	}

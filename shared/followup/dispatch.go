@@ -2,8 +2,10 @@ package followup
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"golang.org/x/sync/errgroup"
@@ -60,7 +62,7 @@ func (s *Service) Dispatch(ctx context.Context, limit int) (RunResult, error) {
 				status, err := s.runStep(gctx, st)
 				count(status, err)
 				if err != nil {
-					s.log.WarnContext(gctx, "step left due for the next run", "lead_id", st.LeadID, "step", st.Key, "error", err)
+					s.log.WarnContext(gctx, "step left due for the next run", "lead_id", st.LeadID, "step", st.Key, "code", leadgate.ErrorCode(err))
 					return nil // later steps of this lead wait too: order is kept
 				}
 			}
@@ -70,6 +72,13 @@ func (s *Service) Dispatch(ctx context.Context, limit int) (RunResult, error) {
 	_ = g.Wait()
 	return res, ctx.Err()
 }
+
+// postponeFor is how long a nurture step waits for an unconfirmed lead to confirm
+// before it is skipped for good.
+const postponeFor = 30 * 24 * time.Hour
+
+// errPostponed leaves a step due for a later run.
+var errPostponed = errors.New("postponed until the lead confirms")
 
 // runStep sends or skips one due step and records the outcome.
 func (s *Service) runStep(ctx context.Context, st leadgate.Step) (leadgate.StepStatus, error) {
@@ -91,20 +100,39 @@ func (s *Service) runStep(ctx context.Context, st leadgate.Step) (leadgate.StepS
 	if err != nil {
 		return "", err
 	}
-	var (
-		kind string
-		tmpl leadgate.EmailTemplate
-		fill = func(*emails.Data) {}
-	)
+	var status leadgate.SendStatus
 	switch st.Kind {
 	case leadgate.StepReminder:
-		if lead.Status != leadgate.StatusUnconfirmed {
-			return finish(leadgate.StepSkipped, "no longer unconfirmed: "+string(lead.Status))
+		switch {
+		case !lead.Reachable():
+			return finish(leadgate.StepSkipped, "the address takes no email: "+string(lead.Status))
+		case !lead.ConfirmedAt.IsZero():
+			// Confirmed on another page meanwhile: the address is proven, so this
+			// submission gets its download instead of a reminder.
+			sub, err := submission(ctx, s.store, lead.Email, st.SubmissionID)
+			if err != nil {
+				return "", err
+			}
+			if err := grant(ctx, s.store, s.key, page, sub, s.now()); err != nil {
+				return "", err
+			}
+			status, err = s.sendDelivery(ctx, page, lead, "delivery#"+st.SubmissionID, st.SubmissionID)
+			if err != nil {
+				return "", err
+			}
+		default:
+			token := s.key.ConfirmToken(st.SubmissionID)
+			status, err = s.send(ctx, page, lead, st.Key, emails.Reminder, page.FollowUp.Reminder, func(d *emails.Data) {
+				d.ConfirmURL = s.cfg.BaseURL + "/v1/confirm/" + token
+			})
+			if err != nil {
+				return "", err
+			}
 		}
-		kind, tmpl = emails.Reminder, page.FollowUp.Reminder
-		token := s.key.ConfirmToken(st.SubmissionID)
-		fill = func(d *emails.Data) { d.ConfirmURL = s.cfg.BaseURL + "/v1/confirm/" + token }
 	default:
+		if lead.Status == leadgate.StatusUnconfirmed && s.now().Sub(st.DueAt) < postponeFor {
+			return "", errPostponed
+		}
 		if !lead.MarketingAllowed() {
 			return finish(leadgate.StepSkipped, "no marketing: "+string(lead.Status))
 		}
@@ -112,22 +140,18 @@ func (s *Service) runStep(ctx context.Context, st leadgate.Step) (leadgate.StepS
 		if !ok {
 			return finish(leadgate.StepSkipped, "step removed from the page")
 		}
-		kind, tmpl = emails.Nurture, step.EmailTemplate
-	}
-	if err := s.send(ctx, page, lead, st.Key, kind, tmpl, fill); err != nil {
-		if leadgate.ErrorCode(err) == leadgate.EINVALID {
-			return finish(leadgate.StepFailed, leadgate.ErrorMessage(err))
+		if status, err = s.send(ctx, page, lead, st.Key, emails.Nurture, step.EmailTemplate, func(*emails.Data) {}); err != nil {
+			return "", err
 		}
-		return "", err
 	}
-	claim, _, err := s.store.ClaimSend(ctx, lead.Email, st.Key, s.now(), s.cfg.ClaimLease)
-	if err != nil {
-		return "", err
+	switch status {
+	case leadgate.SendSent:
+		return finish(leadgate.StepSent, "")
+	case leadgate.SendFailed:
+		return finish(leadgate.StepFailed, "the provider refused it, or its template does not render")
+	default:
+		return finish(leadgate.StepSkipped, "nothing to send: the magnet is gone or it went out before")
 	}
-	if claim.Status == leadgate.SendFailed {
-		return finish(leadgate.StepFailed, claim.Reason)
-	}
-	return finish(leadgate.StepSent, "")
 }
 
 func nurtureStep(page leadgate.Page, id string) (leadgate.NurtureStep, bool) {
@@ -180,7 +204,7 @@ func HandleBatch(ctx context.Context, e events.DynamoDBEvent, decode Decoder, ha
 				if err != nil {
 					// The record's data stays out of the log: it holds personal data.
 					slog.WarnContext(gctx, "stream record failed; reported for a retry with the later records of its item",
-						"sequence_number", it.rec.Change.SequenceNumber, "event_id", it.rec.EventID, "error", err)
+						"sequence_number", it.rec.Change.SequenceNumber, "event_id", it.rec.EventID, "code", leadgate.ErrorCode(err))
 					mu.Lock()
 					for _, rest := range groups[key][i:] {
 						failed = append(failed, events.DynamoDBBatchItemFailure{ItemIdentifier: rest.rec.Change.SequenceNumber})

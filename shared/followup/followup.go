@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/mail"
 	"time"
 
@@ -58,7 +59,7 @@ type Config struct {
 
 // DefaultConfig is SES's default sending quota and sensible retries.
 func DefaultConfig() Config {
-	return Config{FromName: "Leadgate", SendRate: 14, Concurrency: 8, ClaimLease: 2 * time.Minute, Retries: 3, RetryPause: 200 * time.Millisecond}
+	return Config{FromName: "Leadgate", SendRate: 14, Concurrency: 8, ClaimLease: 30 * time.Second, Retries: 3, RetryPause: 200 * time.Millisecond}
 }
 
 // Service sends follow-up emails.
@@ -125,19 +126,21 @@ func (s *Service) onSubmission(ctx context.Context, sub leadgate.Submission) err
 		s.log.InfoContext(ctx, "no follow-up: the address does not take email", "lead_id", lead.ID, "status", lead.Status)
 		return nil
 	}
-	if page.OptIn == leadgate.OptInDouble && lead.Status == leadgate.StatusUnconfirmed {
+	if page.OptIn == leadgate.OptInDouble && lead.ConfirmedAt.IsZero() {
+		// Active from a single opt-in page is no proof of the address: ask for it.
 		return s.askToConfirm(ctx, page, lead, sub)
 	}
 	if page.OptIn == leadgate.OptInDouble {
-		// The address was confirmed on an earlier submission: it needs no new proof.
+		// The address was confirmed before: it needs no new proof.
 		if err := grant(ctx, s.store, s.key, page, sub, s.now()); err != nil {
 			return err
 		}
 	}
-	if err := s.deliver(ctx, page, lead, sub.ID); err != nil {
+	// Steps first: a send that must be retried later does not lose them.
+	if err := s.scheduleNurture(ctx, page, lead, sub, sub.At); err != nil {
 		return err
 	}
-	return s.scheduleNurture(ctx, page, lead, sub, sub.At)
+	return s.deliver(ctx, page, lead, sub.ID)
 }
 
 func (s *Service) onConfirmed(ctx context.Context, c leadgate.Confirmation) error {
@@ -163,10 +166,10 @@ func (s *Service) onConfirmed(ctx context.Context, c leadgate.Confirmation) erro
 	if err := grant(ctx, s.store, s.key, page, sub, c.ConfirmedAt); err != nil {
 		return err
 	}
-	if err := s.deliver(ctx, page, lead, sub.ID); err != nil {
+	if err := s.scheduleNurture(ctx, page, lead, sub, c.ConfirmedAt); err != nil {
 		return err
 	}
-	return s.scheduleNurture(ctx, page, lead, sub, c.ConfirmedAt)
+	return s.deliver(ctx, page, lead, sub.ID)
 }
 
 func submission(ctx context.Context, store Store, email, id string) (leadgate.Submission, error) {
@@ -205,19 +208,26 @@ func (s *Service) askToConfirm(ctx context.Context, page leadgate.Page, lead lea
 	if err := s.store.PutConfirmation(ctx, c); err != nil {
 		return err
 	}
-	if err := s.send(ctx, page, lead, "confirm#"+sub.ID, emails.Confirmation, page.FollowUp.Confirmation, func(d *emails.Data) {
-		d.ConfirmURL = s.cfg.BaseURL + "/v1/confirm/" + token
-	}); err != nil {
-		return err
-	}
-	return s.store.ScheduleSteps(ctx, []leadgate.Step{{
+	err := s.store.ScheduleSteps(ctx, []leadgate.Step{{
 		Email: lead.Email, Key: leadgate.ReminderKey(sub.ID), Kind: leadgate.StepReminder, LeadID: lead.ID,
 		Page: page.Slug, SubmissionID: sub.ID, DueAt: sub.At.Add(page.FollowUp.ReminderDelay()),
 	}})
+	if err != nil {
+		return err
+	}
+	_, err = s.send(ctx, page, lead, "confirm#"+sub.ID, emails.Confirmation, page.FollowUp.Confirmation, func(d *emails.Data) {
+		d.ConfirmURL = s.cfg.BaseURL + "/v1/confirm/" + token
+	})
+	return err
 }
 
 func (s *Service) deliver(ctx context.Context, page leadgate.Page, lead leadgate.Lead, submissionID string) error {
-	return s.send(ctx, page, lead, "delivery#"+submissionID, emails.Delivery, page.FollowUp.Delivery, func(d *emails.Data) {
+	_, err := s.sendDelivery(ctx, page, lead, "delivery#"+submissionID, submissionID)
+	return err
+}
+
+func (s *Service) sendDelivery(ctx context.Context, page leadgate.Page, lead leadgate.Lead, key, submissionID string) (leadgate.SendStatus, error) {
+	return s.send(ctx, page, lead, key, emails.Delivery, page.FollowUp.Delivery, func(d *emails.Data) {
 		d.DownloadURL = s.cfg.BaseURL + "/v1/downloads/" + s.key.GrantToken(submissionID)
 	})
 }
@@ -239,46 +249,98 @@ func (s *Service) scheduleNurture(ctx context.Context, page leadgate.Page, lead 
 // errInFlight says another worker holds the send's claim: try again later.
 var errInFlight = leadgate.Errorf(leadgate.EUNAVAILABLE, "the email is being sent by another worker")
 
-// send renders and sends one email once: claimed first, recorded after. A refusal
-// for good marks the send failed and returns nil, so one bad address does not block
-// the rest; a throttled send is retried, then handed back as EUNAVAILABLE.
-func (s *Service) send(ctx context.Context, page leadgate.Page, lead leadgate.Lead, key, kind string, t leadgate.EmailTemplate, fill func(*emails.Data)) error {
-	msg, err := s.message(ctx, page, lead, kind, t, fill)
-	if s.gone(ctx, err, "the page's magnet") {
-		return nil
-	} else if err != nil {
-		return err
+// storeTimeout bounds the store writes that record a send's outcome; they run even
+// when the invocation's own time is up, so a claim is not left behind.
+const storeTimeout = 5 * time.Second
+
+// send renders and sends one email once: claimed first, recorded after. It returns
+// what became of the send: SendSent, SendFailed (refused for good, or a template
+// that cannot render: recorded, and nil returned, so one bad address or page does not
+// block the rest), or "" when there was nothing to send (the page's magnet is gone,
+// or the email went out before). A throttled send is retried, then handed back as
+// EUNAVAILABLE.
+func (s *Service) send(ctx context.Context, page leadgate.Page, lead leadgate.Lead, key, kind string, t leadgate.EmailTemplate, fill func(*emails.Data)) (leadgate.SendStatus, error) {
+	msg, renderErr := s.message(ctx, page, lead, kind, t, fill)
+	if s.gone(ctx, renderErr, "the page's magnet") {
+		return "", nil
+	} else if renderErr != nil && leadgate.ErrorCode(renderErr) != leadgate.EINVALID {
+		return "", renderErr
 	}
-	claim, ok, err := s.store.ClaimSend(ctx, lead.Email, key, s.now(), s.cfg.ClaimLease)
-	if err != nil {
-		return err
+	claim, err := s.claim(ctx, lead.Email, key)
+	if err != nil || claim.Status != leadgate.SendSending {
+		return "", err // sent or failed for good already, or in flight elsewhere
 	}
-	if !ok {
-		if claim.Status == leadgate.SendSending {
-			return errInFlight
-		}
-		return nil // sent or failed for good already
+	var id string
+	if renderErr == nil {
+		id, err = s.deliverWithRetries(ctx, msg)
+	} else {
+		err = renderErr
 	}
-	id, err := s.deliverWithRetries(ctx, msg)
+	// The outcome is recorded even if the invocation's time ran out meanwhile.
+	done, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
 	switch code := leadgate.ErrorCode(err); {
 	case err == nil:
 		claim.Status, claim.SentAt, claim.MessageID = leadgate.SendSent, s.now(), id
 	case code == leadgate.EREJECTED || code == leadgate.EINVALID:
-		s.log.ErrorContext(ctx, "email refused for good", "kind", kind, "lead_id", lead.ID, "page", page.Slug, "error", err)
+		// Only codes are logged: a provider's message may quote the address.
+		s.log.ErrorContext(ctx, "email refused for good", "kind", kind, "lead_id", lead.ID, "page", page.Slug, "code", code)
 		claim.Status, claim.Reason = leadgate.SendFailed, leadgate.ErrorMessage(err)
+	case ambiguous(err):
+		// The provider may have taken the email: keep the claim, so that only its
+		// lease running out lets another try send again.
+		return "", err
 	default:
-		if rerr := s.store.ReleaseSend(ctx, lead.Email, key); rerr != nil {
-			return errors.Join(err, rerr)
+		if rerr := s.store.ReleaseSend(done, claim); rerr != nil && leadgate.ErrorCode(rerr) != leadgate.ECONFLICT {
+			return "", errors.Join(err, rerr)
 		}
-		return err
+		return "", err
 	}
-	if err := s.store.FinishSend(ctx, claim); err != nil {
-		return err
+	if err := s.store.FinishSend(done, claim); leadgate.ErrorCode(err) == leadgate.ECONFLICT {
+		s.log.WarnContext(ctx, "another worker took the send over after this one's lease ran out", "kind", kind, "lead_id", lead.ID)
+		return claim.Status, nil
+	} else if err != nil {
+		return "", err
 	}
 	if claim.Status == leadgate.SendSent {
 		s.log.InfoContext(ctx, "email sent", "kind", kind, "lead_id", lead.ID, "page", page.Slug, "message_id", claim.MessageID)
 	}
-	return nil
+	return claim.Status, nil
+}
+
+// claim claims a send. When another worker holds it, and its lease ends while this
+// invocation still has time, it waits for the lease and claims again: a worker that
+// died mid-send must not cost the email. It returns the claim (status sending) to
+// send, or the stored send (sent or failed) when there is nothing to do.
+func (s *Service) claim(ctx context.Context, email, key string) (leadgate.Send, error) {
+	for attempt := 0; ; attempt++ {
+		now := s.now()
+		send, ok, err := s.store.ClaimSend(ctx, email, key, now, s.cfg.ClaimLease)
+		if err != nil || ok {
+			return send, err
+		}
+		if send.Status != leadgate.SendSending {
+			return send, nil
+		}
+		wait := send.ClaimedAt.Add(s.cfg.ClaimLease).Sub(now) + 10*time.Millisecond
+		deadline, hasDeadline := ctx.Deadline()
+		if attempt > 0 || (hasDeadline && time.Until(deadline) < wait+storeTimeout) {
+			return leadgate.Send{}, errInFlight
+		}
+		select {
+		case <-ctx.Done():
+			return leadgate.Send{}, errInFlight
+		case <-time.After(wait):
+		}
+	}
+}
+
+// ambiguous reports a failure after which the provider may have accepted the email:
+// the call timed out or the connection broke, rather than a refusal it answered.
+func ambiguous(err error) bool {
+	var netErr net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		(errors.As(err, &netErr) && netErr.Timeout())
 }
 
 func (s *Service) deliverWithRetries(ctx context.Context, msg leadgate.Message) (string, error) {

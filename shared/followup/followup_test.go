@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -307,5 +308,116 @@ func TestRejectedSendFailsAloneAndForGood(t *testing.T) {
 	}
 	if h.mailer.calls != 2 {
 		t.Fatalf("%d provider calls, want 2 (the refusal is not retried)", h.mailer.calls)
+	}
+}
+
+func TestActiveLeadMustStillConfirmOnADoubleOptInPage(t *testing.T) {
+	h := newHarness(t, singlePage(), doublePage())
+	h.handle(t, h.capture(t, singlePage(), "victim@example.com", false))
+	h.advance(time.Minute)
+	changes := h.capture(t, doublePage(), "victim@example.com", true)
+	h.handle(t, changes)
+	got := subjects(h.mailer.messages())
+	if len(got) != 2 || !strings.HasPrefix(got[1], "Confirm your address") {
+		t.Fatalf("sent %v: an address made active by a single opt-in page must still confirm on a double opt-in page", got)
+	}
+	h.advance(10 * 24 * time.Hour)
+	if _, err := h.svc.Dispatch(context.Background(), 100); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range subjects(h.mailer.messages()) {
+		if strings.HasPrefix(s, "Day") {
+			t.Fatalf("sent %v: nurture went out before the address was confirmed", subjects(h.mailer.messages()))
+		}
+	}
+}
+
+func TestConfirmingOnePageDeliversTheOtherPendingOne(t *testing.T) {
+	other := doublePage()
+	other.Slug = "double-two"
+	h := newHarness(t, doublePage(), other)
+	h.handle(t, h.capture(t, doublePage(), "both@example.com", false))
+	h.advance(time.Minute)
+	second := h.capture(t, other, "both@example.com", false)
+	h.handle(t, second)
+	first := h.mailer.messages()[0]
+	link := regexp.MustCompile(`/v1/confirm/([A-Za-z0-9_-]+)`).FindStringSubmatch(first.Text)
+	if _, err := h.links.Confirm(context.Background(), link[1]); err != nil {
+		t.Fatal(err)
+	}
+	// The second page's reminder comes due: the address is proven, so it delivers.
+	h.advance(2 * 24 * time.Hour)
+	if _, err := h.svc.Dispatch(context.Background(), 100); err != nil {
+		t.Fatal(err)
+	}
+	var deliveries int
+	for _, m := range h.mailer.messages() {
+		if strings.HasPrefix(m.Subject, "Your copy of") && strings.Contains(m.Text, h.key.GrantToken(second[1].Submission.ID)) {
+			deliveries++
+		}
+	}
+	if deliveries != 1 {
+		t.Fatalf("sent %v: the second page's download never went out", subjects(h.mailer.messages()))
+	}
+}
+
+func TestBrokenTemplateFailsTheSendNotTheStream(t *testing.T) {
+	p := singlePage()
+	p.FollowUp.Delivery.Subject = "{{.Nmae}}"
+	h := newHarness(t, p)
+	changes := h.capture(t, p, "broken@example.com", false)
+	for _, ch := range changes {
+		if err := h.svc.HandleChange(context.Background(), ch); err != nil {
+			t.Fatalf("a template that does not render blocked the stream: %v", err)
+		}
+	}
+	if len(h.mailer.messages()) != 0 {
+		t.Fatal("something was sent")
+	}
+	send, ok, _ := h.store.ClaimSend(context.Background(), "broken@example.com", "delivery#"+changes[1].Submission.ID, h.clock(), time.Minute)
+	if ok || send.Status != leadgate.SendFailed {
+		t.Fatalf("the send is %+v, want recorded as failed", send)
+	}
+}
+
+func TestADeadWorkersClaimIsTakenOverAfterItsLease(t *testing.T) {
+	h := newHarness(t, singlePage())
+	changes := h.capture(t, singlePage(), "orphan@example.com", false)
+	// A worker claimed the delivery and died before sending.
+	key := "delivery#" + changes[1].Submission.ID
+	if _, ok, err := h.store.ClaimSend(context.Background(), "orphan@example.com", key, time.Now(), 300*time.Millisecond); err != nil || !ok {
+		t.Fatal(err)
+	}
+	cfg := followup.DefaultConfig()
+	cfg.BaseURL, cfg.From, cfg.SendRate, cfg.ClaimLease = "https://api.example.com", "hello@example.com", 0, 300*time.Millisecond
+	svc := followup.New(h.store, h.mailer, h.key, cfg, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for _, ch := range changes {
+		if err := svc.HandleChange(context.Background(), ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := h.mailer.messages(); len(got) != 1 {
+		t.Fatalf("%d sent, want the delivery once the dead worker's lease ran out", len(got))
+	}
+}
+
+func TestAmbiguousFailureKeepsTheClaim(t *testing.T) {
+	h := newHarness(t, singlePage())
+	h.mailer.fail = func(int, leadgate.Message) error {
+		return leadgate.Unavailable("send", context.DeadlineExceeded)
+	}
+	changes := h.capture(t, singlePage(), "maybe@example.com", false)
+	var failed error
+	for _, ch := range changes {
+		if err := h.svc.HandleChange(context.Background(), ch); err != nil {
+			failed = err
+		}
+	}
+	if failed == nil {
+		t.Fatal("no error handed back")
+	}
+	send, ok, _ := h.store.ClaimSend(context.Background(), "maybe@example.com", "delivery#"+changes[1].Submission.ID, h.clock(), time.Minute)
+	if ok || send.Status != leadgate.SendSending {
+		t.Fatalf("claim %+v: a send that may have gone out must keep its claim until the lease ends", send)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"leadgate/shared/capture"
@@ -69,8 +70,17 @@ func (a *API) handleCapture(w http.ResponseWriter, r *http.Request) {
 		fail(&page, nil, err)
 		return
 	}
-	if len(fv.wrong) > 0 {
-		fail(&page, fv.values, leadgate.Invalid(fv.wrong...))
+	// A value of the wrong JSON type is an error for a field the page knows, and
+	// ignored, like any unknown member, for the rest.
+	var wrong []leadgate.FieldError
+	for _, fe := range fv.wrong {
+		if _, ok := page.Field(fe.Field); ok || slices.Contains(leadgate.AttributionFields, fe.Field) ||
+			fe.Field == leadgate.FieldNameConsent || fe.Field == leadgate.FieldNameFormToken || fe.Field == leadgate.FieldNameHoneypot {
+			wrong = append(wrong, fe)
+		}
+	}
+	if len(wrong) > 0 {
+		fail(&page, fv.values, leadgate.Invalid(wrong...))
 		return
 	}
 
@@ -144,7 +154,7 @@ func (a *API) answerPerson(w http.ResponseWriter, r *http.Request, page *leadgat
 	msg := MessageView{Title: "Something went wrong", Message: leadgate.ErrorMessage(err)}
 	switch de.Code {
 	case leadgate.ENOTFOUND:
-		msg = MessageView{Title: "Page not found", Message: "This form does not exist any more. Check the link you followed."}
+		msg = pageNotFound
 	case leadgate.ERATELIMITED:
 		msg = MessageView{Title: "Please wait a moment", Message: "We received several forms from you in a short time. Please try again later."}
 	case leadgate.ETOOLARGE:
@@ -164,6 +174,9 @@ func (a *API) answerPerson(w http.ResponseWriter, r *http.Request, page *leadgat
 	}
 	RenderMessage(w, status, msg)
 }
+
+// pageNotFound is what a person sees for a page or a form that does not exist.
+var pageNotFound = MessageView{Title: "Page not found", Message: "This form does not exist any more. Check the link you followed."}
 
 // keepValues returns the values worth showing again: the page's own fields and the
 // hidden attribution, never the token or the honeypot.

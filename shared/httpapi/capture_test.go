@@ -316,7 +316,7 @@ func TestSpamGetsNormalLookingSuccessAndStoresNothing(t *testing.T) {
 
 func TestCaptureJSONThenRepeatIsOneSubmission(t *testing.T) {
 	h := newHarness(t)
-	w := h.do("POST", leadsURL, jsonType, h.lead("Ada@Example.com", map[string]any{"favourite_colour": "blue", "utm_term": "not-accepted"}), nil)
+	w := h.do("POST", leadsURL, jsonType, h.lead("Ada@Example.com", map[string]any{"favourite_colour": "blue", "utm_term": "not-accepted", "tracking": map[string]any{"id": 7}}), nil)
 	if w.Code != http.StatusCreated {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}

@@ -27,6 +27,9 @@ type FormView struct {
 	FormToken   string
 	Consent     bool
 	Attribution []HiddenField
+	// IDPrefix starts the id of each control ("f-" on our own pages), so that a
+	// snippet pasted into another site keeps clear of that site's ids.
+	IDPrefix string
 }
 
 // HiddenField is one attribution field the form carries.
@@ -36,7 +39,7 @@ type HiddenField struct{ Name, Value string }
 // hidden attribution fields the page accepts filled from values (the landing URL's
 // query, for instance).
 func NewFormView(page leadgate.Page, token string, values map[string]string) FormView {
-	v := FormView{Page: page, Action: CapturePath(page.Slug), Values: values, Errors: map[string]string{}, FormToken: token}
+	v := FormView{Page: page, Action: CapturePath(page.Slug), Values: values, Errors: map[string]string{}, FormToken: token, IDPrefix: "f-"}
 	if v.Values == nil {
 		v.Values = map[string]string{}
 	}
@@ -82,7 +85,9 @@ func render(w http.ResponseWriter, status int, name string, data any) {
 	if h.Get("Referrer-Policy") == "" { // a download page sets its own, stricter one
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	}
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'")
+	// Images over https: a hosted page's cover lives wherever the marketer keeps it.
+	// Nothing else loads from elsewhere, and no script runs.
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }

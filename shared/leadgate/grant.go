@@ -74,7 +74,10 @@ func Day(t time.Time) string { return t.UTC().Format("2006-01-02") }
 
 // DailyCounts are one page's counters for one UTC day.
 type DailyCounts struct {
-	Page      string `json:"page"`
-	Day       string `json:"day"`
-	Downloads int    `json:"downloads"`
+	Page string `json:"page"`
+	Day  string `json:"day"`
+	// Views counts the hosted page's GETs by people (known bots and HEAD requests
+	// are not counted).
+	Views     int `json:"views"`
+	Downloads int `json:"downloads"`
 }

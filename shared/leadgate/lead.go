@@ -92,6 +92,9 @@ type Lead struct {
 	FirstTouch   Attribution       `json:"first_touch"`
 	LastTouch    Attribution       `json:"last_touch"`
 	Submissions  int               `json:"submissions"`
+	// ConfirmedAt is when the lead first proved the address through a confirmation
+	// link; zero: never. Double opt-in pages need it, whatever the Status.
+	ConfirmedAt time.Time `json:"confirmed_at,omitzero"`
 	// SoftBounces counts temporary delivery failures; a hard bounce sets Status.
 	SoftBounces int `json:"soft_bounces,omitempty"`
 	// FirstDownloadAt is when the lead first downloaded a magnet; zero: never.

@@ -135,6 +135,13 @@ func TestPageValidate(t *testing.T) {
 	if err := storetest.Page("good-page").Validate(); err != nil {
 		t.Fatalf("valid page refused: %v", err)
 	}
+	for _, cover := range []string{"https://cdn.example.com/covers/playbook.png", "/covers/playbook.png"} {
+		p := storetest.Page("good-page")
+		p.CoverImageURL = cover
+		if err := p.Validate(); err != nil {
+			t.Fatalf("cover image %q refused: %v", cover, err)
+		}
+	}
 	cases := []struct {
 		name  string
 		edit  func(*leadgate.Page)
@@ -154,7 +161,14 @@ func TestPageValidate(t *testing.T) {
 		{"opt-in", func(p *leadgate.Page) { p.OptIn = "triple" }, "opt_in"},
 		{"thank-you URL", func(p *leadgate.Page) { p.ThankYouURL = "javascript:alert(1)" }, "thank_you_url"},
 		{"protocol-relative URL", func(p *leadgate.Page) { p.ThankYouURL = "//evil.example/" }, "thank_you_url"},
+		{"tab that browsers drop", func(p *leadgate.Page) { p.ThankYouURL = "/\t/evil.example/" }, "thank_you_url"},
+		{"backslash", func(p *leadgate.Page) { p.ErrorURL = "/\\evil.example/" }, "error_url"},
 		{"origin with path", func(p *leadgate.Page) { p.AllowedOrigins = []string{"https://example.com/page"} }, "allowed_origins"},
+		{"cover over plain http", func(p *leadgate.Page) { p.CoverImageURL = "http://cdn.example/cover.png" }, "cover_image_url"},
+		{"cover as a data URL", func(p *leadgate.Page) { p.CoverImageURL = "data:image/png;base64,AAAA" }, "cover_image_url"},
+		{"cover as a script", func(p *leadgate.Page) { p.CoverImageURL = "javascript:alert(1)" }, "cover_image_url"},
+		{"protocol-relative cover", func(p *leadgate.Page) { p.CoverImageURL = "//evil.example/cover.png" }, "cover_image_url"},
+		{"relative cover", func(p *leadgate.Page) { p.CoverImageURL = "cover.png" }, "cover_image_url"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

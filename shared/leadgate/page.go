@@ -91,6 +91,10 @@ type Page struct {
 	Description string  `json:"description,omitempty"`
 	MagnetID    string  `json:"magnet_id"`
 	Fields      []Field `json:"fields"`
+	// CoverImageURL is the image the hosted page shows above its form (the magnet's
+	// cover, say), with the title as its alt text: an https URL or an absolute path;
+	// empty: no image.
+	CoverImageURL string `json:"cover_image_url,omitempty"`
 	// HiddenFields lists the attribution fields (AttributionFields) this page accepts;
 	// any other hidden value is ignored.
 	HiddenFields []string `json:"hidden_fields"`
@@ -221,6 +225,9 @@ func (p Page) Validate() error {
 	if p.FormURL != "" && !validRedirect(p.FormURL) {
 		add("form_url", "invalid", "an http(s) URL or an absolute path")
 	}
+	if p.CoverImageURL != "" && !validImage(p.CoverImageURL) {
+		add("cover_image_url", "invalid", "an https URL or an absolute path")
+	}
 	if p.ErrorURL != "" && !validRedirect(p.ErrorURL) {
 		add("error_url", "invalid", "an http(s) URL or an absolute path")
 	}
@@ -237,11 +244,26 @@ func (p Page) Validate() error {
 }
 
 func validRedirect(s string) bool {
-	if strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//") {
-		return !strings.ContainsAny(s, "\\\r\n")
+	// Browsers drop tabs and line breaks from URLs, so "/\t/evil.example" would
+	// become "//evil.example": refuse every control character and space.
+	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' }) {
+		return false
+	}
+	if strings.HasPrefix(s, "/") {
+		return !strings.HasPrefix(s, "//")
 	}
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}
+
+// validImage accepts what a page may show as its cover: an absolute path or an https
+// URL, never a script or a data URL.
+func validImage(s string) bool {
+	if strings.HasPrefix(s, "/") {
+		return validRedirect(s)
+	}
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil && !strings.ContainsAny(s, "\\\r\n ")
 }
 
 func validOrigin(s string) bool {

@@ -38,6 +38,9 @@ type Store interface {
 	// lead's first download. Counting the same (grant, N) again changes nothing, so a
 	// redelivered change is harmless.
 	CountDownload(ctx context.Context, d Download) error
+	// CountView adds one view of the page to its counters of day (a UTC day, as Day
+	// names it), in one write. Views are not deduplicated: each call counts.
+	CountView(ctx context.Context, page, day string) error
 	// DailyCounts returns a page's counters for one day (zero counts when none).
 	DailyCounts(ctx context.Context, page, day string) (DailyCounts, error)
 
@@ -51,10 +54,13 @@ type FollowUpStore interface {
 	// claim is older than lease (its worker crashed). Otherwise it returns the send
 	// as stored (sent, failed, or claimed by a worker still within its lease).
 	ClaimSend(ctx context.Context, email, key string, now time.Time, lease time.Duration) (Send, bool, error)
-	// FinishSend records the outcome of a claimed send: SendSent or SendFailed.
+	// FinishSend records the outcome (SendSent or SendFailed) of the claim s, as
+	// ClaimSend returned it. ECONFLICT if the claim is no longer the caller's: its
+	// lease ran out and another worker claimed the send.
 	FinishSend(ctx context.Context, s Send) error
-	// ReleaseSend drops a claim whose send failed in a way a retry may fix.
-	ReleaseSend(ctx context.Context, email, key string) error
+	// ReleaseSend drops the claim s after a send failed in a way a retry may fix;
+	// ECONFLICT, changing nothing, if the claim is no longer the caller's.
+	ReleaseSend(ctx context.Context, s Send) error
 
 	// ScheduleSteps stores each step that is not stored yet; steps already stored
 	// (scheduled, sent or skipped) stay as they are.
@@ -69,9 +75,9 @@ type FollowUpStore interface {
 	PutConfirmation(ctx context.Context, c Confirmation) error
 	// Confirmation returns a confirmation, or ENOTFOUND.
 	Confirmation(ctx context.Context, id string) (Confirmation, error)
-	// Confirm confirms the lead's address at now, in one write: an unconfirmed lead
-	// becomes active, and the first confirmation appears in the change feed as
-	// LeadConfirmed. Confirming again changes nothing. ENOTFOUND for no such
+	// Confirm confirms the lead's address at now, in one write: the lead's
+	// ConfirmedAt is set if it has none, an unconfirmed lead becomes active, and the
+	// first confirmation appears in the change feed as LeadConfirmed. Confirming again changes nothing. ENOTFOUND for no such
 	// confirmation; EGONE once it expired unconfirmed, or the lead is gone.
 	Confirm(ctx context.Context, id string, now time.Time) (Confirmation, error)
 

@@ -71,7 +71,7 @@ func TestEmulatorModeCapturesIntoDynamoDBAndFollowsTheStream(t *testing.T) {
 	if status != 200 || !strings.Contains(start, table) {
 		t.Fatalf("start page %d does not name the table", status)
 	}
-	_, form := get(t, ts.URL+"/dev/pages/"+localdev.SampleSlug+"/form")
+	_, form := get(t, ts.URL+"/p/"+localdev.SampleSlug)
 	m := tokenInput.FindStringSubmatch(form)
 	if m == nil {
 		t.Fatal("no form token")

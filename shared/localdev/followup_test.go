@@ -57,7 +57,7 @@ func startFollowUp(t *testing.T) *followupRun {
 // submit posts the sample form as a browser would, a few seconds after rendering it.
 func (r *followupRun) submit(t *testing.T, slug, email string, consent bool) {
 	t.Helper()
-	_, form := get(t, r.ts.URL+"/dev/pages/"+slug+"/form")
+	_, form := get(t, r.ts.URL+"/p/"+slug)
 	m := tokenInput.FindStringSubmatch(form)
 	if m == nil {
 		t.Fatal("no form token")

@@ -14,10 +14,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -146,11 +144,14 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	httpapi.New(s.Capture, cfg.Log).Register(mux)
 	httpapi.NewDownloadAPI(s.Downloads, cfg.Log).Register(mux)
 	httpapi.NewLinksAPI(followup.NewLinks(b.Store, key, cfg.Now), cfg.Log).Register(mux)
+	httpapi.NewPageAPI(s.Capture, b.Store, cfg.Log).Register(mux)
 	mux.Handle("/dev/bucket/", bucket.Handler())
 	mux.Handle("/dev/outbox/", box.Handler())
 	mux.HandleFunc("GET /{$}", s.handleStart)
-	mux.HandleFunc("GET /dev/pages/{slug}/form", s.handleForm)
-	mux.HandleFunc("GET /dev/pages/{slug}/thanks", s.handleThanks)
+	// The hosted page replaced the local form and thank-you pages; their old
+	// addresses redirect, so pages stored by an earlier run keep working.
+	mux.HandleFunc("GET /dev/pages/{slug}/form", s.redirectToHosted(httpapi.PagePath))
+	mux.HandleFunc("GET /dev/pages/{slug}/thanks", s.redirectToHosted(httpapi.ThanksPath))
 	mux.HandleFunc("GET /dev/leads", s.handleLeads)
 	if cfg.Clock != nil {
 		mux.HandleFunc("POST /dev/clock", s.handleClock)
@@ -295,7 +296,10 @@ type (
 
 type pageRow struct {
 	leadgate.Page
+	ViewsToday     int
 	DownloadsToday int
+	// Snippet is the page's embed snippet, for the marketer's own site.
+	Snippet string
 }
 
 func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) {
@@ -322,7 +326,7 @@ func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) {
 		}
 		var c leadgate.DailyCounts
 		c, err = s.Store.DailyCounts(r.Context(), p.Slug, today)
-		v.Pages = append(v.Pages, pageRow{Page: p, DownloadsToday: c.Downloads})
+		v.Pages = append(v.Pages, pageRow{Page: p, ViewsToday: c.Views, DownloadsToday: c.Downloads, Snippet: httpapi.EmbedSnippet(p, v.Base)})
 	}
 	if cr, ok := s.Store.(changeReader); ok && err == nil {
 		var counts map[string]int
@@ -344,26 +348,21 @@ func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// handleForm serves a page's form as a plain HTML page, its hidden attribution fields
-// filled from the query string as a landing URL's would be.
-func (s *Server) handleForm(w http.ResponseWriter, r *http.Request) {
-	page, err := s.Capture.Page(r.Context(), r.PathValue("slug"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
+// redirectToHosted answers an address of the old local pages with a redirect to
+// the hosted page that replaced it, the query kept (attribution, the download link).
+func (s *Server) redirectToHosted(path func(slug string) string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		slug := r.PathValue("slug")
+		if !leadgate.ValidSlug(slug) {
+			s.fail(w, r, leadgate.Errorf(leadgate.ENOTFOUND, "no such page"))
+			return
+		}
+		target := path(slug)
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, target, http.StatusFound)
 	}
-	values := map[string]string{}
-	q := r.URL.Query()
-	for _, name := range page.HiddenFields {
-		values[name] = q.Get(name)
-	}
-	if page.AcceptsHidden("referrer") && values["referrer"] == "" {
-		values["referrer"] = r.Referer()
-	}
-	if page.AcceptsHidden("landing_url") {
-		values["landing_url"] = "http://" + r.Host + r.URL.RequestURI()
-	}
-	httpapi.RenderForm(w, http.StatusOK, httpapi.NewFormView(page, s.Capture.FormToken(page.Slug), values))
 }
 
 // handleLeads lists the leads stored on this machine, as a table or, for
@@ -392,23 +391,6 @@ func (s *Server) handleLeads(w http.ResponseWriter, r *http.Request) {
 	if err := templates.ExecuteTemplate(w, "leads.html", leads); err != nil {
 		s.log.ErrorContext(r.Context(), "render leads page", "error", err)
 	}
-}
-
-func (s *Server) handleThanks(w http.ResponseWriter, r *http.Request) {
-	page, err := s.Capture.Page(r.Context(), r.PathValue("slug"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v := httpapi.MessageView{Title: "Thank you!", Message: "Check your inbox and confirm your address to get your copy.", LinkURL: "/", LinkText: "Back to the start page"}
-	if page.OptIn == leadgate.OptInSingle {
-		v.Message = "Your copy is ready. The link works for " + strconv.Itoa(int(page.DownloadLinkTTL().Hours()/24)) + " days."
-		// Offer only a link of ours: the query is the visitor's to change.
-		if u, err := url.Parse(r.URL.Query().Get("download_url")); err == nil && u.Host == r.Host && strings.HasPrefix(u.Path, "/v1/downloads/") {
-			v.LinkURL, v.LinkText = u.String(), "Download "+page.Title
-		}
-	}
-	httpapi.RenderMessage(w, http.StatusOK, v)
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {

@@ -60,10 +60,15 @@ func TestSampleFormEndToEndAndAfterRestart(t *testing.T) {
 	srv, ts := open(t, dir, c)
 
 	status, start := get(t, ts.URL+"/")
-	if status != 200 || !strings.Contains(start, "/dev/pages/"+localdev.SampleSlug+"/form") {
-		t.Fatalf("start page %d does not link the sample form", status)
+	if status != 200 || !strings.Contains(start, `href="/p/`+localdev.SampleSlug+`?utm_source=local`) {
+		t.Fatalf("start page %d does not link the sample page", status)
 	}
-	status, form := get(t, ts.URL+"/dev/pages/"+localdev.SampleSlug+"/form?utm_source=partner&utm_campaign=launch")
+	// The start page shows the page's embed snippet, escaped, for a person to copy.
+	if !strings.Contains(start, "<pre><code>&lt;!-- Leadgate form of the page "+localdev.SampleSlug) ||
+		!strings.Contains(start, "&lt;form method=&#34;post&#34; action=&#34;"+ts.URL+"/v1/pages/"+localdev.SampleSlug+"/leads&#34;&gt;") {
+		t.Fatalf("start page shows no embed snippet: %s", start)
+	}
+	status, form := get(t, ts.URL+"/p/"+localdev.SampleSlug+"?utm_source=partner&utm_campaign=launch")
 	if status != 200 {
 		t.Fatalf("form page %d", status)
 	}
@@ -88,7 +93,7 @@ func TestSampleFormEndToEndAndAfterRestart(t *testing.T) {
 	}
 	res.Body.Close()
 	thanksURL, _ := url.Parse(res.Header.Get("Location"))
-	if res.StatusCode != 303 || thanksURL == nil || thanksURL.Path != "/dev/pages/"+localdev.SampleSlug+"/thanks" {
+	if res.StatusCode != 303 || thanksURL == nil || thanksURL.Path != "/p/"+localdev.SampleSlug+"/thanks" {
 		t.Fatalf("form post: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	status, thanks := get(t, ts.URL+thanksURL.String())
@@ -158,7 +163,7 @@ func TestUnknownLocalPagesAnswerWithAPage(t *testing.T) {
 	srv, ts := open(t, t.TempDir(), c)
 	defer srv.Close()
 	defer ts.Close()
-	for _, path := range []string{"/nothing", "/dev/pages/no-such-page/form", "/dev/pages/%3Cb%3E/thanks"} {
+	for _, path := range []string{"/nothing", "/p/no-such-page", "/p/no-such-page/thanks", "/dev/pages/no-such-page/form", "/dev/pages/%3Cb%3E/thanks"} {
 		status, body := get(t, ts.URL+path)
 		if status != 404 || !strings.Contains(body, "<html") || strings.Contains(body, "<b>") {
 			t.Fatalf("%s: %d %.200s", path, status, body)
@@ -181,7 +186,7 @@ func TestExpiredLinkExplainsItself(t *testing.T) {
 	defer srv.Close()
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
-	_, form := get(t, ts.URL+"/dev/pages/"+localdev.SampleSlug+"/form")
+	_, form := get(t, ts.URL+"/p/"+localdev.SampleSlug)
 	c.now = c.now.Add(5 * time.Second)
 	body := `{"email":"late@example.com","name":"Lee Late","form_token":"` + tokenInput.FindStringSubmatch(form)[1] + `"}`
 	res, err := http.Post(ts.URL+"/v1/pages/"+localdev.SampleSlug+"/leads", "application/json", strings.NewReader(body))
@@ -213,7 +218,30 @@ func TestExpiredLinkExplainsItself(t *testing.T) {
 	}
 	c.now = c.now.Add(time.Hour)
 	status, page := get(t, created.Next.DownloadURL)
-	if status != 410 || !strings.Contains(page, "has expired") || !strings.Contains(page, `href="/dev/pages/lead-gen-playbook/form"`) {
+	if status != 410 || !strings.Contains(page, "has expired") || !strings.Contains(page, `href="/p/lead-gen-playbook"`) {
 		t.Fatalf("expired link: %d %s", status, page)
+	}
+}
+
+// The old local form and thank-you addresses, which pages stored by an earlier run
+// still name, redirect to the hosted pages with their query.
+func TestOldLocalPagesRedirectToTheHostedPages(t *testing.T) {
+	srv, ts := open(t, t.TempDir(), &clock{now: time.Now()})
+	defer srv.Close()
+	defer ts.Close()
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for path, want := range map[string]string{
+		"/dev/pages/lead-gen-playbook/form?utm_source=old-link":                                "/p/lead-gen-playbook?utm_source=old-link",
+		"/dev/pages/lead-gen-playbook/form":                                                    "/p/lead-gen-playbook",
+		"/dev/pages/lead-gen-playbook/thanks?download_url=http%3A%2F%2Fh%2Fv1%2Fdownloads%2Fx": "/p/lead-gen-playbook/thanks?download_url=http%3A%2F%2Fh%2Fv1%2Fdownloads%2Fx",
+	} {
+		res, err := noFollow.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusFound || res.Header.Get("Location") != want {
+			t.Errorf("%s: %d to %q, want 302 to %q", path, res.StatusCode, res.Header.Get("Location"), want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"leadgate/shared/httpapi"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/samplemagnet"
 )
@@ -30,8 +31,8 @@ func SamplePage(now time.Time) leadgate.Page {
 		ConsentText:    "Yes, send me a few helpful emails about lead generation. I can leave with one click.",
 		ConsentVersion: "2026-11-v1",
 		OptIn:          leadgate.OptInSingle,
-		ThankYouURL:    "/dev/pages/" + SampleSlug + "/thanks",
-		FormURL:        "/dev/pages/" + SampleSlug + "/form",
+		ThankYouURL:    httpapi.ThanksPath(SampleSlug),
+		FormURL:        httpapi.PagePath(SampleSlug),
 		FollowUp: leadgate.FollowUp{
 			FromName: "The Leadgate team",
 			Nurture: []leadgate.NurtureStep{

@@ -40,14 +40,34 @@ func testClaimSend(t *testing.T, s leadgate.Store) {
 	if _, ok, _ := s.ClaimSend(ctx(t), "a@example.com", "confirm#s1", T0.Add(time.Hour), lease); ok {
 		t.Fatal("a failed send was claimed again")
 	}
-	if _, ok, _ := s.ClaimSend(ctx(t), "a@example.com", "nurture#p#day-2", T0, lease); !ok {
+	claim, ok, _ := s.ClaimSend(ctx(t), "a@example.com", "nurture#p#day-2", T0, lease)
+	if !ok {
 		t.Fatal("first claim refused")
 	}
-	if err := s.ReleaseSend(ctx(t), "a@example.com", "nurture#p#day-2"); err != nil {
+	if err := s.ReleaseSend(ctx(t), claim); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, _ := s.ClaimSend(ctx(t), "a@example.com", "nurture#p#day-2", T0.Add(time.Second), lease); !ok {
 		t.Fatal("a released send could not be claimed")
+	}
+
+	// A worker whose lease ran out cannot finish or release the claim another worker
+	// took over: that would undo the other's record and send the email twice.
+	slow, _, _ := s.ClaimSend(ctx(t), "a@example.com", "delivery#s2", T0, lease)
+	fast, ok, _ := s.ClaimSend(ctx(t), "a@example.com", "delivery#s2", T0.Add(2*time.Minute), lease)
+	if !ok {
+		t.Fatal("the claim after the lease was refused")
+	}
+	fast.Status, fast.SentAt, fast.MessageID = leadgate.SendSent, T0.Add(2*time.Minute), "msg-fast"
+	if err := s.FinishSend(ctx(t), fast); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, "release of a lost claim", s.ReleaseSend(ctx(t), slow), leadgate.ECONFLICT)
+	slow.Status, slow.MessageID = leadgate.SendSent, "msg-slow"
+	wantCode(t, "finish of a lost claim", s.FinishSend(ctx(t), slow), leadgate.ECONFLICT)
+	got, ok, _ = s.ClaimSend(ctx(t), "a@example.com", "delivery#s2", T0.Add(time.Hour), lease)
+	if ok || got.MessageID != "msg-fast" {
+		t.Fatalf("after a lost claim's finish and release: %+v claimed=%v, want the fast worker's record", got, ok)
 	}
 }
 
@@ -161,7 +181,7 @@ func testConfirm(t *testing.T, s leadgate.Store) {
 	if err != nil || !got.ConfirmedAt.Equal(T0.Add(time.Hour)) {
 		t.Fatalf("confirm: %+v %v", got, err)
 	}
-	if l := mustLead(t, s, "confirm@example.com"); l.Status != leadgate.StatusActive || !l.MarketingAllowed() {
+	if l := mustLead(t, s, "confirm@example.com"); l.Status != leadgate.StatusActive || !l.MarketingAllowed() || !l.ConfirmedAt.Equal(T0.Add(time.Hour)) {
 		t.Fatalf("confirmed lead %+v", l)
 	}
 	// Confirming again (a second click) keeps the first time.
@@ -169,6 +189,29 @@ func testConfirm(t *testing.T, s leadgate.Store) {
 	if err != nil || !got.ConfirmedAt.Equal(T0.Add(time.Hour)) {
 		t.Fatalf("second confirm: %+v %v", got, err)
 	}
+	if l := mustLead(t, s, "confirm@example.com"); !l.ConfirmedAt.Equal(T0.Add(time.Hour)) {
+		t.Fatalf("a second click moved ConfirmedAt to %v", l.ConfirmedAt)
+	}
+	// A lead made active by a single opt-in page has not proved the address: its
+	// first confirmation records when it did.
+	single := Page("single-first")
+	mustPutPage(t, s, single)
+	active := mustCapture(t, s, Capture(single, "active@example.com", T0, "x"))
+	if active.Lead.Status != leadgate.StatusActive || !active.Lead.ConfirmedAt.IsZero() {
+		t.Fatalf("single opt-in lead %+v", active.Lead)
+	}
+	ac := leadgate.Confirmation{ID: leadgate.GrantID("active-token"), Email: "active@example.com", LeadID: active.Lead.ID, Page: p.Slug,
+		SubmissionID: "s-active", CreatedAt: T0, ExpiresAt: T0.Add(leadgate.ConfirmationTTL)}
+	if err := s.PutConfirmation(ctx(t), ac); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Confirm(ctx(t), ac.ID, T0.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if l := mustLead(t, s, "active@example.com"); l.Status != leadgate.StatusActive || !l.ConfirmedAt.Equal(T0.Add(3*time.Hour)) {
+		t.Fatalf("active lead after confirming: %s, confirmed at %v", l.Status, l.ConfirmedAt)
+	}
+
 	late := c
 	late.ID, late.SubmissionID = leadgate.GrantID("late-token"), "late"
 	if err := s.PutConfirmation(ctx(t), late); err != nil {

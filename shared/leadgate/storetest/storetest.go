@@ -36,6 +36,8 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("UseGrantCountsAndRefuses", func(t *testing.T) { testUseGrant(t, newStore(t)) })
 	t.Run("ConcurrentDownloadsAllCounted", func(t *testing.T) { testConcurrentDownloads(t, newStore(t)) })
 	t.Run("CountDownloadIsIdempotent", func(t *testing.T) { testCountDownload(t, newStore(t)) })
+	t.Run("ViewsAddUp", func(t *testing.T) { testCountView(t, newStore(t)) })
+	t.Run("ViewsAndDownloadsOfADayLiveTogether", func(t *testing.T) { testViewsAndDownloads(t, newStore(t)) })
 	t.Run("ClaimSendOnce", func(t *testing.T) { testClaimSend(t, newStore(t)) })
 	t.Run("ConcurrentClaimsOneWins", func(t *testing.T) { testConcurrentClaims(t, newStore(t)) })
 	t.Run("StepsScheduleOnceAndComeDueInOrder", func(t *testing.T) { testSteps(t, newStore(t)) })
@@ -160,6 +162,7 @@ func testPageRoundTrip(t *testing.T, s leadgate.Store) {
 	}
 	p.Title = "A new title"
 	p.Fields = append(p.Fields, leadgate.Field{Name: "phone", Label: "Phone", Type: leadgate.FieldTel})
+	p.CoverImageURL = "https://cdn.example.com/covers/spring-guide.png"
 	mustPutPage(t, s, p)
 	got, err = s.Page(ctx(t), p.Slug)
 	if err != nil {
@@ -577,5 +580,68 @@ func testCountDownload(t *testing.T, s leadgate.Store) {
 	}
 	if c, _ := s.DailyCounts(ctx(t), p.Slug, day); c.Downloads != 3 {
 		t.Fatalf("%d downloads, want 3", c.Downloads)
+	}
+}
+
+func testCountView(t *testing.T, s leadgate.Store) {
+	p := Page("viewed")
+	mustPutPage(t, s, p)
+	day := leadgate.Day(T0)
+	// Concurrent views, as warm Lambda containers count them: none may be lost.
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() { errs <- s.CountView(ctx(t), p.Slug, day) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CountView(ctx(t), p.Slug, day); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.DailyCounts(ctx(t), p.Slug, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (leadgate.DailyCounts{Page: p.Slug, Day: day, Views: n + 1}); c != want {
+		t.Fatalf("counts %+v, want %+v", c, want)
+	}
+	if other, err := s.DailyCounts(ctx(t), p.Slug, "2026-03-03"); err != nil || other.Views != 0 {
+		t.Fatalf("another day: %+v %v", other, err)
+	}
+	if other, err := s.DailyCounts(ctx(t), "other-page", day); err != nil || other.Views != 0 {
+		t.Fatalf("another page: %+v %v", other, err)
+	}
+}
+
+func testViewsAndDownloads(t *testing.T, s leadgate.Store) {
+	p := Page("viewed-and-downloaded")
+	mustPutPage(t, s, p)
+	day := leadgate.Day(T0)
+	// A view first, then downloads, then views again: each count keeps the other's.
+	if err := s.CountView(ctx(t), p.Slug, day); err != nil {
+		t.Fatal(err)
+	}
+	for n := 1; n <= 2; n++ {
+		if err := s.CountDownload(ctx(t), leadgate.Download{GrantID: "g1", N: n, Page: p.Slug, At: T0.Add(time.Duration(n) * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 {
+		if err := s.CountView(ctx(t), p.Slug, day); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := s.DailyCounts(ctx(t), p.Slug, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (leadgate.DailyCounts{Page: p.Slug, Day: day, Views: 3, Downloads: 2}); c != want {
+		t.Fatalf("counts %+v, want %+v", c, want)
 	}
 }

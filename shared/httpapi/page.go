@@ -1,0 +1,201 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"leadgate/shared/capture"
+	"leadgate/shared/leadgate"
+)
+
+// ViewCounter counts the views of a page per day: the store's CountView.
+type ViewCounter interface {
+	CountView(ctx context.Context, page, day string) error
+}
+
+// PageAPI serves the hosted landing page, GET /p/{slug}, and its thank-you page,
+// GET /p/{slug}/thanks. Both are rendered on the server and need no JavaScript: the
+// form posts to the capture route of the same origin.
+type PageAPI struct {
+	capture *capture.Service
+	views   ViewCounter
+	log     *slog.Logger
+}
+
+// NewPageAPI returns the hosted page's routes; views counts each page view.
+func NewPageAPI(svc *capture.Service, views ViewCounter, log *slog.Logger) *PageAPI {
+	return &PageAPI{capture: svc, views: views, log: log}
+}
+
+// PagePath is the route of a page's hosted landing page.
+func PagePath(slug string) string { return "/p/" + slug }
+
+// ThanksPath is the route of a page's hosted thank-you page.
+func ThanksPath(slug string) string { return "/p/" + slug + "/thanks" }
+
+// Register mounts the routes on mux.
+func (a *PageAPI) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /p/{slug}", a.handlePage) // GET patterns match HEAD too
+	mux.HandleFunc("GET /p/{slug}/thanks", a.handleThanks)
+	for _, path := range []string{"/p/{slug}", "/p/{slug}/thanks"} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", "GET, HEAD")
+			RenderMessage(w, http.StatusMethodNotAllowed, MessageView{Title: "Not allowed", Message: "Open this page in your browser."})
+		})
+	}
+}
+
+// Handler returns the routes on a mux of their own, as their Lambda function serves
+// them.
+func (a *PageAPI) Handler() http.Handler {
+	mux := http.NewServeMux()
+	a.Register(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		a.fail(w, r, leadgate.Errorf(leadgate.ENOTFOUND, "no such route"))
+	})
+	return mux
+}
+
+// viewCountTimeout bounds the counter's write: a slow table must not hold the page.
+const viewCountTimeout = time.Second
+
+// handlePage renders the page's form with a fresh form token and the attribution
+// of this visit, and counts a view of a person: not a HEAD, not a known bot.
+func (a *PageAPI) handlePage(w http.ResponseWriter, r *http.Request) {
+	page, err := a.capture.Page(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if r.Method == http.MethodGet && !isBot(r.UserAgent()) {
+		ctx, cancel := context.WithTimeout(r.Context(), viewCountTimeout)
+		// A view not counted costs a figure, never the page: log it (the page and the
+		// reason only) and render anyway.
+		if err := a.views.CountView(ctx, page.Slug, leadgate.Day(a.capture.Now())); err != nil {
+			a.log.ErrorContext(r.Context(), "view not counted", "page", page.Slug, "error", err)
+		}
+		cancel()
+	}
+	RenderForm(w, http.StatusOK, NewFormView(page, a.capture.FormToken(page.Slug), landingValues(page, r)))
+}
+
+// landingValues fills the hidden attribution fields the page accepts: the campaign
+// parameters from the query, referrer from the Referer header, landing_url from the
+// request itself. A value a capture would refuse (too long, or with control
+// characters) is shortened or left out, so the person never sees an error about a
+// field they cannot change.
+func landingValues(page leadgate.Page, r *http.Request) map[string]string {
+	q := r.URL.Query()
+	values := map[string]string{}
+	for _, name := range page.HiddenFields {
+		if !slices.Contains(leadgate.AttributionFields, name) {
+			continue
+		}
+		var v string
+		switch name {
+		case "referrer":
+			v = r.Referer()
+		case "landing_url":
+			v = baseURL(r) + r.URL.RequestURI()
+		default:
+			v = q.Get(name)
+		}
+		if v = attributionValue(name, v); v != "" {
+			values[name] = v
+		}
+	}
+	return values
+}
+
+// attributionValue returns v as a capture accepts it for the hidden field name, or "".
+func attributionValue(name, v string) string {
+	v = strings.TrimSpace(v)
+	if !utf8.ValidString(v) {
+		return ""
+	}
+	if limit := capture.AttributionLimit(name); utf8.RuneCountInString(v) > limit {
+		v = string([]rune(v)[:limit])
+	}
+	if leadgate.CheckText(name, v, capture.AttributionLimit(name), false) != nil {
+		return ""
+	}
+	return v
+}
+
+// botAgents are lower-case substrings of the User-Agent of clients whose GETs are no
+// person's view: crawlers and link previews ("Googlebot", "bingbot", "Slackbot",
+// "crawler", "spider", "Google Web Preview", "facebookexternalhit") and headless
+// browsers ("HeadlessChrome": automation, previews, monitoring). Known false
+// positive: a phone model with "bot" in its name. A request with no User-Agent at
+// all is no browser either.
+var botAgents = []string{"bot", "crawler", "spider", "preview", "headless", "facebookexternalhit"}
+
+func isBot(userAgent string) bool {
+	ua := strings.ToLower(strings.TrimSpace(userAgent))
+	if ua == "" {
+		return true
+	}
+	for _, s := range botAgents {
+		if strings.Contains(ua, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// handleThanks is the page a form post lands on. On a single opt-in page it offers
+// the download link the capture route put into download_url, but only a link of
+// this API's own download route: the query is the visitor's to change, and the
+// page must not offer a link it did not make. A double opt-in page says to check
+// the inbox.
+func (a *PageAPI) handleThanks(w http.ResponseWriter, r *http.Request) {
+	privateHeaders(w) // the query may carry the download link's token
+	page, err := a.capture.Page(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	v := MessageView{Title: "Thank you!", Message: "Check your inbox: confirm your address and the download is yours."}
+	if page.OptIn == leadgate.OptInSingle {
+		days := strconv.Itoa(int(page.DownloadLinkTTL().Hours() / 24))
+		v.Message = "Your copy is on its way to your inbox. The link in the email works for " + days + " days."
+		if link := ownDownloadLink(r, r.URL.Query().Get("download_url")); link != "" {
+			v.Message = "Your copy is ready. The link is in your inbox too, and works for " + days + " days."
+			v.LinkURL, v.LinkText = link, "Download "+page.Title
+		}
+	}
+	RenderMessage(w, http.StatusOK, v)
+}
+
+var downloadPathPattern = regexp.MustCompile(`^/v1/downloads/[A-Za-z0-9_-]{16,128}$`)
+
+// ownDownloadLink returns link if it is a download link of this API (the origin the
+// request reached, the download route, nothing more), or "".
+func ownDownloadLink(r *http.Request, link string) string {
+	u, err := url.Parse(link)
+	if err != nil || u.Scheme+"://"+u.Host != baseURL(r) || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
+		u.RawPath != "" || !downloadPathPattern.MatchString(u.Path) {
+		return ""
+	}
+	return u.String()
+}
+
+// fail answers a person with a short page: the capture route's page for an unknown
+// page, or a page that says to try again.
+func (a *PageAPI) fail(w http.ResponseWriter, r *http.Request, err error) {
+	logError(a.log, r, err)
+	de := leadgate.AsError(err)
+	msg := MessageView{Title: "Please try again", Message: "We could not show this page just now. Please reload it in a minute."}
+	if de.Code == leadgate.ENOTFOUND {
+		msg = pageNotFound
+	}
+	RenderMessage(w, StatusOf(de.Code), msg)
+}

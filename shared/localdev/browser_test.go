@@ -1,0 +1,201 @@
+package localdev_test
+
+import (
+	"bytes"
+	"context"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
+	"leadgate/shared/leadgate"
+	"leadgate/shared/localdev"
+	"leadgate/shared/samplemagnet"
+)
+
+// chromiumPath is Debian's chromium, which infra/test.sh installs.
+const chromiumPath = "/usr/bin/chromium"
+
+// personAgent is the User-Agent the browser sends: a desktop Chrome's. Headless
+// Chromium says "HeadlessChrome", which the page counts as a bot, as it does for
+// the previews and monitors that run it; this test plays a person.
+const personAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
+
+var pngMagic = []byte("\x89PNG\r\n\x1a\n")
+
+// A person in a real browser: the hosted page from a campaign link, looked at on a
+// desktop and a phone, filled in and submitted with no script at all, the
+// thank-you page, and the ebook downloaded byte for byte; then the lead's
+// attribution and the page's view and download of the day.
+func TestHostedPageInARealBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives Chromium; not in -short mode")
+	}
+	if _, err := os.Stat(chromiumPath); err != nil {
+		msg := chromiumPath + " is missing: install Debian's chromium (apt-get install chromium; make test does)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	shots := os.Getenv("LEADGATE_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	downloads, profile := t.TempDir(), t.TempDir()
+	r := startFollowUp(t) // on 127.0.0.1, the change feed followed
+
+	// The whole run, the browser included, ends within two minutes.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(profile),
+		chromedp.UserAgent(personAgent),
+		chromedp.WindowSize(1280, 900),
+	)
+	allocCtx, stopAllocator := chromedp.NewExecAllocator(ctx, opts...)
+	defer stopAllocator() // kills the browser if it still runs, and waits for it
+	bctx, stopBrowser := chromedp.NewContext(allocCtx)
+	defer stopBrowser() // closes the browser
+
+	pageURL := r.ts.URL + "/p/" + localdev.SampleSlug + "?utm_source=browser-test"
+	viewDay := leadgate.Day(r.clock.Now())
+	if err := chromedp.Do(bctx,
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(pageURL),
+		chromedp.WaitVisible(chromedp.ID("f-email")),
+	); err != nil {
+		t.Fatalf("open %s: %v", pageURL, err)
+	}
+	screenshot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100)) // 100: PNG
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if len(png) < 1000 || !bytes.HasPrefix(png, pngMagic) {
+			t.Fatalf("screenshot %s: %d bytes, not a PNG of a page", name, len(png))
+		}
+		path := filepath.Join(shots, name)
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s (%d bytes)", path, len(png))
+	}
+	screenshot("hosted-page-desktop.png")
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	// On a phone the page fits the screen's width: nothing to scroll sideways.
+	width, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if err != nil || width > 390 {
+		t.Errorf("page width at 390 pixels: %d (%v), want no horizontal scrolling", width, err)
+	}
+	screenshot("hosted-page-phone.png")
+
+	// The campaign reached the form's hidden field.
+	utm, err := chromedp.Run(bctx, chromedp.Value(chromedp.CSS(`input[name="utm_source"]`)))
+	if err != nil || utm != "browser-test" {
+		t.Fatalf("hidden utm_source %q (%v)", utm, err)
+	}
+	if err := chromedp.Do(bctx,
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.SendKeys(chromedp.ID("f-email"), "bea.browser@example.com"),
+		chromedp.SendKeys(chromedp.ID("f-name"), "Bea Browser"),
+		chromedp.Click(chromedp.ID("f-consent")),
+	); err != nil {
+		t.Fatalf("fill the form: %v", err)
+	}
+	if ticked, err := chromedp.Run(bctx, chromedp.JavascriptAttribute[bool](chromedp.ID("f-consent"), "checked")); err != nil || !ticked {
+		t.Fatalf("consent box ticked: %t (%v)", ticked, err)
+	}
+	// A person takes a few seconds; the server's clock says so without a sleep.
+	r.clock.Advance(5 * time.Second)
+	res, err := chromedp.RunResponse(bctx, chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	thanks, err := url.Parse(res.URL)
+	if err != nil || res.Status != 200 || thanks.Path != "/p/"+localdev.SampleSlug+"/thanks" {
+		t.Fatalf("after the submit: %d %s, want the thank-you page", res.Status, res.URL)
+	}
+	link, err := chromedp.Run(bctx, chromedp.AttributeValue(chromedp.CSS("a.button"), "href"))
+	if err != nil || !strings.HasPrefix(link.Value, r.ts.URL+"/v1/downloads/") {
+		t.Fatalf("thank-you page's download link %q (%v)", link.Value, err)
+	}
+
+	// Follow the link: the click's answer is an attachment, which the browser saves.
+	progress := chromedp.Events(bctx, browser.DownloadProgress)
+	downloadDay := leadgate.Day(r.clock.Now())
+	if _, err := chromedp.Call(bctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: downloads, EventsEnabled: new(true),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS("a.button"))); err != nil {
+		t.Fatalf("click the download link: %v", err)
+	}
+	var file string
+	for ev, err := range progress {
+		if err != nil {
+			t.Fatalf("waiting for the download: %v", err)
+		}
+		if ev.State == browser.DownloadProgressStateCanceled {
+			t.Fatal("the browser canceled the download")
+		}
+		if ev.State == browser.DownloadProgressStateCompleted {
+			file = filepath.Join(downloads, ev.GUID)
+			break
+		}
+	}
+	pdf, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(pdf, samplemagnet.Playbook()) {
+		t.Fatalf("downloaded %d bytes, want the sample PDF (%d bytes) byte for byte", len(pdf), len(samplemagnet.Playbook()))
+	}
+	stopBrowser()
+
+	lead, err := r.srv.Store.LeadByEmail(ctx, "bea.browser@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lead.FirstTouch.UTMSource != "browser-test" || !lead.Consent.Given || lead.Name != "Bea Browser" {
+		t.Errorf("lead %+v, want utm_source browser-test and consent", lead)
+	}
+	// The download is counted from the change feed, a moment after the click.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		views, err := r.srv.Store.DailyCounts(ctx, localdev.SampleSlug, viewDay)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dl, err := r.srv.Store.DailyCounts(ctx, localdev.SampleSlug, downloadDay)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if views.Views == 1 && dl.Downloads == 1 {
+			break
+		}
+		if time.Now().After(deadline) || views.Views > 1 || dl.Downloads > 1 {
+			t.Fatalf("daily counts: %d views on %s, %d downloads on %s; want 1 and 1", views.Views, viewDay, dl.Downloads, downloadDay)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

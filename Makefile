@@ -6,7 +6,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 
-.PHONY: help dev dev-aws test check bench clean build-CaptureFunction build-DownloadFunction build-FollowupFunction build-DispatcherFunction build-LinksFunction build-PageFunction build-SesEventsFunction
+.PHONY: help dev dev-aws test check bench clean build-CaptureFunction build-DownloadFunction build-FollowupFunction build-DispatcherFunction build-LinksFunction build-PageFunction build-SesEventsFunction build-AdminFunction
 
 help:
 	@echo "make dev    run the whole backend locally on the embedded store (http://127.0.0.1:8080)"
@@ -53,6 +53,9 @@ build-PageFunction:
 
 build-SesEventsFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/ses-events
+
+build-AdminFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/admin
 
 clean:
 	rm -rf .aws-sam bin

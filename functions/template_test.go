@@ -795,3 +795,51 @@ func eventFormTokens(t *testing.T) []string {
 	slices.Sort(tokens)
 	return slices.Compact(tokens)
 }
+
+// adminFunction is the one function that serves the admin API.
+const adminFunction = "AdminFunction"
+
+// TestAdminRoutesUseIAMAuth checks that every HTTP API route under /v1/admin/ has
+// AWS_IAM auth and belongs to the admin function, that the admin function serves
+// nothing else, and that no other route could reach /v1/admin/ (a greedy path or
+// $default). The admin handler trusts API Gateway's check: it has no token of its
+// own on AWS.
+func TestAdminRoutesUseIAMAuth(t *testing.T) {
+	tpl := loadTemplate(t)
+	if on := dig(tpl.raw, "Resources", "HttpApi", "Properties", "Auth", "EnableIamAuthorizer"); on != true {
+		t.Errorf("HttpApi Auth.EnableIamAuthorizer is %v, want true (AWS_IAM routes need it)", on)
+	}
+	adminRoutes := 0
+	for id, res := range tpl.raw["Resources"].(map[string]any) {
+		if tpl.resourceType(id) != "AWS::Serverless::Function" {
+			continue
+		}
+		events, _ := dig(res, "Properties", "Events").(map[string]any)
+		for name, ev := range events {
+			if dig(ev, "Type") != "HttpApi" {
+				continue
+			}
+			path, _ := dig(ev, "Properties", "Path").(string)
+			method, _ := dig(ev, "Properties", "Method").(string)
+			route := fmt.Sprintf("%s %s (%s.%s)", method, path, id, name)
+			admin := strings.HasPrefix(path, "/v1/admin/")
+			switch {
+			case path == "" || path == "$default" || strings.Contains(path, "+}"):
+				t.Errorf("%s: a catch-all route would reach /v1/admin/ without IAM auth", route)
+			case admin && id != adminFunction:
+				t.Errorf("%s: only %s may serve /v1/admin/", route, adminFunction)
+			case !admin && id == adminFunction:
+				t.Errorf("%s: %s serves only /v1/admin/ routes", route, adminFunction)
+			}
+			if admin {
+				adminRoutes++
+				if auth := dig(ev, "Properties", "Auth", "Authorizer"); auth != "AWS_IAM" {
+					t.Errorf("%s: Auth.Authorizer %v, want AWS_IAM", route, auth)
+				}
+			}
+		}
+	}
+	if adminRoutes < 7 {
+		t.Errorf("%d admin routes in template.yaml, want the 7 of httpapi.AdminAPI", adminRoutes)
+	}
+}

@@ -1,6 +1,7 @@
-// Command leadctl is the marketer's and operator's command line. Today it uploads a
-// lead magnet's file and registers the magnet, on the local run or on a deployed
-// stack.
+// Command leadctl is the marketer's and operator's command line: it applies page
+// files and lists pages through the admin API (the local run's, with its token, or
+// a deployed stack's, with SigV4), uploads a lead magnet's file and registers the
+// magnet, and revokes download links.
 package main
 
 import (
@@ -28,6 +29,8 @@ import (
 const usage = `leadctl manages Leadgate.
 
 Commands:
+  pages apply    check a page file (YAML), upload its magnet's file, save both
+  pages list     list the pages: slug, title, opt-in, magnet
   magnets put    upload a lead magnet's file and register the magnet
   links revoke   stop a forwarded or leaked download link for good
 
@@ -42,6 +45,12 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) >= 2 && args[0] == "pages" && args[1] == "apply" {
+		return pagesApply(ctx, args[2:], out)
+	}
+	if len(args) >= 2 && args[0] == "pages" && args[1] == "list" {
+		return pagesList(ctx, args[2:], out)
+	}
 	if len(args) >= 2 && args[0] == "magnets" && args[1] == "put" {
 		return magnetsPut(ctx, args[2:], out)
 	}

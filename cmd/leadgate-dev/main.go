@@ -72,7 +72,12 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv, err := localdev.OpenOn(ctx, localdev.Config{DataDir: dataDir, Capture: cfg, FollowUp: fu, Clock: localdev.NewClock(offset), Log: log}, backend)
+	adminToken, tokenFrom, err := localdev.AdminToken(dataDir, os.Getenv)
+	if err != nil {
+		backend.Close()
+		return err
+	}
+	srv, err := localdev.OpenOn(ctx, localdev.Config{DataDir: dataDir, Capture: cfg, FollowUp: fu, Clock: localdev.NewClock(offset), Log: log, AdminToken: adminToken}, backend)
 	if err != nil {
 		return err
 	}
@@ -94,7 +99,8 @@ func run(log *slog.Logger) error {
 		defer cancel()
 		_ = httpSrv.Shutdown(shutdown)
 	}()
-	fmt.Printf("\n  Leadgate is running locally. Open http://%s/\n  Leads go to %s. Stop with Ctrl-C.\n\n", ln.Addr(), srv.Backend())
+	fmt.Printf("\n  Leadgate is running locally. Open http://%s/\n  Leads go to %s. Stop with Ctrl-C.\n"+
+		"  Admin API: http://%s/v1/admin/ with the bearer token in %s (leadctl pages reads it).\n\n", ln.Addr(), srv.Backend(), ln.Addr(), tokenFrom)
 	if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

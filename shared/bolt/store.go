@@ -97,9 +97,9 @@ func (s *Store) Page(_ context.Context, slug string) (leadgate.Page, error) {
 	return p, err
 }
 
-// Pages returns every page, by slug.
+// Pages returns every page, by slug (bbolt keeps keys in byte order).
 func (s *Store) Pages(_ context.Context) ([]leadgate.Page, error) {
-	var pages []leadgate.Page
+	pages := []leadgate.Page{}
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketPages).ForEach(func(_, v []byte) error {
 			var p leadgate.Page
@@ -129,6 +129,25 @@ func (s *Store) Magnet(_ context.Context, id string) (leadgate.Magnet, error) {
 		return m, leadgate.Errorf(leadgate.ENOTFOUND, "no magnet %q", id)
 	}
 	return m, err
+}
+
+// Magnets returns every magnet, by id (bbolt keeps keys in byte order).
+func (s *Store) Magnets(_ context.Context) ([]leadgate.Magnet, error) {
+	magnets := []leadgate.Magnet{}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketMagnets).ForEach(func(_, v []byte) error {
+			var m leadgate.Magnet
+			if err := json.Unmarshal(v, &m); err != nil {
+				return err
+			}
+			magnets = append(magnets, m)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, leadgate.Internal("list magnets", err)
+	}
+	return magnets, nil
 }
 
 // LeadByEmail returns the lead with that normalised address.

@@ -11,6 +11,7 @@
 // ("STEP#<key>"); a due step is in the sparse index GSI2, by due time. Confirmation
 // and unsubscribe links ("CONFIRM#<id>", "UNSUB#<id>") and soft-bounce marks
 // ("MAILEVENT#<message id>") have partitions of their own.
+// Pages and magnets are listed from GSI1 ("PAGES" and "MAGNETS", by slug or id).
 // A capture of a new address is one TransactWriteItems request, a download one
 // UpdateItem, a send's claim one UpdateItem, the due steps one Query.
 package dynamodb
@@ -72,6 +73,8 @@ func (s *Store) PutPage(ctx context.Context, p leadgate.Page) error {
 	if err != nil {
 		return leadgate.Internal("marshal page "+p.Slug, err)
 	}
+	item[AttrGSI1PK] = &types.AttributeValueMemberS{Value: ListPages}
+	item[AttrGSI1SK] = &types.AttributeValueMemberS{Value: p.Slug}
 	return s.put(ctx, "put page "+p.Slug, item)
 }
 
@@ -88,6 +91,8 @@ func (s *Store) PutMagnet(ctx context.Context, m leadgate.Magnet) error {
 	if err != nil {
 		return leadgate.Internal("marshal magnet "+m.ID, err)
 	}
+	item[AttrGSI1PK] = &types.AttributeValueMemberS{Value: ListMagnets}
+	item[AttrGSI1SK] = &types.AttributeValueMemberS{Value: m.ID}
 	return s.put(ctx, "put magnet "+m.ID, item)
 }
 
@@ -96,6 +101,45 @@ func (s *Store) Magnet(ctx context.Context, id string) (leadgate.Magnet, error) 
 	var m leadgate.Magnet
 	err := s.get(ctx, "get magnet "+id, PrefixMagnet+id, SKMagnet, "magnet", &m)
 	return m, err
+}
+
+// Pages returns every page, by slug: one paginated Query of GSI1. A GSI is read
+// eventually consistent: a page put a moment ago may be missing for a moment.
+func (s *Store) Pages(ctx context.Context) ([]leadgate.Page, error) {
+	return listGSI1[leadgate.Page](ctx, s, ListPages, "page")
+}
+
+// Magnets returns every magnet, by id: one paginated Query of GSI1.
+func (s *Store) Magnets(ctx context.Context) ([]leadgate.Magnet, error) {
+	return listGSI1[leadgate.Magnet](ctx, s, ListMagnets, "magnet")
+}
+
+// listGSI1 reads every item of one GSI1 partition, in sort key order.
+func listGSI1[T any](ctx context.Context, s *Store, pk, what string) ([]T, error) {
+	in := &awsddb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(IndexGSI1),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": AttrGSI1PK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}},
+		ScanIndexForward:          aws.Bool(true),
+	}
+	out := []T{}
+	pages := awsddb.NewQueryPaginator(s.client, in)
+	for pages.HasMorePages() {
+		res, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, errorFor("list "+what+"s", err)
+		}
+		for _, item := range res.Items {
+			var v T
+			if err := unmarshalItem(item, &v); err != nil {
+				return nil, leadgate.Internal("unmarshal "+what, err)
+			}
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }
 
 // LeadByEmail returns the lead with that normalised address.

@@ -407,3 +407,53 @@ func TestFollowUpLayout(t *testing.T) {
 		}
 	}
 }
+
+// TestListsAreOneQueryOfGSI1 checks that listing pages and magnets costs one
+// request each, that their items carry the GSI1 list keys, and that a page's
+// submissions, which share the index under "PAGE#<slug>", are not listed.
+func TestListsAreOneQueryOfGSI1(t *testing.T) {
+	counting := &countingTransport{next: http.DefaultTransport}
+	client := newClient(t, &http.Client{Transport: counting})
+	table := newTable(t, client)
+	s := dynamodb.New(client, table)
+	ctx := testContext(t)
+	page := storetest.Page("listed")
+	if err := s.PutPage(ctx, page); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutMagnet(ctx, storetest.Magnet()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Capture(ctx, storetest.Capture(page, "ada@example.com", storetest.T0, "x")); err != nil {
+		t.Fatal(err)
+	}
+	before := counting.n.Load()
+	pages, err := s.Pages(ctx)
+	if err != nil || len(pages) != 1 || pages[0].Slug != page.Slug {
+		t.Fatalf("Pages() = %+v, %v; want the one page", pages, err)
+	}
+	magnets, err := s.Magnets(ctx)
+	if err != nil || len(magnets) != 1 || magnets[0].ID != storetest.Magnet().ID {
+		t.Fatalf("Magnets() = %+v, %v; want the one magnet", magnets, err)
+	}
+	if n := counting.n.Load() - before; n != 2 {
+		t.Errorf("listing pages and magnets took %d requests, want 2", n)
+	}
+	for _, k := range []struct{ pk, sk, gsi1pk, gsi1sk string }{
+		{dynamodb.PrefixPage + page.Slug, dynamodb.SKPage, dynamodb.ListPages, page.Slug},
+		{dynamodb.PrefixMagnet + "playbook", dynamodb.SKMagnet, dynamodb.ListMagnets, "playbook"},
+	} {
+		out, err := client.GetItem(ctx, &awsddb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
+			dynamodb.AttrPK: &types.AttributeValueMemberS{Value: k.pk},
+			dynamodb.AttrSK: &types.AttributeValueMemberS{Value: k.sk},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pk, _ := out.Item[dynamodb.AttrGSI1PK].(*types.AttributeValueMemberS)
+		sk, _ := out.Item[dynamodb.AttrGSI1SK].(*types.AttributeValueMemberS)
+		if pk == nil || sk == nil || pk.Value != k.gsi1pk || sk.Value != k.gsi1sk {
+			t.Errorf("item %s: gsi1 keys %v/%v, want %s/%s", k.pk, pk, sk, k.gsi1pk, k.gsi1sk)
+		}
+	}
+}

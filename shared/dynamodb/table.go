@@ -23,7 +23,9 @@ const (
 	AttrItemType  = "item_type"  // one of the Type* values, for stream decoding and exports
 
 	// IndexGSI1 lists the submissions of a page, newest first:
-	// gsi1pk = "PAGE#<slug>", gsi1sk = "<time>#<submission id>".
+	// gsi1pk = "PAGE#<slug>", gsi1sk = "<time>#<submission id>"; and every page and
+	// every magnet: gsi1pk = ListPages or ListMagnets, gsi1sk = the slug or id. The
+	// list keys hold no "#", so they never meet a page's partition.
 	IndexGSI1 = "gsi1"
 	// IndexGSI2 lists the due follow-up steps. It is sparse: only items that carry
 	// gsi2pk (a due bucket) and gsi2sk (the due time) appear in it:
@@ -34,6 +36,12 @@ const (
 	// Query; a GSI partition takes about 1,000 writes a second, far more than steps
 	// are scheduled and finished. Sharding it would cost one Query per shard.
 	DueBucket = "DUE"
+
+	// ListPages and ListMagnets are the gsi1pk of every page and every magnet: one
+	// Query lists them. An admin lists a few hundred at most, far below what one
+	// GSI partition serves.
+	ListPages   = "PAGES"
+	ListMagnets = "MAGNETS"
 )
 
 // Item types, stored in AttrItemType.

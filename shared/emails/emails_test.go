@@ -3,6 +3,7 @@ package emails_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"leadgate/shared/emails"
 	"leadgate/shared/leadgate"
@@ -85,5 +86,48 @@ func TestUnsubscribeHeaders(t *testing.T) {
 	h := emails.UnsubscribeHeaders("https://api.example.com/v1/unsubscribe/tok")
 	if len(h) != 2 || h[0].Value != "<https://api.example.com/v1/unsubscribe/tok>" || h[1].Value != "List-Unsubscribe=One-Click" {
 		t.Fatalf("headers %+v", h)
+	}
+}
+
+func TestCheckTemplatesAcceptsWorkingTemplates(t *testing.T) {
+	page := leadgate.Page{Slug: "p", Title: "The page", FollowUp: leadgate.FollowUp{
+		Delivery: leadgate.EmailTemplate{Subject: "Your {{.MagnetKind}}, {{.FirstName}}", HTML: `<p><a href="{{.DownloadURL}}">Get it</a></p>`},
+		Nurture:  []leadgate.NurtureStep{{ID: "day-2", After: time.Hour, EmailTemplate: leadgate.EmailTemplate{Text: "Hi {{.FirstName}}"}}},
+	}}
+	if err := emails.CheckTemplates(page); err != nil {
+		t.Fatalf("CheckTemplates: %v", err)
+	}
+	if err := emails.CheckTemplates(leadgate.Page{Slug: "defaults"}); err != nil {
+		t.Fatalf("CheckTemplates of a page with the defaults: %v", err)
+	}
+}
+
+// TestCheckTemplatesNamesEachBrokenPart breaks one part of each email: a syntax
+// error, an unknown value, a subject spanning lines; each is named by its field.
+func TestCheckTemplatesNamesEachBrokenPart(t *testing.T) {
+	page := leadgate.Page{Slug: "p", Title: "The page", FollowUp: leadgate.FollowUp{
+		Delivery:     leadgate.EmailTemplate{Subject: "Hi {{.FirstName"},
+		Confirmation: leadgate.EmailTemplate{Text: "Confirm: {{.Nope}}"},
+		Reminder:     leadgate.EmailTemplate{Subject: "Line one\n{{.FirstName}}\nline two"},
+		Nurture: []leadgate.NurtureStep{
+			{ID: "day-2", After: time.Hour, EmailTemplate: leadgate.EmailTemplate{Text: "fine"}},
+			{ID: "day-5", After: 2 * time.Hour, EmailTemplate: leadgate.EmailTemplate{HTML: "<p>{{range}}</p>"}},
+		},
+	}}
+	err := emails.CheckTemplates(page)
+	e := leadgate.AsError(err)
+	if err == nil || e.Code != leadgate.EINVALID {
+		t.Fatalf("CheckTemplates: %v, want EINVALID", err)
+	}
+	var got []string
+	for _, f := range e.Fields {
+		got = append(got, f.Field)
+	}
+	want := []string{"follow_up.delivery.subject", "follow_up.confirmation.text", "follow_up.reminder.subject", "follow_up.nurture[1].html"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("fields %v, want %v (%+v)", got, want, e.Fields)
+	}
+	if !strings.Contains(e.Fields[3].Message, "day-5") {
+		t.Errorf("message %q does not name the step", e.Fields[3].Message)
 	}
 }

@@ -24,6 +24,8 @@ func StatusOf(code leadgate.Code) int {
 		return http.StatusGone
 	case leadgate.ECONFLICT:
 		return http.StatusConflict
+	case leadgate.EUNAUTHORIZED:
+		return http.StatusUnauthorized
 	case leadgate.EFORBIDDEN:
 		return http.StatusForbidden
 	case leadgate.ERATELIMITED:

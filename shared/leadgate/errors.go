@@ -16,19 +16,20 @@ type Code string
 // Error codes. Only EINTERNAL errors are logged with their cause; the others are
 // answers to the caller and carry a message that is safe to show.
 const (
-	EINVALID     Code = "invalid"
-	EMALFORMED   Code = "malformed"
-	ENOTFOUND    Code = "not_found"
-	EGONE        Code = "gone" // existed, but expired, revoked or erased
-	ECONFLICT    Code = "conflict"
-	EFORBIDDEN   Code = "forbidden"
-	ERATELIMITED Code = "rate_limited"
-	ETOOLARGE    Code = "too_large"
-	EUNSUPPORTED Code = "unsupported_media_type"
-	EMETHOD      Code = "method_not_allowed"
-	EUNAVAILABLE Code = "unavailable"
-	EREJECTED    Code = "rejected" // a provider refused for good, e.g. SES MessageRejected
-	EINTERNAL    Code = "internal"
+	EINVALID      Code = "invalid"
+	EMALFORMED    Code = "malformed"
+	ENOTFOUND     Code = "not_found"
+	EGONE         Code = "gone" // existed, but expired, revoked or erased
+	ECONFLICT     Code = "conflict"
+	EUNAUTHORIZED Code = "unauthorized" // no credentials, or wrong ones
+	EFORBIDDEN    Code = "forbidden"
+	ERATELIMITED  Code = "rate_limited"
+	ETOOLARGE     Code = "too_large"
+	EUNSUPPORTED  Code = "unsupported_media_type"
+	EMETHOD       Code = "method_not_allowed"
+	EUNAVAILABLE  Code = "unavailable"
+	EREJECTED     Code = "rejected" // a provider refused for good, e.g. SES MessageRejected
+	EINTERNAL     Code = "internal"
 )
 
 // FieldError says what is wrong with one input field.

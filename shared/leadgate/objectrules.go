@@ -98,6 +98,28 @@ func CheckDownload(key, fileName, contentType string, ttl time.Duration) (string
 	return disposition, nil
 }
 
+// CheckUpload validates an UploadURL request.
+func CheckUpload(key, contentType string, ttl time.Duration) error {
+	var errs []FieldError
+	if fe := CheckObjectKey(key); fe != nil {
+		errs = append(errs, *fe)
+	}
+	if fe := checkContentType(contentType); fe != nil {
+		errs = append(errs, *fe)
+	}
+	if ttl < time.Second || ttl > MaxDownloadTTL {
+		errs = append(errs, FieldError{Field: "ttl", Code: "invalid", Message: "a link lives from one second to seven days"})
+	}
+	if len(errs) > 0 {
+		return Invalid(errs...)
+	}
+	return nil
+}
+
+// CheckContentType returns the field error of a content type that is not a media
+// type such as application/pdf, or nil.
+func CheckContentType(contentType string) *FieldError { return checkContentType(contentType) }
+
 // Attachment returns the Content-Disposition that saves a download as fileName:
 // an ASCII fallback for old clients and the exact name in RFC 5987 encoding
 // (RFC 6266 section 4.3). Names that could break out of the header or name a path

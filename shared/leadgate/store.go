@@ -11,9 +11,13 @@ type Store interface {
 	PutPage(ctx context.Context, p Page) error
 	// Page returns ENOTFOUND for an unknown slug.
 	Page(ctx context.Context, slug string) (Page, error)
+	// Pages returns every page, by slug; none is an empty list, not an error.
+	Pages(ctx context.Context) ([]Page, error)
 	PutMagnet(ctx context.Context, m Magnet) error
 	// Magnet returns ENOTFOUND for an unknown id.
 	Magnet(ctx context.Context, id string) (Magnet, error)
+	// Magnets returns every magnet, by id; none is an empty list, not an error.
+	Magnets(ctx context.Context) ([]Magnet, error)
 	// Capture records one submission atomically, in one write: the rate limits are
 	// checked and counted, a repeat within the dedupe window is recognised, and the
 	// lead is created or updated with the submission. A capture over a rate limit

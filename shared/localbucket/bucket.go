@@ -1,7 +1,7 @@
 // Package localbucket is the object store of the local run: the lead magnets' files
-// live in a folder, and download links are signed with HMAC-SHA256 and served by the
-// dev server's Handler, which checks them the way S3 checks presigned URLs (signature
-// over method, key, expiry and the response headers; expiry; no way out of the
+// live in a folder, and download and upload links are signed with HMAC-SHA256 and
+// served by the dev server's Handler, which checks them the way S3 checks presigned
+// URLs (signature over method, key, expiry and headers; expiry; no way out of the
 // folder). It passes the same conformance suite as the S3 store.
 package localbucket
 
@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -151,7 +152,7 @@ func (b *Bucket) DownloadURL(_ context.Context, key, fileName, contentType strin
 		return "", err
 	}
 	expires := strconv.FormatInt(b.now().Add(ttl).Unix(), 10)
-	sig := b.sign(key, expires, disposition, contentType)
+	sig := b.sign(http.MethodGet, key, expires, disposition, contentType)
 	return b.baseURL + Prefix + escapeKey(key) +
 		"?expires=" + expires +
 		"&disposition=" + url.QueryEscape(disposition) +
@@ -169,12 +170,27 @@ func escapeKey(key string) string {
 
 var b64 = base64.RawURLEncoding
 
+// UploadURL returns a link that stores the body of a PUT at key until ttl has passed
+// on the bucket's clock. The Handler takes a PUT on it whose Content-Type is
+// contentType and whose body is at most MaxUploadBytes.
+func (b *Bucket) UploadURL(_ context.Context, key, contentType string, ttl time.Duration) (string, error) {
+	if err := leadgate.CheckUpload(key, contentType, ttl); err != nil {
+		return "", err
+	}
+	expires := strconv.FormatInt(b.now().Add(ttl).Unix(), 10)
+	sig := b.sign(http.MethodPut, key, expires, contentType)
+	return b.baseURL + Prefix + escapeKey(key) +
+		"?expires=" + expires +
+		"&type=" + url.QueryEscape(contentType) +
+		"&signature=" + sig, nil
+}
+
 // sign returns the link signature: an HMAC over the method, the key, the expiry and
-// the response headers, each length-prefixed so that no field can borrow bytes from
-// its neighbour.
-func (b *Bucket) sign(key, expires, disposition, contentType string) string {
+// the headers (a GET's response headers, a PUT's Content-Type), each length-prefixed
+// so that no field can borrow bytes from its neighbour.
+func (b *Bucket) sign(method string, fields ...string) string {
 	m := hmac.New(sha256.New, b.key)
-	for _, field := range []string{"GET", key, expires, disposition, contentType} {
+	for _, field := range append([]string{method}, fields...) {
 		m.Write(binary.AppendUvarint(nil, uint64(len(field))))
 		m.Write([]byte(field))
 	}

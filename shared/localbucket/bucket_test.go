@@ -201,11 +201,15 @@ func TestHeadersAndMethods(t *testing.T) {
 		t.Errorf("range: %d %q, want 206 %q", resp.StatusCode, part, "%PDF")
 	}
 
-	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
+	for _, m := range []string{http.MethodPost, http.MethodDelete, http.MethodPatch} {
 		resp, _ := do(t, c, m, u)
-		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD" {
-			t.Errorf("%s: %d, Allow %q; want 405, GET, HEAD", m, resp.StatusCode, resp.Header.Get("Allow"))
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD, PUT" {
+			t.Errorf("%s: %d, Allow %q; want 405, GET, HEAD, PUT", m, resp.StatusCode, resp.Header.Get("Allow"))
 		}
+	}
+	// A download link is signed for GET: a PUT on it fails the signature check.
+	if resp, _ := do(t, c, http.MethodPut, u); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("PUT on a download link: %d, want 403", resp.StatusCode)
 	}
 
 	f.clock.Advance(2 * time.Minute)
@@ -337,4 +341,36 @@ func TestConcurrentPutsAndReads(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestUploadLimits checks what S3 checks of an upload's size: a body over
+// MaxUploadBytes (by its declared length, before anything is read) and a body of no
+// declared length are refused, and nothing is stored.
+func TestUploadLimits(t *testing.T) {
+	f := newFixture(t, t.TempDir(), newSecret(t))
+	u, err := f.bucket.UploadURL(testContext(t), "magnets/big.pdf", "application/pdf", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		length int64
+		status int
+	}{
+		{"over the limit", localbucket.MaxUploadBytes + 1, http.StatusRequestEntityTooLarge},
+		{"no length", -1, http.StatusLengthRequired},
+	}
+	for _, tc := range cases {
+		req := httptest.NewRequest(http.MethodPut, u, strings.NewReader("x"))
+		req.ContentLength = tc.length
+		req.Header.Set("Content-Type", "application/pdf")
+		rec := httptest.NewRecorder()
+		f.bucket.Handler().ServeHTTP(rec, req)
+		if rec.Code != tc.status {
+			t.Errorf("%s: %d %s, want %d", tc.name, rec.Code, rec.Body, tc.status)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(f.bucket.Dir(), "magnets", "big.pdf")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a refused upload left a file: %v", err)
+	}
 }

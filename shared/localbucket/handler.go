@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,13 +16,44 @@ import (
 	"leadgate/shared/leadgate"
 )
 
-// The query parameters of a link, all signed.
-var linkParams = []string{"expires", "disposition", "type", "signature"}
+// The query parameters of a download link and of an upload link, all signed.
+var (
+	linkParams   = []string{"expires", "disposition", "type", "signature"}
+	uploadParams = []string{"expires", "type", "signature"}
+)
 
-// Handler serves the files behind DownloadURL's links, to be mounted at Prefix
-// (the request path must still start with it). Like S3 it answers 403 for a link
-// whose signature is missing or does not match its key, expiry and headers, or which
-// has expired; 404 for a missing file; 405 for methods other than GET and HEAD.
+// MaxUploadBytes is the largest file an upload link takes.
+const MaxUploadBytes = 100 << 20
+
+// onlyParams reports whether q holds each of params once, and nothing else.
+func onlyParams(q url.Values, params []string) bool {
+	if len(q) != len(params) {
+		return false
+	}
+	for _, p := range params {
+		if len(q[p]) != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// validLink reports whether q carries the signature sig and has not expired.
+func (b *Bucket) validLink(q url.Values, sig string) bool {
+	got, err := b64.DecodeString(q.Get("signature"))
+	if err != nil || !hmac.Equal(got, mustDecode(sig)) {
+		return false
+	}
+	unix, err := strconv.ParseInt(q.Get("expires"), 10, 64)
+	return err == nil && !b.now().After(time.Unix(unix, 0))
+}
+
+// Handler serves the files behind DownloadURL's links and stores the PUTs of
+// UploadURL's links, to be mounted at Prefix (the request path must still start
+// with it). Like S3 it answers 403 for a link whose signature is missing or does not
+// match its method, key, expiry and headers, or which has expired; 404 for a missing
+// file; 405 for methods other than GET, HEAD and PUT; 413 for an upload over
+// MaxUploadBytes.
 // Files are opened through an os.Root, so no path or symlink leads out of the folder.
 func (b *Bucket) Handler() http.Handler {
 	return http.HandlerFunc(b.serve)
@@ -31,8 +63,12 @@ func (b *Bucket) serve(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
+	if r.Method == http.MethodPut {
+		b.upload(w, r)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		h.Set("Allow", "GET, HEAD")
+		h.Set("Allow", "GET, HEAD, PUT")
 		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
 		return
 	}
@@ -43,24 +79,8 @@ func (b *Bucket) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	if len(q) != len(linkParams) {
-		denied(w)
-		return
-	}
-	for _, p := range linkParams {
-		if len(q[p]) != 1 {
-			denied(w)
-			return
-		}
-	}
 	expires, disposition, contentType := q.Get("expires"), q.Get("disposition"), q.Get("type")
-	got, err := b64.DecodeString(q.Get("signature"))
-	if err != nil || !hmac.Equal(got, mustDecode(b.sign(key, expires, disposition, contentType))) {
-		denied(w)
-		return
-	}
-	unix, err := strconv.ParseInt(expires, 10, 64)
-	if err != nil || b.now().After(time.Unix(unix, 0)) {
+	if !onlyParams(q, linkParams) || !b.validLink(q, b.sign(http.MethodGet, key, expires, disposition, contentType)) {
 		denied(w)
 		return
 	}
@@ -120,4 +140,33 @@ func notFound(w http.ResponseWriter) {
 func serverError(w http.ResponseWriter, err error) {
 	slog.Error("local bucket: serving a file", "err", err)
 	writeError(w, http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again.")
+}
+
+// upload stores the body of a PUT on an upload link, atomically (Put writes a
+// temporary file and renames it): a reader sees the old file or the new one.
+func (b *Bucket) upload(w http.ResponseWriter, r *http.Request) {
+	key, ok := strings.CutPrefix(r.URL.Path, Prefix)
+	q := r.URL.Query()
+	contentType := q.Get("type")
+	if !ok || leadgate.CheckObjectKey(key) != nil || !onlyParams(q, uploadParams) ||
+		!b.validLink(q, b.sign(http.MethodPut, key, q.Get("expires"), contentType)) ||
+		r.Header.Get("Content-Type") != contentType {
+		// Like S3, a PUT whose Content-Type is not the signed one fails the
+		// signature check.
+		denied(w)
+		return
+	}
+	switch {
+	case r.ContentLength < 0:
+		writeError(w, http.StatusLengthRequired, "MissingContentLength", "You must provide the Content-Length HTTP header.")
+		return
+	case r.ContentLength > MaxUploadBytes:
+		writeError(w, http.StatusRequestEntityTooLarge, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.")
+		return
+	}
+	if err := b.Put(r.Context(), key, r.Body, r.ContentLength, contentType); err != nil {
+		serverError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
 }

@@ -32,7 +32,7 @@ func TestTraversalRefusedEvenWhenSigned(t *testing.T) {
 			"expires":     {expires},
 			"disposition": {"attachment"},
 			"type":        {"text/plain"},
-			"signature":   {b.sign(key, expires, "attachment", "text/plain")},
+			"signature":   {b.sign(http.MethodGet, key, expires, "attachment", "text/plain")},
 		}
 		req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8080/", nil)
 		req.URL.Path = Prefix + key

@@ -42,6 +42,9 @@ type Config struct {
 	Clock *Clock
 	Now   func() time.Time
 	Log   *slog.Logger
+	// AdminToken, when set, serves the admin API under /v1/admin/ to requests that
+	// carry it as a bearer token (AdminToken reads or makes one); empty: no admin API.
+	AdminToken string
 }
 
 // Backend is the store a local run works on and the feed of its changes: the
@@ -145,6 +148,10 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	httpapi.NewDownloadAPI(s.Downloads, cfg.Log).Register(mux)
 	httpapi.NewLinksAPI(followup.NewLinks(b.Store, key, cfg.Now), cfg.Log).Register(mux)
 	httpapi.NewPageAPI(s.Capture, b.Store, cfg.Log).Register(mux)
+	if cfg.AdminToken != "" {
+		admin := httpapi.NewAdminAPI(b.Store, bucket, cfg.Now, cfg.Log).Handler()
+		mux.Handle(httpapi.AdminPrefix, httpapi.RequireBearer(cfg.AdminToken, admin, cfg.Log))
+	}
 	mux.Handle("/dev/bucket/", bucket.Handler())
 	mux.Handle("/dev/outbox/", box.Handler())
 	mux.HandleFunc("GET /{$}", s.handleStart)
@@ -244,6 +251,37 @@ func newBucket(dataDir string, secret []byte, now func() time.Time) (*localbucke
 	return localbucket.New(filepath.Join(dataDir, "bucket"), secret, "", now)
 }
 
+// AdminTokenFile is the file, in the data folder, that holds the local admin token.
+const AdminTokenFile = "admin-token"
+
+// AdminToken returns the local admin API's bearer token: LEADGATE_ADMIN_TOKEN when
+// set, or else the one in dataDir/admin-token, made (random, mode 0600) on first
+// use. from says where it is, for the server to print: never the token itself.
+func AdminToken(dataDir string, getenv func(string) string) (token, from string, err error) {
+	if v := strings.TrimSpace(getenv("LEADGATE_ADMIN_TOKEN")); v != "" {
+		if len(v) < 16 {
+			return "", "", errors.New("LEADGATE_ADMIN_TOKEN: use at least 16 characters")
+		}
+		return v, "LEADGATE_ADMIN_TOKEN", nil
+	}
+	path := filepath.Join(dataDir, AdminTokenFile)
+	b, err := os.ReadFile(path)
+	if v := strings.TrimSpace(string(b)); err == nil && len(v) >= 16 {
+		return v, path, nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", "", fmt.Errorf("read admin token: %w", err)
+	}
+	token = rand.Text()
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return "", "", fmt.Errorf("create data folder: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
+		return "", "", fmt.Errorf("write admin token: %w", err)
+	}
+	return token, path, nil
+}
+
 // loadSecret reads the local signing secret, making a random one on first start. It
 // lives in the git-ignored data folder; deployments get theirs from configuration.
 func loadSecret(path string) ([]byte, error) {
@@ -282,9 +320,6 @@ type startView struct {
 
 // Listings the embedded store offers beyond the port; other backends show less.
 type (
-	pageLister interface {
-		Pages(context.Context) ([]leadgate.Page, error)
-	}
 	leadLister interface {
 		Leads(context.Context) ([]leadgate.Lead, error)
 	}
@@ -307,18 +342,7 @@ func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) {
 	if s.clock != nil {
 		v.Offset = s.clock.Offset()
 	}
-	var (
-		pages []leadgate.Page
-		err   error
-	)
-	if pl, ok := s.Store.(pageLister); ok {
-		pages, err = pl.Pages(r.Context())
-	} else {
-		var p leadgate.Page
-		if p, err = s.Store.Page(r.Context(), SampleSlug); err == nil {
-			pages = []leadgate.Page{p}
-		}
-	}
+	pages, err := s.Store.Pages(r.Context())
 	today := leadgate.Day(s.now())
 	for _, p := range pages {
 		if err != nil {

@@ -26,6 +26,7 @@ import (
 type fakeAPI struct {
 	putObject        func(*awss3.PutObjectInput, []func(*awss3.Options)) (*awss3.PutObjectOutput, error)
 	presignGetObject func(*awss3.GetObjectInput, []func(*awss3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
+	presignPutObject func(*awss3.PutObjectInput, []func(*awss3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
 }
 
 var errUnexpectedCall = errors.New("unexpected call")
@@ -35,6 +36,13 @@ func (f *fakeAPI) PutObject(_ context.Context, in *awss3.PutObjectInput, opts ..
 		return nil, errUnexpectedCall
 	}
 	return f.putObject(in, opts)
+}
+
+func (f *fakeAPI) PresignPutObject(_ context.Context, in *awss3.PutObjectInput, opts ...func(*awss3.PresignOptions)) (*v4.PresignedHTTPRequest, error) {
+	if f.presignPutObject == nil {
+		return nil, errUnexpectedCall
+	}
+	return f.presignPutObject(in, opts)
 }
 
 func (f *fakeAPI) PresignGetObject(_ context.Context, in *awss3.GetObjectInput, opts ...func(*awss3.PresignOptions)) (*v4.PresignedHTTPRequest, error) {

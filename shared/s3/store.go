@@ -1,5 +1,5 @@
 // Package s3 keeps the lead magnets' files in an S3 bucket and mints presigned GET
-// URLs to them: the leadgate.ObjectStore of the AWS deployment. It takes SDK clients
+// URLs to them (and presigned PUTs for uploads): the leadgate.ObjectStore of the AWS deployment. It takes SDK clients
 // built by the caller and never loads configuration itself.
 package s3
 
@@ -23,6 +23,7 @@ type API interface {
 // PresignAPI is the part of *s3.PresignClient (s3.NewPresignClient) the store uses.
 type PresignAPI interface {
 	PresignGetObject(ctx context.Context, in *awss3.GetObjectInput, optFns ...func(*awss3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
+	PresignPutObject(ctx context.Context, in *awss3.PutObjectInput, optFns ...func(*awss3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
 }
 
 // Store is a leadgate.ObjectStore on one S3 bucket.
@@ -83,6 +84,25 @@ func (s *Store) DownloadURL(ctx context.Context, key, fileName, contentType stri
 	}, awss3.WithPresignExpires(ttl))
 	if err != nil {
 		return "", errorFor("presign get object "+key+" in bucket "+s.bucket, err)
+	}
+	return req.URL, nil
+}
+
+// UploadURL presigns a PUT of key for ttl. Content-Type is a signed header: a PUT
+// that sends another type fails its signature check. The URL acts with the
+// signer's permissions, so the signer needs s3:PutObject on key, and it dies with
+// the signer's session, whatever ttl says.
+func (s *Store) UploadURL(ctx context.Context, key, contentType string, ttl time.Duration) (string, error) {
+	if err := leadgate.CheckUpload(key, contentType, ttl); err != nil {
+		return "", err
+	}
+	req, err := s.presigner.PresignPutObject(ctx, &awss3.PutObjectInput{
+		Bucket:      aws.String(s.bucket),
+		Key:         aws.String(key),
+		ContentType: aws.String(contentType),
+	}, awss3.WithPresignExpires(ttl))
+	if err != nil {
+		return "", errorFor("presign put object "+key+" in bucket "+s.bucket, err)
 	}
 	return req.URL, nil
 }

@@ -73,6 +73,10 @@ func RunConformanceTests(t *testing.T, newHarness NewHarness) {
 	t.Run("InvalidFileNameRefused", func(t *testing.T) { testInvalidFileName(t, newHarness(t)) })
 	t.Run("InvalidKeyRefused", func(t *testing.T) { testInvalidKey(t, newHarness(t)) })
 	t.Run("InvalidContentTypeOrTTLRefused", func(t *testing.T) { testInvalidContentTypeOrTTL(t, newHarness(t)) })
+	t.Run("UploadThenDownload", func(t *testing.T) { testUpload(t, newHarness(t)) })
+	t.Run("UploadTamperedRefused", func(t *testing.T) { testUploadTampered(t, newHarness(t)) })
+	t.Run("UploadExpiredRefused", func(t *testing.T) { testUploadExpired(t, newHarness(t)) })
+	t.Run("UploadInvalidRefused", func(t *testing.T) { testUploadInvalid(t, newHarness(t)) })
 }
 
 func ctx(t *testing.T) context.Context {
@@ -403,4 +407,102 @@ func snippet(b []byte) string {
 		return string(b[:200]) + "..."
 	}
 	return string(b)
+}
+
+// MustUploadURL mints an upload link.
+func MustUploadURL(t *testing.T, s leadgate.ObjectStore, key, contentType string, ttl time.Duration) string {
+	t.Helper()
+	u, err := s.UploadURL(ctx(t), key, contentType, ttl)
+	if err != nil {
+		t.Fatalf("UploadURL(%q): %v", key, err)
+	}
+	return u
+}
+
+// Upload PUTs body to u with Content-Type contentType.
+func Upload(t *testing.T, c *http.Client, u, contentType string, body []byte) Response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx(t), http.MethodPut, u, bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("request for %s: %v", u, err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("PUT %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("PUT %s: reading body: %v", u, err)
+	}
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: got}
+}
+
+func testUpload(t *testing.T, h Harness) {
+	body := []byte("%PDF-1.4 uploaded through a link")
+	key := "magnets/uploaded guide.pdf"
+	if got := Upload(t, h.Client, MustUploadURL(t, h.Store, key, "application/pdf", LongTTL), "application/pdf", body); got.Status != http.StatusOK {
+		t.Fatalf("PUT: status %d (%s), want 200", got.Status, snippet(got.Body))
+	}
+	got := Fetch(t, h.Client, MustURL(t, h.Store, key, "guide.pdf", "application/pdf", LongTTL))
+	if got.Status != http.StatusOK || !bytes.Equal(got.Body, body) {
+		t.Fatalf("GET after the upload: %d %q, want 200 %q", got.Status, snippet(got.Body), body)
+	}
+	// The same link replaces the file while it lives.
+	u := MustUploadURL(t, h.Store, key, "application/pdf", LongTTL)
+	for _, b := range [][]byte{[]byte("second"), []byte("third edition")} {
+		if got := Upload(t, h.Client, u, "application/pdf", b); got.Status != http.StatusOK {
+			t.Fatalf("PUT again: status %d (%s)", got.Status, snippet(got.Body))
+		}
+	}
+	if got := Fetch(t, h.Client, MustURL(t, h.Store, key, "guide.pdf", "application/pdf", LongTTL)); string(got.Body) != "third edition" {
+		t.Fatalf("GET after the second upload: %q", snippet(got.Body))
+	}
+}
+
+// testUploadTampered changes the signature, the key, a signed parameter or the
+// Content-Type of an upload: each is refused, and no file appears.
+func testUploadTampered(t *testing.T, h Harness) {
+	MustPut(t, h.Store, "magnets/gated.pdf", "application/pdf", []byte("original"))
+	u := mustParse(t, MustUploadURL(t, h.Store, "magnets/free.pdf", "application/pdf", LongTTL))
+	sig := signatureParam(t, u)
+	moved := *u
+	moved.Path = strings.Replace(u.Path, "free.pdf", "gated.pdf", 1)
+	moved.RawPath = ""
+	cases := map[string]struct{ url, contentType string }{
+		"flipped signature":  {withParam(u, sig, flip(u.Query().Get(sig))), "application/pdf"},
+		"moved to other key": {moved.String(), "application/pdf"},
+		"other content type": {u.String(), "text/html"},
+		"unsigned parameter": {withParam(u, "extra", "1"), "application/pdf"},
+	}
+	for name, tc := range cases {
+		got := Upload(t, h.Client, tc.url, tc.contentType, []byte("<script>alert(1)</script>"))
+		if got.Status != http.StatusForbidden {
+			t.Errorf("%s: status %d (%s), want 403", name, got.Status, snippet(got.Body))
+		}
+	}
+	if got := Fetch(t, h.Client, MustURL(t, h.Store, "magnets/gated.pdf", "g.pdf", "application/pdf", LongTTL)); string(got.Body) != "original" {
+		t.Errorf("the gated file changed: %q", snippet(got.Body))
+	}
+	if got := Fetch(t, h.Client, MustURL(t, h.Store, "magnets/free.pdf", "f.pdf", "application/pdf", LongTTL)); got.Status == http.StatusOK {
+		t.Errorf("a refused upload stored a file: %q", snippet(got.Body))
+	}
+}
+
+func testUploadExpired(t *testing.T, h Harness) {
+	u := MustUploadURL(t, h.Store, "magnets/late.pdf", "application/pdf", ShortTTL)
+	h.Advance(ShortTTL + time.Second)
+	if got := Upload(t, h.Client, u, "application/pdf", []byte("late")); got.Status != http.StatusForbidden {
+		t.Fatalf("PUT after expiry: status %d (%s), want 403", got.Status, snippet(got.Body))
+	}
+}
+
+func testUploadInvalid(t *testing.T, h Harness) {
+	_, err := h.Store.UploadURL(ctx(t), "../escape.pdf", "application/pdf", LongTTL)
+	wantInvalid(t, "UploadURL key", err, "key")
+	_, err = h.Store.UploadURL(ctx(t), "magnets/a.pdf", "pdf", LongTTL)
+	wantInvalid(t, "UploadURL content type", err, "content_type")
+	_, err = h.Store.UploadURL(ctx(t), "magnets/a.pdf", "application/pdf", 8*24*time.Hour)
+	wantInvalid(t, "UploadURL ttl", err, "ttl")
 }

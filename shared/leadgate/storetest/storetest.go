@@ -24,6 +24,8 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("PageRoundTrip", func(t *testing.T) { testPageRoundTrip(t, newStore(t)) })
 	t.Run("UnknownPageAndMagnet", func(t *testing.T) { testUnknown(t, newStore(t)) })
 	t.Run("MagnetRoundTrip", func(t *testing.T) { testMagnetRoundTrip(t, newStore(t)) })
+	t.Run("EmptyStoreListsNothing", func(t *testing.T) { testListEmpty(t, newStore(t)) })
+	t.Run("PagesAndMagnetsListed", func(t *testing.T) { testLists(t, newStore(t)) })
 	t.Run("CaptureNewLead", func(t *testing.T) { testCaptureNewLead(t, newStore(t)) })
 	t.Run("RepeatWithinWindowIsOneSubmission", func(t *testing.T) { testRepeat(t, newStore(t)) })
 	t.Run("LaterSubmissionMovesLastTouch", func(t *testing.T) { testLaterSubmission(t, newStore(t)) })
@@ -170,6 +172,66 @@ func testPageRoundTrip(t *testing.T, s leadgate.Store) {
 	}
 	if err := equalJSON(got, p); err != nil {
 		t.Fatalf("page after update: %v", err)
+	}
+}
+
+func testListEmpty(t *testing.T, s leadgate.Store) {
+	pages, err := s.Pages(ctx(t))
+	if err != nil || pages == nil || len(pages) != 0 {
+		t.Fatalf("Pages() of an empty store = %#v, %v; want an empty list, nil", pages, err)
+	}
+	magnets, err := s.Magnets(ctx(t))
+	if err != nil || magnets == nil || len(magnets) != 0 {
+		t.Fatalf("Magnets() of an empty store = %#v, %v; want an empty list, nil", magnets, err)
+	}
+}
+
+// testLists puts pages and magnets out of order, updates one of each, and lists
+// them: each once, by slug or id, as last put. Leads and submissions of a page
+// (which share its index on DynamoDB) are no pages.
+func testLists(t *testing.T, s leadgate.Store) {
+	b, a, c := Page("b-guide"), Page("a-guide"), Page("c-guide")
+	for _, p := range []leadgate.Page{b, a, c} {
+		mustPutPage(t, s, p)
+	}
+	mustCapture(t, s, Capture(a, "ada@example.com", T0, "list"))
+	a.Title, a.OptIn = "The a-guide, second edition", leadgate.OptInDouble
+	mustPutPage(t, s, a)
+	pages, err := s.Pages(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pages) != 3 {
+		t.Fatalf("Pages() listed %d pages, want 3: %+v", len(pages), pages)
+	}
+	for i, want := range []leadgate.Page{a, b, c} {
+		if err := equalJSON(pages[i], want); err != nil {
+			t.Errorf("page %d: %v", i, err)
+		}
+	}
+
+	m1, m2 := Magnet(), Magnet()
+	m2.ID, m2.ObjectKey = "checklist", "magnets/checklist.pdf"
+	for _, m := range []leadgate.Magnet{m1, m2} {
+		if err := s.PutMagnet(ctx(t), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m1.Title = "The playbook, revised"
+	if err := s.PutMagnet(ctx(t), m1); err != nil {
+		t.Fatal(err)
+	}
+	magnets, err := s.Magnets(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(magnets) != 2 {
+		t.Fatalf("Magnets() listed %d magnets, want 2: %+v", len(magnets), magnets)
+	}
+	for i, want := range []leadgate.Magnet{m2, m1} {
+		if err := equalJSON(magnets[i], want); err != nil {
+			t.Errorf("magnet %d: %v", i, err)
+		}
 	}
 }
 

@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"leadgate/shared/emails"
+	"leadgate/shared/httpapi"
+	"leadgate/shared/leadgate"
+)
+
+// progressOut receives the upload's progress line.
+var progressOut io.Writer = os.Stderr
+
+func pagesApply(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("pages apply", flag.ContinueOnError)
+	fs.SetOutput(out)
+	file := fs.String("f", "", "the page file (YAML; see infra/examples/page.yaml) (required)")
+	magnetFile := fs.String("magnet-file", "", "upload this file as the magnet's (the page file's magnet: section describes it)")
+	af := adminFlags(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(out, "usage: leadctl pages apply -f page.yaml [-magnet-file ebook.pdf] [flags]")
+		fmt.Fprintln(out, "Checks the page file, uploads the magnet's file if given, then saves the magnet and the page.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if *file == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return errors.New("-f is required, and nothing else")
+	}
+	data, err := os.ReadFile(*file)
+	if err != nil {
+		return err
+	}
+	page, magnet, err := parsePageFile(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *file, describe(err))
+	}
+	if *magnetFile != "" && magnet == nil {
+		return fmt.Errorf("%s: -magnet-file needs a magnet: section that describes the magnet (id, title, kind)", *file)
+	}
+
+	// Check everything that can be checked here before anything is sent.
+	var f *os.File
+	var size int64
+	if magnet != nil && *magnetFile != "" {
+		if f, err = os.Open(*magnetFile); err != nil {
+			return err
+		}
+		defer f.Close()
+		info, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		size = info.Size()
+		if magnet.FileName == "" {
+			magnet.FileName = filepath.Base(*magnetFile)
+		}
+		if magnet.ContentType == "" {
+			magnet.ContentType = contentTypeOf(*magnetFile)
+		}
+		magnet.ObjectKey = httpapi.MagnetObjectKey(magnet.ID, magnet.FileName)
+	}
+	if err := checkLocally(page, magnet); err != nil {
+		return fmt.Errorf("%s: %w", *file, describe(err))
+	}
+
+	c, err := af.client(ctx)
+	if err != nil {
+		return err
+	}
+	if magnet != nil {
+		if f != nil {
+			if err := upload(ctx, c, magnet, f, size); err != nil {
+				return err
+			}
+		} else if err := keepMagnetFile(ctx, c, magnet); err != nil {
+			return err
+		}
+		status, err := c.do(ctx, http.MethodPut, "/v1/admin/magnets/"+magnet.ID, magnet, magnet)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s magnet %s (%s)\n", savedWord(status), magnet.ID, magnet.FileName)
+	}
+	status, err := c.do(ctx, http.MethodPut, "/v1/admin/pages/"+page.Slug, page, &page)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s page %s: %s%s\n", savedWord(status), page.Slug, strings.TrimRight(*af.api, "/"), httpapi.PagePath(page.Slug))
+	return nil
+}
+
+// checkLocally runs the API's own checks of the page and its magnet (all but the
+// magnet's existence), so that a mistake is shown before anything is uploaded.
+func checkLocally(page leadgate.Page, magnet *leadgate.Magnet) error {
+	var fields []leadgate.FieldError
+	if err := page.Validate(); err != nil {
+		fields = append(fields, leadgate.AsError(err).Fields...)
+	}
+	if err := emails.CheckTemplates(page); err != nil {
+		fields = append(fields, leadgate.AsError(err).Fields...)
+	}
+	if magnet != nil && magnet.ObjectKey != "" {
+		if err := magnet.Validate(); err != nil {
+			for _, fe := range leadgate.AsError(err).Fields {
+				fe.Field = "magnet." + fe.Field
+				fields = append(fields, fe)
+			}
+		}
+	}
+	if len(fields) > 0 {
+		return &leadgate.Error{Code: leadgate.EINVALID, Message: "the page file is not valid", Fields: fields}
+	}
+	return nil
+}
+
+func contentTypeOf(name string) string {
+	if ct := mime.TypeByExtension(strings.ToLower(filepath.Ext(name))); ct != "" {
+		return ct
+	}
+	return "application/octet-stream"
+}
+
+func savedWord(status int) string {
+	if status == http.StatusCreated {
+		return "created"
+	}
+	return "updated"
+}
+
+// upload asks the API for an upload link and PUTs the file to it, with a progress
+// line on stderr; the magnet's object key becomes the link's.
+func upload(ctx context.Context, c *adminClient, m *leadgate.Magnet, f *os.File, size int64) error {
+	var link httpapi.UploadLink
+	if _, err := c.do(ctx, http.MethodPost, "/v1/admin/magnets/"+m.ID+"/upload-url",
+		map[string]string{"content_type": m.ContentType, "file_name": m.FileName}, &link); err != nil {
+		return err
+	}
+	target, err := c.base.Parse(link.URL) // a relative link is the API's own
+	if err != nil {
+		return fmt.Errorf("the upload link %q does not parse: %w", link.URL, err)
+	}
+	p := &progress{r: f, total: size, name: filepath.Base(f.Name()), w: progressOut, shown: -1}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, target.String(), p)
+	if err != nil {
+		return err
+	}
+	req.ContentLength = size
+	req.Header.Set("Content-Type", link.ContentType)
+	res, err := (&http.Client{}).Do(req)
+	p.done()
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", f.Name(), err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode/100 != 2 {
+		body, _ := io.ReadAll(io.LimitReader(res.Body, 500))
+		return fmt.Errorf("upload %s: %d %s: %s", f.Name(), res.StatusCode, http.StatusText(res.StatusCode), strings.TrimSpace(string(body)))
+	}
+	m.ObjectKey = link.ObjectKey
+	return nil
+}
+
+// keepMagnetFile fills in the file of a magnet saved without -magnet-file from the
+// magnet as stored: a page file can be applied again without its upload.
+func keepMagnetFile(ctx context.Context, c *adminClient, m *leadgate.Magnet) error {
+	if m.ObjectKey != "" {
+		return nil
+	}
+	var old leadgate.Magnet
+	status, err := c.do(ctx, http.MethodGet, "/v1/admin/magnets/"+m.ID, nil, &old)
+	if status == http.StatusNotFound {
+		return fmt.Errorf("magnet %s has no file yet: pass -magnet-file", m.ID)
+	}
+	if err != nil {
+		return err
+	}
+	m.ObjectKey = old.ObjectKey
+	if m.FileName == "" {
+		m.FileName = old.FileName
+	}
+	if m.ContentType == "" {
+		m.ContentType = old.ContentType
+	}
+	return nil
+}
+
+// progress reports how much of an upload has been read, on one line.
+type progress struct {
+	r           io.Reader
+	w           io.Writer
+	name        string
+	total, sent int64
+	shown       int64 // the percentage last shown; -1 before the first
+}
+
+func (p *progress) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.sent += int64(n)
+	pct := int64(100)
+	if p.total > 0 {
+		pct = p.sent * 100 / p.total
+	}
+	if pct != p.shown || p.sent == 0 {
+		p.shown = pct
+		fmt.Fprintf(p.w, "\rupload %s: %3d%% (%s of %s)", p.name, pct, mib(p.sent), mib(p.total))
+	}
+	return n, err
+}
+
+func (p *progress) done() { fmt.Fprintln(p.w) }
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+func pagesList(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("pages list", flag.ContinueOnError)
+	fs.SetOutput(out)
+	af := adminFlags(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(out, "usage: leadctl pages list [flags]")
+		fmt.Fprintln(out, "Lists every page: slug, title, opt-in and magnet.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	c, err := af.client(ctx)
+	if err != nil {
+		return err
+	}
+	var list struct {
+		Pages []leadgate.Page `json:"pages"`
+	}
+	if _, err := c.do(ctx, http.MethodGet, "/v1/admin/pages", nil, &list); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SLUG\tTITLE\tOPT-IN\tMAGNET")
+	for _, p := range list.Pages {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Slug, p.Title, p.OptIn, p.MagnetID)
+	}
+	return tw.Flush()
+}

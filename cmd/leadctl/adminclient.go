@@ -144,6 +144,47 @@ func (e *apiError) Error() string {
 	return b.String()
 }
 
+// stream GETs path with query and copies a 2xx answer's body to w as it comes.
+func (c *adminClient) stream(ctx context.Context, path string, query url.Values, w io.Writer) error {
+	req, err := c.request(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return err
+	}
+	req.URL.RawQuery = query.Encode()
+	if err := c.authorize(ctx, req, nil); err != nil {
+		return err
+	}
+	client := *c.http
+	client.Timeout = 0 // a large export takes as long as it takes; ctx bounds it
+	res, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w (is the API at %s running?)", path, err, c.base)
+	}
+	defer res.Body.Close()
+	if res.StatusCode/100 != 2 {
+		data, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+		return c.answerError(http.MethodGet, path, res.StatusCode, data)
+	}
+	if _, err := io.Copy(w, res.Body); err != nil {
+		return fmt.Errorf("GET %s: %w", path, err)
+	}
+	return nil
+}
+
+func (c *adminClient) request(ctx context.Context, method, path string, body []byte) (*http.Request, error) {
+	u := *c.base
+	u.Path = strings.TrimRight(c.base.Path, "/") + path
+	return http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+}
+
+func (c *adminClient) authorize(ctx context.Context, req *http.Request, body []byte) error {
+	if c.signer != nil {
+		return c.signer.sign(ctx, req, body)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	return nil
+}
+
 // do sends in as JSON (nil: no body) and decodes a 2xx answer into out; it
 // returns the status.
 func (c *adminClient) do(ctx context.Context, method, path string, in, out any) (int, error) {
@@ -154,9 +195,7 @@ func (c *adminClient) do(ctx context.Context, method, path string, in, out any) 
 			return 0, err
 		}
 	}
-	u := *c.base
-	u.Path = strings.TrimRight(c.base.Path, "/") + path
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+	req, err := c.request(ctx, method, path, body)
 	if err != nil {
 		return 0, err
 	}
@@ -164,12 +203,8 @@ func (c *adminClient) do(ctx context.Context, method, path string, in, out any) 
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	if c.signer != nil {
-		if err := c.signer.sign(ctx, req, body); err != nil {
-			return 0, err
-		}
-	} else {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+	if err := c.authorize(ctx, req, body); err != nil {
+		return 0, err
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
@@ -181,26 +216,7 @@ func (c *adminClient) do(ctx context.Context, method, path string, in, out any) 
 		return res.StatusCode, fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
 	}
 	if res.StatusCode/100 != 2 {
-		e := &apiError{Method: method, Path: path, Status: res.StatusCode}
-		var answer struct {
-			Error struct {
-				Message string                `json:"message"`
-				Fields  []leadgate.FieldError `json:"fields"`
-			} `json:"error"`
-			Message string `json:"message"` // API Gateway's own answers, such as {"message":"Forbidden"}
-		}
-		switch {
-		case json.Unmarshal(data, &answer) == nil && answer.Error.Message != "":
-			e.Message, e.Fields = answer.Error.Message, answer.Error.Fields
-		case answer.Message != "":
-			e.Message = answer.Message
-		default:
-			e.Message = strings.TrimSpace(string(data[:min(len(data), 200)]))
-		}
-		if res.StatusCode == http.StatusUnauthorized && c.signer == nil {
-			e.Message += " (check -token, LEADGATE_ADMIN_TOKEN or -token-file)"
-		}
-		return res.StatusCode, e
+		return res.StatusCode, c.answerError(method, path, res.StatusCode, data)
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
@@ -208,4 +224,28 @@ func (c *adminClient) do(ctx context.Context, method, path string, in, out any) 
 		}
 	}
 	return res.StatusCode, nil
+}
+
+// answerError reads an answer other than 2xx into an apiError.
+func (c *adminClient) answerError(method, path string, status int, data []byte) error {
+	e := &apiError{Method: method, Path: path, Status: status}
+	var answer struct {
+		Error struct {
+			Message string                `json:"message"`
+			Fields  []leadgate.FieldError `json:"fields"`
+		} `json:"error"`
+		Message string `json:"message"` // API Gateway's own answers, such as {"message":"Forbidden"}
+	}
+	switch {
+	case json.Unmarshal(data, &answer) == nil && answer.Error.Message != "":
+		e.Message, e.Fields = answer.Error.Message, answer.Error.Fields
+	case answer.Message != "":
+		e.Message = answer.Message
+	default:
+		e.Message = strings.TrimSpace(string(data[:min(len(data), 200)]))
+	}
+	if status == http.StatusUnauthorized && c.signer == nil {
+		e.Message += " (check -token, LEADGATE_ADMIN_TOKEN or -token-file)"
+	}
+	return e
 }

@@ -1,7 +1,7 @@
 // Command leadctl is the marketer's and operator's command line: it applies page
-// files and lists pages through the admin API (the local run's, with its token, or
-// a deployed stack's, with SigV4), uploads a lead magnet's file and registers the
-// magnet, and revokes download links.
+// files, lists pages, exports a page's leads and erases a lead through the admin API
+// (the local run's, with its token, or a deployed stack's, with SigV4), uploads a
+// lead magnet's file and registers the magnet, and revokes download links.
 package main
 
 import (
@@ -33,6 +33,8 @@ Commands:
   pages list     list the pages: slug, title, opt-in, magnet
   magnets put    upload a lead magnet's file and register the magnet
   links revoke   stop a forwarded or leaked download link for good
+  leads export   write a page's leads as CSV (formula-safe)
+  lead erase     erase everything stored of one address (GDPR)
 
 Run "leadctl <command> -h" for a command's flags.
 `
@@ -56,6 +58,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if len(args) >= 2 && args[0] == "links" && args[1] == "revoke" {
 		return linksRevoke(ctx, args[2:], out)
+	}
+	if len(args) >= 2 && args[0] == "leads" && args[1] == "export" {
+		return leadsExport(ctx, args[2:], out)
+	}
+	if len(args) >= 2 && args[0] == "lead" && args[1] == "erase" {
+		return leadErase(ctx, args[2:], out)
 	}
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 		fmt.Fprint(out, usage)

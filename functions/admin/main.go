@@ -1,8 +1,8 @@
 // Command admin is the Lambda function behind the admin API, /v1/admin/...: pages
-// and magnets listed, read, created and updated, and presigned PUTs for magnet
-// files. It checks no credentials itself: every admin route of the HTTP API has
-// AWS_IAM auth, so API Gateway lets only SigV4-signed requests of allowed
-// principals reach it.
+// and magnets listed, read, created and updated, presigned PUTs for magnet files,
+// a page's leads exported, and one lead's data exported or erased. It checks no
+// credentials itself: every admin route of the HTTP API has AWS_IAM auth, so API
+// Gateway lets only SigV4-signed requests of allowed principals reach it.
 package main
 
 import (
@@ -25,6 +25,7 @@ import (
 	"leadgate/shared/lambdalog"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/s3"
+	"leadgate/shared/signing"
 )
 
 func main() {
@@ -37,11 +38,16 @@ func main() {
 	lambda.Start(apigw.Handler(h))
 }
 
-// setup reads TABLE_NAME and BUCKET_NAME and returns the function's HTTP handler.
+// setup reads TABLE_NAME, BUCKET_NAME and FORM_SIGNING_SECRET (the lead routes
+// derive the ids of a lead's links with it) and returns the function's HTTP handler.
 // Pages and magnets are read from the table on every request (no cache): an admin
 // sees what was just saved.
 func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
 	table, err := lambdainit.Table(getenv)
+	if err != nil {
+		return nil, err
+	}
+	key, err := lambdainit.SigningKey(getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -55,11 +61,11 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	}
 	s3Client := awss3.NewFromConfig(awsCfg)
 	objects := s3.New(s3Client, awss3.NewPresignClient(s3Client), bucket)
-	return handler(dynamodb.New(awsddb.NewFromConfig(awsCfg), table), objects, time.Now, log), nil
+	return handler(dynamodb.New(awsddb.NewFromConfig(awsCfg), table), objects, key, time.Now, log), nil
 }
 
 // handler composes the admin routes; the tests call it with the embedded store and
 // the local bucket to run API Gateway events through the Lambda entry.
-func handler(store httpapi.AdminStore, objects leadgate.ObjectStore, now func() time.Time, log *slog.Logger) http.Handler {
-	return httpapi.NewAdminAPI(store, objects, now, log).Handler()
+func handler(store httpapi.AdminStore, objects leadgate.ObjectStore, key *signing.Key, now func() time.Time, log *slog.Logger) http.Handler {
+	return httpapi.NewAdminAPI(store, objects, key, now, log).Handler()
 }

@@ -17,6 +17,7 @@ import (
 	"leadgate/shared/bolt"
 	"leadgate/shared/leadgate/storetest"
 	"leadgate/shared/localbucket"
+	"leadgate/shared/signing"
 )
 
 const apiHost = "k7xmpl3q2d.execute-api.eu-west-1.amazonaws.com"
@@ -58,7 +59,11 @@ func TestEventsThroughTheLambdaEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := lambda.NewHandler(apigw.Handler(handler(store, bucket, func() time.Time { return storetest.T0 }, slog.New(slog.NewTextHandler(io.Discard, nil)))))
+	key, err := signing.NewKey([]byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := lambda.NewHandler(apigw.Handler(handler(store, bucket, key, func() time.Time { return storetest.T0 }, slog.New(slog.NewTextHandler(io.Discard, nil)))))
 	page, _ := json.Marshal(storetest.Page("admin-page"))
 	broken := storetest.Page("admin-page")
 	broken.FollowUp.Reminder.Text = "{{.Missing}}"
@@ -74,6 +79,8 @@ func TestEventsThroughTheLambdaEntry(t *testing.T) {
 		{"broken template", request("PUT", "/v1/admin/pages/admin-page", "PUT /v1/admin/pages/{slug}", string(brokenJSON)), 422, `"field":"follow_up.reminder.text"`},
 		{"list", request("GET", "/v1/admin/pages", "GET /v1/admin/pages", ""), 200, `{"pages":[{"slug":"admin-page"`},
 		{"read", request("GET", "/v1/admin/pages/admin-page", "GET /v1/admin/pages/{slug}", ""), 200, `"title":"The admin-page playbook"`},
+		{"leads of a page", request("GET", "/v1/admin/pages/admin-page/leads", "GET /v1/admin/pages/{slug}/leads", ""), 200, `{"leads":[],"next":""}`},
+		{"unknown lead", request("GET", "/v1/admin/leads/nobody@example.com", "GET /v1/admin/leads/{email}", ""), 404, `"code":"not_found"`},
 		{"magnets", request("GET", "/v1/admin/magnets", "GET /v1/admin/magnets", ""), 200, `"id":"playbook"`},
 		{"upload link", request("POST", "/v1/admin/magnets/playbook/upload-url", "POST /v1/admin/magnets/{id}/upload-url", `{"content_type":"application/pdf","file_name":"p.pdf"}`), 200, `"url":"https://files.example/dev/bucket/magnets/playbook.pdf?`},
 	} {
@@ -98,13 +105,15 @@ func TestEventsThroughTheLambdaEntry(t *testing.T) {
 }
 
 func TestSetupRefusesMissingSettings(t *testing.T) {
+	secret := strings.Repeat("s", 32)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for _, tc := range []struct {
 		env  map[string]string
 		want string
 	}{
-		{map[string]string{"BUCKET_NAME": "magnets"}, "TABLE_NAME"},
-		{map[string]string{"TABLE_NAME": "leads"}, "BUCKET_NAME"},
+		{map[string]string{"BUCKET_NAME": "magnets", "FORM_SIGNING_SECRET": secret}, "TABLE_NAME"},
+		{map[string]string{"TABLE_NAME": "leads", "BUCKET_NAME": "magnets"}, "FORM_SIGNING_SECRET"},
+		{map[string]string{"TABLE_NAME": "leads", "FORM_SIGNING_SECRET": secret}, "BUCKET_NAME"},
 	} {
 		_, err := setup(context.Background(), func(k string) string { return tc.env[k] }, log)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

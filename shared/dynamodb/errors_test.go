@@ -27,6 +27,22 @@ type fakeAPI struct {
 	query              func(*awsddb.QueryInput) (*awsddb.QueryOutput, error)
 	transactGetItems   func(*awsddb.TransactGetItemsInput) (*awsddb.TransactGetItemsOutput, error)
 	transactWriteItems func(*awsddb.TransactWriteItemsInput) (*awsddb.TransactWriteItemsOutput, error)
+	batchGetItem       func(*awsddb.BatchGetItemInput) (*awsddb.BatchGetItemOutput, error)
+	batchWriteItem     func(*awsddb.BatchWriteItemInput) (*awsddb.BatchWriteItemOutput, error)
+}
+
+func (f *fakeAPI) BatchGetItem(_ context.Context, in *awsddb.BatchGetItemInput, _ ...func(*awsddb.Options)) (*awsddb.BatchGetItemOutput, error) {
+	if f.batchGetItem == nil {
+		return nil, errUnexpectedCall
+	}
+	return f.batchGetItem(in)
+}
+
+func (f *fakeAPI) BatchWriteItem(_ context.Context, in *awsddb.BatchWriteItemInput, _ ...func(*awsddb.Options)) (*awsddb.BatchWriteItemOutput, error) {
+	if f.batchWriteItem == nil {
+		return nil, errUnexpectedCall
+	}
+	return f.batchWriteItem(in)
 }
 
 var errUnexpectedCall = errors.New("unexpected call")

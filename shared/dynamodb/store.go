@@ -41,6 +41,7 @@ type API interface {
 	Query(ctx context.Context, in *awsddb.QueryInput, optFns ...func(*awsddb.Options)) (*awsddb.QueryOutput, error)
 	TransactGetItems(ctx context.Context, in *awsddb.TransactGetItemsInput, optFns ...func(*awsddb.Options)) (*awsddb.TransactGetItemsOutput, error)
 	TransactWriteItems(ctx context.Context, in *awsddb.TransactWriteItemsInput, optFns ...func(*awsddb.Options)) (*awsddb.TransactWriteItemsOutput, error)
+	BatchAPI
 }
 
 // Store is the DynamoDB leadgate.Store.

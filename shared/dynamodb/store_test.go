@@ -2,6 +2,7 @@ package dynamodb_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -79,7 +81,42 @@ func testContext(t *testing.T) context.Context {
 
 func newStore(t *testing.T) leadgate.Store {
 	client := newClient(t, nil)
-	return dynamodb.New(client, newTable(t, client))
+	table := newTable(t, client)
+	return scannableStore{dynamodb.New(client, table), client, table}
+}
+
+// scannableStore is the store with a Scan of its test table, for the conformance
+// case that looks for an erased lead's address in every item.
+type scannableStore struct {
+	*dynamodb.Store
+	client *awsddb.Client
+	table  string
+}
+
+var _ storetest.ItemScanner = scannableStore{}
+
+func (s scannableStore) ScanItems(ctx context.Context, fn func(where string, item []byte) error) error {
+	pages := awsddb.NewScanPaginator(s.client, &awsddb.ScanInput{TableName: aws.String(s.table), ConsistentRead: aws.Bool(true)})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, item := range out.Items {
+			var v map[string]any
+			if err := attributevalue.UnmarshalMap(item, &v); err != nil {
+				return err
+			}
+			data, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			if err := fn(s.table, data); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func TestConformance(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 
 	"leadgate/shared/emails"
 	"leadgate/shared/leadgate"
+	"leadgate/shared/signing"
 )
 
 // AdminStore is the part of the store the admin API works on.
@@ -28,23 +29,29 @@ type AdminStore interface {
 	Magnet(ctx context.Context, id string) (leadgate.Magnet, error)
 	Magnets(ctx context.Context) ([]leadgate.Magnet, error)
 	PutMagnet(ctx context.Context, m leadgate.Magnet) error
+	LeadsStore
 }
 
 // AdminAPI serves the marketer's routes under /v1/admin/, JSON in and out: pages
-// and magnets listed, read, created and updated, and upload links for magnet files.
+// and magnets listed, read, created and updated, upload links for magnet files, a
+// page's leads exported (JSON pages or CSV), and one lead's data exported or erased.
 // It checks no credentials itself: on AWS, API Gateway lets only IAM-signed requests
 // through (AWS_IAM auth on each route); locally, the dev server wraps it in
 // RequireBearer.
 type AdminAPI struct {
 	store   AdminStore
 	objects leadgate.ObjectStore
+	// key derives the ids of a lead's links (grants, confirmations, unsubscribe),
+	// which the store keeps only as hashes of their tokens.
+	key     *signing.Key
+	onErase EraseHook
 	now     func() time.Time
 	log     *slog.Logger
 }
 
 // NewAdminAPI returns the admin routes.
-func NewAdminAPI(store AdminStore, objects leadgate.ObjectStore, now func() time.Time, log *slog.Logger) *AdminAPI {
-	return &AdminAPI{store: store, objects: objects, now: now, log: log}
+func NewAdminAPI(store AdminStore, objects leadgate.ObjectStore, key *signing.Key, now func() time.Time, log *slog.Logger) *AdminAPI {
+	return &AdminAPI{store: store, objects: objects, key: key, now: now, log: log}
 }
 
 // AdminPrefix is the path every admin route starts with.
@@ -71,6 +78,9 @@ func (a *AdminAPI) Register(mux *http.ServeMux) {
 		{"/v1/admin/magnets", "GET, HEAD", map[string]http.HandlerFunc{"GET": a.listMagnets}},
 		{"/v1/admin/magnets/{id}", "GET, HEAD, PUT", map[string]http.HandlerFunc{"GET": a.getMagnet, "PUT": a.putMagnet}},
 		{"/v1/admin/magnets/{id}/upload-url", "POST", map[string]http.HandlerFunc{"POST": a.uploadURL}},
+		{"/v1/admin/pages/{slug}/leads", "GET, HEAD", map[string]http.HandlerFunc{"GET": a.pageLeads}},
+		{"/v1/admin/pages/{slug}/leads.csv", "GET, HEAD", map[string]http.HandlerFunc{"GET": a.pageLeadsCSV}},
+		{"/v1/admin/leads/{email}", "GET, HEAD, DELETE", map[string]http.HandlerFunc{"GET": a.getLead, "DELETE": a.eraseLead}},
 	}
 	for _, rt := range routes {
 		for method, h := range rt.by {

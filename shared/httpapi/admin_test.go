@@ -17,11 +17,13 @@ import (
 	"leadgate/shared/leadgate"
 	"leadgate/shared/leadgate/storetest"
 	"leadgate/shared/localbucket"
+	"leadgate/shared/signing"
 )
 
 const adminToken = "test-admin-token-0123456789"
 
 type adminHarness struct {
+	key     *signing.Key
 	store   *bolt.Store
 	now     time.Time
 	handler http.Handler
@@ -46,7 +48,12 @@ func newAdminHarness(t *testing.T) *adminHarness {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h.handler = httpapi.RequireBearer(adminToken, httpapi.NewAdminAPI(store, bucket, now, log).Handler(), log)
+	key, err := signing.NewKey([]byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.key = key
+	h.handler = httpapi.RequireBearer(adminToken, httpapi.NewAdminAPI(store, bucket, key, now, log).Handler(), log)
 	return h
 }
 
@@ -212,7 +219,7 @@ func TestAdminUploadURL(t *testing.T) {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	mux := http.NewServeMux()
-	httpapi.NewAdminAPI(store, bucket, time.Now, log).Register(mux)
+	httpapi.NewAdminAPI(store, bucket, nil, time.Now, log).Register(mux)
 	mux.Handle(localbucket.Prefix, bucket.Handler())
 	srv := httptest.NewServer(mux)
 	defer srv.Close()

@@ -48,6 +48,20 @@ type Store interface {
 	// DailyCounts returns a page's counters for one day (zero counts when none).
 	DailyCounts(ctx context.Context, page, day string) (DailyCounts, error)
 
+	// PageLeads returns the page's submissions made at or after since, newest
+	// first, each with its lead, limit at a time (0: DefaultPageLeadsLimit; at most
+	// MaxPageLeadsLimit). cursor is "" for the first page, else the Next of the
+	// page before; a cursor that is not one gives EINVALID. A submission whose lead
+	// is gone (erased meanwhile) is left out.
+	PageLeads(ctx context.Context, page string, since time.Time, cursor string, limit int) (PageLeads, error)
+	// EraseLead erases the lead with address e.Email: the lead, its submissions,
+	// dedupe markers, sends and steps are deleted, and so are the confirmations
+	// and the unsubscribe link e names; each grant e names that is the lead's is
+	// kept marked erased without its address, so its link answers EGONE and its
+	// downloads stay counted. Daily and rate counters, keyed by page or by digest,
+	// stay. ENOTFOUND when no lead has the address (an erasure done already).
+	EraseLead(ctx context.Context, e Erasure) (Erased, error)
+
 	FollowUpStore
 }
 

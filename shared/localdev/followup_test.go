@@ -31,6 +31,12 @@ type followupRun struct {
 // startFollowUp runs the local server with its change feed followed, as make dev does.
 func startFollowUp(t *testing.T) *followupRun {
 	t.Helper()
+	return startRun(t, "")
+}
+
+// startRun is startFollowUp with the admin API behind adminToken ("": none).
+func startRun(t *testing.T, adminToken string) *followupRun {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +45,7 @@ func startFollowUp(t *testing.T) *followupRun {
 	fu.BaseURL, fu.From, fu.SendRate = "http://"+ln.Addr().String(), "hello@example.com", 0
 	clock := localdev.NewClock(0)
 	srv, err := localdev.Open(context.Background(), localdev.Config{DataDir: t.TempDir(), Capture: capture.DefaultConfig(),
-		FollowUp: fu, Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		FollowUp: fu, Clock: clock, AdminToken: adminToken, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

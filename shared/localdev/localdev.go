@@ -149,8 +149,13 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	httpapi.NewLinksAPI(followup.NewLinks(b.Store, key, cfg.Now), cfg.Log).Register(mux)
 	httpapi.NewPageAPI(s.Capture, b.Store, cfg.Log).Register(mux)
 	if cfg.AdminToken != "" {
-		admin := httpapi.NewAdminAPI(b.Store, bucket, cfg.Now, cfg.Log).Handler()
-		mux.Handle(httpapi.AdminPrefix, httpapi.RequireBearer(cfg.AdminToken, admin, cfg.Log))
+		admin := httpapi.NewAdminAPI(b.Store, bucket, key, cfg.Now, cfg.Log)
+		if mailer == box {
+			// Locally the outbox is the mailbox: an erasure deletes the messages
+			// sent to the address too. SES keeps none.
+			admin.WithEraseHook(box.EraseAddress)
+		}
+		mux.Handle(httpapi.AdminPrefix, httpapi.RequireBearer(cfg.AdminToken, admin.Handler(), cfg.Log))
 	}
 	mux.Handle("/dev/bucket/", bucket.Handler())
 	mux.Handle("/dev/outbox/", box.Handler())

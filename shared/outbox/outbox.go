@@ -6,6 +6,7 @@
 package outbox
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -263,4 +264,63 @@ func readMail(root *os.Root, name string) (Mail, error) {
 	}
 	m.ID, m.Time, m.FileName = match[2], at, name
 	return m, nil
+}
+
+// EraseAddress deletes every message that holds the address email (case aside):
+// those sent to it, and any other that names it. It returns how many it deleted.
+// The local run's admin API calls it when a lead is erased, for the outbox is the
+// local mailbox; SES keeps no copy of what it sends.
+func (o *Outbox) EraseAddress(ctx context.Context, email string) (int, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return 0, nil
+	}
+	names, err := o.fileNames()
+	if err != nil {
+		return 0, err
+	}
+	root, err := os.OpenRoot(o.dir)
+	if err != nil {
+		return 0, leadgate.Internal("outbox: open folder", err)
+	}
+	defer root.Close()
+	deleted := 0
+	for _, name := range names {
+		if err := ctx.Err(); err != nil {
+			return deleted, leadgate.Unavailable("outbox: erase address", err)
+		}
+		raw, err := root.ReadFile(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return deleted, leadgate.Internal("outbox: read "+name, err)
+		}
+		if !holdsAddress(raw, email) {
+			continue
+		}
+		if err := root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return deleted, leadgate.Internal("outbox: delete "+name, err)
+		}
+		deleted++
+	}
+	return deleted, nil
+}
+
+// holdsAddress reports whether a message names email: in its raw bytes, or among
+// its recipients once headers are decoded.
+func holdsAddress(raw []byte, email string) bool {
+	if bytes.Contains(bytes.ToLower(raw), []byte(email)) {
+		return true
+	}
+	m, err := parseMIME(raw)
+	if err != nil {
+		return false
+	}
+	for _, h := range m.Header {
+		if strings.Contains(strings.ToLower(h.Value), email) {
+			return true
+		}
+	}
+	return strings.Contains(strings.ToLower(m.Text+m.HTML), email)
 }

@@ -46,6 +46,9 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("ConfirmOnce", func(t *testing.T) { testConfirm(t, newStore(t)) })
 	t.Run("UnsubscribeStopsMarketing", func(t *testing.T) { testUnsubscribe(t, newStore(t)) })
 	t.Run("MailEventsSuppress", func(t *testing.T) { testMailEvents(t, newStore(t)) })
+	t.Run("PageLeadsNewestFirstByCursor", func(t *testing.T) { testPageLeads(t, newStore(t)) })
+	t.Run("EraseLeadKeepsOthersAndCounters", func(t *testing.T) { testEraseLead(t, newStore(t)) })
+	t.Run("ErasedLeadLeavesNoTrace", func(t *testing.T) { testErasedLeadLeavesNoTrace(t, newStore(t)) })
 }
 
 // Page returns a valid page for tests.

@@ -1,5 +1,6 @@
 // Command leadctl is the marketer's and operator's command line: it applies page
-// files, lists pages, exports a page's leads and erases a lead through the admin API
+// files, lists pages, exports a page's leads, prints a page's funnel stats and erases
+// a lead through the admin API
 // (the local run's, with its token, or a deployed stack's, with SigV4), uploads a
 // lead magnet's file and registers the magnet, and revokes download links.
 package main
@@ -35,6 +36,7 @@ Commands:
   links revoke   stop a forwarded or leaked download link for good
   leads export   write a page's leads as CSV (formula-safe)
   lead erase     erase everything stored of one address (GDPR)
+  stats          print a page's funnel: totals and one row per source
 
 Run "leadctl <command> -h" for a command's flags.
 `
@@ -64,6 +66,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if len(args) >= 2 && args[0] == "lead" && args[1] == "erase" {
 		return leadErase(ctx, args[2:], out)
+	}
+	if len(args) >= 1 && args[0] == "stats" {
+		return statsCmd(ctx, args[1:], out)
 	}
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 		fmt.Fprint(out, usage)

@@ -18,9 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"leadgate/shared/configcache"
-	"leadgate/shared/downloads"
 	"leadgate/shared/dynamodb"
 	"leadgate/shared/followup"
+	"leadgate/shared/funnel"
 	"leadgate/shared/lambdainit"
 	"leadgate/shared/lambdalog"
 	"leadgate/shared/leadgate"
@@ -64,11 +64,10 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	return handler(store, svc.HandleChange, cfg.Concurrency), nil
 }
 
-// handler hands each change to the download counter, then to follow-up.
-func handler(store interface {
-	CountDownload(context.Context, leadgate.Download) error
-}, followUp func(context.Context, leadgate.Change) error, concurrency int) handlerFunc {
-	counter := downloads.NewCounter(store)
+// handler hands each change to the funnel counter (leads, confirmations,
+// downloads), then to follow-up.
+func handler(store funnel.CountStore, followUp func(context.Context, leadgate.Change) error, concurrency int) handlerFunc {
+	counter := funnel.NewCounter(store)
 	handle := func(ctx context.Context, ch leadgate.Change) error {
 		if err := counter.HandleChange(ctx, ch); err != nil {
 			return err

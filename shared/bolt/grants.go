@@ -14,7 +14,7 @@ import (
 
 var (
 	bucketGrants     = []byte("grants")     // grant ID → grant
-	bucketCounters   = []byte("counters")   // page NUL day → daily counts
+	bucketCounters   = []byte("counters")   // page NUL day → daily counts (totals)
 	bucketDownloaded = []byte("downloaded") // grant ID NUL n → counted mark
 )
 
@@ -67,7 +67,7 @@ func (s *Store) UseGrant(_ context.Context, id string, t time.Time) (leadgate.Gr
 		if err := putJSON(b, []byte(id), g); err != nil {
 			return err
 		}
-		d := leadgate.Download{GrantID: g.ID, N: g.Downloads, Page: g.Page, Email: g.Email, At: t}
+		d := leadgate.Download{GrantID: g.ID, N: g.Downloads, Page: g.Page, Email: g.Email, At: t, Source: g.Source}
 		return appendChanges(tx, leadgate.Change{Kind: leadgate.DownloadMade, At: t, Download: &d})
 	})
 	if err != nil {
@@ -109,16 +109,7 @@ func (s *Store) CountDownload(_ context.Context, d leadgate.Download) error {
 		if err := marks.Put(mark, []byte{1}); err != nil {
 			return err
 		}
-		counters := tx.Bucket(bucketCounters)
-		key := append(append([]byte(d.Page), 0), leadgate.Day(d.At)...)
-		c := leadgate.DailyCounts{Page: d.Page, Day: leadgate.Day(d.At)}
-		if raw := counters.Get(key); raw != nil {
-			if err := json.Unmarshal(raw, &c); err != nil {
-				return err
-			}
-		}
-		c.Downloads++
-		if err := putJSON(counters, key, c); err != nil {
+		if err := bump(tx, d.Page, leadgate.Day(d.At), d.Source, countDownloads); err != nil {
 			return err
 		}
 		if d.Email == "" {
@@ -154,20 +145,10 @@ func (s *Store) CountDownload(_ context.Context, d leadgate.Download) error {
 	return nil
 }
 
-// CountView adds one view to the page's counters of day, in one write transaction.
-func (s *Store) CountView(_ context.Context, page, day string) error {
-	err := s.update(func(tx *bbolt.Tx) error {
-		counters := tx.Bucket(bucketCounters)
-		key := append(append([]byte(page), 0), day...)
-		c := leadgate.DailyCounts{Page: page, Day: day}
-		if raw := counters.Get(key); raw != nil {
-			if err := json.Unmarshal(raw, &c); err != nil {
-				return err
-			}
-		}
-		c.Views++
-		return putJSON(counters, key, c)
-	})
+// CountView adds one view to the page's counters of day, its total and its
+// source's, in one write transaction.
+func (s *Store) CountView(_ context.Context, page, day string, src leadgate.Source) error {
+	err := s.update(func(tx *bbolt.Tx) error { return bump(tx, page, day, src, countViews) })
 	return storeError("count view", err)
 }
 

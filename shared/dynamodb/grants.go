@@ -36,6 +36,7 @@ const (
 	txMark         = iota // the (grant, n) mark: absent unless counted before
 	txDay                 // the page's daily counter
 	txLeadDownload        // the lead's first download time, when the download names a lead
+	// Last: the page's daily counter of the download's source.
 )
 
 var errNoGrant = leadgate.Errorf(leadgate.ENOTFOUND, "no such download link")
@@ -256,14 +257,13 @@ func (s *Store) countItems(d leadgate.Download, withLead bool) ([]types.Transact
 		return nil, fmt.Errorf("build mark condition: %w", err)
 	}
 
-	dayUpdate, err := expression.NewBuilder().WithUpdate(
-		expression.Add(expression.Name(attrDownloads), expression.Value(1)).
-			Set(expression.Name(AttrItemType), expression.Value(TypeDailyCounts)).
-			Set(expression.Name("page"), expression.Value(d.Page)).
-			Set(expression.Name("day"), expression.Value(day)),
-	).Build()
+	dayUpdate, err := s.dayUpdate(d.Page, day, attrDownloads)
 	if err != nil {
-		return nil, fmt.Errorf("build daily counter update: %w", err)
+		return nil, err
+	}
+	sourceUpdate, err := s.sourceUpdate(d.Page, day, d.Source, attrDownloads)
+	if err != nil {
+		return nil, err
 	}
 
 	items := []types.TransactWriteItem{
@@ -274,16 +274,10 @@ func (s *Store) countItems(d leadgate.Download, withLead bool) ([]types.Transact
 			ExpressionAttributeNames:  markCond.Names(),
 			ExpressionAttributeValues: markCond.Values(),
 		}},
-		{Update: &types.Update{
-			TableName:                 aws.String(s.table),
-			Key:                       key(PrefixPage+d.Page, PrefixDay+day),
-			UpdateExpression:          dayUpdate.Update(),
-			ExpressionAttributeNames:  dayUpdate.Names(),
-			ExpressionAttributeValues: dayUpdate.Values(),
-		}},
+		{Update: dayUpdate},
 	}
 	if !withLead {
-		return items, nil
+		return append(items, types.TransactWriteItem{Update: sourceUpdate}), nil
 	}
 	// The version grows as with every write of a lead, so that a capture that read
 	// the lead before this update writes it again only after reading it anew.
@@ -304,39 +298,7 @@ func (s *Store) countItems(d leadgate.Download, withLead bool) ([]types.Transact
 		ConditionExpression:       leadUpdate.Condition(),
 		ExpressionAttributeNames:  leadUpdate.Names(),
 		ExpressionAttributeValues: leadUpdate.Values(),
-	}}), nil
-}
-
-// CountView adds one view to the page's daily counter, the DAY# item of its
-// partition that downloads are counted on too, in one UpdateItem (ADD views 1).
-// The followup function's stream filter leaves counters out, so views start no
-// function.
-func (s *Store) CountView(ctx context.Context, page, day string) error {
-	op := "count view on page " + page
-	expr, err := expression.NewBuilder().WithUpdate(
-		expression.Add(expression.Name(attrViews), expression.Value(1)).
-			Set(expression.Name(AttrItemType), expression.Value(TypeDailyCounts)).
-			Set(expression.Name("page"), expression.Value(page)).
-			Set(expression.Name("day"), expression.Value(day)),
-	).Build()
-	if err != nil {
-		return leadgate.Internal(op, fmt.Errorf("build update: %w", err))
-	}
-	out, err := s.client.UpdateItem(ctx, &awsddb.UpdateItemInput{
-		TableName:                 aws.String(s.table),
-		Key:                       key(PrefixPage+page, PrefixDay+day),
-		UpdateExpression:          expr.Update(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-		ReturnConsumedCapacity:    s.capacityMode(),
-	})
-	if err != nil {
-		return errorFor(op, err)
-	}
-	if out.ConsumedCapacity != nil {
-		s.report("count view", []types.ConsumedCapacity{*out.ConsumedCapacity})
-	}
-	return nil
+	}}, types.TransactWriteItem{Update: sourceUpdate}), nil
 }
 
 // DailyCounts returns a page's counters for one day.

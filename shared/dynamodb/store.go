@@ -5,7 +5,9 @@
 //
 // A lead's partition ("LEAD#<email>") holds the lead, its submissions (sorted by
 // time) and one dedupe marker per page; rate counters, pages and magnets have their
-// own partitions. A page's partition also holds its daily counters ("DAY#<day>"), and
+// own partitions. A page's partition also holds its daily counters ("DAY#<day>", and
+// per source "DAY#<day>#SRC#<source key>", read in one Query of an sk range) and
+// its campaigns' spends ("SPEND#<campaign>"), and
 // a grant's partition ("GRANT#<id>") the grant and the marks of its counted downloads.
 // A lead's partition also holds its sends ("SEND#<key>") and scheduled steps
 // ("STEP#<key>"); a due step is in the sparse index GSI2, by due time. Confirmation

@@ -337,7 +337,8 @@ func wantFixtureChanges() []leadgate.Change {
 	lead3 := lead2
 	lead3.FirstDownloadAt, lead3.Version = fixtureDownloads[0], lead2.Version+1
 	download := func(n int) *leadgate.Download {
-		return &leadgate.Download{GrantID: first.Grant.ID, N: n, Page: first.Page.Slug, Email: first.Submission.Email, At: fixtureDownloads[n-1]}
+		return &leadgate.Download{GrantID: first.Grant.ID, N: n, Page: first.Page.Slug, Email: first.Submission.Email, At: fixtureDownloads[n-1],
+			Source: leadgate.SourceOf(first.Submission.Attribution)}
 	}
 
 	f := fixtureFollowUps()
@@ -482,7 +483,7 @@ func recordFixture(t *testing.T) events.DynamoDBEvent {
 		if err != nil {
 			t.Fatalf("UseGrant at %v: %v", at, err)
 		}
-		d := leadgate.Download{GrantID: g.ID, N: g.Downloads, Page: g.Page, Email: g.Email, At: at}
+		d := leadgate.Download{GrantID: g.ID, N: g.Downloads, Page: g.Page, Email: g.Email, At: at, Source: g.Source}
 		if err := s.CountDownload(ctx, d); err != nil {
 			t.Fatalf("CountDownload(%d): %v", d.N, err)
 		}

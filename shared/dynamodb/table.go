@@ -54,6 +54,13 @@ const (
 	TypeRateCounter = "rate_counter"
 	TypeGrant       = "grant"
 	TypeDailyCounts = "daily_counts"
+	// TypeSourceDayCounts holds a page's counters of one day for one source
+	// (utm_source, utm_medium, utm_campaign), beside the day's totals.
+	TypeSourceDayCounts = "source_day_counts"
+	// TypeCountMark marks one counted submission or confirmation, so that a
+	// redelivered change counts nothing.
+	TypeCountMark = "count_mark"
+	TypeSpend     = "spend" // what was spent on one campaign of a page
 	// TypeDownloadMark marks one counted download (grant, n), so that counting it
 	// again changes nothing.
 	TypeDownloadMark = "download_mark"
@@ -80,7 +87,9 @@ const (
 	PrefixDedupe     = "DEDUPE#"    // sk of a dedupe marker: "DEDUPE#<page slug>"
 	PrefixRate       = "RATE#"      // pk of a rate counter: "RATE#<key>"
 	PrefixGrant      = "GRANT#"     // pk of a grant's partition: "GRANT#<grant id>" (a hash of the token)
-	PrefixDay        = "DAY#"       // sk of a page's daily counters: "DAY#<yyyy-mm-dd>" (UTC)
+	PrefixDay        = "DAY#"       // sk of a page's daily counters: "DAY#<yyyy-mm-dd>" (UTC); per source "DAY#<yyyy-mm-dd>#SRC#<source key>"
+	PrefixSpend      = "SPEND#"     // sk of a campaign's spend in its page's partition: "SPEND#<utm_campaign>"
+	PrefixCounted    = "COUNTED#"   // pk of a counted-lead or counted-confirmation mark: "COUNTED#SUB#<id>", "COUNTED#CONFIRM#<id>"
 	PrefixDownload   = "DOWNLOAD#"  // sk of a counted-download mark in its grant's partition: "DOWNLOAD#<n>"
 	PrefixSend       = "SEND#"      // sk of a send in its lead's partition: "SEND#<send key>"
 	PrefixStep       = "STEP#"      // sk of a step in its lead's partition: "STEP#<step key>"
@@ -94,6 +103,7 @@ const (
 	SKGrant        = "GRANT"
 	SKConfirmation = "CONFIRM"
 	SKUnsubscribe  = "UNSUB"
+	SKCounted      = "COUNTED"
 )
 
 // How long items outlive their use before TTL removes them.
@@ -104,6 +114,9 @@ const (
 	// DownloadMarkRetention: a counted-download mark stays this long after the
 	// download, far longer than a stream record is redelivered (24 hours).
 	DownloadMarkRetention = 35 * 24 * time.Hour
+	// CountMarkRetention: a counted-lead or counted-confirmation mark stays this
+	// long, far longer than a stream record is redelivered (24 hours).
+	CountMarkRetention = 35 * 24 * time.Hour
 	// ConfirmationRetention: a confirmation's item stays this long after its link
 	// expires, so that a late click still meets "expired" (or "confirmed").
 	ConfirmationRetention = 90 * 24 * time.Hour

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"leadgate/shared/emails"
+	"leadgate/shared/funnel"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/signing"
 )
@@ -30,11 +31,14 @@ type AdminStore interface {
 	Magnets(ctx context.Context) ([]leadgate.Magnet, error)
 	PutMagnet(ctx context.Context, m leadgate.Magnet) error
 	LeadsStore
+	funnel.StatsStore
+	SpendStore
 }
 
 // AdminAPI serves the marketer's routes under /v1/admin/, JSON in and out: pages
 // and magnets listed, read, created and updated, upload links for magnet files, a
-// page's leads exported (JSON pages or CSV), and one lead's data exported or erased.
+// page's leads exported (JSON pages or CSV), one lead's data exported or erased, a
+// page's funnel stats, and what was spent on its campaigns.
 // It checks no credentials itself: on AWS, API Gateway lets only IAM-signed requests
 // through (AWS_IAM auth on each route); locally, the dev server wraps it in
 // RequireBearer.
@@ -81,6 +85,8 @@ func (a *AdminAPI) Register(mux *http.ServeMux) {
 		{"/v1/admin/pages/{slug}/leads", "GET, HEAD", map[string]http.HandlerFunc{"GET": a.pageLeads}},
 		{"/v1/admin/pages/{slug}/leads.csv", "GET, HEAD", map[string]http.HandlerFunc{"GET": a.pageLeadsCSV}},
 		{"/v1/admin/leads/{email}", "GET, HEAD, DELETE", map[string]http.HandlerFunc{"GET": a.getLead, "DELETE": a.eraseLead}},
+		{"/v1/admin/pages/{slug}/stats", "GET, HEAD", map[string]http.HandlerFunc{"GET": a.pageStats}},
+		{"/v1/admin/pages/{slug}/spend/{campaign}", "PUT", map[string]http.HandlerFunc{"PUT": a.putSpend}},
 	}
 	for _, rt := range routes {
 		for method, h := range rt.by {

@@ -16,9 +16,9 @@ import (
 	"leadgate/shared/leadgate"
 )
 
-// ViewCounter counts the views of a page per day: the store's CountView.
+// ViewCounter counts the views of a page per day and source: the store's CountView.
 type ViewCounter interface {
-	CountView(ctx context.Context, page, day string) error
+	CountView(ctx context.Context, page, day string, src leadgate.Source) error
 }
 
 // PageAPI serves the hosted landing page, GET /p/{slug}, and its thank-you page,
@@ -75,16 +75,20 @@ func (a *PageAPI) handlePage(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	values := landingValues(page, r)
 	if r.Method == http.MethodGet && !isBot(r.UserAgent()) {
 		ctx, cancel := context.WithTimeout(r.Context(), viewCountTimeout)
+		// The view counts under the source a lead of this visit would get: the utm
+		// values the page accepts into its hidden fields.
+		src := leadgate.NewSource(values["utm_source"], values["utm_medium"], values["utm_campaign"])
 		// A view not counted costs a figure, never the page: log it (the page and the
 		// reason only) and render anyway.
-		if err := a.views.CountView(ctx, page.Slug, leadgate.Day(a.capture.Now())); err != nil {
+		if err := a.views.CountView(ctx, page.Slug, leadgate.Day(a.capture.Now()), src); err != nil {
 			a.log.ErrorContext(r.Context(), "view not counted", "page", page.Slug, "error", err)
 		}
 		cancel()
 	}
-	RenderForm(w, http.StatusOK, NewFormView(page, a.capture.FormToken(page.Slug), landingValues(page, r)))
+	RenderForm(w, http.StatusOK, NewFormView(page, a.capture.FormToken(page.Slug), values))
 }
 
 // landingValues fills the hidden attribution fields the page accepts: the campaign

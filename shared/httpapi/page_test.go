@@ -37,7 +37,7 @@ type pageHarness struct {
 // failingViews is a view counter whose table is down.
 type failingViews struct{}
 
-func (failingViews) CountView(context.Context, string, string) error {
+func (failingViews) CountView(context.Context, string, string, leadgate.Source) error {
 	return leadgate.Unavailable("count view", errors.New("table throttled"))
 }
 

@@ -28,6 +28,8 @@ type Grant struct {
 	Downloads       int       `json:"downloads"`
 	FirstDownloadAt time.Time `json:"first_download_at,omitzero"`
 	LastDownloadAt  time.Time `json:"last_download_at,omitzero"`
+	// Source is the submission's source, so that its downloads count under it.
+	Source Source `json:"source"`
 }
 
 // GrantID is the key a grant is stored under: a hash of its token.
@@ -56,6 +58,7 @@ func NewGrant(token string, sub Submission, page Page, m Magnet) Grant {
 		ID: GrantID(token), LeadID: sub.LeadID, Email: sub.Email, Page: page.Slug,
 		SubmissionID: sub.ID, MagnetID: m.ID, ObjectKey: m.ObjectKey, FileName: m.FileName,
 		ContentType: m.ContentType, CreatedAt: sub.At, ExpiresAt: sub.At.Add(page.DownloadLinkTTL()),
+		Source: SourceOf(sub.Attribution),
 	}
 }
 
@@ -67,6 +70,8 @@ type Download struct {
 	Page    string    `json:"page"`
 	Email   string    `json:"email,omitempty"`
 	At      time.Time `json:"at"`
+	// Source is the grant's: where the lead who downloads came from.
+	Source Source `json:"source"`
 }
 
 // Day names the UTC day of t, the key of daily counters.
@@ -78,6 +83,8 @@ type DailyCounts struct {
 	Day  string `json:"day"`
 	// Views counts the hosted page's GETs by people (known bots and HEAD requests
 	// are not counted).
-	Views     int `json:"views"`
-	Downloads int `json:"downloads"`
+	Views         int `json:"views"`
+	Leads         int `json:"leads"`
+	Confirmations int `json:"confirmations"`
+	Downloads     int `json:"downloads"`
 }

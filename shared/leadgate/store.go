@@ -43,10 +43,27 @@ type Store interface {
 	// redelivered change is harmless.
 	CountDownload(ctx context.Context, d Download) error
 	// CountView adds one view of the page to its counters of day (a UTC day, as Day
-	// names it), in one write. Views are not deduplicated: each call counts.
-	CountView(ctx context.Context, page, day string) error
+	// names it) and to those of the visit's source. Views are not deduplicated:
+	// each call counts.
+	CountView(ctx context.Context, page, day string, src Source) error
+	// CountLead counts a new submission (SubmissionCreated) into its page's
+	// counters of its day and of its attribution's source. Counting the same
+	// submission ID again changes nothing.
+	CountLead(ctx context.Context, sub Submission) error
+	// CountConfirmation counts a first confirmation (LeadConfirmed) into its page's
+	// counters of the day it was confirmed, under the source of the submission it
+	// confirms (Direct when that submission is gone). Counting the same
+	// confirmation ID again changes nothing.
+	CountConfirmation(ctx context.Context, c Confirmation) error
 	// DailyCounts returns a page's counters for one day (zero counts when none).
 	DailyCounts(ctx context.Context, page, day string) (DailyCounts, error)
+	// PageStats returns the page's per-source counters of every day from from to
+	// to (UTC days, both included), by day then source key; none is an empty list.
+	PageStats(ctx context.Context, page, from, to string) ([]SourceDayCounts, error)
+	// PutSpend creates or replaces what was spent on one campaign of a page.
+	PutSpend(ctx context.Context, s Spend) error
+	// Spends returns the spends of a page, by campaign; none is an empty list.
+	Spends(ctx context.Context, page string) ([]Spend, error)
 
 	// PageLeads returns the page's submissions made at or after since, newest
 	// first, each with its lead, limit at a time (0: DefaultPageLeadsLimit; at most

@@ -198,4 +198,28 @@ func TestHostedPageInARealBrowser(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The funnel's per-source rows hold the browser's visit, lead and download under
+	// its utm_source (the lead is counted from the change feed too).
+	from, to := min(viewDay, downloadDay), max(viewDay, downloadDay)
+	for {
+		rows, err := r.srv.Store.PageStats(ctx, localdev.SampleSlug, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got leadgate.SourceDayCounts
+		for _, row := range rows {
+			if row.Source.Source == "browser-test" {
+				got.Views += row.Views
+				got.Leads += row.Leads
+				got.Downloads += row.Downloads
+			}
+		}
+		if got.Views == 1 && got.Leads == 1 && got.Downloads == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stats of utm_source browser-test: %+v; want 1 view, 1 lead, 1 download", got)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

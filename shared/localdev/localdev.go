@@ -23,6 +23,7 @@ import (
 	"leadgate/shared/capture"
 	"leadgate/shared/downloads"
 	"leadgate/shared/followup"
+	"leadgate/shared/funnel"
 	"leadgate/shared/httpapi"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/localbucket"
@@ -165,6 +166,7 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	mux.HandleFunc("GET /dev/pages/{slug}/form", s.redirectToHosted(httpapi.PagePath))
 	mux.HandleFunc("GET /dev/pages/{slug}/thanks", s.redirectToHosted(httpapi.ThanksPath))
 	mux.HandleFunc("GET /dev/leads", s.handleLeads)
+	mux.HandleFunc("GET /dev/dashboard", s.handleDashboard)
 	if cfg.Clock != nil {
 		mux.HandleFunc("POST /dev/clock", s.handleClock)
 	}
@@ -189,7 +191,7 @@ func (s *Server) Backend() string { return s.backend.Name }
 // address), until ctx ends. A change that fails is retried after a pause: delivery is
 // at least once, and every handler is idempotent.
 func (s *Server) FollowChanges(ctx context.Context) error {
-	counter := downloads.NewCounter(s.Store)
+	counter := funnel.NewCounter(s.Store)
 	handle := func(ctx context.Context, ch leadgate.Change) error {
 		attrs := []any{"id", ch.ID, "kind", ch.Kind}
 		if ch.Lead != nil {
@@ -310,7 +312,15 @@ func loadSecret(path string) ([]byte, error) {
 //go:embed templates/*.html
 var templateFiles embed.FS
 
-var templates = template.Must(template.New("").ParseFS(templateFiles, "templates/*.html"))
+var templates = template.Must(template.New("").Funcs(template.FuncMap{
+	"add": func(a int, b ...int) int {
+		for _, n := range b {
+			a += n
+		}
+		return a
+	},
+	"sub": func(a, b int) int { return a - b },
+}).ParseFS(templateFiles, "templates/*.html"))
 
 type startView struct {
 	Now     time.Time

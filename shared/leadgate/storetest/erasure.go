@@ -133,7 +133,7 @@ func testEraseLead(t *testing.T, s leadgate.Store) {
 		return m
 	}
 	gone, kept := capture(email), capture(keep)
-	if err := s.CountView(ctx(t), p.Slug, day); err != nil {
+	if err := s.CountView(ctx(t), p.Slug, day, leadgate.Source{}); err != nil {
 		t.Fatal(err)
 	}
 	before, err := s.DailyCounts(ctx(t), p.Slug, day)

@@ -49,6 +49,9 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("PageLeadsNewestFirstByCursor", func(t *testing.T) { testPageLeads(t, newStore(t)) })
 	t.Run("EraseLeadKeepsOthersAndCounters", func(t *testing.T) { testEraseLead(t, newStore(t)) })
 	t.Run("ErasedLeadLeavesNoTrace", func(t *testing.T) { testErasedLeadLeavesNoTrace(t, newStore(t)) })
+	t.Run("FunnelCountsPerSourceOnceEach", func(t *testing.T) { testFunnelCounts(t, newStore(t)) })
+	t.Run("PageStatsRange", func(t *testing.T) { testPageStatsRange(t, newStore(t)) })
+	t.Run("SpendsPerCampaign", func(t *testing.T) { testSpends(t, newStore(t)) })
 }
 
 // Page returns a valid page for tests.
@@ -657,7 +660,7 @@ func testCountView(t *testing.T, s leadgate.Store) {
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for range n {
-		wg.Go(func() { errs <- s.CountView(ctx(t), p.Slug, day) })
+		wg.Go(func() { errs <- s.CountView(ctx(t), p.Slug, day, leadgate.Source{}) })
 	}
 	wg.Wait()
 	close(errs)
@@ -666,7 +669,7 @@ func testCountView(t *testing.T, s leadgate.Store) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.CountView(ctx(t), p.Slug, day); err != nil {
+	if err := s.CountView(ctx(t), p.Slug, day, leadgate.Source{}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := s.DailyCounts(ctx(t), p.Slug, day)
@@ -689,7 +692,7 @@ func testViewsAndDownloads(t *testing.T, s leadgate.Store) {
 	mustPutPage(t, s, p)
 	day := leadgate.Day(T0)
 	// A view first, then downloads, then views again: each count keeps the other's.
-	if err := s.CountView(ctx(t), p.Slug, day); err != nil {
+	if err := s.CountView(ctx(t), p.Slug, day, leadgate.Source{}); err != nil {
 		t.Fatal(err)
 	}
 	for n := 1; n <= 2; n++ {
@@ -698,7 +701,7 @@ func testViewsAndDownloads(t *testing.T, s leadgate.Store) {
 		}
 	}
 	for range 2 {
-		if err := s.CountView(ctx(t), p.Slug, day); err != nil {
+		if err := s.CountView(ctx(t), p.Slug, day, leadgate.Source{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,7 +1,7 @@
 // Command followup is the Lambda function on the table's DynamoDB stream: it decodes
 // each record into a domain change and hands it to the services that react to
-// changes: the follow-up emails (delivery, confirmation, nurture scheduling) and the
-// download counters. Records of one lead are handled in order, leads concurrently;
+// changes: the funnel counters, the follow-up emails (delivery, confirmation,
+// nurture scheduling) and lead scoring. Records of one lead are handled in order, leads concurrently;
 // failures are reported per record, so Lambda retries only what failed.
 package main
 
@@ -24,6 +24,7 @@ import (
 	"leadgate/shared/lambdainit"
 	"leadgate/shared/lambdalog"
 	"leadgate/shared/leadgate"
+	"leadgate/shared/scoring"
 	"leadgate/shared/ses"
 )
 
@@ -64,15 +65,26 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	return handler(store, svc.HandleChange, cfg.Concurrency), nil
 }
 
+// handlerStore is what the stream handler's own services need of the store.
+type handlerStore interface {
+	funnel.CountStore
+	scoring.Store
+}
+
 // handler hands each change to the funnel counter (leads, confirmations,
-// downloads), then to follow-up.
-func handler(store funnel.CountStore, followUp func(context.Context, leadgate.Change) error, concurrency int) handlerFunc {
+// downloads), then to follow-up, then to scoring (after the counter, which records
+// a lead's first download that scoring reads).
+func handler(store handlerStore, followUp func(context.Context, leadgate.Change) error, concurrency int) handlerFunc {
 	counter := funnel.NewCounter(store)
+	scorer := scoring.New(store, time.Now)
 	handle := func(ctx context.Context, ch leadgate.Change) error {
 		if err := counter.HandleChange(ctx, ch); err != nil {
 			return err
 		}
-		return followUp(ctx, ch)
+		if err := followUp(ctx, ch); err != nil {
+			return err
+		}
+		return scorer.HandleChange(ctx, ch)
 	}
 	return func(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		return followup.HandleBatch(ctx, e, dynamodb.DecodeRecord, handle, concurrency), nil

@@ -57,7 +57,7 @@ type Store struct {
 	// "use grant", "revoke grant", "count download", "claim send", "finish send",
 	// "release send", "schedule step" (once per step stored), "finish step",
 	// "put confirmation", "confirm", "put unsubscribe", "unsubscribe",
-	// "record mail event". A cancelled transaction or a failed condition also
+	// "record mail event", "set score". A cancelled transaction or a failed condition also
 	// consumes capacity, but DynamoDB does not report it.
 	OnCapacity func(op string, consumed []types.ConsumedCapacity)
 }

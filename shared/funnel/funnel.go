@@ -52,6 +52,7 @@ type StatsStore interface {
 	Page(ctx context.Context, slug string) (leadgate.Page, error)
 	PageStats(ctx context.Context, page, from, to string) ([]leadgate.SourceDayCounts, error)
 	Spends(ctx context.Context, page string) ([]leadgate.Spend, error)
+	PageLeads(ctx context.Context, page string, since time.Time, cursor string, limit int) (leadgate.PageLeads, error)
 }
 
 // Counts are the funnel's steps over some span, with the conversion rate: leads
@@ -116,10 +117,65 @@ type Report struct {
 	Days      []DayCounts      `json:"days"`      // every day of the range, oldest first
 	Sources   []SourceCounts   `json:"sources"`   // most leads first
 	Campaigns []CampaignCounts `json:"campaigns"` // by campaign; those with a spend and no counts too
+	// Stages counts the page's leads (every lead with a submission on the page, of
+	// any day) by their stage now; not limited to the range.
+	Stages StageCounts `json:"stages"`
+}
+
+// StageCounts are how many of a page's leads stand at each stage. Partial: the
+// page has more than MaxStageScan submissions, and only the newest were read.
+type StageCounts struct {
+	Cold    int  `json:"cold"`
+	MQL     int  `json:"mql"`
+	SQL     int  `json:"sql"`
+	Partial bool `json:"partial"`
+}
+
+// MaxStageScan bounds the submissions read to count a page's leads by stage.
+const MaxStageScan = 100_000
+
+// CountStages reads the page's submissions newest first (its lead index) and
+// counts each lead once, by its current stage.
+func CountStages(ctx context.Context, store interface {
+	PageLeads(ctx context.Context, page string, since time.Time, cursor string, limit int) (leadgate.PageLeads, error)
+}, page string) (StageCounts, error) {
+	var sc StageCounts
+	seen := map[string]bool{}
+	cursor, read := "", 0
+	for {
+		pl, err := store.PageLeads(ctx, page, time.Time{}, cursor, leadgate.MaxPageLeadsLimit)
+		if err != nil {
+			return sc, err
+		}
+		for _, l := range pl.Leads {
+			read++
+			if seen[l.Lead.Email] {
+				continue
+			}
+			seen[l.Lead.Email] = true
+			switch l.Lead.CurrentStage() {
+			case leadgate.StageSQL:
+				sc.SQL++
+			case leadgate.StageMQL:
+				sc.MQL++
+			default:
+				sc.Cold++
+			}
+		}
+		if pl.Next == "" {
+			return sc, nil
+		}
+		if read >= MaxStageScan {
+			sc.Partial = true
+			return sc, nil
+		}
+		cursor = pl.Next
+	}
 }
 
 // Build reads the page's counters of the days from from to to (UTC days, both
-// included, as leadgate.ParseDayRange checks them) and its spends: ENOTFOUND for
+// included, as leadgate.ParseDayRange checks them), its spends, and its leads by
+// stage (CountStages): ENOTFOUND for
 // an unknown page. A campaign's spend is its total; its cost per lead divides it
 // by the campaign's leads of the range.
 func Build(ctx context.Context, store StatsStore, page, from, to string) (Report, error) {
@@ -134,7 +190,13 @@ func Build(ctx context.Context, store StatsStore, page, from, to string) (Report
 	if err != nil {
 		return Report{}, err
 	}
-	return Compute(page, from, to, rows, spends), nil
+	stages, err := CountStages(ctx, store, page)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Compute(page, from, to, rows, spends)
+	rep.Stages = stages
+	return rep, nil
 }
 
 // Compute builds the report of the rows and spends.

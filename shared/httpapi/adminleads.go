@@ -46,6 +46,8 @@ type LeadRow struct {
 	Phone        string               `json:"phone,omitempty"`
 	Custom       map[string]string    `json:"custom,omitempty"`
 	Status       leadgate.Status      `json:"status"`
+	Stage        leadgate.Stage       `json:"stage"`
+	Score        int                  `json:"score"`
 	Consent      leadgate.Consent     `json:"consent"`
 	FirstTouch   leadgate.Attribution `json:"first_touch"`
 	LastTouch    leadgate.Attribution `json:"last_touch"`
@@ -55,7 +57,7 @@ type LeadRow struct {
 func leadRow(pl leadgate.PageLead) LeadRow {
 	l := pl.Lead
 	return LeadRow{SubmissionID: pl.Submission.ID, LeadID: l.ID, Email: l.Email, Name: l.Name, Company: l.Company,
-		JobTitle: l.JobTitle, Phone: l.Phone, Custom: l.Custom, Status: l.Status, Consent: l.Consent,
+		JobTitle: l.JobTitle, Phone: l.Phone, Custom: l.Custom, Status: l.Status, Stage: l.CurrentStage(), Score: l.Score, Consent: l.Consent,
 		FirstTouch: l.FirstTouch, LastTouch: l.LastTouch, SubmittedAt: pl.Submission.At}
 }
 
@@ -123,7 +125,7 @@ const exportPageSize = 500
 
 // standardColumns are the CSV export's columns before the page's own fields.
 var standardColumns = []string{
-	"submitted_at", "submission_id", "lead_id", "email", "name", "company", "job_title", "phone", "status",
+	"submitted_at", "submission_id", "lead_id", "email", "name", "company", "job_title", "phone", "status", "stage", "score",
 	"consent_given", "consent_text_version", "consent_at",
 	"first_touch_at", "first_touch_source", "first_touch_medium", "first_touch_campaign", "first_touch_referrer",
 	"last_touch_at", "last_touch_source", "last_touch_medium", "last_touch_campaign", "last_touch_referrer",
@@ -202,7 +204,7 @@ func csvRow(pl leadgate.PageLead, custom []string) []string {
 		return at.UTC().Format(time.RFC3339)
 	}
 	row := []string{
-		t(pl.Submission.At), pl.Submission.ID, l.ID, l.Email, l.Name, l.Company, l.JobTitle, l.Phone, string(l.Status),
+		t(pl.Submission.At), pl.Submission.ID, l.ID, l.Email, l.Name, l.Company, l.JobTitle, l.Phone, string(l.Status), string(l.CurrentStage()), strconv.Itoa(l.Score),
 		strconv.FormatBool(l.Consent.Given), l.Consent.TextVersion, t(l.Consent.At),
 		t(l.FirstTouch.At), l.FirstTouch.UTMSource, l.FirstTouch.UTMMedium, l.FirstTouch.UTMCampaign, l.FirstTouch.Referrer,
 		t(l.LastTouch.At), l.LastTouch.UTMSource, l.LastTouch.UTMMedium, l.LastTouch.UTMCampaign, l.LastTouch.Referrer,

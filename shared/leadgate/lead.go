@@ -99,8 +99,14 @@ type Lead struct {
 	SoftBounces int `json:"soft_bounces,omitempty"`
 	// FirstDownloadAt is when the lead first downloaded a magnet; zero: never.
 	FirstDownloadAt time.Time `json:"first_download_at,omitzero"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	// Score and Stage are the lead's qualification, recomputed from the change feed
+	// with the rules of its last-touch page; StageHistory keeps the latest stage
+	// changes (MaxStageHistory), oldest first. An unscored lead has Stage "" (cold).
+	Score        int           `json:"score,omitempty"`
+	Stage        Stage         `json:"stage,omitempty"`
+	StageHistory []StageChange `json:"stage_history,omitempty"`
+	CreatedAt    time.Time     `json:"created_at"`
+	UpdatedAt    time.Time     `json:"updated_at"`
 	// Version increases with every write, for optimistic concurrency in stores that
 	// need it.
 	Version int64 `json:"version"`

@@ -118,9 +118,11 @@ type Page struct {
 	FormURL string `json:"form_url,omitempty"`
 	// FollowUp is the emails the page sends: delivery or confirmation, the reminder,
 	// and the nurture sequence.
-	FollowUp  FollowUp  `json:"follow_up,omitzero"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	FollowUp FollowUp `json:"follow_up,omitzero"`
+	// Scoring is how the page scores its leads; empty: DefaultScoringRules.
+	Scoring   ScoringRules `json:"scoring,omitzero"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
 }
 
 var (
@@ -237,6 +239,7 @@ func (p Page) Validate() error {
 		}
 	}
 	errs = append(errs, p.FollowUp.validate()...)
+	errs = append(errs, p.Scoring.validate()...)
 	if len(errs) > 0 {
 		return &Error{Code: EINVALID, Message: "the page configuration is not valid", Fields: errs}
 	}

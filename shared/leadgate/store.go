@@ -79,6 +79,12 @@ type Store interface {
 	// stay. ENOTFOUND when no lead has the address (an erasure done already).
 	EraseLead(ctx context.Context, e Erasure) (Erased, error)
 
+	// SetScore sets the lead's score and stage at at, if the lead's version is still
+	// version: ECONFLICT if it changed (re-read and retry), ENOTFOUND for no lead. A
+	// stage that moves appends a StageChange (the last MaxStageHistory kept); the
+	// same score and stage write nothing, so a feed's own lead update cannot loop.
+	SetScore(ctx context.Context, email string, score int, stage Stage, at time.Time, version int64) error
+
 	FollowUpStore
 }
 

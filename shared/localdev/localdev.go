@@ -28,6 +28,7 @@ import (
 	"leadgate/shared/leadgate"
 	"leadgate/shared/localbucket"
 	"leadgate/shared/outbox"
+	"leadgate/shared/scoring"
 	"leadgate/shared/signing"
 )
 
@@ -192,6 +193,7 @@ func (s *Server) Backend() string { return s.backend.Name }
 // at least once, and every handler is idempotent.
 func (s *Server) FollowChanges(ctx context.Context) error {
 	counter := funnel.NewCounter(s.Store)
+	scorer := scoring.New(s.Store, s.now)
 	handle := func(ctx context.Context, ch leadgate.Change) error {
 		attrs := []any{"id", ch.ID, "kind", ch.Kind}
 		if ch.Lead != nil {
@@ -207,7 +209,10 @@ func (s *Server) FollowChanges(ctx context.Context) error {
 		if err := counter.HandleChange(ctx, ch); err != nil {
 			return err
 		}
-		return s.FollowUp.HandleChange(ctx, ch)
+		if err := s.FollowUp.HandleChange(ctx, ch); err != nil {
+			return err
+		}
+		return scorer.HandleChange(ctx, ch)
 	}
 	for {
 		err := s.backend.Follow(ctx, handle)

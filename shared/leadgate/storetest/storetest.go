@@ -52,6 +52,7 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("FunnelCountsPerSourceOnceEach", func(t *testing.T) { testFunnelCounts(t, newStore(t)) })
 	t.Run("PageStatsRange", func(t *testing.T) { testPageStatsRange(t, newStore(t)) })
 	t.Run("SpendsPerCampaign", func(t *testing.T) { testSpends(t, newStore(t)) })
+	t.Run("SetScoreOnVersionWithStageHistory", func(t *testing.T) { testSetScore(t, newStore(t)) })
 }
 
 // Page returns a valid page for tests.

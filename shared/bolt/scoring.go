@@ -1,0 +1,49 @@
+package bolt
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"leadgate/shared/leadgate"
+)
+
+// SetScore sets a lead's score and stage if its version is still version, with a
+// LeadUpdated change when anything changed.
+func (s *Store) SetScore(_ context.Context, email string, score int, stage leadgate.Stage, at time.Time, version int64) error {
+	changed := false
+	err := s.update(func(tx *bbolt.Tx) error {
+		changed = false
+		leads := tx.Bucket(bucketLeads)
+		raw := leads.Get([]byte(email))
+		if raw == nil {
+			return leadgate.Errorf(leadgate.ENOTFOUND, "no such lead")
+		}
+		var old leadgate.Lead
+		if err := json.Unmarshal(raw, &old); err != nil {
+			return err
+		}
+		if old.Version != version {
+			return leadgate.Errorf(leadgate.ECONFLICT, "the lead changed since it was read")
+		}
+		lead, ok := old.WithScore(score, stage, at)
+		if !ok {
+			return nil
+		}
+		lead.Version++
+		if err := putJSON(leads, []byte(email), lead); err != nil {
+			return err
+		}
+		changed = true
+		return appendChanges(tx, leadgate.Change{Kind: leadgate.LeadUpdated, At: at, Lead: &lead, OldLead: &old})
+	})
+	if err != nil {
+		return storeError("set score", err)
+	}
+	if changed {
+		s.notify()
+	}
+	return nil
+}

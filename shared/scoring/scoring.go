@@ -1,0 +1,118 @@
+// Package scoring keeps each lead's score and stage (cold, MQL, SQL) up to date from
+// the change feed: on every change that may move the score it recomputes it from
+// the lead, its submissions and the rules of the lead's last-touch page, and stores
+// it when it differs.
+package scoring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"leadgate/shared/leadgate"
+)
+
+// Store is what scoring needs of a store.
+type Store interface {
+	Page(ctx context.Context, slug string) (leadgate.Page, error)
+	LeadByEmail(ctx context.Context, email string) (leadgate.Lead, error)
+	Submissions(ctx context.Context, email string) ([]leadgate.Submission, error)
+	SetScore(ctx context.Context, email string, score int, stage leadgate.Stage, at time.Time, version int64) error
+}
+
+// maxAttempts bounds the re-reads after a lead changed between read and write.
+const maxAttempts = 5
+
+// Service recomputes lead scores.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// New returns a scoring service on the store; now stamps stage changes.
+func New(store Store, now func() time.Time) *Service {
+	return &Service{store: store, now: now}
+}
+
+// HandleChange rescores the lead a change is about. It is idempotent: a change
+// whose recomputation gives the lead's score and stage again writes nothing, which
+// is also what ends the loop of a score update coming back through the feed.
+func (s *Service) HandleChange(ctx context.Context, ch leadgate.Change) error {
+	email := changeEmail(ch)
+	if email == "" {
+		return nil
+	}
+	return s.Rescore(ctx, email)
+}
+
+func changeEmail(ch leadgate.Change) string {
+	switch ch.Kind {
+	case leadgate.LeadCreated, leadgate.LeadUpdated:
+		if ch.Lead != nil {
+			return ch.Lead.Email
+		}
+	case leadgate.LeadConfirmed:
+		if ch.Confirmation != nil {
+			return ch.Confirmation.Email
+		}
+	case leadgate.DownloadMade:
+		if ch.Download != nil {
+			return ch.Download.Email
+		}
+	case leadgate.SubmissionCreated:
+		if ch.Submission != nil {
+			return ch.Submission.Email
+		}
+	}
+	return ""
+}
+
+// Rescore recomputes the score of the lead with that address and stores it if it
+// changed. A lead that is gone (erased) is no error. A lead changed between read and
+// write is read again.
+func (s *Service) Rescore(ctx context.Context, email string) error {
+	for attempt := 1; ; attempt++ {
+		err := s.rescore(ctx, email)
+		if leadgate.ErrorCode(err) != leadgate.ECONFLICT || attempt >= maxAttempts {
+			if leadgate.ErrorCode(err) == leadgate.ENOTFOUND {
+				return nil
+			}
+			return err
+		}
+	}
+}
+
+func (s *Service) rescore(ctx context.Context, email string) error {
+	lead, err := s.store.LeadByEmail(ctx, email)
+	if err != nil {
+		return err
+	}
+	if lead.Status == leadgate.StatusErased {
+		return nil
+	}
+	subs, err := s.store.Submissions(ctx, email)
+	if err != nil {
+		return err
+	}
+	rules := leadgate.DefaultScoringRules
+	if slug := lead.LastTouch.Page; slug != "" {
+		page, err := s.store.Page(ctx, slug)
+		switch {
+		case err == nil:
+			rules = page.ScoringRules()
+		case leadgate.ErrorCode(err) != leadgate.ENOTFOUND:
+			return fmt.Errorf("rules of page %s: %w", slug, err)
+		}
+	}
+	score, stage := leadgate.Score(lead, subs, rules)
+	if score == lead.Score && stage == lead.CurrentStage() {
+		return nil
+	}
+	err = s.store.SetScore(ctx, email, score, stage, s.now(), lead.Version)
+	var de *leadgate.Error
+	if err != nil && !errors.As(err, &de) {
+		return fmt.Errorf("set score of lead %s: %w", lead.ID, err)
+	}
+	return err
+}

@@ -839,7 +839,7 @@ func TestAdminRoutesUseIAMAuth(t *testing.T) {
 			}
 		}
 	}
-	if adminRoutes < 13 {
-		t.Errorf("%d admin routes in template.yaml, want the 13 of httpapi.AdminAPI", adminRoutes)
+	if adminRoutes < 14 {
+		t.Errorf("%d admin routes in template.yaml, want the 14 of httpapi.AdminAPI", adminRoutes)
 	}
 }

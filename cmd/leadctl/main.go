@@ -32,6 +32,7 @@ const usage = `leadctl manages Leadgate.
 Commands:
   pages apply    check a page file (YAML), upload its magnet's file, save both
   pages list     list the pages: slug, title, opt-in, magnet
+  pages embed    print a page's embed snippet for your own site
   magnets put    upload a lead magnet's file and register the magnet
   links revoke   stop a forwarded or leaked download link for good
   leads export   write a page's leads as CSV (formula-safe)
@@ -51,6 +52,9 @@ func main() {
 func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) >= 2 && args[0] == "pages" && args[1] == "apply" {
 		return pagesApply(ctx, args[2:], out)
+	}
+	if len(args) >= 2 && args[0] == "pages" && args[1] == "embed" {
+		return pagesEmbed(ctx, args[2:], out)
 	}
 	if len(args) >= 2 && args[0] == "pages" && args[1] == "list" {
 		return pagesList(ctx, args[2:], out)

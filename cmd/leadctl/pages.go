@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -258,4 +259,38 @@ func pagesList(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Slug, p.Title, p.OptIn, p.MagnetID)
 	}
 	return tw.Flush()
+}
+
+func pagesEmbed(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("pages embed", flag.ContinueOnError)
+	fs.SetOutput(out)
+	af := adminFlags(fs)
+	page := fs.String("page", "", "the page's slug (required)")
+	fs.Usage = func() {
+		fmt.Fprintln(out, "usage: leadctl pages embed -page SLUG [flags]")
+		fmt.Fprintln(out, "Prints the page's embed snippet: a plain HTML form for your own site, posting to the capture route.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if *page == "" {
+		fs.Usage()
+		return errors.New("-page is required")
+	}
+	c, err := af.client(ctx)
+	if err != nil {
+		return err
+	}
+	var snippet struct {
+		HTML string `json:"html"`
+	}
+	if _, err := c.do(ctx, http.MethodGet, "/v1/admin/pages/"+url.PathEscape(*page)+"/embed", nil, &snippet); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(out, snippet.HTML)
+	return err
 }

@@ -83,6 +83,13 @@ func TestPagesApplyListAndLive(t *testing.T) {
 		t.Fatalf("apply again: %v\n%s", err, out)
 	}
 
+	out, err = leadctl(t, "pages", "embed", "-page", localdev.SampleSlug, "-api", ts.URL, "-token", testToken)
+	if err != nil || !strings.Contains(out, `action="`+ts.URL+"/v1/pages/"+localdev.SampleSlug+`/leads"`) || !strings.Contains(out, `name="email"`) || strings.Contains(out, "<script") {
+		t.Fatalf("pages embed: %v\n%s", err, out)
+	}
+	if _, err := leadctl(t, "pages", "embed", "-page", "no-such-page", "-api", ts.URL, "-token", testToken); err == nil {
+		t.Fatal("the snippet of an unknown page was printed")
+	}
 	out, err = leadctl(t, "pages", "list", "-api", ts.URL, "-token", testToken)
 	if err != nil {
 		t.Fatal(err)

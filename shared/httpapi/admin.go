@@ -87,6 +87,7 @@ func (a *AdminAPI) Register(mux *http.ServeMux) {
 		{"/v1/admin/leads/{email}", "GET, HEAD, DELETE", map[string]http.HandlerFunc{"GET": a.getLead, "DELETE": a.eraseLead}},
 		{"/v1/admin/pages/{slug}/stats", "GET, HEAD", map[string]http.HandlerFunc{"GET": a.pageStats}},
 		{"/v1/admin/pages/{slug}/spend/{campaign}", "PUT", map[string]http.HandlerFunc{"PUT": a.putSpend}},
+		{"/v1/admin/pages/{slug}/embed", "GET, HEAD", map[string]http.HandlerFunc{"GET": a.embed}},
 	}
 	for _, rt := range routes {
 		for method, h := range rt.by {
@@ -132,6 +133,19 @@ func (a *AdminAPI) getPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, p)
+}
+
+// embed answers the page's embed snippet: a plain HTML form, no JavaScript, that
+// the marketer pastes into their own site; it posts to this API's capture route.
+func (a *AdminAPI) embed(w http.ResponseWriter, r *http.Request) {
+	p, err := a.store.Page(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		writeError(w, r, a.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		HTML string `json:"html"`
+	}{EmbedSnippet(p, baseURL(r))})
 }
 
 // putPage creates or replaces the page of the path: 201 or 200 with the page as

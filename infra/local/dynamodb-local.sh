@@ -19,6 +19,10 @@ port="${DYNAMODB_LOCAL_PORT:-8765}"
 pidfile="$cache/dynamodb-local-$port.pid" # one per port: instances on other ports are not ours
 launcher="$cache/loopback"
 logfile="$cache/dynamodb-local-$port.log"
+name="DynamoDB Local"
+match="DynamoDBLocalLoopback"
+# shellcheck source=proc.sh
+source "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 
 # jar_path prints the installed DynamoDBLocal.jar, or nothing.
 jar_path() {
@@ -83,17 +87,7 @@ install() {
 	echo "DynamoDB Local installed: $(jar_path)"
 }
 
-# running reports whether the pid file names a live DynamoDB Local of ours (a pid
-# that was reused by another program since does not count).
-running() {
-	[[ -f "$pidfile" ]] || return 1
-	ps -o args= -p "$(cat "$pidfile")" 2>/dev/null | grep -q DynamoDBLocalLoopback
-}
-
-# answers reports whether something accepts connections on the port.
-answers() {
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
-}
+ready() { port_answers "$port"; }
 
 start() {
 	command -v java >/dev/null || { echo "java (17 or later) is needed to run DynamoDB Local" >&2; exit 1; }
@@ -101,12 +95,8 @@ start() {
 	jar="$(jar_path)"
 	[[ -n "$jar" ]] || { echo "DynamoDB Local is not installed: run $0 install" >&2; exit 1; }
 	build_launcher
-	if running; then
-		echo "DynamoDB Local already running (pid $(cat "$pidfile"))" >&2
-		echo "http://127.0.0.1:$port"
-		return
-	fi
-	if answers; then
+	already_running "http://127.0.0.1:$port" && return
+	if port_answers "$port"; then
 		echo "port $port is already in use; set DYNAMODB_LOCAL_PORT" >&2
 		exit 1
 	fi
@@ -118,43 +108,7 @@ start() {
 		DynamoDBLocalLoopback -inMemory -port "$port" -disableTelemetry) \
 		>"$logfile" 2>&1 </dev/null &
 	echo $! >"$pidfile"
-	for _ in $(seq 1 100); do
-		if answers; then
-			echo "http://127.0.0.1:$port"
-			return
-		fi
-		if ! running; then
-			echo "DynamoDB Local exited; see $logfile" >&2
-			cat "$logfile" >&2
-			rm -f "$pidfile"
-			exit 1
-		fi
-		sleep 0.2
-	done
-	echo "DynamoDB Local did not answer on port $port within 20s; see $logfile" >&2
-	stop
-	exit 1
-}
-
-stop() {
-	if ! [[ -f "$pidfile" ]]; then
-		echo "DynamoDB Local is not running (no pid file)" >&2
-		return
-	fi
-	local pid
-	pid="$(cat "$pidfile")"
-	if running; then
-		kill "$pid"
-		for _ in $(seq 1 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			kill -KILL "$pid"
-		fi
-		echo "DynamoDB Local stopped (pid $pid)" >&2
-	fi
-	rm -f "$pidfile"
+	wait_ready 100 "http://127.0.0.1:$port"
 }
 
 case "${1:-}" in

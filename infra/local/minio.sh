@@ -23,6 +23,10 @@ console_port=$((port + 1))
 data="$cache/minio-data-$port"
 pidfile="$cache/minio-$port.pid" # one per port: instances on other ports are not ours
 logfile="$cache/minio-$port.log"
+name="MinIO"
+match="$bin server"
+# shellcheck source=proc.sh
+source "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 
 export MINIO_ROOT_USER=leadgate
 export MINIO_ROOT_PASSWORD=leadgate-local-secret
@@ -41,32 +45,16 @@ install() {
 	echo "MinIO installed: $bin"
 }
 
-# running reports whether the pid file names a live MinIO of ours (a pid that was
-# reused by another program since does not count).
-running() {
-	[[ -f "$pidfile" ]] || return 1
-	ps -o args= -p "$(cat "$pidfile")" 2>/dev/null | grep -q "$bin server"
-}
-
-# answers reports whether something accepts connections on the port.
-answers() {
-	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-live() {
+ready() {
 	curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/minio/health/live" 2>/dev/null
 }
 
 start() {
 	[[ -x "$bin" ]] || { echo "MinIO is not installed: run $0 install" >&2; exit 1; }
 	command -v curl >/dev/null || { echo "curl is needed to wait for MinIO" >&2; exit 1; }
-	if running; then
-		echo "MinIO already running (pid $(cat "$pidfile"))" >&2
-		echo "http://127.0.0.1:$port"
-		return
-	fi
+	already_running "http://127.0.0.1:$port" && return
 	for p in "$port" "$console_port"; do
-		if answers "$p"; then
+		if port_answers "$p"; then
 			echo "port $p is already in use; set MINIO_PORT" >&2
 			exit 1
 		fi
@@ -76,43 +64,7 @@ start() {
 		"$bin" server --quiet --address "127.0.0.1:$port" --console-address "127.0.0.1:$console_port" "$data" \
 		>"$logfile" 2>&1 </dev/null &
 	echo $! >"$pidfile"
-	for _ in $(seq 1 150); do
-		if live; then
-			echo "http://127.0.0.1:$port"
-			return
-		fi
-		if ! running; then
-			echo "MinIO exited; see $logfile" >&2
-			cat "$logfile" >&2
-			rm -f "$pidfile"
-			exit 1
-		fi
-		sleep 0.2
-	done
-	echo "MinIO did not answer on port $port within 30s; see $logfile" >&2
-	stop
-	exit 1
-}
-
-stop() {
-	if ! [[ -f "$pidfile" ]]; then
-		echo "MinIO is not running (no pid file)" >&2
-		return
-	fi
-	local pid
-	pid="$(cat "$pidfile")"
-	if running; then
-		kill "$pid"
-		for _ in $(seq 1 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			kill -KILL "$pid"
-		fi
-		echo "MinIO stopped (pid $pid)" >&2
-	fi
-	rm -f "$pidfile"
+	wait_ready 150 "http://127.0.0.1:$port"
 }
 
 case "${1:-}" in

@@ -18,6 +18,10 @@ cli="$cache/node_modules/aws-ses-v2-local/dist/cli.js"
 port="${SES_LOCAL_PORT:-8005}"
 pidfile="$cache/ses-local-$port.pid" # one per port: instances on other ports are not ours
 logfile="$cache/ses-local-$port.log"
+name="aws-ses-v2-local"
+match="$cli"
+# shellcheck source=proc.sh
+source "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 
 install() {
 	if [[ -f "$cli" ]] && grep -q '"version": "2.10.2"' "$cache/node_modules/aws-ses-v2-local/package.json"; then
@@ -34,19 +38,7 @@ install() {
 	echo "aws-ses-v2-local installed: $cli"
 }
 
-# running reports whether the pid file names a live emulator of ours (a pid that was
-# reused by another program since does not count).
-running() {
-	[[ -f "$pidfile" ]] || return 1
-	ps -o args= -p "$(cat "$pidfile")" 2>/dev/null | grep -q "$cli"
-}
-
-# answers reports whether something accepts connections on the port.
-answers() {
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
-}
-
-live() {
+ready() {
 	curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/store" 2>/dev/null
 }
 
@@ -54,54 +46,14 @@ start() {
 	[[ -f "$cli" ]] || { echo "aws-ses-v2-local is not installed: run $0 install" >&2; exit 1; }
 	command -v node >/dev/null || { echo "node is needed to run aws-ses-v2-local" >&2; exit 1; }
 	command -v curl >/dev/null || { echo "curl is needed to wait for aws-ses-v2-local" >&2; exit 1; }
-	if running; then
-		echo "aws-ses-v2-local already running (pid $(cat "$pidfile"))" >&2
-		echo "http://127.0.0.1:$port"
-		return
-	fi
-	if answers; then
+	already_running "http://127.0.0.1:$port" && return
+	if port_answers "$port"; then
 		echo "port $port is already in use; set SES_LOCAL_PORT" >&2
 		exit 1
 	fi
 	node "$cli" --host 127.0.0.1 --port "$port" >"$logfile" 2>&1 </dev/null &
 	echo $! >"$pidfile"
-	for _ in $(seq 1 100); do
-		if live; then
-			echo "http://127.0.0.1:$port"
-			return
-		fi
-		if ! running; then
-			echo "aws-ses-v2-local exited; see $logfile" >&2
-			cat "$logfile" >&2
-			rm -f "$pidfile"
-			exit 1
-		fi
-		sleep 0.2
-	done
-	echo "aws-ses-v2-local did not answer on port $port within 20s; see $logfile" >&2
-	stop
-	exit 1
-}
-
-stop() {
-	if ! [[ -f "$pidfile" ]]; then
-		echo "aws-ses-v2-local is not running (no pid file)" >&2
-		return
-	fi
-	local pid
-	pid="$(cat "$pidfile")"
-	if running; then
-		kill "$pid"
-		for _ in $(seq 1 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			kill -KILL "$pid"
-		fi
-		echo "aws-ses-v2-local stopped (pid $pid)" >&2
-	fi
-	rm -f "$pidfile"
+	wait_ready 100 "http://127.0.0.1:$port"
 }
 
 case "${1:-}" in

@@ -329,18 +329,14 @@ func (s *Store) PutConfirmation(ctx context.Context, c leadgate.Confirmation) er
 
 // Confirmation returns the confirmation with that ID.
 func (s *Store) Confirmation(ctx context.Context, id string) (leadgate.Confirmation, error) {
-	out, err := s.client.GetItem(ctx, &awsddb.GetItemInput{
-		TableName:      aws.String(s.table),
-		Key:            key(PrefixConfirm+id, SKConfirmation),
-		ConsistentRead: aws.Bool(true),
-	})
+	item, err := s.getItem(ctx, "get confirmation", key(PrefixConfirm+id, SKConfirmation))
 	if err != nil {
-		return leadgate.Confirmation{}, errorFor("get confirmation", err)
+		return leadgate.Confirmation{}, err
 	}
-	if len(out.Item) == 0 {
+	if item == nil {
 		return leadgate.Confirmation{}, errNoConfirmation
 	}
-	c, err := unmarshalConfirmation(out.Item)
+	c, err := unmarshalConfirmation(item)
 	if err != nil {
 		return leadgate.Confirmation{}, leadgate.Internal("unmarshal confirmation", err)
 	}
@@ -572,19 +568,15 @@ func (s *Store) PutUnsubscribe(ctx context.Context, u leadgate.Unsubscribe) erro
 // UpdateItem; the link's address is the lead's key.
 func (s *Store) Unsubscribe(ctx context.Context, id string, now time.Time) error {
 	const op = "unsubscribe"
-	out, err := s.client.GetItem(ctx, &awsddb.GetItemInput{
-		TableName:      aws.String(s.table),
-		Key:            key(PrefixUnsub+id, SKUnsubscribe),
-		ConsistentRead: aws.Bool(true),
-	})
+	item, err := s.getItem(ctx, "get unsubscribe link", key(PrefixUnsub+id, SKUnsubscribe))
 	if err != nil {
-		return errorFor("get unsubscribe link", err)
+		return err
 	}
-	if len(out.Item) == 0 {
+	if item == nil {
 		return errNoUnsubscribe
 	}
 	var u leadgate.Unsubscribe
-	if err := unmarshalItem(out.Item, &u); err != nil {
+	if err := unmarshalItem(item, &u); err != nil {
 		return leadgate.Internal("unmarshal unsubscribe link", err)
 	}
 	if u.Email == "" {

@@ -89,18 +89,14 @@ func (s *Store) newGrantPut(g leadgate.Grant) (*types.Put, error) {
 
 // Grant returns the grant with that ID.
 func (s *Store) Grant(ctx context.Context, id string) (leadgate.Grant, error) {
-	out, err := s.client.GetItem(ctx, &awsddb.GetItemInput{
-		TableName:      aws.String(s.table),
-		Key:            key(PrefixGrant+id, SKGrant),
-		ConsistentRead: aws.Bool(true),
-	})
+	item, err := s.getItem(ctx, "get grant", key(PrefixGrant+id, SKGrant))
 	if err != nil {
-		return leadgate.Grant{}, errorFor("get grant", err)
+		return leadgate.Grant{}, err
 	}
-	if len(out.Item) == 0 {
+	if item == nil {
 		return leadgate.Grant{}, errNoGrant
 	}
-	g, err := unmarshalGrant(out.Item)
+	g, err := unmarshalGrant(item)
 	if err != nil {
 		return leadgate.Grant{}, leadgate.Internal("unmarshal grant", err)
 	}
@@ -304,18 +300,11 @@ func (s *Store) countItems(d leadgate.Download, withLead bool) ([]types.Transact
 // DailyCounts returns a page's counters for one day.
 func (s *Store) DailyCounts(ctx context.Context, page, day string) (leadgate.DailyCounts, error) {
 	c := leadgate.DailyCounts{Page: page, Day: day}
-	out, err := s.client.GetItem(ctx, &awsddb.GetItemInput{
-		TableName:      aws.String(s.table),
-		Key:            key(PrefixPage+page, PrefixDay+day),
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return c, errorFor("get daily counts", err)
+	item, err := s.getItem(ctx, "get daily counts", key(PrefixPage+page, PrefixDay+day))
+	if err != nil || item == nil {
+		return c, err
 	}
-	if len(out.Item) == 0 {
-		return c, nil
-	}
-	if err := unmarshalItem(out.Item, &c); err != nil {
+	if err := unmarshalItem(item, &c); err != nil {
 		return leadgate.DailyCounts{Page: page, Day: day}, leadgate.Internal("unmarshal daily counts", err)
 	}
 	return c, nil

@@ -203,21 +203,33 @@ func (s *Store) put(ctx context.Context, op string, item map[string]types.Attrib
 
 // get reads one item with a strongly consistent read, so that a write is seen at once.
 func (s *Store) get(ctx context.Context, op, pk, sk, what string, out any) error {
-	res, err := s.client.GetItem(ctx, &awsddb.GetItemInput{
-		TableName:      aws.String(s.table),
-		Key:            key(pk, sk),
-		ConsistentRead: aws.Bool(true),
-	})
+	item, err := s.getItem(ctx, op, key(pk, sk))
 	if err != nil {
-		return errorFor(op, err)
+		return err
 	}
-	if len(res.Item) == 0 {
+	if item == nil {
 		return notFound(what)
 	}
-	if err := unmarshalItem(res.Item, out); err != nil {
+	if err := unmarshalItem(item, out); err != nil {
 		return leadgate.Internal("unmarshal "+what, err)
 	}
 	return nil
+}
+
+// getItem reads one item with a strongly consistent GetItem; nil when there is none.
+func (s *Store) getItem(ctx context.Context, op string, k map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	out, err := s.client.GetItem(ctx, &awsddb.GetItemInput{
+		TableName:      aws.String(s.table),
+		Key:            k,
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, errorFor(op, err)
+	}
+	if len(out.Item) == 0 {
+		return nil, nil
+	}
+	return out.Item, nil
 }
 
 func (s *Store) capacityMode() types.ReturnConsumedCapacity {

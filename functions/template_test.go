@@ -1,7 +1,7 @@
-// Tests of template.yaml (read with goformation) against the code and the Makefile:
-// the table matches dynamodb.TableDefinition, every function is built the way DESIGN
-// says, each function's IAM statements are narrow, the bucket is private, and the
-// `sam local` env file gives each function every variable it declares.
+// Tests of template.yaml (read with go.yaml.in/yaml/v3) against the code and the
+// Makefile: the table matches dynamodb.TableDefinition, every function is built the
+// way DESIGN says, each function's IAM statements are narrow, the bucket is private,
+// and the `sam local` env file gives each function every variable it declares.
 package functions_test
 
 import (
@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,10 +22,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/awslabs/goformation/v7"
-	"github.com/awslabs/goformation/v7/cloudformation"
-	cfnddb "github.com/awslabs/goformation/v7/cloudformation/dynamodb"
-	"github.com/awslabs/goformation/v7/intrinsics"
+	"go.yaml.in/yaml/v3"
 
 	"leadgate/shared/dynamodb"
 	"leadgate/shared/localdev"
@@ -36,15 +32,18 @@ import (
 // repoRoot is the module root: the tests run in functions/.
 const repoRoot = ".."
 
-// samTemplate is template.yaml, typed by goformation and, for the parts its types do
-// not hold (mixed policy lists, LoggingConfig), as the same processed JSON, untyped.
+// samTemplate is template.yaml as plain values (maps, lists, strings, numbers,
+// booleans), with the intrinsic functions of Globals, Resources and Outputs resolved
+// the way a reader would: a Ref to a parameter becomes its default; a Ref to a
+// resource becomes "${Name}", a GetAtt "${Name.Attr}", a Ref to a pseudo parameter
+// "${AWS::Region}"; a Sub keeps its resource and pseudo-parameter variables as
+// written and fills in the parameters' defaults; an If takes the branch its
+// condition gives with the parameters' defaults. A reference to a name the template
+// does not declare, or an intrinsic this reader does not know, fails the test.
 //
-// Intrinsic functions are resolved the way a reader would: a Ref to a parameter
-// becomes its default; a Ref to a resource becomes "${Name}", a GetAtt "${Name.Attr}";
-// a Sub keeps its resource variables as written and fills in the parameters'
-// defaults. goformation's own handlers would turn resource references into nothing.
+// The typed views the tests need (functions with Globals merged, the table, the
+// buckets and their policies) are decoded from these values.
 type samTemplate struct {
-	*cloudformation.Template
 	raw map[string]any
 }
 
@@ -55,56 +54,235 @@ func loadTemplate(t testing.TB) samTemplate {
 	if err != nil {
 		t.Fatal(err)
 	}
-	processed, err := intrinsics.ProcessYAML(data, &intrinsics.ProcessorOptions{
-		IntrinsicHandlerOverrides: map[string]intrinsics.IntrinsicHandler{
-			"Ref":        keepRef,
-			"Fn::GetAtt": keepGetAtt,
-			"Fn::Sub":    keepSub,
-		},
-	})
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	tree, err := yamlValue(&doc)
 	if err != nil {
-		t.Fatalf("process %s: %v", path, err)
+		t.Fatalf("%s: %v", path, err)
 	}
-	var raw map[string]any
-	if err := json.Unmarshal(processed, &raw); err != nil {
-		t.Fatal(err)
+	top, ok := tree.(map[string]any)
+	if !ok {
+		t.Fatalf("%s is not a map of sections", path)
 	}
-	// goformation v7.14.9 cannot read some valid resources (it takes an HttpApi's
-	// RouteSettings for one setting, not a map of routes) and then fails the whole
-	// template; the typed view leaves those out, the untyped one keeps them.
-	typed := maps.Clone(raw)
-	resources := maps.Clone(raw["Resources"].(map[string]any))
-	for id, res := range resources {
-		one, _ := json.Marshal(map[string]any{"Resources": map[string]any{id: res}})
-		if _, err := goformation.ParseJSONWithOptions(one, &intrinsics.ProcessorOptions{NoProcess: true}); err != nil {
-			delete(resources, id)
+	r := resolver{tpl: top, conditions: map[string]bool{}, evaluating: map[string]bool{}}
+	raw := maps.Clone(top)
+	// Parameters, Conditions, Mappings and Rules hold no values a resource gets;
+	// conditions are evaluated when an If asks for them.
+	for _, section := range []string{"Globals", "Resources", "Outputs"} {
+		if v, ok := top[section]; ok {
+			resolved, err := r.resolve(v)
+			if err != nil {
+				t.Fatalf("%s: %s: %v", path, section, err)
+			}
+			raw[section] = resolved
 		}
 	}
-	typed["Resources"] = resources
-	data, err = json.Marshal(typed)
-	if err != nil {
-		t.Fatal(err)
+	if _, ok := raw["Resources"].(map[string]any); !ok {
+		t.Fatalf("%s has no Resources", path)
 	}
-	tpl, err := goformation.ParseJSONWithOptions(data, &intrinsics.ProcessorOptions{NoProcess: true})
-	if err != nil {
-		t.Fatalf("read %s with goformation: %v", path, err)
+	return samTemplate{raw: raw}
+}
+
+// yamlValue turns a node of template.yaml into plain values: maps, lists, strings,
+// numbers, booleans and nil. A short-form intrinsic (!Ref X, !Sub ..., !If [...])
+// becomes its long form ({"Ref": "X"}, {"Fn::Sub": ...}, {"Fn::If": [...]}), as
+// CloudFormation reads it.
+func yamlValue(n *yaml.Node) (any, error) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) != 1 {
+			return nil, fmt.Errorf("line %d: want one YAML document", n.Line)
+		}
+		return yamlValue(n.Content[0])
+	case yaml.AliasNode:
+		return yamlValue(n.Alias)
 	}
-	return samTemplate{Template: tpl, raw: raw}
+	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
+		return shortFormIntrinsic(n)
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode || k.Tag == "!!merge" {
+				return nil, fmt.Errorf("line %d: a key must be plain text", k.Line)
+			}
+			if _, dup := m[k.Value]; dup {
+				return nil, fmt.Errorf("line %d: %s is there twice", k.Line, k.Value)
+			}
+			val, err := yamlValue(v)
+			if err != nil {
+				return nil, err
+			}
+			m[k.Value] = val
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		list := make([]any, 0, len(n.Content))
+		for _, item := range n.Content {
+			val, err := yamlValue(item)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, val)
+		}
+		return list, nil
+	case yaml.ScalarNode:
+		if n.Tag == "!!timestamp" {
+			return n.Value, nil // CloudFormation reads dates as text
+		}
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		return v, nil
+	}
+	return nil, fmt.Errorf("line %d: unexpected YAML node", n.Line)
+}
+
+// shortFormIntrinsic returns the long form of a tagged node: !Ref and !Condition
+// keep their names, every other tag is a Fn:: function.
+func shortFormIntrinsic(n *yaml.Node) (any, error) {
+	name := strings.TrimPrefix(n.Tag, "!")
+	if name != "Ref" && name != "Condition" {
+		name = "Fn::" + name
+	}
+	if n.Kind == yaml.ScalarNode {
+		return map[string]any{name: n.Value}, nil // !GetAtt A.B is split when resolved
+	}
+	untagged := *n
+	untagged.Tag = ""
+	arg, err := yamlValue(&untagged)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{name: arg}, nil
+}
+
+// noValue stands for AWS::NoValue: the property or list item holding it is left out.
+type noValueMarker struct{}
+
+var noValue any = noValueMarker{}
+
+// resolver resolves the intrinsic functions of one template.
+type resolver struct {
+	tpl        map[string]any
+	conditions map[string]bool // evaluated so far
+	evaluating map[string]bool // to catch conditions that depend on themselves
+}
+
+// pseudoParameters are CloudFormation's AWS:: parameters; they have no value before
+// deployment, so they stay "${AWS::Region}" and the like.
+var pseudoParameters = []string{
+	"AWS::AccountId", "AWS::NotificationARNs", "AWS::Partition", "AWS::Region",
+	"AWS::StackId", "AWS::StackName", "AWS::URLSuffix",
+}
+
+func (r *resolver) resolve(v any) (any, error) {
+	switch v := v.(type) {
+	case map[string]any:
+		if len(v) == 1 {
+			for name, arg := range v {
+				if resolved, ok, err := r.intrinsic(name, arg); ok || err != nil {
+					if err != nil {
+						return nil, fmt.Errorf("%s: %w", name, err)
+					}
+					return resolved, nil
+				}
+			}
+		}
+		out := make(map[string]any, len(v))
+		for k, item := range v {
+			resolved, err := r.resolve(item)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", k, err)
+			}
+			if resolved != noValue {
+				out[k] = resolved
+			}
+		}
+		return out, nil
+	case []any:
+		out := make([]any, 0, len(v))
+		for i, item := range v {
+			resolved, err := r.resolve(item)
+			if err != nil {
+				return nil, fmt.Errorf("[%d]: %w", i, err)
+			}
+			if resolved != noValue {
+				out = append(out, resolved)
+			}
+		}
+		return out, nil
+	default:
+		return v, nil
+	}
+}
+
+// intrinsic resolves the one-key map {name: arg} when name is an intrinsic
+// function; ok is false when it is an ordinary property.
+func (r *resolver) intrinsic(name string, arg any) (v any, ok bool, err error) {
+	switch name {
+	case "Ref":
+		v, err = r.ref(arg)
+	case "Fn::GetAtt":
+		v, err = r.getAtt(arg)
+	case "Fn::Sub":
+		v, err = r.sub(arg)
+	case "Fn::If":
+		v, err = r.fnIf(arg)
+	case "Fn::Join":
+		v, err = r.join(arg)
+	case "Fn::Select":
+		v, err = r.selectItem(arg)
+	case "Fn::Split":
+		v, err = r.split(arg)
+	case "Fn::FindInMap":
+		v, err = r.findInMap(arg)
+	case "Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not":
+		v, err = r.conditionFunction(name, arg)
+	case "Condition":
+		s, isName := arg.(string)
+		if !isName {
+			return nil, false, nil // a property named Condition, as in IAM statements
+		}
+		v, err = r.condition(s)
+	default:
+		if strings.HasPrefix(name, "Fn::") {
+			return nil, true, fmt.Errorf("this test's template reader does not resolve it; teach loadTemplate")
+		}
+		return nil, false, nil
+	}
+	return v, true, err
 }
 
 // parameter returns the template's parameter of that name.
-func parameter(template any, name string) (map[string]any, bool) {
-	tpl, _ := template.(map[string]any)
-	params, _ := tpl["Parameters"].(map[string]any)
-	p, ok := params[name].(map[string]any)
+func (r *resolver) parameter(name string) (map[string]any, bool) {
+	p, ok := dig(r.tpl, "Parameters", name).(map[string]any)
 	return p, ok
 }
 
-func keepRef(_ string, input, template any) any {
-	name, _ := input.(string)
-	p, ok := parameter(template, name)
+func (r *resolver) isResource(name string) bool {
+	_, ok := dig(r.tpl, "Resources", name).(map[string]any)
+	return ok
+}
+
+func (r *resolver) ref(arg any) (any, error) {
+	name, ok := arg.(string)
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("%v: want the name of a parameter or resource", arg)
+	case name == "AWS::NoValue":
+		return noValue, nil
+	case slices.Contains(pseudoParameters, name), r.isResource(name):
+		return "${" + name + "}", nil
+	}
+	p, ok := r.parameter(name)
 	if !ok {
-		return "${" + name + "}"
+		return nil, fmt.Errorf("%s is neither a parameter nor a resource of the template", name)
 	}
 	def, hasDefault := p["Default"]
 	typ, _ := p["Type"].(string)
@@ -115,56 +293,269 @@ func keepRef(_ string, input, template any) any {
 		for item := range strings.SplitSeq(fmt.Sprint(def), ",") {
 			items = append(items, strings.TrimSpace(item))
 		}
-		return items
+		return items, nil
 	case list:
-		return []any{}
+		return []any{}, nil
 	case hasDefault:
-		return fmt.Sprint(def) // 5, not 5.0: the template's numbers are whole
+		return fmt.Sprint(def), nil
 	default:
-		return "${" + name + "}" // no default: left for the reader to notice
+		return "${" + name + "}", nil // no default: left for the reader to notice
 	}
 }
 
-func keepGetAtt(_ string, input, _ any) any {
-	switch v := input.(type) {
-	case string:
-		return "${" + v + "}"
-	case []any:
-		parts := make([]string, len(v))
-		for i, p := range v {
-			parts[i] = fmt.Sprint(p)
-		}
-		return "${" + strings.Join(parts, ".") + "}"
+func (r *resolver) getAtt(arg any) (any, error) {
+	arg, err := r.resolve(arg)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	var parts []string
+	switch v := arg.(type) {
+	case string:
+		resource, attr, _ := strings.Cut(v, ".")
+		parts = []string{resource, attr}
+	case []any:
+		for _, p := range v {
+			s, ok := p.(string)
+			if !ok {
+				return nil, fmt.Errorf("%v: want text", p)
+			}
+			parts = append(parts, s)
+		}
+	}
+	if len(parts) < 2 || parts[1] == "" {
+		return nil, fmt.Errorf("%v: want Resource.Attribute", arg)
+	}
+	if !r.isResource(parts[0]) {
+		return nil, fmt.Errorf("%s is not a resource of the template", parts[0])
+	}
+	return "${" + strings.Join(parts, ".") + "}", nil
 }
 
 var subVariable = regexp.MustCompile(`\$\{([^!}][^}]*)\}`)
 
-func keepSub(_ string, input, template any) any {
+func (r *resolver) sub(arg any) (any, error) {
+	arg, err := r.resolve(arg)
+	if err != nil {
+		return nil, err
+	}
 	var src string
 	vars := map[string]any{}
-	switch v := input.(type) {
+	switch v := arg.(type) {
 	case string:
 		src = v
 	case []any:
-		if len(v) == 2 {
-			src, _ = v[0].(string)
-			vars, _ = v[1].(map[string]any)
+		ok := len(v) == 2
+		if ok {
+			src, ok = v[0].(string)
 		}
+		if ok {
+			vars, ok = v[1].(map[string]any)
+		}
+		if !ok {
+			return nil, fmt.Errorf("%v: want [text, {variables}]", arg)
+		}
+	default:
+		return nil, fmt.Errorf("%v: want text or [text, {variables}]", arg)
 	}
-	return subVariable.ReplaceAllStringFunc(src, func(m string) string {
+	var unknown []string
+	out := subVariable.ReplaceAllStringFunc(src, func(m string) string {
 		name := m[2 : len(m)-1]
-		if v, ok := vars[name].(string); ok {
-			return v
+		if v, ok := vars[name]; ok {
+			if s, ok := v.(string); ok {
+				return s
+			}
+			return m
 		}
-		if p, ok := parameter(template, name); ok {
+		if p, ok := r.parameter(name); ok {
 			if def, ok := p["Default"]; ok {
 				return fmt.Sprint(def)
 			}
+			return m
+		}
+		resource, _, _ := strings.Cut(name, ".")
+		if !slices.Contains(pseudoParameters, name) && !r.isResource(resource) {
+			unknown = append(unknown, m)
 		}
 		return m
 	})
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("%q: %v are neither parameters, resources nor variables", src, unknown)
+	}
+	return out, nil
+}
+
+func (r *resolver) fnIf(arg any) (any, error) {
+	args, ok := arg.([]any)
+	if !ok || len(args) != 3 {
+		return nil, fmt.Errorf("%v: want [condition, value if true, value if false]", arg)
+	}
+	name, ok := args[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("%v: want a condition's name", args[0])
+	}
+	on, err := r.condition(name)
+	if err != nil {
+		return nil, err
+	}
+	if on {
+		return r.resolve(args[1])
+	}
+	return r.resolve(args[2])
+}
+
+// condition evaluates the template's condition of that name with the parameters'
+// defaults.
+func (r *resolver) condition(name string) (bool, error) {
+	if on, ok := r.conditions[name]; ok {
+		return on, nil
+	}
+	expr, ok := dig(r.tpl, "Conditions", name).(map[string]any)
+	switch {
+	case !ok:
+		return false, fmt.Errorf("the template has no condition %s", name)
+	case r.evaluating[name]:
+		return false, fmt.Errorf("condition %s depends on itself", name)
+	}
+	r.evaluating[name] = true
+	defer delete(r.evaluating, name)
+	v, err := r.resolve(expr)
+	if err != nil {
+		return false, fmt.Errorf("condition %s: %w", name, err)
+	}
+	on, ok := v.(bool)
+	if !ok {
+		return false, fmt.Errorf("condition %s is %v, want true or false", name, v)
+	}
+	r.conditions[name] = on
+	return on, nil
+}
+
+// conditionFunction evaluates Fn::Equals, Fn::And, Fn::Or and Fn::Not.
+func (r *resolver) conditionFunction(name string, arg any) (bool, error) {
+	v, err := r.resolve(arg)
+	if err != nil {
+		return false, err
+	}
+	args, ok := v.([]any)
+	if !ok {
+		return false, fmt.Errorf("%v: want a list", v)
+	}
+	if name == "Fn::Equals" {
+		if len(args) != 2 {
+			return false, fmt.Errorf("%v: want two values", args)
+		}
+		a, b := fmt.Sprint(args[0]), fmt.Sprint(args[1])
+		if strings.Contains(a+b, "${") {
+			// A parameter without a default, a pseudo parameter or a resource: the
+			// outcome is known only at deployment.
+			return false, fmt.Errorf("%v: a value is known only at deployment", args)
+		}
+		return a == b, nil
+	}
+	var bools []bool
+	for _, a := range args {
+		b, ok := a.(bool)
+		if !ok {
+			return false, fmt.Errorf("%v: want conditions", args)
+		}
+		bools = append(bools, b)
+	}
+	switch {
+	case name == "Fn::Not" && len(bools) == 1:
+		return !bools[0], nil
+	case name == "Fn::And" && len(bools) >= 2:
+		return !slices.Contains(bools, false), nil
+	case name == "Fn::Or" && len(bools) >= 2:
+		return slices.Contains(bools, true), nil
+	}
+	return false, fmt.Errorf("%v: wrong number of conditions", args)
+}
+
+func (r *resolver) join(arg any) (any, error) {
+	v, err := r.resolve(arg)
+	if err != nil {
+		return nil, err
+	}
+	args, _ := v.([]any)
+	if len(args) != 2 {
+		return nil, fmt.Errorf("%v: want [delimiter, [values]]", v)
+	}
+	delim, ok1 := args[0].(string)
+	items, ok2 := args[1].([]any)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("%v: want [delimiter, [values]]", v)
+	}
+	parts := make([]string, len(items))
+	for i, item := range items {
+		s, ok := item.(string)
+		if !ok {
+			return nil, fmt.Errorf("%v: want text", item)
+		}
+		parts[i] = s
+	}
+	return strings.Join(parts, delim), nil
+}
+
+func (r *resolver) selectItem(arg any) (any, error) {
+	v, err := r.resolve(arg)
+	if err != nil {
+		return nil, err
+	}
+	args, _ := v.([]any)
+	if len(args) != 2 {
+		return nil, fmt.Errorf("%v: want [index, [values]]", v)
+	}
+	i, err := strconv.Atoi(fmt.Sprint(args[0]))
+	items, ok := args[1].([]any)
+	if err != nil || !ok || i < 0 || i >= len(items) {
+		return nil, fmt.Errorf("%v: want [index, [values]] with the index in the list", v)
+	}
+	return items[i], nil
+}
+
+func (r *resolver) split(arg any) (any, error) {
+	v, err := r.resolve(arg)
+	if err != nil {
+		return nil, err
+	}
+	args, _ := v.([]any)
+	if len(args) != 2 {
+		return nil, fmt.Errorf("%v: want [delimiter, text]", v)
+	}
+	delim, ok1 := args[0].(string)
+	s, ok2 := args[1].(string)
+	if !ok1 || !ok2 || delim == "" {
+		return nil, fmt.Errorf("%v: want [delimiter, text]", v)
+	}
+	var out []any
+	for part := range strings.SplitSeq(s, delim) {
+		out = append(out, part)
+	}
+	return out, nil
+}
+
+func (r *resolver) findInMap(arg any) (any, error) {
+	v, err := r.resolve(arg)
+	if err != nil {
+		return nil, err
+	}
+	args, _ := v.([]any)
+	if len(args) != 3 {
+		return nil, fmt.Errorf("%v: want [map, top-level key, second-level key]", v)
+	}
+	keys := make([]string, 3)
+	for i, a := range args {
+		s, ok := a.(string)
+		if !ok || strings.Contains(s, "${") {
+			return nil, fmt.Errorf("%v: a key is known only at deployment", v)
+		}
+		keys[i] = s
+	}
+	found := dig(r.tpl, append([]string{"Mappings"}, keys...)...)
+	if found == nil {
+		return nil, fmt.Errorf("%v: no such entry in Mappings", v)
+	}
+	return r.resolve(found)
 }
 
 // lambdaFunction is an AWS::Serverless::Function with the Globals merged in, the
@@ -182,73 +573,101 @@ type lambdaFunction struct {
 	Env           map[string]string
 }
 
+// functionProperties are the properties of an AWS::Serverless::Function, or of
+// Globals.Function, that the tests read.
+type functionProperties struct {
+	Runtime       *string
+	Handler       *string
+	CodeUri       any // "." or an S3 location
+	MemorySize    *int
+	Timeout       *int
+	Architectures []string
+	Environment   *struct {
+		Variables map[string]string
+	}
+	LoggingConfig *struct {
+		LogFormat *string
+	}
+}
+
 // functions returns the template's functions, sorted by logical ID.
 func (tpl samTemplate) functions(t testing.TB) []lambdaFunction {
 	t.Helper()
-	global, _ := tpl.GetServerlessGlobalFunction() // nil without Globals.Function
+	var global functionProperties // empty without Globals.Function
+	decodeProperties(t, "Globals.Function", dig(tpl.raw, "Globals", "Function"), &global)
 	var out []lambdaFunction
-	for id, fn := range tpl.GetAllServerlessFunctionResources() {
-		f := lambdaFunction{ID: id, MemorySize: 128, Timeout: 3, Env: map[string]string{}}
-		if global != nil {
-			f.Runtime = aws.ToString(global.Runtime)
-			f.Handler = aws.ToString(global.Handler)
-			if global.CodeUri != nil {
-				f.CodeURI = aws.ToString(global.CodeUri.String)
+	for id, fn := range resourcesOfType[functionProperties](t, tpl, "AWS::Serverless::Function") {
+		f := lambdaFunction{ID: id, MemorySize: 128, Timeout: 3, LogFormat: "Text", Env: map[string]string{}}
+		for _, p := range []functionProperties{global, fn} {
+			if p.Runtime != nil {
+				f.Runtime = *p.Runtime
 			}
-			if global.MemorySize != nil {
-				f.MemorySize = *global.MemorySize
+			if p.Handler != nil {
+				f.Handler = *p.Handler
 			}
-			if global.Timeout != nil {
-				f.Timeout = *global.Timeout
+			if p.CodeUri != nil {
+				f.CodeURI, _ = p.CodeUri.(string) // an S3 location is not "."
 			}
-			if global.Architectures != nil {
-				f.Architectures = append(f.Architectures, *global.Architectures...)
+			if p.MemorySize != nil {
+				f.MemorySize = *p.MemorySize
 			}
-			if global.Environment != nil {
-				maps.Copy(f.Env, global.Environment.Variables)
+			if p.Timeout != nil {
+				f.Timeout = *p.Timeout
+			}
+			f.Architectures = append(f.Architectures, p.Architectures...)
+			if p.Environment != nil {
+				maps.Copy(f.Env, p.Environment.Variables)
+			}
+			if p.LoggingConfig != nil && p.LoggingConfig.LogFormat != nil {
+				f.LogFormat = *p.LoggingConfig.LogFormat
 			}
 		}
-		if fn.Runtime != nil {
-			f.Runtime = *fn.Runtime
-		}
-		if fn.Handler != nil {
-			f.Handler = *fn.Handler
-		}
-		if fn.CodeUri != nil && fn.CodeUri.String != nil {
-			f.CodeURI = *fn.CodeUri.String
-		}
-		if fn.MemorySize != nil {
-			f.MemorySize = *fn.MemorySize
-		}
-		if fn.Timeout != nil {
-			f.Timeout = *fn.Timeout
-		}
-		f.Architectures = append(f.Architectures, fn.Architectures...)
 		if len(f.Architectures) == 0 {
 			f.Architectures = []string{"x86_64"} // Lambda's default
 		}
-		if fn.Environment != nil {
-			maps.Copy(f.Env, fn.Environment.Variables)
-		}
-		f.BuildMethod, _ = fn.AWSCloudFormationMetadata["BuildMethod"].(string)
-		f.LogFormat = "Text"
-		for _, props := range []any{dig(tpl.raw, "Globals", "Function"), dig(tpl.raw, "Resources", id, "Properties")} {
-			if v, ok := dig(props, "LoggingConfig", "LogFormat").(string); ok {
-				f.LogFormat = v
-			}
-		}
+		f.BuildMethod, _ = dig(tpl.raw, "Resources", id, "Metadata", "BuildMethod").(string)
 		out = append(out, f)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	for id := range tpl.raw["Resources"].(map[string]any) {
-		if tpl.resourceType(id) == "AWS::Serverless::Function" && !slices.ContainsFunc(out, func(f lambdaFunction) bool { return f.ID == id }) {
-			t.Fatalf("goformation cannot read function %s of template.yaml", id)
-		}
 	}
 	if len(out) == 0 {
 		t.Fatal("template.yaml has no AWS::Serverless::Function")
 	}
+	slices.SortFunc(out, func(a, b lambdaFunction) int { return strings.Compare(a.ID, b.ID) })
 	return out
+}
+
+// resources returns the template's resources by logical ID.
+func (tpl samTemplate) resources() map[string]any {
+	return tpl.raw["Resources"].(map[string]any)
+}
+
+// resourcesOfType decodes the Properties of each resource of type typ into a T, by
+// logical ID. A property of the wrong kind (a list for a map, text for a number)
+// fails the test, as it would fail the deployment.
+func resourcesOfType[T any](t testing.TB, tpl samTemplate, typ string) map[string]T {
+	t.Helper()
+	out := map[string]T{}
+	for id, res := range tpl.resources() {
+		if tpl.resourceType(id) != typ {
+			continue
+		}
+		var v T
+		decodeProperties(t, "Resources."+id+".Properties", dig(res, "Properties"), &v)
+		out[id] = v
+	}
+	return out
+}
+
+// decodeProperties decodes the template values props into v, through JSON, as
+// CloudFormation reads a template.
+func decodeProperties(t testing.TB, where string, props, v any) {
+	t.Helper()
+	data, err := json.Marshal(props)
+	if err == nil {
+		err = json.Unmarshal(data, v)
+	}
+	if err != nil {
+		t.Fatalf("%s of template.yaml: %v", where, err)
+	}
 }
 
 // dig walks nested maps of the untyped template.
@@ -269,13 +688,72 @@ func (tpl samTemplate) resourceType(id string) string {
 	return typ
 }
 
+// keySchemaElement is one key of a table or index.
+type keySchemaElement struct {
+	AttributeName string
+	KeyType       string
+}
+
+// dynamoDBTable holds the properties of an AWS::DynamoDB::Table the tests compare.
+type dynamoDBTable struct {
+	BillingMode          *string
+	KeySchema            []keySchemaElement
+	AttributeDefinitions []struct {
+		AttributeName string
+		AttributeType string
+	}
+	GlobalSecondaryIndexes []struct {
+		IndexName  string
+		KeySchema  []keySchemaElement
+		Projection *struct {
+			ProjectionType   *string
+			NonKeyAttributes []string
+		}
+	}
+	LocalSecondaryIndexes []any
+	ProvisionedThroughput map[string]any
+	StreamSpecification   *struct {
+		StreamViewType string
+	}
+	TimeToLiveSpecification *struct {
+		AttributeName *string
+		Enabled       bool
+	}
+	PointInTimeRecoverySpecification *struct {
+		PointInTimeRecoveryEnabled *bool
+	}
+}
+
+// s3Bucket holds the properties of an AWS::S3::Bucket the tests check.
+type s3Bucket struct {
+	PublicAccessBlockConfiguration *struct {
+		BlockPublicAcls       *bool
+		BlockPublicPolicy     *bool
+		IgnorePublicAcls      *bool
+		RestrictPublicBuckets *bool
+	}
+	BucketEncryption *struct {
+		ServerSideEncryptionConfiguration []struct {
+			ServerSideEncryptionByDefault *struct {
+				SSEAlgorithm string
+			}
+		}
+	}
+}
+
+// s3BucketPolicy holds the properties of an AWS::S3::BucketPolicy.
+type s3BucketPolicy struct {
+	Bucket         string
+	PolicyDocument any
+}
+
 func TestTableMatchesTableDefinition(t *testing.T) {
 	tpl := loadTemplate(t)
-	tables := tpl.GetAllDynamoDBTableResources()
+	tables := resourcesOfType[dynamoDBTable](t, tpl, "AWS::DynamoDB::Table")
 	if len(tables) != 1 {
 		t.Fatalf("%d DynamoDB tables in template.yaml, want the one table", len(tables))
 	}
-	var got *cfnddb.Table
+	var got dynamoDBTable
 	for _, table := range tables {
 		got = table
 	}
@@ -481,7 +959,7 @@ func TestFunctionPoliciesAreLeastPrivilege(t *testing.T) {
 		})
 	}
 	// Roles and policies declared as resources get the same rules.
-	for id, res := range tpl.raw["Resources"].(map[string]any) {
+	for id, res := range tpl.resources() {
 		props := dig(res, "Properties")
 		var docs []any
 		switch tpl.resourceType(id) {
@@ -585,11 +1063,11 @@ func unspecificResource(tpl samTemplate, r any) string {
 
 func TestMagnetsBucketIsPrivateEncryptedAndTLSOnly(t *testing.T) {
 	tpl := loadTemplate(t)
-	buckets := tpl.GetAllS3BucketResources()
+	buckets := resourcesOfType[s3Bucket](t, tpl, "AWS::S3::Bucket")
 	if _, ok := buckets["MagnetsBucket"]; !ok {
 		t.Fatal("template.yaml declares no MagnetsBucket")
 	}
-	policies := tpl.GetAllS3BucketPolicyResources()
+	policies := resourcesOfType[s3BucketPolicy](t, tpl, "AWS::S3::BucketPolicy")
 	for id, b := range buckets {
 		t.Run(id, func(t *testing.T) {
 			if pab := b.PublicAccessBlockConfiguration; pab == nil {
@@ -810,7 +1288,7 @@ func TestAdminRoutesUseIAMAuth(t *testing.T) {
 		t.Errorf("HttpApi Auth.EnableIamAuthorizer is %v, want true (AWS_IAM routes need it)", on)
 	}
 	adminRoutes := 0
-	for id, res := range tpl.raw["Resources"].(map[string]any) {
+	for id, res := range tpl.resources() {
 		if tpl.resourceType(id) != "AWS::Serverless::Function" {
 			continue
 		}

@@ -17,6 +17,13 @@ if [[ -n "$unformatted" ]]; then
 	echo "not gofmt-ed:"; echo "$unformatted"; exit 1
 fi
 
+step "go mod tidy"
+# go.mod and go.sum list exactly the modules the code imports; -diff shows what tidy
+# would change and fails, without changing anything.
+if ! go mod tidy -diff; then
+	echo "go.mod or go.sum is not tidy: run go mod tidy"; exit 1
+fi
+
 step "go vet"
 go vet ./...
 

@@ -171,10 +171,10 @@ func (c *adminClient) stream(ctx context.Context, path string, query url.Values,
 	return nil
 }
 
+// request makes a request of path, already escaped (leadgate.AdminPath), under the
+// API's base URL.
 func (c *adminClient) request(ctx context.Context, method, path string, body []byte) (*http.Request, error) {
-	u := *c.base
-	u.Path = strings.TrimRight(c.base.Path, "/") + path
-	return http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+	return http.NewRequestWithContext(ctx, method, strings.TrimRight(c.base.String(), "/")+path, bytes.NewReader(body))
 }
 
 func (c *adminClient) authorize(ctx context.Context, req *http.Request, body []byte) error {

@@ -11,7 +11,8 @@ import (
 	"os"
 	"strings"
 
-	"leadgate/shared/httpapi"
+	"leadgate/shared/admin"
+	"leadgate/shared/leadgate"
 )
 
 // leadsExport streams a page's leads as CSV from the admin API to stdout or a file.
@@ -28,13 +29,11 @@ func leadsExport(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintln(out, "spreadsheet would take for a formula start with '.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	rest, done, err := parse(fs, args)
+	if done || err != nil {
 		return err
 	}
-	if *page == "" || fs.NArg() > 0 {
+	if *page == "" || len(rest) > 0 {
 		fs.Usage()
 		return errors.New("-page is required, and nothing else")
 	}
@@ -57,7 +56,7 @@ func leadsExport(ctx context.Context, args []string, out io.Writer) error {
 		defer f.Close()
 		dst = f
 	}
-	if err := c.stream(ctx, "/v1/admin/pages/"+url.PathEscape(*page)+"/leads.csv", q, dst); err != nil {
+	if err := c.stream(ctx, leadgate.AdminPath("pages", *page, "leads.csv"), q, dst); err != nil {
 		return err
 	}
 	if f == nil {
@@ -91,29 +90,22 @@ func leadErase(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintln(out, "links stop working. Page counters stay.")
 		fs.PrintDefaults()
 	}
-	// The address may come before the flags or after them.
-	var email string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		email, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	// The address may come before the flags, among them or after them.
+	rest, done, err := parse(fs, args)
+	if done || err != nil {
 		return err
 	}
-	if email == "" && fs.NArg() == 1 {
-		email = fs.Arg(0)
-	} else if fs.NArg() > 0 || email == "" {
+	if len(rest) != 1 {
 		fs.Usage()
 		return errors.New("give one email address")
 	}
+	email := rest[0]
 	c, err := af.client(ctx)
 	if err != nil {
 		return err
 	}
-	path := "/v1/admin/leads/" + url.PathEscape(email)
-	var export httpapi.LeadExport
+	path := leadgate.AdminPath("leads", email)
+	var export admin.LeadExport
 	if _, err := c.do(ctx, http.MethodGet, path, nil, &export); err != nil {
 		return err
 	}

@@ -1,8 +1,9 @@
-// Command leadctl is the marketer's and operator's command line: it applies page
-// files, lists pages, exports a page's leads, prints a page's funnel stats and erases
-// a lead through the admin API
-// (the local run's, with its token, or a deployed stack's, with SigV4), uploads a
-// lead magnet's file and registers the magnet, and revokes download links.
+// Command leadctl is the marketer's and operator's command line. Every command
+// works through the admin API (the local run's, with its token, or a deployed
+// stack's, with SigV4): it applies page files, lists pages, prints a page's embed
+// snippet, uploads a lead magnet's file and registers the magnet, revokes download
+// links, exports a page's leads, erases a lead and prints a page's funnel stats. It
+// never opens a store itself, so it runs alongside make dev.
 package main
 
 import (
@@ -11,23 +12,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"mime"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
-
-	"leadgate/shared/dynamodb"
+	"leadgate/shared/admin"
 	"leadgate/shared/leadgate"
-	"leadgate/shared/localdev"
-	"leadgate/shared/s3"
 )
 
-const usage = `leadctl manages Leadgate.
+const usage = `leadctl manages Leadgate through its admin API.
 
 Commands:
   pages apply    check a page file (YAML), upload its magnet's file, save both
@@ -39,7 +33,8 @@ Commands:
   lead erase     erase everything stored of one address (GDPR)
   stats          print a page's funnel: totals and one row per source
 
-Run "leadctl <command> -h" for a command's flags.
+Every command talks to the local run (make dev; -api, -token) or, with -sigv4, to a
+deployed stack. Run "leadctl <command> -h" for a command's flags.
 `
 
 func main() {
@@ -50,26 +45,19 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) >= 2 && args[0] == "pages" && args[1] == "apply" {
-		return pagesApply(ctx, args[2:], out)
+	commands := map[string]func(context.Context, []string, io.Writer) error{
+		"pages apply":  pagesApply,
+		"pages list":   pagesList,
+		"pages embed":  pagesEmbed,
+		"magnets put":  magnetsPut,
+		"links revoke": linksRevoke,
+		"leads export": leadsExport,
+		"lead erase":   leadErase,
 	}
-	if len(args) >= 2 && args[0] == "pages" && args[1] == "embed" {
-		return pagesEmbed(ctx, args[2:], out)
-	}
-	if len(args) >= 2 && args[0] == "pages" && args[1] == "list" {
-		return pagesList(ctx, args[2:], out)
-	}
-	if len(args) >= 2 && args[0] == "magnets" && args[1] == "put" {
-		return magnetsPut(ctx, args[2:], out)
-	}
-	if len(args) >= 2 && args[0] == "links" && args[1] == "revoke" {
-		return linksRevoke(ctx, args[2:], out)
-	}
-	if len(args) >= 2 && args[0] == "leads" && args[1] == "export" {
-		return leadsExport(ctx, args[2:], out)
-	}
-	if len(args) >= 2 && args[0] == "lead" && args[1] == "erase" {
-		return leadErase(ctx, args[2:], out)
+	if len(args) >= 2 {
+		if cmd, ok := commands[args[0]+" "+args[1]]; ok {
+			return cmd(ctx, args[2:], out)
+		}
 	}
 	if len(args) >= 1 && args[0] == "stats" {
 		return statsCmd(ctx, args[1:], out)
@@ -82,6 +70,37 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	return errors.New("unknown command")
 }
 
+// parseArgs parses flags wherever they stand among the arguments (leadctl links
+// revoke URL -api X), so that a flag after an argument is read as a flag, and an
+// unknown one is refused, never taken for an argument. "--" ends the flags.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		left := fs.Args()
+		if len(left) == 0 {
+			return rest, nil
+		}
+		if consumed := len(args) - len(left); consumed > 0 && args[consumed-1] == "--" {
+			return append(rest, left...), nil
+		}
+		rest = append(rest, left[0])
+		args = left[1:]
+	}
+}
+
+// parse parses a command's flags and arguments. -h prints the usage and ends the
+// command without an error (done true); a bad flag is an error, after the usage.
+func parse(fs *flag.FlagSet, args []string) (rest []string, done bool, err error) {
+	rest, err = parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil, true, nil
+	}
+	return rest, false, err
+}
+
 func magnetsPut(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("magnets put", flag.ContinueOnError)
 	fs.SetOutput(out)
@@ -91,20 +110,20 @@ func magnetsPut(ctx context.Context, args []string, out io.Writer) error {
 	file := fs.String("file", "", "the file to upload (required)")
 	fileName := fs.String("file-name", "", "the name the visitor's download gets (default: the file's own name)")
 	contentType := fs.String("content-type", "", "the file's type (default: from its extension)")
-	t := targetFlags(fs, true)
+	af := adminFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(out, "usage: leadctl magnets put -id ID -title TITLE -file PATH [flags]")
+		fmt.Fprintln(out, "Uploads the file through an upload link of the admin API, then saves the magnet;")
+		fmt.Fprintln(out, "an existing magnet keeps its creation time.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	rest, done, err := parse(fs, args)
+	if done || err != nil {
 		return err
 	}
-	if *id == "" || *title == "" || *file == "" {
+	if *id == "" || *title == "" || *file == "" || len(rest) > 0 {
 		fs.Usage()
-		return errors.New("-id, -title and -file are required")
+		return errors.New("-id, -title and -file are required, and nothing else")
 	}
 	f, err := os.Open(*file)
 	if err != nil {
@@ -115,48 +134,31 @@ func magnetsPut(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *fileName == "" {
-		*fileName = filepath.Base(*file)
+	m := leadgate.Magnet{ID: *id, Title: *title, Kind: *kind, FileName: *fileName, ContentType: *contentType}
+	if m.FileName == "" {
+		m.FileName = filepath.Base(*file)
 	}
-	if *contentType == "" {
-		*contentType = mime.TypeByExtension(strings.ToLower(filepath.Ext(*file)))
-		if *contentType == "" {
-			*contentType = "application/octet-stream"
-		}
+	if m.ContentType == "" {
+		m.ContentType = contentTypeOf(*file)
 	}
-	m := leadgate.Magnet{ID: *id, Title: *title, Kind: *kind, ObjectKey: "magnets/" + *id + strings.ToLower(filepath.Ext(*fileName)),
-		FileName: *fileName, ContentType: *contentType, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
+	// Checked here before the upload; the upload link then names the key the API
+	// chose, the same one.
+	m.ObjectKey = leadgate.MagnetObjectKey(m.ID, m.FileName)
 	if err := m.Validate(); err != nil {
 		return describe(err)
 	}
-
-	if (*t.table == "") != (*t.bucket == "") {
-		return errors.New("give both -table and -bucket to upload to AWS, or neither for the local run")
-	}
-	store, where, closeStore, err := t.store(ctx)
+	c, err := af.client(ctx)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	var objects leadgate.ObjectStore
-	if *t.bucket != "" {
-		awsCfg, err := config.LoadDefaultConfig(ctx)
-		if err != nil {
-			return fmt.Errorf("load AWS configuration: %w", err)
-		}
-		client := awss3.NewFromConfig(awsCfg)
-		objects = s3.New(client, awss3.NewPresignClient(client), *t.bucket)
-		where = "s3://" + *t.bucket + " and " + where
-	} else if objects, err = localdev.Bucket(*t.dataDir); err != nil {
+	if err := upload(ctx, c, &m, f, info.Size()); err != nil {
 		return err
 	}
-	if err := objects.Put(ctx, m.ObjectKey, f, info.Size(), m.ContentType); err != nil {
-		return describe(err)
+	status, err := c.do(ctx, http.MethodPut, leadgate.AdminPath("magnets", m.ID), m, &m)
+	if err != nil {
+		return err
 	}
-	if err := store.PutMagnet(ctx, m); err != nil {
-		return describe(err)
-	}
-	fmt.Fprintf(out, "uploaded %s (%d bytes) as magnet %q to %s\n", *file, info.Size(), m.ID, where)
+	fmt.Fprintf(out, "uploaded %s (%d bytes) as magnet %q (%s) to %s\n", *file, info.Size(), m.ID, savedWord(status), c.base)
 	return nil
 }
 
@@ -177,79 +179,43 @@ func describe(err error) error {
 	return errors.New(b.String())
 }
 
-// target is where a command acts: the local run's data folder, or a deployed stack.
-type target struct {
-	dataDir, table, bucket *string
-}
-
-func targetFlags(fs *flag.FlagSet, withBucket bool) target {
-	t := target{
-		dataDir: fs.String("local", ".local", "the local run's data folder (stop make dev first: its store is locked while it runs)"),
-		table:   fs.String("table", "", "a deployed stack's DynamoDB table (act on AWS instead of the local run)"),
-	}
-	if withBucket {
-		t.bucket = fs.String("bucket", "", "a deployed stack's magnets bucket (the stack's MagnetsBucketName output)")
-	}
-	return t
-}
-
-// store opens the target's store; close releases it.
-func (t target) store(ctx context.Context) (store leadgate.Store, where string, close func() error, err error) {
-	if *t.table != "" {
-		awsCfg, err := config.LoadDefaultConfig(ctx)
-		if err != nil {
-			return nil, "", nil, fmt.Errorf("load AWS configuration: %w", err)
-		}
-		return dynamodb.New(awsddb.NewFromConfig(awsCfg), *t.table), "table " + *t.table, func() error { return nil }, nil
-	}
-	backend, err := localdev.Embedded(*t.dataDir)
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("%w (is make dev running? stop it first)", err)
-	}
-	return backend.Store, "the local run in " + *t.dataDir, backend.Close, nil
-}
-
 func linksRevoke(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("links revoke", flag.ContinueOnError)
 	fs.SetOutput(out)
-	t := targetFlags(fs, false)
+	af := adminFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(out, "usage: leadctl links revoke [flags] DOWNLOAD-LINK...")
-		fmt.Fprintln(out, "Each link is a download URL (…/v1/downloads/TOKEN) or its token.")
+		fmt.Fprintln(out, "Each link is a download URL (…/v1/downloads/TOKEN) or its token; it answers 410 from then on.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	links, done, err := parse(fs, args)
+	if done || err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
+	if len(links) == 0 {
 		fs.Usage()
 		return errors.New("name at least one download link")
 	}
-	store, where, closeStore, err := t.store(ctx)
+	c, err := af.client(ctx)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	for _, link := range fs.Args() {
-		token := link[strings.LastIndexByte(link, '/')+1:]
-		if i := strings.IndexAny(token, "?#"); i >= 0 {
-			token = token[:i]
+	for _, link := range links {
+		var g admin.GrantStatus
+		if _, err := c.do(ctx, http.MethodPost, leadgate.AdminPath("links", "revoke"), admin.RevokeRequest{Link: link}, &g); err != nil {
+			return fmt.Errorf("%s: %w", redactLink(link), err)
 		}
-		if err := store.RevokeGrant(ctx, leadgate.GrantID(token)); err != nil {
-			return fmt.Errorf("%s: %w", link, describe(err))
-		}
-		fmt.Fprintf(out, "revoked %s in %s\n", redactToken(token), where)
+		fmt.Fprintf(out, "revoked %s: page %s, magnet %s, %d download(s)\n", redactLink(link), g.Page, g.MagnetID, g.Downloads)
 	}
 	return nil
 }
 
-// redactToken shows enough of a token to recognise it, not enough to use it.
-func redactToken(token string) string {
+// redactLink shows enough of a link's token to recognise it, not enough to use it.
+func redactLink(link string) string {
+	i := strings.LastIndexByte(link, '/') + 1
+	token := link[i:]
 	if len(token) <= 6 {
-		return "…"
+		return link[:i] + "…"
 	}
-	return token[:6] + "…"
+	return link[:i] + token[:6] + "…"
 }

@@ -8,14 +8,13 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
+	"leadgate/shared/admin"
 	"leadgate/shared/emails"
-	"leadgate/shared/httpapi"
 	"leadgate/shared/leadgate"
 )
 
@@ -33,13 +32,11 @@ func pagesApply(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintln(out, "Checks the page file, uploads the magnet's file if given, then saves the magnet and the page.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	rest, done, err := parse(fs, args)
+	if done || err != nil {
 		return err
 	}
-	if *file == "" || fs.NArg() > 0 {
+	if *file == "" || len(rest) > 0 {
 		fs.Usage()
 		return errors.New("-f is required, and nothing else")
 	}
@@ -74,7 +71,7 @@ func pagesApply(ctx context.Context, args []string, out io.Writer) error {
 		if magnet.ContentType == "" {
 			magnet.ContentType = contentTypeOf(*magnetFile)
 		}
-		magnet.ObjectKey = httpapi.MagnetObjectKey(magnet.ID, magnet.FileName)
+		magnet.ObjectKey = leadgate.MagnetObjectKey(magnet.ID, magnet.FileName)
 	}
 	if err := checkLocally(page, magnet); err != nil {
 		return fmt.Errorf("%s: %w", *file, describe(err))
@@ -92,17 +89,17 @@ func pagesApply(ctx context.Context, args []string, out io.Writer) error {
 		} else if err := keepMagnetFile(ctx, c, magnet); err != nil {
 			return err
 		}
-		status, err := c.do(ctx, http.MethodPut, "/v1/admin/magnets/"+magnet.ID, magnet, magnet)
+		status, err := c.do(ctx, http.MethodPut, leadgate.AdminPath("magnets", magnet.ID), magnet, magnet)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "%s magnet %s (%s)\n", savedWord(status), magnet.ID, magnet.FileName)
 	}
-	status, err := c.do(ctx, http.MethodPut, "/v1/admin/pages/"+page.Slug, page, &page)
+	status, err := c.do(ctx, http.MethodPut, leadgate.AdminPath("pages", page.Slug), page, &page)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%s page %s: %s%s\n", savedWord(status), page.Slug, strings.TrimRight(*af.api, "/"), httpapi.PagePath(page.Slug))
+	fmt.Fprintf(out, "%s page %s: %s%s\n", savedWord(status), page.Slug, strings.TrimRight(*af.api, "/"), leadgate.PagePath(page.Slug))
 	return nil
 }
 
@@ -147,9 +144,9 @@ func savedWord(status int) string {
 // upload asks the API for an upload link and PUTs the file to it, with a progress
 // line on stderr; the magnet's object key becomes the link's.
 func upload(ctx context.Context, c *adminClient, m *leadgate.Magnet, f *os.File, size int64) error {
-	var link httpapi.UploadLink
-	if _, err := c.do(ctx, http.MethodPost, "/v1/admin/magnets/"+m.ID+"/upload-url",
-		map[string]string{"content_type": m.ContentType, "file_name": m.FileName}, &link); err != nil {
+	var link admin.UploadLink
+	if _, err := c.do(ctx, http.MethodPost, leadgate.AdminPath("magnets", m.ID, "upload-url"),
+		admin.UploadRequest{ContentType: m.ContentType, FileName: m.FileName}, &link); err != nil {
 		return err
 	}
 	target, err := c.base.Parse(link.URL) // a relative link is the API's own
@@ -184,7 +181,7 @@ func keepMagnetFile(ctx context.Context, c *adminClient, m *leadgate.Magnet) err
 		return nil
 	}
 	var old leadgate.Magnet
-	status, err := c.do(ctx, http.MethodGet, "/v1/admin/magnets/"+m.ID, nil, &old)
+	status, err := c.do(ctx, http.MethodGet, leadgate.AdminPath("magnets", m.ID), nil, &old)
 	if status == http.StatusNotFound {
 		return fmt.Errorf("magnet %s has no file yet: pass -magnet-file", m.ID)
 	}
@@ -237,11 +234,13 @@ func pagesList(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintln(out, "Lists every page: slug, title, opt-in and magnet.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	rest, done, err := parse(fs, args)
+	if done || err != nil {
 		return err
+	}
+	if len(rest) > 0 {
+		fs.Usage()
+		return errors.New("pages list takes no arguments")
 	}
 	c, err := af.client(ctx)
 	if err != nil {
@@ -250,7 +249,7 @@ func pagesList(ctx context.Context, args []string, out io.Writer) error {
 	var list struct {
 		Pages []leadgate.Page `json:"pages"`
 	}
-	if _, err := c.do(ctx, http.MethodGet, "/v1/admin/pages", nil, &list); err != nil {
+	if _, err := c.do(ctx, http.MethodGet, leadgate.AdminPath("pages"), nil, &list); err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
@@ -271,15 +270,13 @@ func pagesEmbed(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintln(out, "Prints the page's embed snippet: a plain HTML form for your own site, posting to the capture route.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	rest, done, err := parse(fs, args)
+	if done || err != nil {
 		return err
 	}
-	if *page == "" {
+	if *page == "" || len(rest) > 0 {
 		fs.Usage()
-		return errors.New("-page is required")
+		return errors.New("-page is required, and nothing else")
 	}
 	c, err := af.client(ctx)
 	if err != nil {
@@ -288,7 +285,7 @@ func pagesEmbed(ctx context.Context, args []string, out io.Writer) error {
 	var snippet struct {
 		HTML string `json:"html"`
 	}
-	if _, err := c.do(ctx, http.MethodGet, "/v1/admin/pages/"+url.PathEscape(*page)+"/embed", nil, &snippet); err != nil {
+	if _, err := c.do(ctx, http.MethodGet, leadgate.AdminPath("pages", *page, "embed"), nil, &snippet); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintln(out, snippet.HTML)

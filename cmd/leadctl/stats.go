@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 
 	"leadgate/shared/funnel"
+	"leadgate/shared/leadgate"
 )
 
 // statsCmd prints a page's funnel (the admin API's stats): the totals, then one
@@ -30,13 +31,11 @@ func statsCmd(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintln(out, "and per source (utm_source, utm_medium, utm_campaign), with each campaign's spend and cost per lead.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	rest, done, err := parse(fs, args)
+	if done || err != nil {
 		return err
 	}
-	if *page == "" || fs.NArg() > 0 {
+	if *page == "" || len(rest) > 0 {
 		fs.Usage()
 		return errors.New("give the page with --page")
 	}
@@ -51,7 +50,7 @@ func statsCmd(ctx context.Context, args []string, out io.Writer) error {
 	if *to != "" {
 		q.Set("to", *to)
 	}
-	path := "/v1/admin/pages/" + url.PathEscape(*page) + "/stats"
+	path := leadgate.AdminPath("pages", *page, "stats")
 	var body bytes.Buffer
 	if err := c.stream(ctx, path, q, &body); err != nil {
 		return err

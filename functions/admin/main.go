@@ -1,6 +1,7 @@
 // Command admin is the Lambda function behind the admin API, /v1/admin/...: pages
 // and magnets listed, read, created and updated, presigned PUTs for magnet files,
-// a page's leads exported, and one lead's data exported or erased. It checks no
+// a page's leads exported, one lead's data exported or erased, funnel stats and
+// spend, and download links revoked. It checks no
 // credentials itself: every admin route of the HTTP API has AWS_IAM auth, so API
 // Gateway lets only SigV4-signed requests of allowed principals reach it.
 package main
@@ -8,45 +9,31 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"leadgate/shared/admin"
 	"leadgate/shared/apigw"
-	"leadgate/shared/dynamodb"
 	"leadgate/shared/httpapi"
 	"leadgate/shared/lambdainit"
-	"leadgate/shared/lambdalog"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/s3"
 	"leadgate/shared/signing"
 )
 
 func main() {
-	log := lambdalog.New(os.Stdout)
-	slog.SetDefault(log)
-	h, err := setup(context.Background(), os.Getenv, log)
-	if err != nil {
-		lambdainit.Fail(fmt.Errorf("admin function cannot start: %w", err))
-	}
-	lambda.Start(apigw.Handler(h))
+	lambda.Start(apigw.Handler(lambdainit.Start("admin", setup)))
 }
 
 // setup reads TABLE_NAME, BUCKET_NAME and FORM_SIGNING_SECRET (the lead routes
 // derive the ids of a lead's links with it) and returns the function's HTTP handler.
 // Pages and magnets are read from the table on every request (no cache): an admin
 // sees what was just saved.
-func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
-	table, err := lambdainit.Table(getenv)
-	if err != nil {
-		return nil, err
-	}
+func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
 	key, err := lambdainit.SigningKey(getenv)
 	if err != nil {
 		return nil, err
@@ -55,17 +42,18 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	if bucket == "" {
 		return nil, errors.New("BUCKET_NAME is not set: name the S3 bucket of lead magnets")
 	}
-	awsCfg, err := lambdainit.AWSConfig(ctx)
+	store, awsCfg, err := lambdainit.Store(getenv)
 	if err != nil {
 		return nil, err
 	}
 	s3Client := awss3.NewFromConfig(awsCfg)
 	objects := s3.New(s3Client, awss3.NewPresignClient(s3Client), bucket)
-	return handler(dynamodb.New(awsddb.NewFromConfig(awsCfg), table), objects, key, time.Now, log), nil
+	return handler(store, objects, key, time.Now, log), nil
 }
 
-// handler composes the admin routes; the tests call it with the embedded store and
-// the local bucket to run API Gateway events through the Lambda entry.
-func handler(store httpapi.AdminStore, objects leadgate.ObjectStore, key *signing.Key, now func() time.Time, log *slog.Logger) http.Handler {
-	return httpapi.NewAdminAPI(store, objects, key, now, log).Handler()
+// handler composes the admin service and its routes; the tests call it with the
+// embedded store and the local bucket to run API Gateway events through the Lambda
+// entry.
+func handler(store admin.Store, objects leadgate.ObjectStore, key *signing.Key, now func() time.Time, log *slog.Logger) http.Handler {
+	return httpapi.NewAdminAPI(admin.New(store, objects, key, now), log).Handler()
 }

@@ -44,7 +44,7 @@ func request(method, path, routeKey, body string) events.APIGatewayV2HTTPRequest
 
 // TestEventsThroughTheLambdaEntry runs admin requests through the function's entry
 // on the embedded store: a page saved (201, then 200), listed and read, a refused
-// one (422, field named), and an upload link made.
+// one (422, field named), an unknown link revoked (404), and an upload link made.
 func TestEventsThroughTheLambdaEntry(t *testing.T) {
 	ctx := context.Background()
 	store, err := bolt.Open(filepath.Join(t.TempDir(), "leads.db"))
@@ -82,6 +82,7 @@ func TestEventsThroughTheLambdaEntry(t *testing.T) {
 		{"leads of a page", request("GET", "/v1/admin/pages/admin-page/leads", "GET /v1/admin/pages/{slug}/leads", ""), 200, `{"leads":[],"next":""}`},
 		{"unknown lead", request("GET", "/v1/admin/leads/nobody@example.com", "GET /v1/admin/leads/{email}", ""), 404, `"code":"not_found"`},
 		{"magnets", request("GET", "/v1/admin/magnets", "GET /v1/admin/magnets", ""), 200, `"id":"playbook"`},
+		{"revoke an unknown link", request("POST", "/v1/admin/links/revoke", "POST /v1/admin/links/revoke", `{"link":"https://`+apiHost+`/v1/downloads/`+strings.Repeat("u", 32)+`"}`), 404, `"message":"no such download link"`},
 		{"upload link", request("POST", "/v1/admin/magnets/playbook/upload-url", "POST /v1/admin/magnets/{id}/upload-url", `{"content_type":"application/pdf","file_name":"p.pdf"}`), 200, `"url":"https://files.example/dev/bucket/magnets/playbook.pdf?`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,42 +5,26 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"leadgate/shared/apigw"
 	"leadgate/shared/capture"
-	"leadgate/shared/dynamodb"
 	"leadgate/shared/httpapi"
 	"leadgate/shared/lambdainit"
-	"leadgate/shared/lambdalog"
 	"leadgate/shared/signing"
 )
 
 func main() {
-	log := lambdalog.New(os.Stdout)
-	slog.SetDefault(log) // the apigw adapter and lambdainit log through the default
-	h, err := setup(context.Background(), os.Getenv, log)
-	if err != nil {
-		// Reported to the Runtime API: Lambda shows the reason and retries the cold start.
-		lambdainit.Fail(fmt.Errorf("capture function cannot start: %w", err))
-	}
-	lambda.Start(apigw.Handler(h))
+	lambda.Start(apigw.Handler(lambdainit.Start("capture", setup)))
 }
 
 // setup reads TABLE_NAME, FORM_SIGNING_SECRET and the capture settings
 // (capture.ConfigFromEnv) and returns the function's HTTP handler.
-func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
-	table, err := lambdainit.Table(getenv)
-	if err != nil {
-		return nil, err
-	}
+func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
 	key, err := lambdainit.SigningKey(getenv)
 	if err != nil {
 		return nil, err
@@ -49,11 +33,10 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (h
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := lambdainit.AWSConfig(ctx)
+	store, _, err := lambdainit.Store(getenv)
 	if err != nil {
 		return nil, err
 	}
-	store := dynamodb.New(awsddb.NewFromConfig(awsCfg), table)
 	return handler(store, key, cfg, time.Now, log), nil
 }
 

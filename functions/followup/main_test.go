@@ -10,12 +10,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"leadgate/shared/bolt"
 	"leadgate/shared/leadgate"
+	"leadgate/shared/pipeline"
 )
 
 // The fixture holds real stream records of captures and two counted downloads on the
@@ -36,7 +38,7 @@ func TestStreamBatchCountsDownloadsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	h := lambda.NewHandler(handler(store, noFollowUp, 4))
+	h := lambda.NewHandler(handler(pipeline.New(store, noFollowUp, time.Now), 4))
 	data := loadFixture(t)
 	// The same batch delivered twice, as a retried batch would be.
 	for range 2 {
@@ -82,7 +84,7 @@ func TestPoisonRecordIsReportedWithTheRest(t *testing.T) {
 		t.Fatal("fixture has no grant MODIFY")
 	}
 	data, _ := json.Marshal(e)
-	out, err := lambda.NewHandler(handler(store, noFollowUp, 4)).Invoke(context.Background(), data)
+	out, err := lambda.NewHandler(handler(pipeline.New(store, noFollowUp, time.Now), 4)).Invoke(context.Background(), data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +114,7 @@ func TestPoisonRecordIsReportedWithTheRest(t *testing.T) {
 }
 
 // noFollowUp stands in for the email service: these tests are about counting.
-func noFollowUp(context.Context, leadgate.Change) error { return nil }
+var noFollowUp = pipeline.ReactionFunc(func(context.Context, leadgate.Change) error { return nil })
 
 func TestSetupRefusesMissingSettings(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -5,48 +5,31 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"leadgate/shared/apigw"
-	"leadgate/shared/configcache"
-	"leadgate/shared/dynamodb"
 	"leadgate/shared/followup"
 	"leadgate/shared/httpapi"
 	"leadgate/shared/lambdainit"
-	"leadgate/shared/lambdalog"
 )
 
 func main() {
-	log := lambdalog.New(os.Stdout)
-	slog.SetDefault(log)
-	h, err := setup(context.Background(), os.Getenv, log)
-	if err != nil {
-		lambdainit.Fail(fmt.Errorf("links function cannot start: %w", err))
-	}
-	lambda.Start(apigw.Handler(h))
+	lambda.Start(apigw.Handler(lambdainit.Start("links", setup)))
 }
 
 // setup reads TABLE_NAME and FORM_SIGNING_SECRET.
-func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
-	table, err := lambdainit.Table(getenv)
-	if err != nil {
-		return nil, err
-	}
+func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
 	key, err := lambdainit.SigningKey(getenv)
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := lambdainit.AWSConfig(ctx)
+	store, _, err := lambdainit.Store(getenv)
 	if err != nil {
 		return nil, err
 	}
-	store := configcache.New(dynamodb.New(awsddb.NewFromConfig(awsCfg), table), time.Minute, time.Now)
 	return httpapi.NewLinksAPI(followup.NewLinks(store, key, time.Now), log).Handler(), nil
 }

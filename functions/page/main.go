@@ -5,52 +5,35 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"leadgate/shared/apigw"
 	"leadgate/shared/capture"
-	"leadgate/shared/configcache"
-	"leadgate/shared/dynamodb"
 	"leadgate/shared/httpapi"
 	"leadgate/shared/lambdainit"
-	"leadgate/shared/lambdalog"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/signing"
 )
 
 func main() {
-	log := lambdalog.New(os.Stdout)
-	slog.SetDefault(log)
-	h, err := setup(context.Background(), os.Getenv, log)
-	if err != nil {
-		lambdainit.Fail(fmt.Errorf("page function cannot start: %w", err))
-	}
-	lambda.Start(apigw.Handler(h))
+	lambda.Start(apigw.Handler(lambdainit.Start("page", setup)))
 }
 
 // setup reads TABLE_NAME and FORM_SIGNING_SECRET and returns the function's HTTP
 // handler. Pages are cached per container for a minute.
-func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
-	table, err := lambdainit.Table(getenv)
-	if err != nil {
-		return nil, err
-	}
+func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
 	key, err := lambdainit.SigningKey(getenv)
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := lambdainit.AWSConfig(ctx)
+	store, _, err := lambdainit.Store(getenv)
 	if err != nil {
 		return nil, err
 	}
-	store := configcache.New(dynamodb.New(awsddb.NewFromConfig(awsCfg), table), time.Minute, time.Now)
 	return handler(store, key, time.Now, log), nil
 }
 

@@ -5,41 +5,26 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"os"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"leadgate/shared/dynamodb"
 	"leadgate/shared/lambdainit"
-	"leadgate/shared/lambdalog"
 	"leadgate/shared/sesevents"
 )
 
 func main() {
-	log := lambdalog.New(os.Stdout)
-	slog.SetDefault(log)
-	h, err := setup(context.Background(), os.Getenv, log)
-	if err != nil {
-		lambdainit.Fail(fmt.Errorf("ses-events function cannot start: %w", err))
-	}
-	lambda.Start(h)
+	lambda.Start(lambdainit.Start("ses-events", setup))
 }
 
 // setup reads TABLE_NAME and returns the SNS handler.
-func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (func(context.Context, events.SNSEvent) error, error) {
-	table, err := lambdainit.Table(getenv)
+func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (func(context.Context, events.SNSEvent) error, error) {
+	store, _, err := lambdainit.Store(getenv)
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := lambdainit.AWSConfig(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return handler(dynamodb.New(awsddb.NewFromConfig(awsCfg), table), log), nil
+	return handler(store, log), nil
 }
 
 func handler(store sesevents.Recorder, log *slog.Logger) func(context.Context, events.SNSEvent) error {

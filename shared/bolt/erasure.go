@@ -89,7 +89,7 @@ func (s *Store) EraseLead(_ context.Context, e leadgate.Erasure) (leadgate.Erase
 		res = leadgate.Erased{}
 		raw := tx.Bucket(bucketLeads).Get([]byte(e.Email))
 		if raw == nil {
-			return leadgate.Errorf(leadgate.ENOTFOUND, "no such lead")
+			return leadgate.ErrLeadNotFound
 		}
 		var lead leadgate.Lead
 		if err := json.Unmarshal(raw, &lead); err != nil {

@@ -22,10 +22,6 @@ var (
 	bucketMailEvents    = []byte("mail_events")   // message id NUL kind → counted mark
 )
 
-func init() {
-	allBuckets = append(allBuckets, bucketSends, bucketSteps, bucketDue, bucketConfirmations, bucketUnsubscribes, bucketMailEvents)
-}
-
 func pairKey(a, b string) []byte { return append(append([]byte(a), 0), b...) }
 
 func dueKey(s leadgate.Step) []byte {
@@ -61,20 +57,18 @@ func (s *Store) ClaimSend(_ context.Context, email, key string, now time.Time, l
 	return send, claimed, storeError("claim send", err)
 }
 
-var errClaimLost = leadgate.Errorf(leadgate.ECONFLICT, "the send was claimed by another worker")
-
 // ownClaim checks that the stored send is still the claim the caller holds.
 func ownClaim(b *bbolt.Bucket, k []byte, claim leadgate.Send) error {
 	raw := b.Get(k)
 	if raw == nil {
-		return errClaimLost
+		return leadgate.ErrClaimLost
 	}
 	var stored leadgate.Send
 	if err := json.Unmarshal(raw, &stored); err != nil {
 		return err
 	}
 	if stored.Status != leadgate.SendSending || !stored.ClaimedAt.Equal(claim.ClaimedAt) {
-		return errClaimLost
+		return leadgate.ErrClaimLost
 	}
 	return nil
 }
@@ -152,7 +146,7 @@ func (s *Store) FinishStep(_ context.Context, st leadgate.Step) error {
 		var stored leadgate.Step
 		raw := b.Get(k)
 		if raw == nil {
-			return leadgate.Errorf(leadgate.ENOTFOUND, "no such step")
+			return leadgate.ErrStepNotFound
 		}
 		if err := json.Unmarshal(raw, &stored); err != nil {
 			return err
@@ -178,14 +172,12 @@ func (s *Store) PutConfirmation(_ context.Context, c leadgate.Confirmation) erro
 	return storeError("put confirmation", err)
 }
 
-var errNoConfirmation = leadgate.Errorf(leadgate.ENOTFOUND, "no such confirmation link")
-
 // Confirmation returns a confirmation.
 func (s *Store) Confirmation(_ context.Context, id string) (leadgate.Confirmation, error) {
 	var c leadgate.Confirmation
 	err := s.getJSON("get confirmation", bucketConfirmations, []byte(id), &c)
 	if errors.Is(err, errMissing) {
-		return c, errNoConfirmation
+		return c, leadgate.ErrConfirmationNotFound
 	}
 	return c, err
 }
@@ -199,7 +191,7 @@ func (s *Store) Confirm(_ context.Context, id string, now time.Time) (leadgate.C
 		b := tx.Bucket(bucketConfirmations)
 		raw := b.Get([]byte(id))
 		if raw == nil {
-			return errNoConfirmation
+			return leadgate.ErrConfirmationNotFound
 		}
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return err
@@ -208,35 +200,27 @@ func (s *Store) Confirm(_ context.Context, id string, now time.Time) (leadgate.C
 			return nil
 		}
 		if !now.Before(c.ExpiresAt) {
-			return leadgate.Errorf(leadgate.EGONE, "this confirmation link has expired")
+			return leadgate.ErrConfirmationExpired
 		}
 		leads := tx.Bucket(bucketLeads)
 		var old leadgate.Lead
 		rawLead := leads.Get([]byte(c.Email))
 		if rawLead == nil {
-			return leadgate.Errorf(leadgate.EGONE, "this confirmation link no longer works")
+			return leadgate.ErrConfirmationGone
 		}
 		if err := json.Unmarshal(rawLead, &old); err != nil {
 			return err
 		}
-		if old.Status == leadgate.StatusErased {
-			return leadgate.Errorf(leadgate.EGONE, "this confirmation link no longer works")
+		lead, leadChanged, err := old.Confirm(now)
+		if err != nil {
+			return err
 		}
 		c.ConfirmedAt = now
 		if err := putJSON(b, []byte(id), c); err != nil {
 			return err
 		}
 		var changes []leadgate.Change
-		if old.Status == leadgate.StatusUnconfirmed || old.ConfirmedAt.IsZero() {
-			lead := old
-			if lead.Status == leadgate.StatusUnconfirmed {
-				lead.Status = leadgate.StatusActive
-			}
-			if lead.ConfirmedAt.IsZero() {
-				lead.ConfirmedAt = now
-			}
-			lead.UpdatedAt = now
-			lead.Version++
+		if leadChanged {
 			if err := putJSON(leads, []byte(c.Email), lead); err != nil {
 				return err
 			}
@@ -274,7 +258,7 @@ func (s *Store) Unsubscribe(_ context.Context, id string, now time.Time) error {
 		var u leadgate.Unsubscribe
 		raw := tx.Bucket(bucketUnsubscribes).Get([]byte(id))
 		if raw == nil {
-			return "", leadgate.Errorf(leadgate.ENOTFOUND, "no such unsubscribe link")
+			return "", leadgate.ErrUnsubscribeNotFound
 		}
 		err := json.Unmarshal(raw, &u)
 		return u.Email, err

@@ -18,14 +18,12 @@ var (
 	bucketDownloaded = []byte("downloaded") // grant ID NUL n → counted mark
 )
 
-func init() { allBuckets = append(allBuckets, bucketGrants, bucketCounters, bucketDownloaded) }
-
 // PutGrant creates a grant.
 func (s *Store) PutGrant(_ context.Context, g leadgate.Grant) error {
 	err := s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketGrants)
 		if b.Get([]byte(g.ID)) != nil {
-			return leadgate.Errorf(leadgate.ECONFLICT, "the grant exists")
+			return leadgate.ErrGrantExists
 		}
 		return putJSON(b, []byte(g.ID), g)
 	})
@@ -37,12 +35,10 @@ func (s *Store) Grant(_ context.Context, id string) (leadgate.Grant, error) {
 	var g leadgate.Grant
 	err := s.getJSON("get grant", bucketGrants, []byte(id), &g)
 	if errors.Is(err, errMissing) {
-		return g, errNoGrant
+		return g, leadgate.ErrGrantNotFound
 	}
 	return g, err
 }
-
-var errNoGrant = leadgate.Errorf(leadgate.ENOTFOUND, "no such download link")
 
 // UseGrant checks and counts one download in one write transaction.
 func (s *Store) UseGrant(_ context.Context, id string, t time.Time) (leadgate.Grant, error) {
@@ -51,7 +47,7 @@ func (s *Store) UseGrant(_ context.Context, id string, t time.Time) (leadgate.Gr
 		b := tx.Bucket(bucketGrants)
 		raw := b.Get([]byte(id))
 		if raw == nil {
-			return errNoGrant
+			return leadgate.ErrGrantNotFound
 		}
 		if err := json.Unmarshal(raw, &g); err != nil {
 			return err
@@ -84,7 +80,7 @@ func (s *Store) RevokeGrant(_ context.Context, id string) error {
 		var g leadgate.Grant
 		raw := b.Get([]byte(id))
 		if raw == nil {
-			return errNoGrant
+			return leadgate.ErrGrantNotFound
 		}
 		if err := json.Unmarshal(raw, &g); err != nil {
 			return err

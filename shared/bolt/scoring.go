@@ -19,14 +19,14 @@ func (s *Store) SetScore(_ context.Context, email string, score int, stage leadg
 		leads := tx.Bucket(bucketLeads)
 		raw := leads.Get([]byte(email))
 		if raw == nil {
-			return leadgate.Errorf(leadgate.ENOTFOUND, "no such lead")
+			return leadgate.ErrLeadNotFound
 		}
 		var old leadgate.Lead
 		if err := json.Unmarshal(raw, &old); err != nil {
 			return err
 		}
 		if old.Version != version {
-			return leadgate.Errorf(leadgate.ECONFLICT, "the lead changed since it was read")
+			return leadgate.ErrLeadChanged
 		}
 		lead, ok := old.WithScore(score, stage, at)
 		if !ok {

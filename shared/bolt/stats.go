@@ -16,10 +16,6 @@ var (
 	bucketSpend          = []byte("spend")          // page NUL campaign → spend
 )
 
-func init() {
-	allBuckets = append(allBuckets, bucketSourceCounters, bucketCounted, bucketSpend)
-}
-
 // counter names the funnel step a count adds to.
 type counter int
 

@@ -31,8 +31,16 @@ var (
 	bucketRate    = []byte("rate")        // limit key NUL window start → count
 	bucketChanges = []byte("changes")     // sequence → change
 	bucketCursors = []byte("cursors")     // subscriber name → last handled sequence
-	allBuckets    = [][]byte{bucketPages, bucketMagnets, bucketLeads, bucketSubs, bucketDedupe, bucketRate, bucketChanges, bucketCursors}
 )
+
+// allBuckets lists every bucket, each declared in the file of its records; Open
+// creates them.
+var allBuckets = [][]byte{
+	bucketPages, bucketMagnets, bucketLeads, bucketSubs, bucketDedupe, bucketRate, bucketChanges, bucketCursors,
+	bucketGrants, bucketCounters, bucketDownloaded, // grants.go
+	bucketSourceCounters, bucketCounted, bucketSpend, // stats.go
+	bucketSends, bucketSteps, bucketDue, bucketConfirmations, bucketUnsubscribes, bucketMailEvents, // followup.go
+}
 
 // Store is a leadgate.Store in one bbolt file.
 type Store struct {
@@ -92,7 +100,7 @@ func (s *Store) Page(_ context.Context, slug string) (leadgate.Page, error) {
 	var p leadgate.Page
 	err := s.getJSON("get page", bucketPages, []byte(slug), &p)
 	if errors.Is(err, errMissing) {
-		return p, leadgate.Errorf(leadgate.ENOTFOUND, "no page %q", slug)
+		return p, leadgate.ErrPageNotFound
 	}
 	return p, err
 }
@@ -126,7 +134,7 @@ func (s *Store) Magnet(_ context.Context, id string) (leadgate.Magnet, error) {
 	var m leadgate.Magnet
 	err := s.getJSON("get magnet", bucketMagnets, []byte(id), &m)
 	if errors.Is(err, errMissing) {
-		return m, leadgate.Errorf(leadgate.ENOTFOUND, "no magnet %q", id)
+		return m, leadgate.ErrMagnetNotFound
 	}
 	return m, err
 }
@@ -155,7 +163,7 @@ func (s *Store) LeadByEmail(_ context.Context, email string) (leadgate.Lead, err
 	var l leadgate.Lead
 	err := s.getJSON("get lead", bucketLeads, []byte(email), &l)
 	if errors.Is(err, errMissing) {
-		return l, leadgate.Errorf(leadgate.ENOTFOUND, "no such lead")
+		return l, leadgate.ErrLeadNotFound
 	}
 	return l, err
 }

@@ -105,11 +105,11 @@ type Result struct {
 // Page returns the page with that slug.
 func (s *Service) Page(ctx context.Context, slug string) (leadgate.Page, error) {
 	if !leadgate.ValidSlug(slug) {
-		return leadgate.Page{}, leadgate.Errorf(leadgate.ENOTFOUND, "no such page")
+		return leadgate.Page{}, leadgate.ErrPageNotFound
 	}
 	p, err := s.store.Page(ctx, slug)
 	if leadgate.ErrorCode(err) == leadgate.ENOTFOUND {
-		return p, leadgate.Errorf(leadgate.ENOTFOUND, "no such page")
+		return p, leadgate.ErrPageNotFound
 	}
 	return p, err
 }

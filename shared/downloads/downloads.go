@@ -1,7 +1,7 @@
 // Package downloads hands lead magnets to the leads allowed them: a click on a
 // grant's link is checked and counted in one store write, then answered with a URL
 // to the file that lives minutes; counted downloads go into the daily counters from
-// the change feed.
+// the change feed (funnel.Counter).
 package downloads
 
 import (
@@ -35,7 +35,7 @@ func New(store Store, objects leadgate.ObjectStore, now func() time.Time) *Servi
 	return &Service{store: store, objects: objects, now: now}
 }
 
-var errUnknown = leadgate.Errorf(leadgate.ENOTFOUND, "no such download link")
+var errUnknown = leadgate.ErrGrantNotFound
 
 // Download checks the grant behind token, counts the download, and returns the
 // file's short-lived URL. On EGONE the grant is returned too, to say which page's
@@ -72,29 +72,6 @@ func (s *Service) Check(ctx context.Context, token string) (string, leadgate.Gra
 // Page returns a page, to offer its form again when a link has expired.
 func (s *Service) Page(ctx context.Context, slug string) (leadgate.Page, error) {
 	return s.store.Page(ctx, slug)
-}
-
-// Counter counts downloads into the pages' daily counters from the change feed.
-type Counter struct {
-	store interface {
-		CountDownload(ctx context.Context, d leadgate.Download) error
-	}
-}
-
-// NewCounter returns a counter on the store.
-func NewCounter(store interface {
-	CountDownload(ctx context.Context, d leadgate.Download) error
-}) *Counter {
-	return &Counter{store: store}
-}
-
-// HandleChange counts each DownloadMade change. It is safe to hand the same change
-// twice: the store counts each (grant, n) once.
-func (c *Counter) HandleChange(ctx context.Context, ch leadgate.Change) error {
-	if ch.Kind != leadgate.DownloadMade || ch.Download == nil {
-		return nil
-	}
-	return c.store.CountDownload(ctx, *ch.Download)
 }
 
 func wellFormed(token string) bool { return signing.WellFormedToken(token) }

@@ -46,13 +46,5 @@ func errorFor(op string, err error) error {
 // changedMeanwhile is the answer to a write whose condition failed unexpectedly:
 // another writer got there first, and the caller may retry.
 func changedMeanwhile(op string, err error) error {
-	return &leadgate.Error{
-		Code:    leadgate.ECONFLICT,
-		Message: "the record changed while it was being saved, please retry",
-		Err:     fmt.Errorf("%s: %w", op, err),
-	}
-}
-
-func notFound(what string) error {
-	return leadgate.Errorf(leadgate.ENOTFOUND, "%s not found", what)
+	return leadgate.ErrRecordChanged.WithCause(op, err)
 }

@@ -135,22 +135,41 @@ func TestReadErrors(t *testing.T) {
 	}
 }
 
+// TestNotFound: a read of a missing item answers the domain's own error, with its
+// code and message, and without the address.
 func TestNotFound(t *testing.T) {
 	s := dynamodb.New(&fakeAPI{getItem: func(*awsddb.GetItemInput) (*awsddb.GetItemOutput, error) {
 		return &awsddb.GetItemOutput{}, nil
 	}}, "table")
 	ctx := context.Background()
-	_, err := s.Page(ctx, "nope")
-	if leadgate.ErrorCode(err) != leadgate.ENOTFOUND || leadgate.ErrorMessage(err) != "page not found" {
-		t.Errorf("Page: %v, want ENOTFOUND %q", err, "page not found")
+	const email = "nobody@example.com"
+	for _, tt := range []struct {
+		name string
+		call func() error
+		want *leadgate.Error
+	}{
+		{"Page", func() error { _, err := s.Page(ctx, "nope"); return err }, leadgate.ErrPageNotFound},
+		{"Magnet", func() error { _, err := s.Magnet(ctx, "nope"); return err }, leadgate.ErrMagnetNotFound},
+		{"LeadByEmail", func() error { _, err := s.LeadByEmail(ctx, email); return err }, leadgate.ErrLeadNotFound},
+		{"SetScore", func() error { return s.SetScore(ctx, email, 1, "", storetest.T0, 1) }, leadgate.ErrLeadNotFound},
+		{"EraseLead", func() error { _, err := s.EraseLead(ctx, leadgate.Erasure{Email: email}); return err }, leadgate.ErrLeadNotFound},
+		{"Grant", func() error { _, err := s.Grant(ctx, "nope"); return err }, leadgate.ErrGrantNotFound},
+		{"Confirmation", func() error { _, err := s.Confirmation(ctx, "nope"); return err }, leadgate.ErrConfirmationNotFound},
+		{"Confirm", func() error { _, err := s.Confirm(ctx, "nope", storetest.T0); return err }, leadgate.ErrConfirmationNotFound},
+		{"Unsubscribe", func() error { return s.Unsubscribe(ctx, "nope", storetest.T0) }, leadgate.ErrUnsubscribeNotFound},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if !errors.Is(err, tt.want) || leadgate.ErrorCode(err) != leadgate.ENOTFOUND || leadgate.ErrorMessage(err) != tt.want.Message {
+				t.Errorf("got %v, want %q (%s)", err, tt.want.Message, tt.want.Code)
+			}
+			if err != nil && strings.Contains(err.Error(), "nobody") {
+				t.Errorf("error %q holds the address", err)
+			}
+		})
 	}
-	_, err = s.Magnet(ctx, "nope")
-	if leadgate.ErrorCode(err) != leadgate.ENOTFOUND {
-		t.Errorf("Magnet: %v, want ENOTFOUND", err)
-	}
-	_, err = s.LeadByEmail(ctx, "nobody@example.com")
-	if leadgate.ErrorCode(err) != leadgate.ENOTFOUND || strings.Contains(err.Error(), "nobody") {
-		t.Errorf("LeadByEmail: %v, want ENOTFOUND without the address", err)
+	if c, err := s.DailyCounts(ctx, "spring", "2026-03-02"); err != nil || c != (leadgate.DailyCounts{Page: "spring", Day: "2026-03-02"}) {
+		t.Errorf("DailyCounts of no counter: %+v, %v; want zero counts", c, err)
 	}
 }
 

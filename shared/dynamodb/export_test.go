@@ -1,5 +1,56 @@
 package dynamodb
 
+// The table's layout, for the external tests that read and write items directly.
+const (
+	AttrPK       = attrPK
+	AttrSK       = attrSK
+	AttrGSI1PK   = attrGSI1PK
+	AttrGSI1SK   = attrGSI1SK
+	AttrGSI2PK   = attrGSI2PK
+	AttrGSI2SK   = attrGSI2SK
+	AttrItemType = attrItemType
+	IndexGSI1    = indexGSI1
+	IndexGSI2    = indexGSI2
+	DueBucket    = dueBucket
+	ListPages    = listPages
+	ListMagnets  = listMagnets
+
+	TypeDailyCounts  = typeDailyCounts
+	TypeDedupe       = typeDedupe
+	TypeDownloadMark = typeDownloadMark
+	TypeGrant        = typeGrant
+	TypeSubmission   = typeSubmission
+
+	PrefixConfirm    = prefixConfirm
+	PrefixDay        = prefixDay
+	PrefixDedupe     = prefixDedupe
+	PrefixDownload   = prefixDownload
+	PrefixGrant      = prefixGrant
+	PrefixLead       = prefixLead
+	PrefixMagnet     = prefixMagnet
+	PrefixMailEvent  = prefixMailEvent
+	PrefixPage       = prefixPage
+	PrefixRate       = prefixRate
+	PrefixStep       = prefixStep
+	PrefixSubmission = prefixSubmission
+
+	SKConfirmation = skConfirmation
+	SKGrant        = skGrant
+	SKLead         = skLead
+	SKMagnet       = skMagnet
+	SKPage         = skPage
+
+	DownloadMarkRetention = downloadMarkRetention
+	GrantRetention        = grantRetention
+)
+
+// The conversions of stream records, for the stream tests.
+var (
+	EventRecord             = eventRecord
+	FromEventImage          = fromEventImage
+	FromEventAttributeValue = fromEventAttributeValue
+)
+
 // GrantItem lets the external tests build a grant's item as the store writes it.
 var GrantItem = grantItem
 

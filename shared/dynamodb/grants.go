@@ -4,32 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"leadgate/shared/leadgate"
 )
 
-// Attributes of grants, daily counters and download marks that conditions and updates
-// name. The grant's domain expiry (JSON "expires_at") is stored as attrLinkExpiresAt,
-// for AttrExpiresAt is the table's TTL attribute: on a grant, GrantRetention after the
-// link expires.
-const (
-	attrLinkExpiresAt   = "link_expires_at" // a grant's leadgate.Grant.ExpiresAt, fixed-width RFC 3339
-	attrRevoked         = "revoked"
-	attrErased          = "erased"
-	attrDownloads       = "downloads" // of a grant: its counted downloads; of a daily counter: the page's
-	attrViews           = "views"     // of a daily counter: the hosted page's views
-	attrFirstDownloadAt = "first_download_at"
-	attrLastDownloadAt  = "last_download_at"
-	attrAt              = "at" // of a download mark: the download's time
-)
+// A grant is a download link: the item ("GRANT#<id>", "GRANT") of a partition of
+// its own, the ID a hash of the link's token, beside the marks of its counted
+// downloads ("DOWNLOAD#<n>").
 
 // Positions of the items in a CountDownload transaction.
 const (
@@ -39,66 +25,40 @@ const (
 	// Last: the page's daily counter of the download's source.
 )
 
-var errNoGrant = leadgate.Errorf(leadgate.ENOTFOUND, "no such download link")
+// grantKey is the key of the grant with that ID.
+func grantKey(id string) map[string]types.AttributeValue {
+	return key(prefixGrant+id, skGrant)
+}
 
 // PutGrant creates a grant, if none with its ID exists.
 func (s *Store) PutGrant(ctx context.Context, g leadgate.Grant) error {
-	put, err := s.newGrantPut(g)
+	const op = "put grant"
+	w, err := s.newGrantPut(g)
 	if err != nil {
-		return leadgate.Internal("put grant", err)
+		return leadgate.Internal(op, err)
 	}
-	out, err := s.client.PutItem(ctx, &awsddb.PutItemInput{
-		TableName:                 put.TableName,
-		Item:                      put.Item,
-		ConditionExpression:       put.ConditionExpression,
-		ExpressionAttributeNames:  put.ExpressionAttributeNames,
-		ExpressionAttributeValues: put.ExpressionAttributeValues,
-		ReturnConsumedCapacity:    s.capacityMode(),
-	})
-	var failed *types.ConditionalCheckFailedException
-	switch {
-	case errors.As(err, &failed):
-		return leadgate.Errorf(leadgate.ECONFLICT, "the grant exists")
-	case err != nil:
-		return errorFor("put grant", err)
-	}
-	if out.ConsumedCapacity != nil {
-		s.report("put grant", []types.ConsumedCapacity{*out.ConsumedCapacity})
-	}
-	return nil
+	return s.writeOr(ctx, op, w, leadgate.ErrGrantExists)
 }
 
 // newGrantPut is the put of a new grant, on its own or in a capture's transaction.
-func (s *Store) newGrantPut(g leadgate.Grant) (*types.Put, error) {
+func (s *Store) newGrantPut(g leadgate.Grant) (types.TransactWriteItem, error) {
 	item, err := grantItem(g)
 	if err != nil {
-		return nil, err
+		return types.TransactWriteItem{}, err
 	}
-	expr, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name(AttrPK))).Build()
-	if err != nil {
-		return nil, fmt.Errorf("build grant condition: %w", err)
-	}
-	return &types.Put{
-		TableName:                 aws.String(s.table),
-		Item:                      item,
-		ConditionExpression:       expr.Condition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-	}, nil
+	return s.putOf(item, itemAbsent())
 }
 
 // Grant returns the grant with that ID.
 func (s *Store) Grant(ctx context.Context, id string) (leadgate.Grant, error) {
-	item, err := s.getItem(ctx, "get grant", key(PrefixGrant+id, SKGrant))
+	const op = "get grant"
+	item, err := s.getItem(ctx, op, grantKey(id), leadgate.ErrGrantNotFound)
 	if err != nil {
 		return leadgate.Grant{}, err
 	}
-	if item == nil {
-		return leadgate.Grant{}, errNoGrant
-	}
 	g, err := unmarshalGrant(item)
 	if err != nil {
-		return leadgate.Grant{}, leadgate.Internal("unmarshal grant", err)
+		return leadgate.Grant{}, leadgate.Internal(op, fmt.Errorf("unmarshal: %w", err))
 	}
 	return g, nil
 }
@@ -107,89 +67,51 @@ func (s *Store) Grant(ctx context.Context, id string) (leadgate.Grant, error) {
 // holds what leadgate.Grant.Usable checks, so a refused download changes nothing, and
 // the grant's old image comes back with the failure to say why.
 func (s *Store) UseGrant(ctx context.Context, id string, t time.Time) (leadgate.Grant, error) {
+	const op = "use grant"
 	at := expression.Value(keyTime(t))
 	update := expression.Add(expression.Name(attrDownloads), expression.Value(1)).
 		Set(expression.Name(attrFirstDownloadAt), expression.IfNotExists(expression.Name(attrFirstDownloadAt), at)).
 		Set(expression.Name(attrLastDownloadAt), at)
 	// Stored times are fixed width, so they compare as strings the way they do as times.
-	cond := expression.AttributeExists(expression.Name(AttrPK)).And(
+	w, err := s.updateOf(grantKey(id), update,
+		itemPresent(),
 		expression.Not(expression.Name(attrRevoked).Equal(expression.Value(true))),
 		expression.Not(expression.Name(attrErased).Equal(expression.Value(true))),
 		expression.Name(attrLinkExpiresAt).GreaterThan(at),
 	)
-	expr, err := expression.NewBuilder().WithUpdate(update).WithCondition(cond).Build()
 	if err != nil {
-		return leadgate.Grant{}, leadgate.Internal("use grant", fmt.Errorf("build update: %w", err))
+		return leadgate.Grant{}, leadgate.Internal(op, err)
 	}
-	out, err := s.client.UpdateItem(ctx, &awsddb.UpdateItemInput{
-		TableName:                           aws.String(s.table),
-		Key:                                 key(PrefixGrant+id, SKGrant),
-		UpdateExpression:                    expr.Update(),
-		ConditionExpression:                 expr.Condition(),
-		ExpressionAttributeNames:            expr.Names(),
-		ExpressionAttributeValues:           expr.Values(),
-		ReturnValues:                        types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		ReturnConsumedCapacity:              s.capacityMode(),
-	})
-	var failed *types.ConditionalCheckFailedException
+	item, refused, err := s.write(ctx, op, w, types.ReturnValueAllNew)
 	switch {
-	case errors.As(err, &failed):
-		if len(failed.Item) == 0 {
-			return leadgate.Grant{}, errNoGrant
-		}
-		g, err := unmarshalGrant(failed.Item)
-		if err != nil {
-			return leadgate.Grant{}, leadgate.Internal("unmarshal refused grant", err)
-		}
-		if err := g.Usable(t); err != nil {
-			return g, err
-		}
-		// The condition refused what Usable accepts: the stored expiry is not
-		// what the domain value says (clock skew between writers, an edited item).
-		return g, leadgate.Errorf(leadgate.EGONE, "this download link no longer works")
 	case err != nil:
-		return leadgate.Grant{}, errorFor("use grant", err)
+		return leadgate.Grant{}, err
+	case refused && len(item) == 0:
+		return leadgate.Grant{}, leadgate.ErrGrantNotFound
 	}
-	if out.ConsumedCapacity != nil {
-		s.report("use grant", []types.ConsumedCapacity{*out.ConsumedCapacity})
-	}
-	g, err := unmarshalGrant(out.Attributes)
+	g, err := unmarshalGrant(item)
 	if err != nil {
-		return leadgate.Grant{}, leadgate.Internal("unmarshal used grant", err)
+		return leadgate.Grant{}, leadgate.Internal(op, fmt.Errorf("unmarshal grant: %w", err))
 	}
-	return g, nil
+	if !refused {
+		return g, nil
+	}
+	if err := g.Usable(t); err != nil {
+		return g, err
+	}
+	// The condition refused what Usable accepts: the stored expiry is not what the
+	// domain value says (clock skew between writers, an edited item).
+	return g, leadgate.ErrGrantGone
 }
 
 // RevokeGrant marks a grant revoked, if it exists.
 func (s *Store) RevokeGrant(ctx context.Context, id string) error {
-	expr, err := expression.NewBuilder().
-		WithUpdate(expression.Set(expression.Name(attrRevoked), expression.Value(true))).
-		WithCondition(expression.AttributeExists(expression.Name(AttrPK))).
-		Build()
+	const op = "revoke grant"
+	w, err := s.updateOf(grantKey(id), expression.Set(expression.Name(attrRevoked), expression.Value(true)), itemPresent())
 	if err != nil {
-		return leadgate.Internal("revoke grant", fmt.Errorf("build update: %w", err))
+		return leadgate.Internal(op, err)
 	}
-	out, err := s.client.UpdateItem(ctx, &awsddb.UpdateItemInput{
-		TableName:                 aws.String(s.table),
-		Key:                       key(PrefixGrant+id, SKGrant),
-		UpdateExpression:          expr.Update(),
-		ConditionExpression:       expr.Condition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-		ReturnConsumedCapacity:    s.capacityMode(),
-	})
-	var failed *types.ConditionalCheckFailedException
-	switch {
-	case errors.As(err, &failed):
-		return errNoGrant
-	case err != nil:
-		return errorFor("revoke grant", err)
-	}
-	if out.ConsumedCapacity != nil {
-		s.report("revoke grant", []types.ConsumedCapacity{*out.ConsumedCapacity})
-	}
-	return nil
+	return s.writeOr(ctx, op, w, leadgate.ErrGrantNotFound)
 }
 
 // CountDownload counts a download into its page's day in one TransactWriteItems: put
@@ -201,42 +123,18 @@ func (s *Store) RevokeGrant(ctx context.Context, id string) error {
 func (s *Store) CountDownload(ctx context.Context, d leadgate.Download) error {
 	op := "count download on page " + d.Page
 	withLead := d.Email != ""
-	for attempt := 1; ; attempt++ {
-		items, err := s.countItems(d, withLead)
-		if err != nil {
-			return leadgate.Internal(op, err)
-		}
-		out, err := s.client.TransactWriteItems(ctx, &awsddb.TransactWriteItemsInput{
-			TransactItems:          items,
-			ReturnConsumedCapacity: s.capacityMode(),
-		})
-		if err == nil {
-			s.report("count download", out.ConsumedCapacity)
-			return nil
-		}
-		var canceled *types.TransactionCanceledException
-		if !errors.As(err, &canceled) {
-			return errorFor(op, err)
-		}
-		reasons := canceled.CancellationReasons
-		wait := true
-		switch {
-		case code(reasons, txMark) == reasonCondition:
-			return nil // counted before: a redelivered change
-		case withLead && code(reasons, txLeadDownload) == reasonCondition:
-			withLead, wait = false, false
-		case !retryable(reasons):
-			return unexpected(op, err, reasons)
-		}
-		if attempt >= maxAttempts {
-			return leadgate.Unavailable(op, fmt.Errorf("still conflicting after %d attempts: %w", attempt, err))
-		}
-		if wait {
-			if err := pause(ctx, attempt); err != nil {
-				return leadgate.Unavailable(op, err)
+	return s.transact(ctx, op, "count download",
+		func() ([]types.TransactWriteItem, error) { return s.countItems(d, withLead) },
+		func(tx cancellation) (verdict, error) {
+			switch {
+			case tx.failed(txMark):
+				return answered, nil // counted before: a redelivered change
+			case withLead && tx.failed(txLeadDownload):
+				withLead = false
+				return retryNow, nil
 			}
-		}
-	}
+			return unhandled, nil
+		})
 }
 
 // countItems builds the CountDownload transaction in the order of the tx positions.
@@ -244,15 +142,12 @@ func (s *Store) countItems(d leadgate.Download, withLead bool) ([]types.Transact
 	at := keyTime(d.At)
 	day := leadgate.Day(d.At)
 
-	mark := key(PrefixGrant+d.GrantID, PrefixDownload+strconv.Itoa(d.N))
-	mark[AttrItemType] = &types.AttributeValueMemberS{Value: TypeDownloadMark}
+	mark := markItem(prefixGrant+d.GrantID, prefixDownload+strconv.Itoa(d.N), typeDownloadMark, d.At.Add(downloadMarkRetention))
 	mark[attrAt] = &types.AttributeValueMemberS{Value: at}
-	mark[AttrExpiresAt] = epochSeconds(d.At.Add(DownloadMarkRetention))
-	markCond, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name(AttrPK))).Build()
+	markPut, err := s.putOf(mark, itemAbsent())
 	if err != nil {
-		return nil, fmt.Errorf("build mark condition: %w", err)
+		return nil, fmt.Errorf("download mark: %w", err)
 	}
-
 	dayUpdate, err := s.dayUpdate(d.Page, day, attrDownloads)
 	if err != nil {
 		return nil, err
@@ -261,77 +156,37 @@ func (s *Store) countItems(d leadgate.Download, withLead bool) ([]types.Transact
 	if err != nil {
 		return nil, err
 	}
-
-	items := []types.TransactWriteItem{
-		{Put: &types.Put{
-			TableName:                 aws.String(s.table),
-			Item:                      mark,
-			ConditionExpression:       markCond.Condition(),
-			ExpressionAttributeNames:  markCond.Names(),
-			ExpressionAttributeValues: markCond.Values(),
-		}},
-		{Update: dayUpdate},
-	}
 	if !withLead {
-		return append(items, types.TransactWriteItem{Update: sourceUpdate}), nil
+		return []types.TransactWriteItem{markPut, dayUpdate, sourceUpdate}, nil
 	}
-	// The version grows as with every write of a lead, so that a capture that read
-	// the lead before this update writes it again only after reading it anew.
+	// The version grows as with every write of a lead.
 	first := expression.Name(attrFirstDownloadAt)
-	leadUpdate, err := expression.NewBuilder().
-		WithUpdate(expression.Set(first, expression.Value(at)).
-			Set(expression.Name(attrVersion), expression.Name(attrVersion).Plus(expression.Value(1)))).
-		WithCondition(expression.AttributeExists(expression.Name(AttrPK)).
-			And(expression.AttributeNotExists(first).Or(first.GreaterThan(expression.Value(at))))).
-		Build()
+	leadUpdate, err := s.updateOf(leadKey(d.Email),
+		expression.Set(first, expression.Value(at)).
+			Set(expression.Name(attrVersion), expression.Name(attrVersion).Plus(expression.Value(1))),
+		itemPresent(), expression.AttributeNotExists(first).Or(first.GreaterThan(expression.Value(at))))
 	if err != nil {
-		return nil, fmt.Errorf("build lead update: %w", err)
+		return nil, fmt.Errorf("lead update: %w", err)
 	}
-	return append(items, types.TransactWriteItem{Update: &types.Update{
-		TableName:                 aws.String(s.table),
-		Key:                       key(PrefixLead+d.Email, SKLead),
-		UpdateExpression:          leadUpdate.Update(),
-		ConditionExpression:       leadUpdate.Condition(),
-		ExpressionAttributeNames:  leadUpdate.Names(),
-		ExpressionAttributeValues: leadUpdate.Values(),
-	}}, types.TransactWriteItem{Update: sourceUpdate}), nil
+	return []types.TransactWriteItem{markPut, dayUpdate, leadUpdate, sourceUpdate}, nil
 }
 
-// DailyCounts returns a page's counters for one day.
-func (s *Store) DailyCounts(ctx context.Context, page, day string) (leadgate.DailyCounts, error) {
-	c := leadgate.DailyCounts{Page: page, Day: day}
-	item, err := s.getItem(ctx, "get daily counts", key(PrefixPage+page, PrefixDay+day))
-	if err != nil || item == nil {
-		return c, err
-	}
-	if err := unmarshalItem(item, &c); err != nil {
-		return leadgate.DailyCounts{Page: page, Day: day}, leadgate.Internal("unmarshal daily counts", err)
-	}
-	return c, nil
-}
-
-// grantItem returns a grant's item: its domain expiry moves to attrLinkExpiresAt,
-// and AttrExpiresAt holds the TTL.
+// grantItem returns a grant's item, with the TTL of a link (withLinkTTL).
 func grantItem(g leadgate.Grant) (map[string]types.AttributeValue, error) {
-	item, err := marshalItem(g, PrefixGrant+g.ID, SKGrant, TypeGrant)
+	item, err := marshalItem(g, prefixGrant+g.ID, skGrant, typeGrant)
 	if err != nil {
 		return nil, fmt.Errorf("marshal grant: %w", err)
 	}
-	item[attrLinkExpiresAt] = item[AttrExpiresAt]
-	item[AttrExpiresAt] = epochSeconds(g.ExpiresAt.Add(GrantRetention))
-	return item, nil
+	return withLinkTTL(item, g.ExpiresAt.Add(grantRetention)), nil
 }
 
 // unmarshalGrant decodes a grant's item, or its image in a stream record.
 func unmarshalGrant(item map[string]types.AttributeValue) (leadgate.Grant, error) {
-	var g leadgate.Grant
-	expiry, ok := item[attrLinkExpiresAt]
-	if !ok {
-		return g, errors.New(attrLinkExpiresAt + " missing")
+	item, err := withLinkExpiry(item)
+	if err != nil {
+		return leadgate.Grant{}, err
 	}
-	item = maps.Clone(item)
-	item[AttrExpiresAt] = expiry
-	delete(item, attrLinkExpiresAt)
+	var g leadgate.Grant
 	if err := unmarshalItem(item, &g); err != nil {
 		return leadgate.Grant{}, err
 	}

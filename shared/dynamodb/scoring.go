@@ -2,25 +2,15 @@ package dynamodb
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"leadgate/shared/leadgate"
 )
 
-// Attributes of a lead's score (the Lead's JSON names).
-const (
-	attrScore        = "score"
-	attrStage        = "stage"
-	attrStageHistory = "stage_history"
-)
+// A lead's score, stage and stage history are attributes of the lead's item.
 
 // SetScore reads the lead, then sets its score, stage and stage history in one
 // UpdateItem conditioned on the version it was asked for (and read with), adding
@@ -33,7 +23,7 @@ func (s *Store) SetScore(ctx context.Context, email string, score int, stage lea
 		return err
 	}
 	if old.Version != version {
-		return leadgate.Errorf(leadgate.ECONFLICT, "the lead changed since it was read")
+		return leadgate.ErrLeadChanged
 	}
 	lead, ok := old.WithScore(score, stage, at)
 	if !ok {
@@ -44,32 +34,14 @@ func (s *Store) SetScore(ctx context.Context, email string, score int, stage lea
 		return leadgate.Internal(op, err)
 	}
 	versionName := expression.Name(attrVersion)
-	expr, err := expression.NewBuilder().
-		WithUpdate(expression.Set(expression.Name(attrScore), expression.Value(lead.Score)).
+	w, err := s.updateOf(leadKey(email),
+		expression.Set(expression.Name(attrScore), expression.Value(lead.Score)).
 			Set(expression.Name(attrStage), expression.Value(string(lead.Stage))).
 			Set(expression.Name(attrStageHistory), expression.Value(history)).
-			Set(versionName, versionName.Plus(expression.Value(1)))).
-		WithCondition(expression.AttributeExists(expression.Name(AttrPK)).And(versionName.Equal(expression.Value(version)))).
-		Build()
+			Set(versionName, versionName.Plus(expression.Value(1))),
+		itemPresent(), versionName.Equal(expression.Value(version)))
 	if err != nil {
-		return leadgate.Internal(op, fmt.Errorf("build score update: %w", err))
+		return leadgate.Internal(op, err)
 	}
-	out, err := s.client.UpdateItem(ctx, &awsddb.UpdateItemInput{
-		TableName:                 aws.String(s.table),
-		Key:                       key(PrefixLead+email, SKLead),
-		UpdateExpression:          expr.Update(),
-		ConditionExpression:       expr.Condition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-		ReturnConsumedCapacity:    s.capacityMode(),
-	})
-	var failed *types.ConditionalCheckFailedException
-	if errors.As(err, &failed) {
-		return leadgate.Errorf(leadgate.ECONFLICT, "the lead changed since it was read")
-	}
-	if err != nil {
-		return errorFor(op, err)
-	}
-	s.reportOne(op, out.ConsumedCapacity)
-	return nil
+	return s.writeOr(ctx, op, w, leadgate.ErrLeadChanged)
 }

@@ -6,91 +6,53 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"leadgate/shared/leadgate"
 )
 
-// Counter attributes of the daily and per-source counters beside attrViews and
-// attrDownloads, and the source's parts on a per-source counter.
-const (
-	attrLeads         = "leads"
-	attrConfirmations = "confirmations"
-	attrUTMSource     = "utm_source"
-	attrUTMMedium     = "utm_medium"
-	attrUTMCampaign   = "utm_campaign"
-)
+// A page's partition holds its counters: the day's totals ("DAY#<day>") and per
+// source ("DAY#<day>#SRC#<source key>"), and its campaigns' spends
+// ("SPEND#<campaign>"). A counted lead or confirmation leaves a mark
+// ("COUNTED#SUB#<id>" or "COUNTED#CONFIRM#<id>", "COUNTED") in a partition of its
+// own, so that a redelivered change counts nothing.
 
 // sourceDaySK is the sort key of a page's per-source counter of one day, beside
 // the day's totals ("DAY#<day>"), so that one Query of a sort key range reads
 // both.
 func sourceDaySK(day string, src leadgate.Source) string {
-	return PrefixDay + day + "#SRC#" + src.Key()
+	return prefixDay + day + "#SRC#" + src.Key()
 }
 
 // dayUpdate adds one to attr of the page's day totals.
-func (s *Store) dayUpdate(page, day, attr string) (*types.Update, error) {
-	expr, err := expression.NewBuilder().WithUpdate(
+func (s *Store) dayUpdate(page, day, attr string) (types.TransactWriteItem, error) {
+	w, err := s.updateOf(key(prefixPage+page, prefixDay+day),
 		expression.Add(expression.Name(attr), expression.Value(1)).
-			Set(expression.Name(AttrItemType), expression.Value(TypeDailyCounts)).
-			Set(expression.Name("page"), expression.Value(page)).
-			Set(expression.Name("day"), expression.Value(day)),
-	).Build()
+			Set(expression.Name(attrItemType), expression.Value(typeDailyCounts)).
+			Set(expression.Name(attrPage), expression.Value(page)).
+			Set(expression.Name(attrDay), expression.Value(day)))
 	if err != nil {
-		return nil, fmt.Errorf("build daily counter update: %w", err)
+		return types.TransactWriteItem{}, fmt.Errorf("daily counter update: %w", err)
 	}
-	return &types.Update{
-		TableName:                 aws.String(s.table),
-		Key:                       key(PrefixPage+page, PrefixDay+day),
-		UpdateExpression:          expr.Update(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-	}, nil
+	return w, nil
 }
 
 // sourceUpdate adds one to attr of the page's per-source counter of the day.
-func (s *Store) sourceUpdate(page, day string, src leadgate.Source, attr string) (*types.Update, error) {
+func (s *Store) sourceUpdate(page, day string, src leadgate.Source, attr string) (types.TransactWriteItem, error) {
 	src = src.Normal()
-	expr, err := expression.NewBuilder().WithUpdate(
+	w, err := s.updateOf(key(prefixPage+page, sourceDaySK(day, src)),
 		expression.Add(expression.Name(attr), expression.Value(1)).
-			Set(expression.Name(AttrItemType), expression.Value(TypeSourceDayCounts)).
-			Set(expression.Name("page"), expression.Value(page)).
-			Set(expression.Name("day"), expression.Value(day)).
+			Set(expression.Name(attrItemType), expression.Value(typeSourceDayCounts)).
+			Set(expression.Name(attrPage), expression.Value(page)).
+			Set(expression.Name(attrDay), expression.Value(day)).
 			Set(expression.Name(attrUTMSource), expression.Value(src.Source)).
 			Set(expression.Name(attrUTMMedium), expression.Value(src.Medium)).
-			Set(expression.Name(attrUTMCampaign), expression.Value(src.Campaign)),
-	).Build()
+			Set(expression.Name(attrUTMCampaign), expression.Value(src.Campaign)))
 	if err != nil {
-		return nil, fmt.Errorf("build source counter update: %w", err)
+		return types.TransactWriteItem{}, fmt.Errorf("source counter update: %w", err)
 	}
-	return &types.Update{
-		TableName:                 aws.String(s.table),
-		Key:                       key(PrefixPage+page, sourceDaySK(day, src)),
-		UpdateExpression:          expr.Update(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-	}, nil
-}
-
-func (s *Store) updateItem(ctx context.Context, op string, u *types.Update) error {
-	out, err := s.client.UpdateItem(ctx, &awsddb.UpdateItemInput{
-		TableName:                 u.TableName,
-		Key:                       u.Key,
-		UpdateExpression:          u.UpdateExpression,
-		ExpressionAttributeNames:  u.ExpressionAttributeNames,
-		ExpressionAttributeValues: u.ExpressionAttributeValues,
-		ReturnConsumedCapacity:    s.capacityMode(),
-	})
-	if err != nil {
-		return errorFor(op, err)
-	}
-	if out.ConsumedCapacity != nil {
-		s.report("count view", []types.ConsumedCapacity{*out.ConsumedCapacity})
-	}
-	return nil
+	return w, nil
 }
 
 // CountView adds one view to the page's day totals and to its source's counter:
@@ -100,24 +62,38 @@ func (s *Store) updateItem(ctx context.Context, op string, u *types.Update) erro
 // followup function's stream filter leaves counters out, so views start no
 // function.
 func (s *Store) CountView(ctx context.Context, page, day string, src leadgate.Source) error {
-	op := "count view on page " + page
+	const op = "count view"
 	total, err := s.dayUpdate(page, day, attrViews)
 	if err != nil {
-		return leadgate.Internal(op, err)
+		return leadgate.Internal(op+" on page "+page, err)
 	}
 	row, err := s.sourceUpdate(page, day, src, attrViews)
 	if err != nil {
-		return leadgate.Internal(op, err)
+		return leadgate.Internal(op+" on page "+page, err)
 	}
-	if err := s.updateItem(ctx, op, total); err != nil {
+	if err := s.writeOr(ctx, op, total, nil); err != nil {
 		return err
 	}
-	return s.updateItem(ctx, op, row)
+	return s.writeOr(ctx, op, row, nil)
+}
+
+// DailyCounts returns a page's counters for one day: zero before the day's first
+// count.
+func (s *Store) DailyCounts(ctx context.Context, page, day string) (leadgate.DailyCounts, error) {
+	c := leadgate.DailyCounts{Page: page, Day: day}
+	err := s.get(ctx, "get daily counts", key(prefixPage+page, prefixDay+day), errNoItem, &c)
+	switch {
+	case errors.Is(err, errNoItem):
+		return c, nil
+	case err != nil:
+		return leadgate.DailyCounts{Page: page, Day: day}, err
+	}
+	return c, nil
 }
 
 // CountLead counts a new submission once: see countOnce.
 func (s *Store) CountLead(ctx context.Context, sub leadgate.Submission) error {
-	return s.countOnce(ctx, "count lead on page "+sub.Page, PrefixCounted+"SUB#"+sub.ID,
+	return s.countOnce(ctx, "count lead on page "+sub.Page, prefixCounted+"SUB#"+sub.ID,
 		sub.Page, leadgate.Day(sub.At), leadgate.SourceOf(sub.Attribution), attrLeads, sub.At)
 }
 
@@ -135,66 +111,34 @@ func (s *Store) CountConfirmation(ctx context.Context, c leadgate.Confirmation) 
 			src = leadgate.SourceOf(sub.Attribution)
 		}
 	}
-	return s.countOnce(ctx, op, PrefixCounted+"CONFIRM#"+c.ID, c.Page, leadgate.Day(c.ConfirmedAt), src, attrConfirmations, c.ConfirmedAt)
+	return s.countOnce(ctx, op, prefixCounted+"CONFIRM#"+c.ID, c.Page, leadgate.Day(c.ConfirmedAt), src, attrConfirmations, c.ConfirmedAt)
 }
 
 // countOnce adds one to attr of the page's day totals and of the source's counter
 // in one TransactWriteItems with the put of a mark that must not exist: a
 // cancellation on the mark means the change was counted before.
 func (s *Store) countOnce(ctx context.Context, op, markPK, page, day string, src leadgate.Source, attr string, at time.Time) error {
-	mark := key(markPK, SKCounted)
-	mark[AttrItemType] = &types.AttributeValueMemberS{Value: TypeCountMark}
-	mark[AttrExpiresAt] = epochSeconds(at.Add(CountMarkRetention))
-	cond, err := expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name(AttrPK))).Build()
-	if err != nil {
-		return leadgate.Internal(op, fmt.Errorf("build mark condition: %w", err))
-	}
-	total, err := s.dayUpdate(page, day, attr)
-	if err != nil {
-		return leadgate.Internal(op, err)
-	}
-	row, err := s.sourceUpdate(page, day, src, attr)
-	if err != nil {
-		return leadgate.Internal(op, err)
-	}
-	items := []types.TransactWriteItem{
-		{Put: &types.Put{
-			TableName:                 aws.String(s.table),
-			Item:                      mark,
-			ConditionExpression:       cond.Condition(),
-			ExpressionAttributeNames:  cond.Names(),
-			ExpressionAttributeValues: cond.Values(),
-		}},
-		{Update: total},
-		{Update: row},
-	}
-	for attempt := 1; ; attempt++ {
-		out, err := s.client.TransactWriteItems(ctx, &awsddb.TransactWriteItemsInput{
-			TransactItems:          items,
-			ReturnConsumedCapacity: s.capacityMode(),
-		})
-		if err == nil {
-			s.report("count "+attr, out.ConsumedCapacity)
-			return nil
+	build := func() ([]types.TransactWriteItem, error) {
+		mark, err := s.putOf(markItem(markPK, skCounted, typeCountMark, at.Add(countMarkRetention)), itemAbsent())
+		if err != nil {
+			return nil, fmt.Errorf("count mark: %w", err)
 		}
-		var canceled *types.TransactionCanceledException
-		if !errors.As(err, &canceled) {
-			return errorFor(op, err)
+		total, err := s.dayUpdate(page, day, attr)
+		if err != nil {
+			return nil, err
 		}
-		reasons := canceled.CancellationReasons
-		switch {
-		case code(reasons, 0) == reasonCondition:
-			return nil // counted before: a redelivered change
-		case !retryable(reasons):
-			return unexpected(op, err, reasons)
+		row, err := s.sourceUpdate(page, day, src, attr)
+		if err != nil {
+			return nil, err
 		}
-		if attempt >= maxAttempts {
-			return leadgate.Unavailable(op, fmt.Errorf("still conflicting after %d attempts: %w", attempt, err))
-		}
-		if err := pause(ctx, attempt); err != nil {
-			return leadgate.Unavailable(op, err)
-		}
+		return []types.TransactWriteItem{mark, total, row}, nil
 	}
+	return s.transact(ctx, op, "count "+attr, build, func(tx cancellation) (verdict, error) {
+		if tx.failed(0) {
+			return answered, nil // counted before: a redelivered change
+		}
+		return unhandled, nil
+	})
 }
 
 // sourceDayItem is a per-source counter's item.
@@ -216,81 +160,49 @@ type sourceDayItem struct {
 // "DAY#<to>$": '$' sorts right after '#'), leaving out the day totals it meets.
 func (s *Store) PageStats(ctx context.Context, page, from, to string) ([]leadgate.SourceDayCounts, error) {
 	op := "page stats of " + page
-	keyCond := expression.Key(AttrPK).Equal(expression.Value(PrefixPage + page)).
-		And(expression.Key(AttrSK).Between(expression.Value(PrefixDay+from+"#"), expression.Value(PrefixDay+to+"$")))
-	expr, err := expression.NewBuilder().WithKeyCondition(keyCond).Build()
+	in, err := s.queryOf("", expression.Key(attrPK).Equal(expression.Value(prefixPage+page)).
+		And(expression.Key(attrSK).Between(expression.Value(prefixDay+from+"#"), expression.Value(prefixDay+to+"$"))))
 	if err != nil {
-		return nil, leadgate.Internal(op, fmt.Errorf("build query: %w", err))
-	}
-	in := &awsddb.QueryInput{
-		TableName:                 aws.String(s.table),
-		KeyConditionExpression:    expr.KeyCondition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-		ConsistentRead:            aws.Bool(true),
+		return nil, leadgate.Internal(op, err)
 	}
 	rows := []leadgate.SourceDayCounts{}
-	for p := awsddb.NewQueryPaginator(s.client, in); p.HasMorePages(); {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, errorFor(op, err)
+	err = s.queryPages(ctx, op, in, func(item map[string]types.AttributeValue) error {
+		var it sourceDayItem
+		if err := unmarshalItem(item, &it); err != nil {
+			return leadgate.Internal(op, fmt.Errorf("unmarshal: %w", err))
 		}
-		for _, item := range out.Items {
-			var it sourceDayItem
-			if err := unmarshalItem(item, &it); err != nil {
-				return nil, leadgate.Internal(op, err)
-			}
-			if it.ItemType != TypeSourceDayCounts {
-				continue
-			}
+		if it.ItemType == typeSourceDayCounts {
 			rows = append(rows, leadgate.SourceDayCounts{
 				Page: it.Page, Day: it.Day,
 				Source: leadgate.NewSource(it.UTMSource, it.UTMMedium, it.UTMCampaign),
 				Views:  it.Views, Leads: it.Leads, Confirmations: it.Confirmations, Downloads: it.Downloads,
 			})
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return rows, nil
 }
 
 // PutSpend creates or replaces a campaign's spend, an item of the page's partition.
 func (s *Store) PutSpend(ctx context.Context, sp leadgate.Spend) error {
-	item, err := marshalItem(sp, PrefixPage+sp.Page, PrefixSpend+sp.Campaign, TypeSpend)
+	const op = "put spend"
+	item, err := marshalItem(sp, prefixPage+sp.Page, prefixSpend+sp.Campaign, typeSpend)
 	if err != nil {
-		return leadgate.Internal("marshal spend", err)
+		return leadgate.Internal(op, err)
 	}
-	return s.put(ctx, "put spend", item)
+	return s.put(ctx, op, item)
 }
 
 // Spends returns the page's spends, by campaign: one paginated Query.
 func (s *Store) Spends(ctx context.Context, page string) ([]leadgate.Spend, error) {
 	op := "spends of " + page
-	keyCond := expression.Key(AttrPK).Equal(expression.Value(PrefixPage + page)).
-		And(expression.Key(AttrSK).BeginsWith(PrefixSpend))
-	expr, err := expression.NewBuilder().WithKeyCondition(keyCond).Build()
+	in, err := s.queryOf("", expression.Key(attrPK).Equal(expression.Value(prefixPage+page)).
+		And(expression.Key(attrSK).BeginsWith(prefixSpend)))
 	if err != nil {
-		return nil, leadgate.Internal(op, fmt.Errorf("build query: %w", err))
+		return nil, leadgate.Internal(op, err)
 	}
-	in := &awsddb.QueryInput{
-		TableName:                 aws.String(s.table),
-		KeyConditionExpression:    expr.KeyCondition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-		ConsistentRead:            aws.Bool(true),
-	}
-	spends := []leadgate.Spend{}
-	for p := awsddb.NewQueryPaginator(s.client, in); p.HasMorePages(); {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, errorFor(op, err)
-		}
-		for _, item := range out.Items {
-			var sp leadgate.Spend
-			if err := unmarshalItem(item, &sp); err != nil {
-				return nil, leadgate.Internal(op, err)
-			}
-			spends = append(spends, sp)
-		}
-	}
-	return spends, nil
+	return queryAll[leadgate.Spend](ctx, s, op, in)
 }

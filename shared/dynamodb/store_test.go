@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"leadgate/shared/dynamodb"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/leadgate/storetest"
+	"leadgate/shared/testenv"
 )
 
 const endpointEnv = "LEADGATE_DYNAMODB_ENDPOINT"
@@ -27,17 +27,9 @@ const endpointEnv = "LEADGATE_DYNAMODB_ENDPOINT"
 // failing it under CI, where a missing emulator must not pass unnoticed).
 func endpoint(t *testing.T) string {
 	t.Helper()
-	ep := os.Getenv(endpointEnv)
-	if ep == "" {
-		msg := endpointEnv + " is not set; start DynamoDB Local with " +
-			"`bash infra/local/dynamodb-local.sh install && bash infra/local/dynamodb-local.sh start` " +
-			"and run with " + endpointEnv + "=http://127.0.0.1:8765"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return ep
+	return testenv.Endpoint(t, endpointEnv, "start DynamoDB Local with "+
+		"`bash infra/local/dynamodb-local.sh install && bash infra/local/dynamodb-local.sh start` "+
+		"and run with "+endpointEnv+"=http://127.0.0.1:8765")
 }
 
 // newClient builds a client for DynamoDB Local; httpClient may be nil.

@@ -54,7 +54,7 @@ func DecodeRecord(rec events.DynamoDBEventRecord) (leadgate.Change, bool, error)
 		return ch, false, nil
 	}
 	switch {
-	case itemType == TypeLead && (rec.EventName == eventInsert || rec.EventName == eventModify):
+	case itemType == typeLead && (rec.EventName == eventInsert || rec.EventName == eventModify):
 		lead, err := decodeLead(rec.Change.NewImage)
 		if err != nil {
 			return ch, false, poison(rec, itemType, fmt.Errorf("new image: %w", err))
@@ -71,7 +71,7 @@ func DecodeRecord(rec events.DynamoDBEventRecord) (leadgate.Change, bool, error)
 			ch.Kind, ch.OldLead = leadgate.LeadUpdated, old
 		}
 		return ch, true, nil
-	case itemType == TypeSubmission && rec.EventName == eventInsert:
+	case itemType == typeSubmission && rec.EventName == eventInsert:
 		var sub leadgate.Submission
 		if err := decodeImage(rec.Change.NewImage, &sub); err != nil {
 			return ch, false, poison(rec, itemType, fmt.Errorf("new image: %w", err))
@@ -81,9 +81,9 @@ func DecodeRecord(rec events.DynamoDBEventRecord) (leadgate.Change, bool, error)
 		}
 		ch.Kind, ch.Submission = leadgate.SubmissionCreated, &sub
 		return ch, true, nil
-	case itemType == TypeGrant && rec.EventName == eventModify:
+	case itemType == typeGrant && rec.EventName == eventModify:
 		return decodeDownload(rec, ch)
-	case itemType == TypeConfirmation && rec.EventName == eventModify:
+	case itemType == typeConfirmation && rec.EventName == eventModify:
 		return decodeConfirmed(rec, ch)
 	}
 	return ch, false, nil
@@ -94,15 +94,15 @@ func DecodeRecord(rec events.DynamoDBEventRecord) (leadgate.Change, bool, error)
 // confirmation is no change.
 func decodeConfirmed(rec events.DynamoDBEventRecord, ch leadgate.Change) (leadgate.Change, bool, error) {
 	if len(rec.Change.OldImage) == 0 {
-		return ch, false, poison(rec, TypeConfirmation, errors.New("no old image: the stream must carry NEW_AND_OLD_IMAGES"))
+		return ch, false, poison(rec, typeConfirmation, errors.New("no old image: the stream must carry NEW_AND_OLD_IMAGES"))
 	}
 	c, err := decodeConfirmation(rec.Change.NewImage)
 	if err != nil {
-		return ch, false, poison(rec, TypeConfirmation, fmt.Errorf("new image: %w", err))
+		return ch, false, poison(rec, typeConfirmation, fmt.Errorf("new image: %w", err))
 	}
 	old, err := decodeConfirmation(rec.Change.OldImage)
 	if err != nil {
-		return ch, false, poison(rec, TypeConfirmation, fmt.Errorf("old image: %w", err))
+		return ch, false, poison(rec, typeConfirmation, fmt.Errorf("old image: %w", err))
 	}
 	if c.ConfirmedAt.IsZero() || !old.ConfirmedAt.IsZero() {
 		return ch, false, nil
@@ -112,7 +112,7 @@ func decodeConfirmed(rec events.DynamoDBEventRecord, ch leadgate.Change) (leadga
 }
 
 func decodeConfirmation(img map[string]events.DynamoDBAttributeValue) (leadgate.Confirmation, error) {
-	item, err := FromEventImage(img)
+	item, err := fromEventImage(img)
 	if err != nil {
 		return leadgate.Confirmation{}, err
 	}
@@ -125,21 +125,21 @@ func decodeConfirmation(img map[string]events.DynamoDBAttributeValue) (leadgate.
 // (revocation, erasure) is no change.
 func decodeDownload(rec events.DynamoDBEventRecord, ch leadgate.Change) (leadgate.Change, bool, error) {
 	if len(rec.Change.OldImage) == 0 {
-		return ch, false, poison(rec, TypeGrant, errors.New("no old image: the stream must carry NEW_AND_OLD_IMAGES"))
+		return ch, false, poison(rec, typeGrant, errors.New("no old image: the stream must carry NEW_AND_OLD_IMAGES"))
 	}
 	g, err := decodeGrant(rec.Change.NewImage)
 	if err != nil {
-		return ch, false, poison(rec, TypeGrant, fmt.Errorf("new image: %w", err))
+		return ch, false, poison(rec, typeGrant, fmt.Errorf("new image: %w", err))
 	}
 	old, err := decodeGrant(rec.Change.OldImage)
 	if err != nil {
-		return ch, false, poison(rec, TypeGrant, fmt.Errorf("old image: %w", err))
+		return ch, false, poison(rec, typeGrant, fmt.Errorf("old image: %w", err))
 	}
 	if g.Downloads <= old.Downloads {
 		return ch, false, nil
 	}
 	if g.LastDownloadAt.IsZero() {
-		return ch, false, poison(rec, TypeGrant, errors.New("new image: downloads grew without last_download_at"))
+		return ch, false, poison(rec, typeGrant, errors.New("new image: downloads grew without last_download_at"))
 	}
 	ch.Kind = leadgate.DownloadMade
 	ch.Download = &leadgate.Download{GrantID: g.ID, N: g.Downloads, Page: g.Page, Email: g.Email, At: g.LastDownloadAt, Source: g.Source}
@@ -147,7 +147,7 @@ func decodeDownload(rec events.DynamoDBEventRecord, ch leadgate.Change) (leadgat
 }
 
 func decodeGrant(img map[string]events.DynamoDBAttributeValue) (leadgate.Grant, error) {
-	item, err := FromEventImage(img)
+	item, err := fromEventImage(img)
 	if err != nil {
 		return leadgate.Grant{}, err
 	}
@@ -199,7 +199,7 @@ func decodeLead(img map[string]events.DynamoDBAttributeValue) (*leadgate.Lead, e
 
 // decodeImage decodes a stream image as the store decodes the items it reads.
 func decodeImage(img map[string]events.DynamoDBAttributeValue, out any) error {
-	item, err := FromEventImage(img)
+	item, err := fromEventImage(img)
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func poison(rec events.DynamoDBEventRecord, what string, err error) error {
 }
 
 func imageItemType(img map[string]events.DynamoDBAttributeValue) (string, bool) {
-	v, ok := img[AttrItemType]
+	v, ok := img[attrItemType]
 	if !ok || v.DataType() != events.DataTypeString {
 		return "", false
 	}
@@ -224,28 +224,28 @@ func imageItemType(img map[string]events.DynamoDBAttributeValue) (string, bool) 
 // ourKeys reports whether a record's keys are those of a lead, a submission, a grant
 // or a confirmation: the items whose records may be changes.
 func ourKeys(keys map[string]events.DynamoDBAttributeValue) bool {
-	pk, sk := keys[AttrPK], keys[AttrSK]
+	pk, sk := keys[attrPK], keys[attrSK]
 	if pk.DataType() != events.DataTypeString || sk.DataType() != events.DataTypeString {
 		return false
 	}
-	if strings.HasPrefix(pk.String(), PrefixGrant) {
-		return sk.String() == SKGrant
+	if strings.HasPrefix(pk.String(), prefixGrant) {
+		return sk.String() == skGrant
 	}
-	if strings.HasPrefix(pk.String(), PrefixConfirm) {
-		return sk.String() == SKConfirmation
+	if strings.HasPrefix(pk.String(), prefixConfirm) {
+		return sk.String() == skConfirmation
 	}
-	return strings.HasPrefix(pk.String(), PrefixLead) && (sk.String() == SKLead || strings.HasPrefix(sk.String(), PrefixSubmission))
+	return strings.HasPrefix(pk.String(), prefixLead) && (sk.String() == skLead || strings.HasPrefix(sk.String(), prefixSubmission))
 }
 
-// FromEventImage converts an image of a stream record, as Lambda delivers it, to the
+// fromEventImage converts an image of a stream record, as Lambda delivers it, to the
 // SDK's attribute values, which attributevalue.UnmarshalMap decodes.
-func FromEventImage(img map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
+func fromEventImage(img map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
 	if img == nil {
 		return nil, nil
 	}
 	out := make(map[string]types.AttributeValue, len(img))
 	for name, v := range img {
-		av, err := FromEventAttributeValue(v)
+		av, err := fromEventAttributeValue(v)
 		if err != nil {
 			return nil, fmt.Errorf("attribute %q: %w", name, err)
 		}
@@ -254,9 +254,9 @@ func FromEventImage(img map[string]events.DynamoDBAttributeValue) (map[string]ty
 	return out, nil
 }
 
-// FromEventAttributeValue converts one attribute value of a Lambda event to the SDK's
+// fromEventAttributeValue converts one attribute value of a Lambda event to the SDK's
 // type, for all ten DynamoDB types, maps and lists recursively.
-func FromEventAttributeValue(v events.DynamoDBAttributeValue) (av types.AttributeValue, err error) {
+func fromEventAttributeValue(v events.DynamoDBAttributeValue) (av types.AttributeValue, err error) {
 	// The events type panics when its accessors meet a value of no type (its zero
 	// value, which no JSON decodes to): report that as an error instead.
 	defer func() {
@@ -309,10 +309,10 @@ func fromEvent(v events.DynamoDBAttributeValue) (types.AttributeValue, error) {
 	return nil, fmt.Errorf("unknown attribute type %d", v.DataType())
 }
 
-// EventRecord converts a record read from the DynamoDB Streams API to the shape Lambda
+// eventRecord converts a record read from the DynamoDB Streams API to the shape Lambda
 // delivers. The API does not name the stream, so EventSourceArn is left for the
 // caller to set.
-func EventRecord(r streamtypes.Record) (events.DynamoDBEventRecord, error) {
+func eventRecord(r streamtypes.Record) (events.DynamoDBEventRecord, error) {
 	rec := events.DynamoDBEventRecord{
 		AWSRegion:    aws.ToString(r.AwsRegion),
 		EventID:      aws.ToString(r.EventID),

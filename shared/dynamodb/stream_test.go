@@ -25,6 +25,7 @@ import (
 
 	"leadgate/shared/dynamodb"
 	"leadgate/shared/leadgate"
+	"leadgate/shared/testenv"
 )
 
 var update = flag.Bool("update", false, "write events/dynamodb-stream-*.json from real stream records of DynamoDB Local")
@@ -987,15 +988,8 @@ func samCommand(t *testing.T) string {
 		return p
 	}
 	p := filepath.Join(repoRoot(t), ".cache", "venv", "bin", "sam")
-	if _, err := os.Stat(p); err != nil {
-		msg := "AWS SAM CLI not found at " + p + ": install it with `bash infra/local/sam-cli.sh install` " +
-			"(make test does), or set LEADGATE_SAM to a sam command"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return p
+	return testenv.File(t, p, "install the AWS SAM CLI with `bash infra/local/sam-cli.sh install` "+
+		"(make test does), or set LEADGATE_SAM to a sam command")
 }
 
 // dynamoJSON returns an SDK attribute value in DynamoDB's JSON form, as

@@ -332,7 +332,7 @@ func (p *StreamPoller) poll(ctx context.Context, sh *shard, handler func(context
 
 	event := events.DynamoDBEvent{Records: make([]events.DynamoDBEventRecord, 0, len(out.Records))}
 	for _, r := range out.Records {
-		rec, err := EventRecord(r)
+		rec, err := eventRecord(r)
 		if err != nil {
 			// The SDK met an attribute type it does not know: no handler could read it.
 			p.log.Error("dynamodb stream: skipping a record the SDK cannot read",

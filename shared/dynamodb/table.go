@@ -10,67 +10,70 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// Names of the table's key, index and TTL attributes. template.yaml declares the same
+// AttrExpiresAt is the table's TTL attribute (epoch seconds), which CreateTable and
+// template.yaml turn on; the template's test checks that they name the same one.
+const AttrExpiresAt = "expires_at"
+
+// Names of the table's key and index attributes. template.yaml declares the same
 // table; a test compares it with TableDefinition, so change both together.
 const (
-	AttrPK        = "pk"
-	AttrSK        = "sk"
-	AttrGSI1PK    = "gsi1pk"
-	AttrGSI1SK    = "gsi1sk"
-	AttrGSI2PK    = "gsi2pk"
-	AttrGSI2SK    = "gsi2sk"
-	AttrExpiresAt = "expires_at" // TTL: epoch seconds
-	AttrItemType  = "item_type"  // one of the Type* values, for stream decoding and exports
+	attrPK       = "pk"
+	attrSK       = "sk"
+	attrGSI1PK   = "gsi1pk"
+	attrGSI1SK   = "gsi1sk"
+	attrGSI2PK   = "gsi2pk"
+	attrGSI2SK   = "gsi2sk"
+	attrItemType = "item_type" // one of the type* values, for stream decoding and exports
 
-	// IndexGSI1 lists the submissions of a page, newest first:
+	// indexGSI1 lists the submissions of a page, newest first:
 	// gsi1pk = "PAGE#<slug>", gsi1sk = "<time>#<submission id>"; and every page and
-	// every magnet: gsi1pk = ListPages or ListMagnets, gsi1sk = the slug or id. The
+	// every magnet: gsi1pk = listPages or listMagnets, gsi1sk = the slug or id. The
 	// list keys hold no "#", so they never meet a page's partition.
-	IndexGSI1 = "gsi1"
-	// IndexGSI2 lists the due follow-up steps. It is sparse: only items that carry
+	indexGSI1 = "gsi1"
+	// indexGSI2 lists the due follow-up steps. It is sparse: only items that carry
 	// gsi2pk (a due bucket) and gsi2sk (the due time) appear in it:
-	// gsi2pk = DueBucket, gsi2sk = "<due time>#<email>#<step key>".
-	IndexGSI2 = "gsi2"
+	// gsi2pk = dueBucket, gsi2sk = "<due time>#<email>#<step key>".
+	indexGSI2 = "gsi2"
 
-	// DueBucket is the gsi2pk of every due step. One bucket keeps DueSteps one
+	// dueBucket is the gsi2pk of every due step. One bucket keeps DueSteps one
 	// Query; a GSI partition takes about 1,000 writes a second, far more than steps
 	// are scheduled and finished. Sharding it would cost one Query per shard.
-	DueBucket = "DUE"
+	dueBucket = "DUE"
 
-	// ListPages and ListMagnets are the gsi1pk of every page and every magnet: one
+	// listPages and listMagnets are the gsi1pk of every page and every magnet: one
 	// Query lists them. An admin lists a few hundred at most, far below what one
 	// GSI partition serves.
-	ListPages   = "PAGES"
-	ListMagnets = "MAGNETS"
+	listPages   = "PAGES"
+	listMagnets = "MAGNETS"
 )
 
-// Item types, stored in AttrItemType.
+// Item types, stored in attrItemType.
 const (
-	TypePage        = "page"
-	TypeMagnet      = "magnet"
-	TypeLead        = "lead"
-	TypeSubmission  = "submission"
-	TypeDedupe      = "dedupe"
-	TypeRateCounter = "rate_counter"
-	TypeGrant       = "grant"
-	TypeDailyCounts = "daily_counts"
-	// TypeSourceDayCounts holds a page's counters of one day for one source
+	typePage        = "page"
+	typeMagnet      = "magnet"
+	typeLead        = "lead"
+	typeSubmission  = "submission"
+	typeDedupe      = "dedupe"
+	typeRateCounter = "rate_counter"
+	typeGrant       = "grant"
+	typeDailyCounts = "daily_counts"
+	// typeSourceDayCounts holds a page's counters of one day for one source
 	// (utm_source, utm_medium, utm_campaign), beside the day's totals.
-	TypeSourceDayCounts = "source_day_counts"
-	// TypeCountMark marks one counted submission or confirmation, so that a
+	typeSourceDayCounts = "source_day_counts"
+	// typeCountMark marks one counted submission or confirmation, so that a
 	// redelivered change counts nothing.
-	TypeCountMark = "count_mark"
-	TypeSpend     = "spend" // what was spent on one campaign of a page
-	// TypeDownloadMark marks one counted download (grant, n), so that counting it
+	typeCountMark = "count_mark"
+	typeSpend     = "spend" // what was spent on one campaign of a page
+	// typeDownloadMark marks one counted download (grant, n), so that counting it
 	// again changes nothing.
-	TypeDownloadMark = "download_mark"
-	TypeSend         = "send"         // one email to one lead, claimed before it goes out
-	TypeStep         = "step"         // one scheduled follow-up email of a lead
-	TypeConfirmation = "confirmation" // a double opt-in link
-	TypeUnsubscribe  = "unsubscribe"  // an unsubscribe link's mapping to the address
-	// TypeMailEventMark marks one counted soft bounce (message, kind), so that a
+	typeDownloadMark = "download_mark"
+	typeSend         = "send"         // one email to one lead, claimed before it goes out
+	typeStep         = "step"         // one scheduled follow-up email of a lead
+	typeConfirmation = "confirmation" // a double opt-in link
+	typeUnsubscribe  = "unsubscribe"  // an unsubscribe link's mapping to the address
+	// typeMailEventMark marks one counted soft bounce (message, kind), so that a
 	// redelivered event counts nothing.
-	TypeMailEventMark = "mail_event_mark"
+	typeMailEventMark = "mail_event_mark"
 )
 
 // Key prefixes of the single table. A lead's partition holds the lead, its
@@ -80,49 +83,105 @@ const (
 // scheduled steps; confirmation and unsubscribe links, looked up by a hash of their
 // token, and soft-bounce marks, by message, have partitions of their own.
 const (
-	PrefixPage       = "PAGE#"      // pk of a page and its daily counters; gsi1pk of its submissions
-	PrefixMagnet     = "MAGNET#"    // pk of a magnet
-	PrefixLead       = "LEAD#"      // pk of a lead's partition: "LEAD#<normalised email>"
-	PrefixSubmission = "SUB#"       // sk of a submission: "SUB#<time>#<id>"
-	PrefixDedupe     = "DEDUPE#"    // sk of a dedupe marker: "DEDUPE#<page slug>"
-	PrefixRate       = "RATE#"      // pk of a rate counter: "RATE#<key>"
-	PrefixGrant      = "GRANT#"     // pk of a grant's partition: "GRANT#<grant id>" (a hash of the token)
-	PrefixDay        = "DAY#"       // sk of a page's daily counters: "DAY#<yyyy-mm-dd>" (UTC); per source "DAY#<yyyy-mm-dd>#SRC#<source key>"
-	PrefixSpend      = "SPEND#"     // sk of a campaign's spend in its page's partition: "SPEND#<utm_campaign>"
-	PrefixCounted    = "COUNTED#"   // pk of a counted-lead or counted-confirmation mark: "COUNTED#SUB#<id>", "COUNTED#CONFIRM#<id>"
-	PrefixDownload   = "DOWNLOAD#"  // sk of a counted-download mark in its grant's partition: "DOWNLOAD#<n>"
-	PrefixSend       = "SEND#"      // sk of a send in its lead's partition: "SEND#<send key>"
-	PrefixStep       = "STEP#"      // sk of a step in its lead's partition: "STEP#<step key>"
-	PrefixConfirm    = "CONFIRM#"   // pk of a confirmation: "CONFIRM#<id>" (a hash of the token)
-	PrefixUnsub      = "UNSUB#"     // pk of an unsubscribe link: "UNSUB#<id>" (a hash of the token)
-	PrefixMailEvent  = "MAILEVENT#" // pk of a soft-bounce mark: "MAILEVENT#<message id>"; sk: the event's kind
+	prefixPage       = "PAGE#"      // pk of a page and its daily counters; gsi1pk of its submissions
+	prefixMagnet     = "MAGNET#"    // pk of a magnet
+	prefixLead       = "LEAD#"      // pk of a lead's partition: "LEAD#<normalised email>"
+	prefixSubmission = "SUB#"       // sk of a submission: "SUB#<time>#<id>"
+	prefixDedupe     = "DEDUPE#"    // sk of a dedupe marker: "DEDUPE#<page slug>"
+	prefixRate       = "RATE#"      // pk of a rate counter: "RATE#<key>"
+	prefixGrant      = "GRANT#"     // pk of a grant's partition: "GRANT#<grant id>" (a hash of the token)
+	prefixDay        = "DAY#"       // sk of a page's daily counters: "DAY#<yyyy-mm-dd>" (UTC); per source "DAY#<yyyy-mm-dd>#SRC#<source key>"
+	prefixSpend      = "SPEND#"     // sk of a campaign's spend in its page's partition: "SPEND#<utm_campaign>"
+	prefixCounted    = "COUNTED#"   // pk of a counted-lead or counted-confirmation mark: "COUNTED#SUB#<id>", "COUNTED#CONFIRM#<id>"
+	prefixDownload   = "DOWNLOAD#"  // sk of a counted-download mark in its grant's partition: "DOWNLOAD#<n>"
+	prefixSend       = "SEND#"      // sk of a send in its lead's partition: "SEND#<send key>"
+	prefixStep       = "STEP#"      // sk of a step in its lead's partition: "STEP#<step key>"
+	prefixConfirm    = "CONFIRM#"   // pk of a confirmation: "CONFIRM#<id>" (a hash of the token)
+	prefixUnsub      = "UNSUB#"     // pk of an unsubscribe link: "UNSUB#<id>" (a hash of the token)
+	prefixMailEvent  = "MAILEVENT#" // pk of a soft-bounce mark: "MAILEVENT#<message id>"; sk: the event's kind
 
-	SKPage         = "PAGE"
-	SKMagnet       = "MAGNET"
-	SKLead         = "LEAD"
-	SKGrant        = "GRANT"
-	SKConfirmation = "CONFIRM"
-	SKUnsubscribe  = "UNSUB"
-	SKCounted      = "COUNTED"
+	skPage         = "PAGE"
+	skMagnet       = "MAGNET"
+	skLead         = "LEAD"
+	skGrant        = "GRANT"
+	skConfirmation = "CONFIRM"
+	skUnsubscribe  = "UNSUB"
+	skCounted      = "COUNTED"
+)
+
+// Attributes that conditions and updates name. Domain values are stored under their
+// JSON names (items.go); these are those names, and the attributes that are no
+// domain value.
+const (
+	// Of a lead.
+	attrVersion      = "version" // for optimistic concurrency: every write adds one
+	attrStatus       = "status"  // also of a send and a step
+	attrEmail        = "email"   // also of a send and a grant
+	attrConfirmedAt  = "confirmed_at"
+	attrUpdatedAt    = "updated_at"
+	attrSoftBounces  = "soft_bounces"
+	attrConsentGiven = "consent.given" // a path into the lead's consent map
+	attrScore        = "score"
+	attrStage        = "stage"
+	attrStageHistory = "stage_history"
+
+	// Of a dedupe marker, in a lead's partition.
+	attrLastAt       = "last_at"       // time of the last recorded submission
+	attrSubmissionSK = "submission_sk" // that submission's sort key
+
+	// Of a rate counter.
+	attrCount = "count"
+
+	// Of a link (a grant, a confirmation): its domain expiry, for AttrExpiresAt
+	// holds the TTL (see withLinkTTL); fixed-width RFC 3339.
+	attrLinkExpiresAt = "link_expires_at"
+
+	// Of a grant.
+	attrLeadID          = "lead_id"
+	attrRevoked         = "revoked"
+	attrErased          = "erased"
+	attrFirstDownloadAt = "first_download_at" // also of a lead
+	attrLastDownloadAt  = "last_download_at"
+
+	// Of a daily or per-source counter; attrDownloads is also a grant's count.
+	attrPage          = "page"
+	attrDay           = "day"
+	attrViews         = "views"
+	attrLeads         = "leads"
+	attrConfirmations = "confirmations"
+	attrDownloads     = "downloads"
+	attrUTMSource     = "utm_source"
+	attrUTMMedium     = "utm_medium"
+	attrUTMCampaign   = "utm_campaign"
+
+	// Of a download mark or a soft-bounce mark: the time of what it counted.
+	attrAt = "at"
+
+	// Of a send and a step.
+	attrKey       = "key"
+	attrClaimedAt = "claimed_at"
+	attrAttempts  = "attempts"
+	attrDoneAt    = "done_at"
+	attrReason    = "reason"
 )
 
 // How long items outlive their use before TTL removes them.
 const (
-	// GrantRetention: a grant's item stays this long after its links expire, so that a
+	// grantRetention: a grant's item stays this long after its links expire, so that a
 	// late click still meets "expired" rather than "unknown link".
-	GrantRetention = 90 * 24 * time.Hour
-	// DownloadMarkRetention: a counted-download mark stays this long after the
+	grantRetention = 90 * 24 * time.Hour
+	// downloadMarkRetention: a counted-download mark stays this long after the
 	// download, far longer than a stream record is redelivered (24 hours).
-	DownloadMarkRetention = 35 * 24 * time.Hour
-	// CountMarkRetention: a counted-lead or counted-confirmation mark stays this
+	downloadMarkRetention = 35 * 24 * time.Hour
+	// countMarkRetention: a counted-lead or counted-confirmation mark stays this
 	// long, far longer than a stream record is redelivered (24 hours).
-	CountMarkRetention = 35 * 24 * time.Hour
-	// ConfirmationRetention: a confirmation's item stays this long after its link
+	countMarkRetention = 35 * 24 * time.Hour
+	// confirmationRetention: a confirmation's item stays this long after its link
 	// expires, so that a late click still meets "expired" (or "confirmed").
-	ConfirmationRetention = 90 * 24 * time.Hour
-	// MailEventMarkRetention: a soft-bounce mark stays this long after the event,
+	confirmationRetention = 90 * 24 * time.Hour
+	// mailEventMarkRetention: a soft-bounce mark stays this long after the event,
 	// longer than SNS retries a delivery.
-	MailEventMarkRetention = 35 * 24 * time.Hour
+	mailEventMarkRetention = 35 * 24 * time.Hour
 )
 
 // TableDefinition returns the table the Store needs: on demand, with a stream of
@@ -141,13 +200,13 @@ func TableDefinition(name string) *awsddb.CreateTableInput {
 		TableName:   aws.String(name),
 		BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{
-			str(AttrPK), str(AttrSK), str(AttrGSI1PK), str(AttrGSI1SK), str(AttrGSI2PK), str(AttrGSI2SK),
+			str(attrPK), str(attrSK), str(attrGSI1PK), str(attrGSI1SK), str(attrGSI2PK), str(attrGSI2SK),
 		},
-		KeySchema: key(AttrPK, AttrSK),
+		KeySchema: key(attrPK, attrSK),
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
-			{IndexName: aws.String(IndexGSI1), KeySchema: key(AttrGSI1PK, AttrGSI1SK),
+			{IndexName: aws.String(indexGSI1), KeySchema: key(attrGSI1PK, attrGSI1SK),
 				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
-			{IndexName: aws.String(IndexGSI2), KeySchema: key(AttrGSI2PK, AttrGSI2SK),
+			{IndexName: aws.String(indexGSI2), KeySchema: key(attrGSI2PK, attrGSI2SK),
 				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
 		},
 		StreamSpecification: &types.StreamSpecification{

@@ -3,11 +3,9 @@ package followup
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"golang.org/x/sync/errgroup"
 
 	"leadgate/shared/emails"
@@ -17,6 +15,37 @@ import (
 // RunResult says what one dispatcher run did.
 type RunResult struct {
 	Sent, Skipped, Failed, Retry int
+}
+
+// add adds another run's counts.
+func (r *RunResult) add(o RunResult) {
+	r.Sent += o.Sent
+	r.Skipped += o.Skipped
+	r.Failed += o.Failed
+	r.Retry += o.Retry
+}
+
+// DispatchDue sends the due steps a page of pageSize at a time (Dispatch) until none
+// is due or ctx's deadline is less than margin away, and returns the counts of every
+// page; the next run takes the rest. It stops at a page whose steps were all left
+// due (Retry): the next page would be the same steps. On an error it returns the
+// counts so far with it.
+func (s *Service) DispatchDue(ctx context.Context, pageSize int, margin time.Duration) (RunResult, error) {
+	var total RunResult
+	for {
+		// The deadline is wall time, not s.now: a local run's clock may be moved.
+		if d, ok := ctx.Deadline(); ok && time.Until(d) < margin {
+			return total, nil
+		}
+		res, err := s.Dispatch(ctx, pageSize)
+		total.add(res)
+		if err != nil {
+			return total, err
+		}
+		if res.Sent+res.Skipped+res.Failed == 0 {
+			return total, nil
+		}
+	}
 }
 
 // Dispatch sends the steps due now, at most limit of them: the reminder to leads who
@@ -116,14 +145,14 @@ func (s *Service) runStep(ctx context.Context, st leadgate.Step) (leadgate.StepS
 			if err := grant(ctx, s.store, s.key, page, sub, s.now()); err != nil {
 				return "", err
 			}
-			status, err = s.sendDelivery(ctx, page, lead, "delivery#"+st.SubmissionID, st.SubmissionID)
+			status, err = s.sendDelivery(ctx, page, lead, leadgate.DeliveryKey(st.SubmissionID), st.SubmissionID)
 			if err != nil {
 				return "", err
 			}
 		default:
 			token := s.key.ConfirmToken(st.SubmissionID)
 			status, err = s.send(ctx, page, lead, st.Key, emails.Reminder, page.FollowUp.Reminder, func(d *emails.Data) {
-				d.ConfirmURL = s.cfg.BaseURL + "/v1/confirm/" + token
+				d.ConfirmURL = s.cfg.BaseURL + leadgate.ConfirmPath(token)
 			})
 			if err != nil {
 				return "", err
@@ -161,70 +190,4 @@ func nurtureStep(page leadgate.Page, id string) (leadgate.NurtureStep, bool) {
 		}
 	}
 	return leadgate.NurtureStep{}, false
-}
-
-// Decoder turns one stream record into a change; ok is false for records that are
-// not changes.
-type Decoder func(events.DynamoDBEventRecord) (leadgate.Change, bool, error)
-
-// HandleBatch handles a stream batch: records of one item partition (one lead's
-// items) in order, partitions concurrently. A record that fails is reported with the
-// later records of its partition (so their order is kept); the rest of the batch
-// succeeds.
-func HandleBatch(ctx context.Context, e events.DynamoDBEvent, decode Decoder, handle func(context.Context, leadgate.Change) error, concurrency int) events.DynamoDBEventResponse {
-	type item struct {
-		rec events.DynamoDBEventRecord
-		ch  leadgate.Change
-		ok  bool
-		err error
-	}
-	groups := map[string][]item{}
-	var order []string
-	for _, rec := range e.Records {
-		ch, ok, err := decode(rec)
-		key := leadKey(rec)
-		if _, seen := groups[key]; !seen {
-			order = append(order, key)
-		}
-		groups[key] = append(groups[key], item{rec, ch, ok, err})
-	}
-	var (
-		mu     sync.Mutex
-		failed []events.DynamoDBBatchItemFailure
-	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(1, concurrency))
-	for _, key := range order {
-		g.Go(func() error {
-			for i, it := range groups[key] {
-				err := it.err
-				if err == nil && it.ok {
-					err = handle(gctx, it.ch)
-				}
-				if err != nil {
-					// The record's data stays out of the log: it holds personal data.
-					slog.WarnContext(gctx, "stream record failed; reported for a retry with the later records of its item",
-						"sequence_number", it.rec.Change.SequenceNumber, "event_id", it.rec.EventID, "code", leadgate.ErrorCode(err))
-					mu.Lock()
-					for _, rest := range groups[key][i:] {
-						failed = append(failed, events.DynamoDBBatchItemFailure{ItemIdentifier: rest.rec.Change.SequenceNumber})
-					}
-					mu.Unlock()
-					return nil
-				}
-			}
-			return nil
-		})
-	}
-	_ = g.Wait()
-	return events.DynamoDBEventResponse{BatchItemFailures: failed}
-}
-
-// leadKey groups a record by its item's partition key, which is the lead's for every
-// item of a lead, and the same whether or not the record decodes.
-func leadKey(rec events.DynamoDBEventRecord) string {
-	if pk, ok := rec.Change.Keys["pk"]; ok && pk.DataType() == events.DataTypeString {
-		return pk.String()
-	}
-	return rec.EventID
 }

@@ -182,7 +182,7 @@ func submission(ctx context.Context, store Store, email, id string) (leadgate.Su
 			return sub, nil
 		}
 	}
-	return leadgate.Submission{}, leadgate.Errorf(leadgate.ENOTFOUND, "no such submission")
+	return leadgate.Submission{}, leadgate.ErrSubmissionNotFound
 }
 
 // grant makes the download grant a confirmed submission earns, from at; making it
@@ -215,20 +215,20 @@ func (s *Service) askToConfirm(ctx context.Context, page leadgate.Page, lead lea
 	if err != nil {
 		return err
 	}
-	_, err = s.send(ctx, page, lead, "confirm#"+sub.ID, emails.Confirmation, page.FollowUp.Confirmation, func(d *emails.Data) {
-		d.ConfirmURL = s.cfg.BaseURL + "/v1/confirm/" + token
+	_, err = s.send(ctx, page, lead, leadgate.ConfirmationKey(sub.ID), emails.Confirmation, page.FollowUp.Confirmation, func(d *emails.Data) {
+		d.ConfirmURL = s.cfg.BaseURL + leadgate.ConfirmPath(token)
 	})
 	return err
 }
 
 func (s *Service) deliver(ctx context.Context, page leadgate.Page, lead leadgate.Lead, submissionID string) error {
-	_, err := s.sendDelivery(ctx, page, lead, "delivery#"+submissionID, submissionID)
+	_, err := s.sendDelivery(ctx, page, lead, leadgate.DeliveryKey(submissionID), submissionID)
 	return err
 }
 
 func (s *Service) sendDelivery(ctx context.Context, page leadgate.Page, lead leadgate.Lead, key, submissionID string) (leadgate.SendStatus, error) {
 	return s.send(ctx, page, lead, key, emails.Delivery, page.FollowUp.Delivery, func(d *emails.Data) {
-		d.DownloadURL = s.cfg.BaseURL + "/v1/downloads/" + s.key.GrantToken(submissionID)
+		d.DownloadURL = s.cfg.BaseURL + leadgate.DownloadPath(s.key.GrantToken(submissionID))
 	})
 }
 
@@ -247,7 +247,7 @@ func (s *Service) scheduleNurture(ctx context.Context, page leadgate.Page, lead 
 }
 
 // errInFlight says another worker holds the send's claim: try again later.
-var errInFlight = leadgate.Errorf(leadgate.EUNAVAILABLE, "the email is being sent by another worker")
+var errInFlight = leadgate.ErrSendInFlight
 
 // storeTimeout bounds the store writes that record a send's outcome; they run even
 // when the invocation's own time is up, so a claim is not left behind.
@@ -378,7 +378,7 @@ func (s *Service) message(ctx context.Context, page leadgate.Page, lead leadgate
 		fromName = s.cfg.FromName
 	}
 	d := emails.Data{Name: lead.Name, PageTitle: page.Title, MagnetTitle: m.Title, MagnetKind: m.Kind, FromName: fromName,
-		UnsubscribeURL: s.cfg.BaseURL + "/v1/unsubscribe/" + unsubToken, LinkDays: int(page.DownloadLinkTTL().Hours() / 24)}
+		UnsubscribeURL: s.cfg.BaseURL + leadgate.UnsubscribePath(unsubToken), LinkDays: int(page.DownloadLinkTTL().Hours() / 24)}
 	fill(&d)
 	subject, text, html, err := emails.Render(kind, t, d)
 	if err != nil {

@@ -22,8 +22,8 @@ func NewLinks(store Store, key *signing.Key, now func() time.Time) *Links {
 }
 
 var (
-	errNoConfirmLink = leadgate.Errorf(leadgate.ENOTFOUND, "no such confirmation link")
-	errNoUnsubLink   = leadgate.Errorf(leadgate.ENOTFOUND, "no such unsubscribe link")
+	errNoConfirmLink = leadgate.ErrConfirmationNotFound
+	errNoUnsubLink   = leadgate.ErrUnsubscribeNotFound
 )
 
 // Confirmation returns the confirmation behind a link's token, to show its page.
@@ -56,7 +56,7 @@ func (s *Links) Confirm(ctx context.Context, token string) (string, error) {
 	if err := grant(ctx, s.store, s.key, page, sub, c.ConfirmedAt); err != nil {
 		return "", err
 	}
-	return "/v1/downloads/" + s.key.GrantToken(c.SubmissionID), nil
+	return leadgate.DownloadPath(s.key.GrantToken(c.SubmissionID)), nil
 }
 
 // Unsubscribe stops all email to the address behind an unsubscribe link.

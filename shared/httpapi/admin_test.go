@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"leadgate/shared/admin"
 	"leadgate/shared/bolt"
 	"leadgate/shared/httpapi"
 	"leadgate/shared/leadgate"
@@ -53,7 +54,7 @@ func newAdminHarness(t *testing.T) *adminHarness {
 		t.Fatal(err)
 	}
 	h.key = key
-	h.handler = httpapi.RequireBearer(adminToken, httpapi.NewAdminAPI(store, bucket, key, now, log).Handler(), log)
+	h.handler = httpapi.RequireBearer(adminToken, httpapi.NewAdminAPI(admin.New(store, bucket, key, now), log).Handler(), log)
 	return h
 }
 
@@ -197,7 +198,7 @@ func TestAdminMagnets(t *testing.T) {
 	m.ObjectKey, m.FileName = "private/pricing.pdf", `a"b.pdf`
 	body, _ = json.Marshal(m)
 	w = h.do(t, "PUT", "/v1/admin/magnets/pricing", "application/json", string(body))
-	if e := decodeError(t, w); w.Code != http.StatusUnprocessableEntity || strings.Join(fieldNames(e), " ") != "file_name object_key" {
+	if e := decodeError(t, w); w.Code != http.StatusUnprocessableEntity || strings.Join(fieldNames(e), " ") != "object_key file_name" {
 		t.Fatalf("invalid magnet: %d %s", w.Code, w.Body)
 	}
 	if w := h.do(t, "GET", "/v1/admin/magnets/nope", "", ""); w.Code != http.StatusNotFound {
@@ -219,7 +220,7 @@ func TestAdminUploadURL(t *testing.T) {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	mux := http.NewServeMux()
-	httpapi.NewAdminAPI(store, bucket, nil, time.Now, log).Register(mux)
+	httpapi.NewAdminAPI(admin.New(store, bucket, nil, time.Now), log).Register(mux)
 	mux.Handle(localbucket.Prefix, bucket.Handler())
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
@@ -228,7 +229,7 @@ func TestAdminUploadURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var link httpapi.UploadLink
+	var link admin.UploadLink
 	err = json.NewDecoder(res.Body).Decode(&link)
 	res.Body.Close()
 	if err != nil || res.StatusCode != http.StatusOK || link.ObjectKey != "magnets/pricing.pdf" || link.Method != "PUT" ||

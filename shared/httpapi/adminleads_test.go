@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"leadgate/shared/httpapi"
+	"leadgate/shared/admin"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/leadgate/storetest"
 )
@@ -49,7 +49,7 @@ func TestAdminPageLeadsPagesWithACursor(t *testing.T) {
 		if w.Code != http.StatusOK {
 			t.Fatalf("%s: %d %s", path, w.Code, w.Body)
 		}
-		var page httpapi.LeadsPage
+		var page admin.LeadsPage
 		if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil {
 			t.Fatal(err)
 		}
@@ -119,7 +119,7 @@ func TestAdminPageLeadsCSVIsFormulaSafe(t *testing.T) {
 		if row[col["email"]] != pl.Lead.Email || row[col["submitted_at"]] != pl.Submission.At.Format(time.RFC3339) || row[col["status"]] != "active" || row[col["consent_given"]] != "true" {
 			t.Errorf("row %d %q does not match the stored %s", i, row, pl.Lead.Email)
 		}
-		if got, want := row[col["name"]], httpapi.FormulaSafe(pl.Lead.Name); got != want {
+		if got, want := row[col["name"]], admin.FormulaSafe(pl.Lead.Name); got != want {
 			t.Errorf("name %q, want %q", got, want)
 		}
 		if row[col["company"]] != "'-Minus Corp" || row[col["team_size"]] != "'@11-50" {
@@ -206,7 +206,7 @@ func TestAdminLeadExportAndErasure(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("export: %d %s", w.Code, w.Body)
 	}
-	var export httpapi.LeadExport
+	var export admin.LeadExport
 	if err := json.Unmarshal(w.Body.Bytes(), &export); err != nil {
 		t.Fatal(err)
 	}

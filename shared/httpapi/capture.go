@@ -95,7 +95,7 @@ func (a *API) handleCapture(w http.ResponseWriter, r *http.Request) {
 	a.logCapture(r, res)
 	download := ""
 	if res.DownloadToken != "" {
-		download = baseURL(r) + DownloadPath(res.DownloadToken)
+		download = baseURL(r) + leadgate.DownloadPath(res.DownloadToken)
 	}
 	if person {
 		http.Redirect(w, r, thankYouURL(page.ThankYouURL, download), http.StatusSeeOther)
@@ -139,7 +139,7 @@ func (a *API) answerPerson(w http.ResponseWriter, r *http.Request, page *leadgat
 		v := NewFormView(*page, a.capture.FormToken(page.Slug), keepValues(*page, values))
 		for _, fe := range de.Fields {
 			if _, ok := v.Errors[fe.Field]; !ok {
-				v.Errors[fe.Field] = sentence(fe.Message)
+				v.Errors[fe.Field] = leadgate.Sentence(fe.Message)
 			}
 			label := "This form"
 			if f, ok := page.Field(fe.Field); ok {
@@ -151,21 +151,7 @@ func (a *API) answerPerson(w http.ResponseWriter, r *http.Request, page *leadgat
 		RenderForm(w, status, v)
 		return
 	}
-	msg := MessageView{Title: "Something went wrong", Message: leadgate.ErrorMessage(err)}
-	switch de.Code {
-	case leadgate.ENOTFOUND:
-		msg = pageNotFound
-	case leadgate.ERATELIMITED:
-		msg = MessageView{Title: "Please wait a moment", Message: "We received several forms from you in a short time. Please try again later."}
-	case leadgate.ETOOLARGE:
-		msg = MessageView{Title: "Form too large", Message: "The form you sent is larger than we accept. Please shorten your answers and try again."}
-	case leadgate.EUNSUPPORTED, leadgate.EMALFORMED:
-		msg = MessageView{Title: "Form not understood", Message: "Your browser sent the form in a way we could not read. Please go back and submit it again."}
-	case leadgate.EFORBIDDEN:
-		msg = MessageView{Title: "Form not accepted here", Message: "This form can only be sent from its own website."}
-	case leadgate.EUNAVAILABLE:
-		msg = MessageView{Title: "Please try again", Message: "We could not save your details just now. Nothing was lost: please submit the form again in a minute."}
-	}
+	msg := noticeView(notices.FormError(err))
 	if page != nil && de.Code != leadgate.ENOTFOUND {
 		msg.LinkURL, msg.LinkText = r.Referer(), "Back to the form"
 		if !sameSite(msg.LinkURL, r, *page) {
@@ -174,9 +160,6 @@ func (a *API) answerPerson(w http.ResponseWriter, r *http.Request, page *leadgat
 	}
 	RenderMessage(w, status, msg)
 }
-
-// pageNotFound is what a person sees for a page or a form that does not exist.
-var pageNotFound = MessageView{Title: "Page not found", Message: "This form does not exist any more. Check the link you followed."}
 
 // keepValues returns the values worth showing again: the page's own fields and the
 // hidden attribution, never the token or the honeypot.
@@ -250,17 +233,6 @@ func (a *API) handleFormToken(w http.ResponseWriter, r *http.Request) {
 	allowCORS(w, r, page)
 	writeJSON(w, http.StatusOK, formTokenBody{FormToken: a.capture.FormToken(page.Slug), MinFillSeconds: a.capture.MinFillTime().Seconds()})
 }
-
-// sentence starts a message with a capital letter, for a person to read.
-func sentence(msg string) string {
-	if msg == "" {
-		return msg
-	}
-	return strings.ToUpper(msg[:1]) + msg[1:]
-}
-
-// DownloadPath is the route of a grant's download link.
-func DownloadPath(token string) string { return "/v1/downloads/" + token }
 
 // baseURL is the API's own origin as the client reached it. API Gateway terminates
 // TLS and says so in X-Forwarded-Proto.

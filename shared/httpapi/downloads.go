@@ -21,8 +21,8 @@ func NewDownloadAPI(d *downloads.Service, log *slog.Logger) *DownloadAPI {
 
 // Register mounts the route on mux.
 func (a *DownloadAPI) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/downloads/{token}", a.handleDownload) // GET patterns match HEAD too
-	mux.HandleFunc("/v1/downloads/{token}", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+leadgate.DownloadPattern, a.handleDownload) // GET patterns match HEAD too
+	mux.HandleFunc(leadgate.DownloadPattern, func(w http.ResponseWriter, r *http.Request) {
 		privateHeaders(w)
 		w.Header().Set("Allow", "GET, HEAD")
 		personError(w, r, a.log, leadgate.Errorf(leadgate.EMETHOD, "use GET"), nil)
@@ -80,18 +80,10 @@ func privateHeaders(w http.ResponseWriter) {
 // personError answers a person's request that failed with a short page.
 func personError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, page *leadgate.Page) {
 	logError(log, r, err)
-	de := leadgate.AsError(err)
-	msg := MessageView{Title: "Something went wrong", Message: "Please try again in a minute."}
-	switch de.Code {
-	case leadgate.ENOTFOUND:
-		msg = MessageView{Title: "Link not found", Message: "This link does not exist. Check that you copied the whole link from the email."}
-	case leadgate.EGONE:
-		msg = MessageView{Title: "This link no longer works", Message: sentence(de.Message) + ". Submit the form again and we will send you a new link."}
-		if page != nil && page.FormURL != "" {
-			msg.LinkURL, msg.LinkText = page.FormURL, "Get a new link"
-		}
-	case leadgate.EMETHOD:
-		msg = MessageView{Title: "Not allowed", Message: "Open this link in your browser."}
+	code := leadgate.ErrorCode(err)
+	msg := noticeView(notices.LinkError(err))
+	if code == leadgate.EGONE && page != nil && page.FormURL != "" {
+		msg.LinkURL, msg.LinkText = page.FormURL, "Get a new link"
 	}
-	RenderMessage(w, StatusOf(de.Code), msg)
+	RenderMessage(w, StatusOf(code), msg)
 }

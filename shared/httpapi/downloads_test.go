@@ -179,28 +179,3 @@ func TestConcurrentClicksAllCounted(t *testing.T) {
 		t.Fatalf("%d downloads counted, want %d", got.Downloads, n)
 	}
 }
-
-func TestDownloadsReachTheDailyCounters(t *testing.T) {
-	h := newDownloadHarness(t)
-	counter := downloads.NewCounter(h.store)
-	h.grant(t, token('d'), nil)
-	for range 3 {
-		if w := h.get("GET", token('d')); w.Code != http.StatusFound {
-			t.Fatalf("status %d", w.Code)
-		}
-	}
-	changes, err := h.store.Changes(0, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Every change handed twice, as an at-least-once feed may.
-	for _, ch := range append(changes, changes...) {
-		if err := counter.HandleChange(context.Background(), ch); err != nil {
-			t.Fatal(err)
-		}
-	}
-	c, err := h.store.DailyCounts(context.Background(), "downloads", leadgate.Day(h.now))
-	if err != nil || c.Downloads != 3 {
-		t.Fatalf("daily downloads %+v (%v), want 3", c, err)
-	}
-}

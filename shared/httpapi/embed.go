@@ -20,7 +20,7 @@ import (
 func EmbedSnippet(page leadgate.Page, apiBase string) string {
 	v := FormView{
 		Page:     page,
-		Action:   strings.TrimRight(apiBase, "/") + CapturePath(page.Slug),
+		Action:   strings.TrimRight(apiBase, "/") + leadgate.CapturePath(page.Slug),
 		IDPrefix: "leadgate-" + page.Slug + "-",
 	}
 	var b strings.Builder

@@ -121,7 +121,7 @@ func TestEmbedSnippetPostsToTheCaptureRoute(t *testing.T) {
 	untimed := storetest.Page("embedded")
 	untimed.UntimedFormsAllowed = true
 	untimed.AllowedOrigins = []string{site}
-	untimed.ThankYouURL = httpapi.ThanksPath("embedded")
+	untimed.ThankYouURL = leadgate.ThanksPath("embedded")
 	untimed.Fields = append(untimed.Fields, leadgate.Field{Name: "question", Label: "Your question", Type: leadgate.FieldTextarea})
 	timed := storetest.Page("embedded-timed")
 	timed.AllowedOrigins = []string{site}

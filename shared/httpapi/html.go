@@ -39,7 +39,7 @@ type HiddenField struct{ Name, Value string }
 // hidden attribution fields the page accepts filled from values (the landing URL's
 // query, for instance).
 func NewFormView(page leadgate.Page, token string, values map[string]string) FormView {
-	v := FormView{Page: page, Action: CapturePath(page.Slug), Values: values, Errors: map[string]string{}, FormToken: token, IDPrefix: "f-"}
+	v := FormView{Page: page, Action: leadgate.CapturePath(page.Slug), Values: values, Errors: map[string]string{}, FormToken: token, IDPrefix: "f-"}
 	if v.Values == nil {
 		v.Values = map[string]string{}
 	}
@@ -48,9 +48,6 @@ func NewFormView(page leadgate.Page, token string, values map[string]string) For
 	}
 	return v
 }
-
-// CapturePath is the route a page's form posts to.
-func CapturePath(slug string) string { return "/v1/pages/" + slug + "/leads" }
 
 // RenderForm writes a page's form as a complete HTML document.
 func RenderForm(w http.ResponseWriter, status int, v FormView) {
@@ -63,6 +60,20 @@ type MessageView struct {
 	Message  string
 	LinkURL  string
 	LinkText string
+}
+
+// notices is the wording people read on the pages this package renders.
+var notices = leadgate.English
+
+// noticeView shows a notice of the catalogue as a message page.
+func noticeView(n leadgate.Notice) MessageView {
+	return MessageView{Title: n.Title, Message: n.Message}
+}
+
+// actionView shows a notice that asks for a click as a page whose button POSTs to
+// action.
+func actionView(n leadgate.Notice, action string) ActionView {
+	return ActionView{Title: n.Title, Message: n.Message, Action: action, Button: n.Button, Note: n.Note}
 }
 
 // RenderMessage writes a short HTML page to a person.

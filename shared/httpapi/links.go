@@ -25,11 +25,11 @@ func NewLinksAPI(f *followup.Links, log *slog.Logger) *LinksAPI {
 
 // Register mounts the routes on mux.
 func (a *LinksAPI) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/confirm/{token}", a.confirmPage)
-	mux.HandleFunc("POST /v1/confirm/{token}", a.confirm)
-	mux.HandleFunc("GET /v1/unsubscribe/{token}", a.unsubscribePage)
-	mux.HandleFunc("POST /v1/unsubscribe/{token}", a.unsubscribe)
-	for _, path := range []string{"/v1/confirm/{token}", "/v1/unsubscribe/{token}"} {
+	mux.HandleFunc("GET "+leadgate.ConfirmPattern, a.confirmPage)
+	mux.HandleFunc("POST "+leadgate.ConfirmPattern, a.confirm)
+	mux.HandleFunc("GET "+leadgate.UnsubscribePattern, a.unsubscribePage)
+	mux.HandleFunc("POST "+leadgate.UnsubscribePattern, a.unsubscribe)
+	for _, path := range []string{leadgate.ConfirmPattern, leadgate.UnsubscribePattern} {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			privateHeaders(w)
 			w.Header().Set("Allow", "GET, HEAD, POST")
@@ -61,16 +61,14 @@ func (a *LinksAPI) confirmPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !c.ConfirmedAt.IsZero() {
-		RenderMessage(w, http.StatusOK, MessageView{Title: "Already confirmed", Message: "Your address is confirmed. The download link is in your inbox."})
+		RenderMessage(w, http.StatusOK, noticeView(notices.Notice(leadgate.NoticeAlreadyConfirmed)))
 		return
 	}
 	if err := c.Usable(a.followup.Now()); err != nil {
 		personError(w, r, a.log, err, nil)
 		return
 	}
-	render(w, http.StatusOK, "action.html", ActionView{Title: "Confirm your address",
-		Message: "One click and the download is yours.", Action: r.URL.Path, Button: "Confirm my address",
-		Note: "Did not ask for it? Close this page: nothing more will come."})
+	render(w, http.StatusOK, "action.html", actionView(notices.Notice(leadgate.NoticeConfirmAsk), r.URL.Path))
 }
 
 func (a *LinksAPI) confirm(w http.ResponseWriter, r *http.Request) {
@@ -83,8 +81,9 @@ func (a *LinksAPI) confirm(w http.ResponseWriter, r *http.Request) {
 	}
 	download = baseURL(r) + download
 	a.log.InfoContext(r.Context(), "address confirmed")
-	RenderMessage(w, http.StatusOK, MessageView{Title: "Thank you: your address is confirmed",
-		Message: "Your download is ready, and the link is on its way to your inbox too.", LinkURL: download, LinkText: "Download now"})
+	msg := noticeView(notices.Notice(leadgate.NoticeConfirmed))
+	msg.LinkURL, msg.LinkText = download, "Download now"
+	RenderMessage(w, http.StatusOK, msg)
 }
 
 func (a *LinksAPI) unsubscribePage(w http.ResponseWriter, r *http.Request) {
@@ -93,9 +92,7 @@ func (a *LinksAPI) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	render(w, http.StatusOK, "action.html", ActionView{Title: "Unsubscribe",
-		Message: "Stop all emails to this address, from every page.", Action: r.URL.Path, Button: "Unsubscribe",
-		Note: "You can opt in again any time by ticking the box on a form."})
+	render(w, http.StatusOK, "action.html", actionView(notices.Notice(leadgate.NoticeUnsubscribeAsk), r.URL.Path))
 }
 
 func (a *LinksAPI) unsubscribe(w http.ResponseWriter, r *http.Request) {
@@ -106,8 +103,7 @@ func (a *LinksAPI) unsubscribe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.log.InfoContext(r.Context(), "unsubscribed")
-	RenderMessage(w, http.StatusOK, MessageView{Title: "You are unsubscribed",
-		Message: "We will send no more email to this address, from any page."})
+	RenderMessage(w, http.StatusOK, noticeView(notices.Notice(leadgate.NoticeUnsubscribed)))
 }
 
 // drain reads what a POST sent, at most MaxBodyBytes: the links need no body (RFC

@@ -2,12 +2,12 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -35,20 +35,14 @@ func NewPageAPI(svc *capture.Service, views ViewCounter, log *slog.Logger) *Page
 	return &PageAPI{capture: svc, views: views, log: log}
 }
 
-// PagePath is the route of a page's hosted landing page.
-func PagePath(slug string) string { return "/p/" + slug }
-
-// ThanksPath is the route of a page's hosted thank-you page.
-func ThanksPath(slug string) string { return "/p/" + slug + "/thanks" }
-
 // Register mounts the routes on mux.
 func (a *PageAPI) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /p/{slug}", a.handlePage) // GET patterns match HEAD too
-	mux.HandleFunc("GET /p/{slug}/thanks", a.handleThanks)
-	for _, path := range []string{"/p/{slug}", "/p/{slug}/thanks"} {
+	mux.HandleFunc("GET "+leadgate.PagePattern, a.handlePage) // GET patterns match HEAD too
+	mux.HandleFunc("GET "+leadgate.ThanksPattern, a.handleThanks)
+	for _, path := range []string{leadgate.PagePattern, leadgate.ThanksPattern} {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", "GET, HEAD")
-			RenderMessage(w, http.StatusMethodNotAllowed, MessageView{Title: "Not allowed", Message: "Open this page in your browser."})
+			RenderMessage(w, http.StatusMethodNotAllowed, noticeView(notices.Notice(leadgate.NoticeOpenPageInBrowser)))
 		})
 	}
 }
@@ -167,14 +161,15 @@ func (a *PageAPI) handleThanks(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	v := MessageView{Title: "Thank you!", Message: "Check your inbox: confirm your address and the download is yours."}
+	v := noticeView(notices.Notice(leadgate.NoticeThanksConfirm))
 	if page.OptIn == leadgate.OptInSingle {
-		days := strconv.Itoa(int(page.DownloadLinkTTL().Hours() / 24))
-		v.Message = "Your copy is on its way to your inbox. The link in the email works for " + days + " days."
+		days := int(page.DownloadLinkTTL().Hours() / 24)
+		v = noticeView(notices.Notice(leadgate.NoticeThanksInbox))
 		if link := ownDownloadLink(r, r.URL.Query().Get("download_url")); link != "" {
-			v.Message = "Your copy is ready. The link is in your inbox too, and works for " + days + " days."
+			v = noticeView(notices.Notice(leadgate.NoticeThanksReady))
 			v.LinkURL, v.LinkText = link, "Download "+page.Title
 		}
+		v.Message = fmt.Sprintf(v.Message, days)
 	}
 	RenderMessage(w, http.StatusOK, v)
 }
@@ -196,10 +191,5 @@ func ownDownloadLink(r *http.Request, link string) string {
 // page, or a page that says to try again.
 func (a *PageAPI) fail(w http.ResponseWriter, r *http.Request, err error) {
 	logError(a.log, r, err)
-	de := leadgate.AsError(err)
-	msg := MessageView{Title: "Please try again", Message: "We could not show this page just now. Please reload it in a minute."}
-	if de.Code == leadgate.ENOTFOUND {
-		msg = pageNotFound
-	}
-	RenderMessage(w, StatusOf(de.Code), msg)
+	RenderMessage(w, StatusOf(leadgate.ErrorCode(err)), noticeView(notices.PageError(err)))
 }

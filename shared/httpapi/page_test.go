@@ -56,10 +56,10 @@ func newPageHarness(t *testing.T, views httpapi.ViewCounter) *pageHarness {
 	h.page = storetest.Page("hosted")
 	h.page.Description = "Twelve pages on gated content."
 	h.page.CoverImageURL = "https://cdn.example.com/covers/hosted.png"
-	h.page.ThankYouURL = httpapi.ThanksPath("hosted")
+	h.page.ThankYouURL = leadgate.ThanksPath("hosted")
 	double := storetest.Page("hosted-double")
 	double.OptIn = leadgate.OptInDouble
-	double.ThankYouURL = httpapi.ThanksPath("hosted-double")
+	double.ThankYouURL = leadgate.ThanksPath("hosted-double")
 	for _, p := range []leadgate.Page{h.page, double} {
 		if err := store.PutPage(context.Background(), p); err != nil {
 			t.Fatal(err)

@@ -24,13 +24,13 @@ func New(svc *capture.Service, log *slog.Logger) *API {
 // Register mounts the routes on mux. A method-less pattern per path answers other
 // methods with 405 and an Allow header, in the API's JSON error shape.
 func (a *API) Register(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/pages/{slug}/leads", a.handleCapture)
-	mux.HandleFunc("OPTIONS /v1/pages/{slug}/leads", a.handlePreflight)
-	mux.HandleFunc("/v1/pages/{slug}/leads", a.methodNotAllowed("POST, OPTIONS"))
-	mux.HandleFunc("GET /v1/pages/{slug}/form-token", a.handleFormToken)
-	mux.HandleFunc("OPTIONS /v1/pages/{slug}/form-token", a.handlePreflight)
-	mux.HandleFunc("/v1/pages/{slug}/form-token", a.methodNotAllowed("GET, HEAD, OPTIONS"))
-	mux.HandleFunc("/v1/", a.notFound)
+	mux.HandleFunc("POST "+leadgate.CapturePattern, a.handleCapture)
+	mux.HandleFunc("OPTIONS "+leadgate.CapturePattern, a.handlePreflight)
+	mux.HandleFunc(leadgate.CapturePattern, a.methodNotAllowed("POST, OPTIONS"))
+	mux.HandleFunc("GET "+leadgate.FormTokenPattern, a.handleFormToken)
+	mux.HandleFunc("OPTIONS "+leadgate.FormTokenPattern, a.handlePreflight)
+	mux.HandleFunc(leadgate.FormTokenPattern, a.methodNotAllowed("GET, HEAD, OPTIONS"))
+	mux.HandleFunc(leadgate.APIPrefix, a.notFound)
 }
 
 // Handler returns the API on a mux of its own, as a Lambda function serves it.

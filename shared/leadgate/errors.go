@@ -65,12 +65,14 @@ func Errorf(code Code, format string, args ...any) *Error {
 
 // Internal wraps an unexpected failure; op names what was being done.
 func Internal(op string, err error) *Error {
-	return &Error{Code: EINTERNAL, Message: "internal error", Err: fmt.Errorf("%s: %w", op, err)}
+	return &Error{Code: EINTERNAL, Message: "internal error", Err: wrapOp(op, err)}
 }
+
+func wrapOp(op string, err error) error { return fmt.Errorf("%s: %w", op, err) }
 
 // Unavailable wraps a dependency that is down or throttling; the caller may retry.
 func Unavailable(op string, err error) *Error {
-	return &Error{Code: EUNAVAILABLE, Message: "service temporarily unavailable, please retry", Err: fmt.Errorf("%s: %w", op, err)}
+	return &Error{Code: EUNAVAILABLE, Message: "service temporarily unavailable, please retry", Err: wrapOp(op, err)}
 }
 
 // Invalid returns an EINVALID error listing the field errors.

@@ -109,6 +109,11 @@ type Step struct {
 func NurtureKey(page, stepID string) string  { return "nurture#" + page + "#" + stepID }
 func ReminderKey(submissionID string) string { return "reminder#" + submissionID }
 
+// The send keys of the emails a submission earns: each is sent at most once per
+// lead, whatever retries and replays follow.
+func DeliveryKey(submissionID string) string     { return "delivery#" + submissionID }
+func ConfirmationKey(submissionID string) string { return "confirm#" + submissionID }
+
 // SendStatus is where one email's send stands.
 type SendStatus string
 
@@ -148,7 +153,7 @@ type Confirmation struct {
 // Usable returns nil while the confirmation link may still be confirmed at t.
 func (c Confirmation) Usable(t time.Time) error {
 	if c.ConfirmedAt.IsZero() && !t.Before(c.ExpiresAt) {
-		return Errorf(EGONE, "this confirmation link has expired")
+		return ErrConfirmationExpired
 	}
 	return nil
 }

@@ -43,11 +43,11 @@ func GrantID(token string) string {
 func (g Grant) Usable(t time.Time) error {
 	switch {
 	case g.Erased:
-		return Errorf(EGONE, "this download link no longer works")
+		return ErrGrantGone
 	case g.Revoked:
-		return Errorf(EGONE, "this download link was withdrawn")
+		return ErrGrantRevoked
 	case !t.Before(g.ExpiresAt):
-		return Errorf(EGONE, "this download link has expired")
+		return ErrGrantExpired
 	}
 	return nil
 }
@@ -72,19 +72,4 @@ type Download struct {
 	At      time.Time `json:"at"`
 	// Source is the grant's: where the lead who downloads came from.
 	Source Source `json:"source"`
-}
-
-// Day names the UTC day of t, the key of daily counters.
-func Day(t time.Time) string { return t.UTC().Format("2006-01-02") }
-
-// DailyCounts are one page's counters for one UTC day.
-type DailyCounts struct {
-	Page string `json:"page"`
-	Day  string `json:"day"`
-	// Views counts the hosted page's GETs by people (known bots and HEAD requests
-	// are not counted).
-	Views         int `json:"views"`
-	Leads         int `json:"leads"`
-	Confirmations int `json:"confirmations"`
-	Downloads     int `json:"downloads"`
 }

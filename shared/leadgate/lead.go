@@ -124,6 +124,28 @@ func (l Lead) MarketingAllowed() bool {
 	return l.Consent.Given && (l.Status == StatusActive)
 }
 
+// Confirm records that the lead proved the address at t through a confirmation link:
+// an unconfirmed lead becomes active (one who left stays left), and ConfirmedAt is
+// set the first time. It returns the lead as it is to be written, with a new version,
+// and whether anything changed; an erased lead cannot confirm.
+func (l Lead) Confirm(t time.Time) (Lead, bool, error) {
+	if l.Status == StatusErased {
+		return l, false, ErrConfirmationGone
+	}
+	if l.Status != StatusUnconfirmed && !l.ConfirmedAt.IsZero() {
+		return l, false, nil
+	}
+	if l.Status == StatusUnconfirmed {
+		l.Status = StatusActive
+	}
+	if l.ConfirmedAt.IsZero() {
+		l.ConfirmedAt = t
+	}
+	l.UpdatedAt = t
+	l.Version++
+	return l, true, nil
+}
+
 // Submission is one lead's form post on one page at one time, with that visit's
 // attribution and consent answer.
 type Submission struct {

@@ -2,6 +2,7 @@ package leadgate
 
 import (
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -286,7 +287,23 @@ type Magnet struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
-// Validate checks a magnet's description.
+// MagnetKeyPrefix is where magnet files live in the bucket: the functions' roles may
+// read and write nothing else.
+const MagnetKeyPrefix = "magnets/"
+
+var extPattern = regexp.MustCompile(`^\.[a-z0-9]{1,10}$`)
+
+// MagnetObjectKey is where the file of magnet id is kept: magnets/<id><ext>, the
+// extension taken from fileName when it is a plain one.
+func MagnetObjectKey(id, fileName string) string {
+	ext := strings.ToLower(path.Ext(fileName))
+	if !extPattern.MatchString(ext) {
+		ext = ""
+	}
+	return MagnetKeyPrefix + id + ext
+}
+
+// Validate checks a magnet's description; its file must live under MagnetKeyPrefix.
 func (m Magnet) Validate() error {
 	var errs []FieldError
 	if !ValidSlug(m.ID) {
@@ -297,6 +314,8 @@ func (m Magnet) Validate() error {
 	}
 	if fe := CheckObjectKey(m.ObjectKey); fe != nil {
 		errs = append(errs, FieldError{Field: "object_key", Code: fe.Code, Message: fe.Message})
+	} else if !strings.HasPrefix(m.ObjectKey, MagnetKeyPrefix) {
+		errs = append(errs, FieldError{Field: "object_key", Code: "invalid", Message: "magnet files live under " + MagnetKeyPrefix})
 	}
 	if _, fe := Attachment(m.FileName); fe != nil {
 		errs = append(errs, *fe)

@@ -16,6 +16,21 @@ const Direct = "(direct)"
 // longer values are cut, so a source's key stays short.
 const MaxSourcePartLength = 100
 
+// Day names the UTC day of t, the key of daily counters.
+func Day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+// DailyCounts are one page's counters for one UTC day.
+type DailyCounts struct {
+	Page string `json:"page"`
+	Day  string `json:"day"`
+	// Views counts the hosted page's GETs by people (known bots and HEAD requests
+	// are not counted).
+	Views         int `json:"views"`
+	Leads         int `json:"leads"`
+	Confirmations int `json:"confirmations"`
+	Downloads     int `json:"downloads"`
+}
+
 // Source is where a visit came from, as the funnel counters group it: its
 // utm_source, utm_medium and utm_campaign, each Direct when the visit had none.
 type Source struct {

@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,20 +16,15 @@ import (
 	"leadgate/shared/capture"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/localdev"
+	"leadgate/shared/testenv"
 )
 
 // awsConfig points the SDK at DynamoDB Local, as make dev-aws does through
 // AWS_ENDPOINT_URL.
 func awsConfig(t *testing.T) aws.Config {
 	t.Helper()
-	endpoint := os.Getenv("LEADGATE_DYNAMODB_ENDPOINT")
-	if endpoint == "" {
-		msg := "LEADGATE_DYNAMODB_ENDPOINT is not set: start DynamoDB Local with `bash infra/local/dynamodb-local.sh start` (make test does)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	endpoint := testenv.Endpoint(t, "LEADGATE_DYNAMODB_ENDPOINT",
+		"start DynamoDB Local with `bash infra/local/dynamodb-local.sh start` (make test does)")
 	return aws.Config{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),

@@ -16,6 +16,7 @@ import (
 	"leadgate/shared/leadgate"
 	"leadgate/shared/localdev"
 	"leadgate/shared/samplemagnet"
+	"leadgate/shared/testenv"
 )
 
 // chromiumPath is Debian's chromium, which infra/test.sh installs.
@@ -36,13 +37,7 @@ func TestHostedPageInARealBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives Chromium; not in -short mode")
 	}
-	if _, err := os.Stat(chromiumPath); err != nil {
-		msg := chromiumPath + " is missing: install Debian's chromium (apt-get install chromium; make test does)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	testenv.File(t, chromiumPath, "install Debian's chromium (apt-get install chromium; make test does)")
 	shots := os.Getenv("LEADGATE_SCREENSHOTS")
 	if shots == "" {
 		shots = t.TempDir()

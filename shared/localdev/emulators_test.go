@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/mail"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -24,19 +23,12 @@ import (
 	"leadgate/shared/capture"
 	"leadgate/shared/followup"
 	"leadgate/shared/localdev"
+	"leadgate/shared/testenv"
 )
 
 func endpointOrSkip(t *testing.T, env, start string) string {
 	t.Helper()
-	v := os.Getenv(env)
-	if v == "" {
-		msg := env + " is not set: start it with `" + start + "` (make test does)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return v
+	return testenv.Endpoint(t, env, "start it with `"+start+"` (make test does)")
 }
 
 type sesStored struct {

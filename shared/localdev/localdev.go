@@ -19,16 +19,16 @@ import (
 	"strings"
 	"time"
 
+	"leadgate/shared/admin"
 	"leadgate/shared/bolt"
 	"leadgate/shared/capture"
 	"leadgate/shared/downloads"
 	"leadgate/shared/followup"
-	"leadgate/shared/funnel"
 	"leadgate/shared/httpapi"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/localbucket"
 	"leadgate/shared/outbox"
-	"leadgate/shared/scoring"
+	"leadgate/shared/pipeline"
 	"leadgate/shared/signing"
 )
 
@@ -151,21 +151,21 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	httpapi.NewLinksAPI(followup.NewLinks(b.Store, key, cfg.Now), cfg.Log).Register(mux)
 	httpapi.NewPageAPI(s.Capture, b.Store, cfg.Log).Register(mux)
 	if cfg.AdminToken != "" {
-		admin := httpapi.NewAdminAPI(b.Store, bucket, key, cfg.Now, cfg.Log)
+		svc := admin.New(b.Store, bucket, key, cfg.Now)
 		if mailer == box {
 			// Locally the outbox is the mailbox: an erasure deletes the messages
 			// sent to the address too. SES keeps none.
-			admin.WithEraseHook(box.EraseAddress)
+			svc.WithEraseHook(box.EraseAddress)
 		}
-		mux.Handle(httpapi.AdminPrefix, httpapi.RequireBearer(cfg.AdminToken, admin.Handler(), cfg.Log))
+		mux.Handle(leadgate.AdminPrefix, httpapi.RequireBearer(cfg.AdminToken, httpapi.NewAdminAPI(svc, cfg.Log).Handler(), cfg.Log))
 	}
 	mux.Handle("/dev/bucket/", bucket.Handler())
 	mux.Handle("/dev/outbox/", box.Handler())
 	mux.HandleFunc("GET /{$}", s.handleStart)
 	// The hosted page replaced the local form and thank-you pages; their old
 	// addresses redirect, so pages stored by an earlier run keep working.
-	mux.HandleFunc("GET /dev/pages/{slug}/form", s.redirectToHosted(httpapi.PagePath))
-	mux.HandleFunc("GET /dev/pages/{slug}/thanks", s.redirectToHosted(httpapi.ThanksPath))
+	mux.HandleFunc("GET /dev/pages/{slug}/form", s.redirectToHosted(leadgate.PagePath))
+	mux.HandleFunc("GET /dev/pages/{slug}/thanks", s.redirectToHosted(leadgate.ThanksPath))
 	mux.HandleFunc("GET /dev/leads", s.handleLeads)
 	mux.HandleFunc("GET /dev/dashboard", s.handleDashboard)
 	if cfg.Clock != nil {
@@ -187,13 +187,12 @@ func (s *Server) Close() error { return s.backend.Close() }
 // Backend names what the server stores into.
 func (s *Server) Backend() string { return s.backend.Name }
 
-// FollowChanges hands each change of the feed to the services that react to
-// changes, as the stream handler does on AWS, and logs it (ids and kinds only, never an
-// address), until ctx ends. A change that fails is retried after a pause: delivery is
-// at least once, and every handler is idempotent.
+// FollowChanges hands each change of the feed to the change pipeline, as the stream
+// handler does on AWS, and logs it (ids and kinds only, never an address), until ctx
+// ends. A change that fails is retried after a pause: delivery is at least once, and
+// every reaction is idempotent.
 func (s *Server) FollowChanges(ctx context.Context) error {
-	counter := funnel.NewCounter(s.Store)
-	scorer := scoring.New(s.Store, s.now)
+	changes := pipeline.New(s.Store, s.FollowUp, s.now)
 	handle := func(ctx context.Context, ch leadgate.Change) error {
 		attrs := []any{"id", ch.ID, "kind", ch.Kind}
 		if ch.Lead != nil {
@@ -206,13 +205,7 @@ func (s *Server) FollowChanges(ctx context.Context) error {
 			attrs = append(attrs, "page", ch.Download.Page, "n", ch.Download.N)
 		}
 		s.log.InfoContext(ctx, "change", attrs...)
-		if err := counter.HandleChange(ctx, ch); err != nil {
-			return err
-		}
-		if err := s.FollowUp.HandleChange(ctx, ch); err != nil {
-			return err
-		}
-		return scorer.HandleChange(ctx, ch)
+		return changes.HandleChange(ctx, ch)
 	}
 	for {
 		err := s.backend.Follow(ctx, handle)
@@ -234,6 +227,7 @@ func (s *Server) FollowChanges(ctx context.Context) error {
 // RunDispatcher sends due follow-up steps every interval until ctx ends, as the
 // scheduled dispatcher function does on AWS.
 func (s *Server) RunDispatcher(ctx context.Context, every time.Duration) {
+	const dispatchPageSize = 100
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -241,20 +235,11 @@ func (s *Server) RunDispatcher(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := s.FollowUp.Dispatch(ctx, 100); err != nil && ctx.Err() == nil {
+			if _, err := s.FollowUp.DispatchDue(ctx, dispatchPageSize, 0); err != nil && ctx.Err() == nil {
 				s.log.ErrorContext(ctx, "dispatch run failed", "error", err)
 			}
 		}
 	}
-}
-
-// Bucket opens the local bucket under dataDir, for commands that put files into it.
-func Bucket(dataDir string) (*localbucket.Bucket, error) {
-	secret, err := loadSecret(filepath.Join(dataDir, "signing-secret"))
-	if err != nil {
-		return nil, err
-	}
-	return newBucket(dataDir, secret, time.Now)
 }
 
 // newBucket opens the local bucket. Its links are relative, so they work whatever

@@ -37,6 +37,17 @@ func (r *followupRun) waitStage(t *testing.T, email string, stage leadgate.Stage
 	}
 }
 
+// waitFeedCaughtUp returns once the feed has handled every change made so far. The
+// feed hands changes in order, one at a time, so it captures a marker lead on the
+// sample page and waits for the marker's delivery email, which the feed sends when
+// it handles the marker's submission: by then every earlier change is handled.
+func (r *followupRun) waitFeedCaughtUp(t *testing.T) {
+	t.Helper()
+	const marker = "feed-marker@example.com"
+	r.submit(t, localdev.SampleSlug, marker, false)
+	r.waitMail(t, marker, "")
+}
+
 // TestLeadMovesColdToMQLToSQL: a lead whose job title fits the page's rules is
 // cold on capture, an MQL once confirmed and an SQL once it downloads; its stage
 // history records both moves with their times, and the stats, the dashboard and the
@@ -119,7 +130,7 @@ func TestLeadMovesColdToMQLToSQL(t *testing.T) {
 	// The feed settles: the score's own lead update rescoring to the same values
 	// writes nothing more.
 	version := lead.Version
-	time.Sleep(200 * time.Millisecond)
+	r.waitFeedCaughtUp(t)
 	if l, _ := r.srv.Store.LeadByEmail(ctx, "vera@example.com"); l.Version != version {
 		t.Fatalf("the lead kept changing: version %d, then %d", version, l.Version)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"leadgate/shared/httpapi"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/samplemagnet"
 )
@@ -31,8 +30,8 @@ func SamplePage(now time.Time) leadgate.Page {
 		ConsentText:    "Yes, send me a few helpful emails about lead generation. I can leave with one click.",
 		ConsentVersion: "2026-11-v1",
 		OptIn:          leadgate.OptInSingle,
-		ThankYouURL:    httpapi.ThanksPath(SampleSlug),
-		FormURL:        httpapi.PagePath(SampleSlug),
+		ThankYouURL:    leadgate.ThanksPath(SampleSlug),
+		FormURL:        leadgate.PagePath(SampleSlug),
 		FollowUp: leadgate.FollowUp{
 			FromName: "The Leadgate team",
 			Nurture: []leadgate.NurtureStep{
@@ -58,7 +57,7 @@ func SamplePage(now time.Time) leadgate.Page {
 func SampleMagnet(now time.Time) leadgate.Magnet {
 	return leadgate.Magnet{
 		ID: SampleSlug, Title: "The lead magnet playbook", Kind: "ebook",
-		ObjectKey: "magnets/" + SampleSlug + ".pdf", FileName: "lead-magnet-playbook.pdf",
+		ObjectKey: leadgate.MagnetObjectKey(SampleSlug, "lead-magnet-playbook.pdf"), FileName: "lead-magnet-playbook.pdf",
 		ContentType: "application/pdf", CreatedAt: now.UTC().Truncate(time.Millisecond),
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"leadgate/shared/leadgate"
 	"leadgate/shared/leadgate/objecttest"
 	"leadgate/shared/s3"
+	"leadgate/shared/testenv"
 )
 
 const endpointEnv = "LEADGATE_MINIO_ENDPOINT"
@@ -32,17 +32,9 @@ const (
 // under CI, where a missing emulator must not pass unnoticed).
 func endpoint(t *testing.T) string {
 	t.Helper()
-	ep := os.Getenv(endpointEnv)
-	if ep == "" {
-		msg := endpointEnv + " is not set; start MinIO with " +
-			"`bash infra/local/minio.sh install && bash infra/local/minio.sh start` " +
-			"and run with " + endpointEnv + "=http://127.0.0.1:9900"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return ep
+	return testenv.Endpoint(t, endpointEnv, "start MinIO with "+
+		"`bash infra/local/minio.sh install && bash infra/local/minio.sh start` "+
+		"and run with "+endpointEnv+"=http://127.0.0.1:9900")
 }
 
 // newClient builds a client for MinIO: path-style, since bucket host names do not

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"leadgate/shared/samplemagnet"
+	"leadgate/shared/testenv"
 )
 
 // manyParagraphs returns n one-line paragraphs, enough to run over several pages.
@@ -134,13 +135,7 @@ func TestPlaybook(t *testing.T) {
 // (Debian: poppler-utils). The structure checks above run everywhere; this one
 // shows a real reader agrees.
 func TestPDFText(t *testing.T) {
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		// make test installs it; under CI a missing reader is a failure, not a skip.
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdftotext not installed: make test installs poppler-utils")
-		}
-		t.Skip("pdftotext not installed (apt-get install poppler-utils, or run make test)")
-	}
+	testenv.Command(t, "pdftotext", "apt-get install poppler-utils (make test does)")
 	type textCase struct {
 		name     string
 		pdf      []byte

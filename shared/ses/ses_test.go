@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 
 	"leadgate/shared/mailtest"
 	"leadgate/shared/ses"
+	"leadgate/shared/testenv"
 )
 
 const endpointEnv = "LEADGATE_SES_ENDPOINT"
@@ -26,17 +26,9 @@ const endpointEnv = "LEADGATE_SES_ENDPOINT"
 // failing it under CI, where a missing emulator must not pass unnoticed).
 func endpoint(t *testing.T) string {
 	t.Helper()
-	ep := os.Getenv(endpointEnv)
-	if ep == "" {
-		msg := endpointEnv + " is not set; start aws-ses-v2-local with " +
-			"`bash infra/local/ses-local.sh install && bash infra/local/ses-local.sh start` " +
-			"and run with " + endpointEnv + "=http://127.0.0.1:8005"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return ep
+	return testenv.Endpoint(t, endpointEnv, "start aws-ses-v2-local with "+
+		"`bash infra/local/ses-local.sh install && bash infra/local/ses-local.sh start` "+
+		"and run with "+endpointEnv+"=http://127.0.0.1:8005")
 }
 
 // newClient builds the real SDK client against the emulator, which takes any

@@ -118,6 +118,19 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
+// wantDomainError fails unless err is the domain's sentinel want, with its code and
+// its message exactly.
+func wantDomainError(t *testing.T, what string, err error, want *leadgate.Error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Errorf("%s = %v, want %q (%s)", what, err, want.Message, want.Code)
+		return
+	}
+	if got := leadgate.ErrorMessage(err); got != want.Message {
+		t.Errorf("%s message = %q, want %q", what, got, want.Message)
+	}
+}
+
 func mustPutPage(t *testing.T, s leadgate.Store, p leadgate.Page) {
 	t.Helper()
 	if err := s.PutPage(ctx(t), p); err != nil {
@@ -242,13 +255,25 @@ func testLists(t *testing.T, s leadgate.Store) {
 	}
 }
 
+// testUnknown checks that every store answers a missing item with the domain's own
+// error, so callers and people read the same words whichever store runs.
 func testUnknown(t *testing.T, s leadgate.Store) {
 	_, err := s.Page(ctx(t), "no-such-page")
-	wantCode(t, "Page(unknown)", err, leadgate.ENOTFOUND)
+	wantDomainError(t, "Page(unknown)", err, leadgate.ErrPageNotFound)
 	_, err = s.Magnet(ctx(t), "no-such-magnet")
-	wantCode(t, "Magnet(unknown)", err, leadgate.ENOTFOUND)
+	wantDomainError(t, "Magnet(unknown)", err, leadgate.ErrMagnetNotFound)
 	_, err = s.LeadByEmail(ctx(t), "nobody@example.com")
-	wantCode(t, "LeadByEmail(unknown)", err, leadgate.ENOTFOUND)
+	wantDomainError(t, "LeadByEmail(unknown)", err, leadgate.ErrLeadNotFound)
+	_, err = s.Grant(ctx(t), "no-such-grant")
+	wantDomainError(t, "Grant(unknown)", err, leadgate.ErrGrantNotFound)
+	_, err = s.UseGrant(ctx(t), "no-such-grant", T0)
+	wantDomainError(t, "UseGrant(unknown)", err, leadgate.ErrGrantNotFound)
+	_, err = s.Confirmation(ctx(t), "no-such-confirmation")
+	wantDomainError(t, "Confirmation(unknown)", err, leadgate.ErrConfirmationNotFound)
+	_, err = s.Confirm(ctx(t), "no-such-confirmation", T0)
+	wantDomainError(t, "Confirm(unknown)", err, leadgate.ErrConfirmationNotFound)
+	err = s.Unsubscribe(ctx(t), "no-such-link", T0)
+	wantDomainError(t, "Unsubscribe(unknown)", err, leadgate.ErrUnsubscribeNotFound)
 	subs, err := s.Submissions(ctx(t), "nobody@example.com")
 	if err != nil || len(subs) != 0 {
 		t.Fatalf("Submissions(unknown) = %v, %v; want none, nil", subs, err)

@@ -1,0 +1,165 @@
+package admin
+
+import (
+	"context"
+	"time"
+
+	"leadgate/shared/emails"
+	"leadgate/shared/leadgate"
+)
+
+// Pages returns every page, by slug.
+func (s *Service) Pages(ctx context.Context) ([]leadgate.Page, error) { return s.store.Pages(ctx) }
+
+// Page returns one page; ENOTFOUND for an unknown slug.
+func (s *Service) Page(ctx context.Context, slug string) (leadgate.Page, error) {
+	return s.store.Page(ctx, slug)
+}
+
+// SavePage creates or replaces the page slug and returns it as stored, and whether
+// it was created. Everything wrong with it is answered at once, EINVALID with one
+// error per field: the page's own checks, its email templates (rendered with sample
+// data), its magnet, which must exist, and a slug other than slug. An existing page
+// keeps its CreatedAt; UpdatedAt is now.
+func (s *Service) SavePage(ctx context.Context, slug string, p leadgate.Page) (leadgate.Page, bool, error) {
+	if p.Slug == "" {
+		p.Slug = slug
+	}
+	var fields []leadgate.FieldError
+	if p.Slug != slug {
+		fields = append(fields, leadgate.FieldError{Field: "slug", Code: "mismatch", Message: "the slug in the body must be the one in the path, " + slug})
+	}
+	if err := p.Validate(); err != nil {
+		fields = append(fields, leadgate.AsError(err).Fields...)
+	}
+	if err := emails.CheckTemplates(p); err != nil {
+		fields = append(fields, leadgate.AsError(err).Fields...)
+	}
+	if leadgate.ValidSlug(p.MagnetID) {
+		_, err := s.store.Magnet(ctx, p.MagnetID)
+		switch leadgate.ErrorCode(err) {
+		case "":
+		case leadgate.ENOTFOUND:
+			fields = append(fields, leadgate.FieldError{Field: "magnet_id", Code: "not_found",
+				Message: "no magnet " + p.MagnetID + ": create it first (PUT " + leadgate.AdminPath("magnets", p.MagnetID) + ")"})
+		default:
+			return leadgate.Page{}, false, err
+		}
+	}
+	if len(fields) > 0 {
+		return leadgate.Page{}, false, &leadgate.Error{Code: leadgate.EINVALID, Message: "the page is not valid", Fields: fields}
+	}
+	created, err := s.keepCreated(ctx, &p.CreatedAt, func(ctx context.Context) (time.Time, error) {
+		old, err := s.store.Page(ctx, slug)
+		return old.CreatedAt, err
+	})
+	if err != nil {
+		return leadgate.Page{}, false, err
+	}
+	p.UpdatedAt = s.stamp()
+	if err := s.store.PutPage(ctx, p); err != nil {
+		return leadgate.Page{}, false, err
+	}
+	return p, created, nil
+}
+
+// Magnets returns every magnet, by id.
+func (s *Service) Magnets(ctx context.Context) ([]leadgate.Magnet, error) {
+	return s.store.Magnets(ctx)
+}
+
+// Magnet returns one magnet; ENOTFOUND for an unknown id.
+func (s *Service) Magnet(ctx context.Context, id string) (leadgate.Magnet, error) {
+	return s.store.Magnet(ctx, id)
+}
+
+// SaveMagnet creates or replaces the magnet id and returns it as stored, and
+// whether it was created. Its file is the object at ObjectKey (the domain's
+// checks keep it under leadgate.MagnetKeyPrefix); without one it is the key upload
+// links give, so a client need not know the rule. The magnet may be saved before
+// its file is uploaded. An existing magnet keeps its CreatedAt.
+func (s *Service) SaveMagnet(ctx context.Context, id string, m leadgate.Magnet) (leadgate.Magnet, bool, error) {
+	if m.ID == "" {
+		m.ID = id
+	}
+	if m.ObjectKey == "" {
+		m.ObjectKey = leadgate.MagnetObjectKey(m.ID, m.FileName)
+	}
+	var fields []leadgate.FieldError
+	if m.ID != id {
+		fields = append(fields, leadgate.FieldError{Field: "id", Code: "mismatch", Message: "the id in the body must be the one in the path, " + id})
+	}
+	if err := m.Validate(); err != nil {
+		fields = append(fields, leadgate.AsError(err).Fields...)
+	}
+	if len(fields) > 0 {
+		return leadgate.Magnet{}, false, &leadgate.Error{Code: leadgate.EINVALID, Message: "the magnet is not valid", Fields: fields}
+	}
+	created, err := s.keepCreated(ctx, &m.CreatedAt, func(ctx context.Context) (time.Time, error) {
+		old, err := s.store.Magnet(ctx, id)
+		return old.CreatedAt, err
+	})
+	if err != nil {
+		return leadgate.Magnet{}, false, err
+	}
+	if err := s.store.PutMagnet(ctx, m); err != nil {
+		return leadgate.Magnet{}, false, err
+	}
+	return m, created, nil
+}
+
+// keepCreated sets *createdAt to the stored item's creation time, or to now for a
+// new item (created true). A client's own created_at is never taken.
+func (s *Service) keepCreated(ctx context.Context, createdAt *time.Time, stored func(context.Context) (time.Time, error)) (created bool, err error) {
+	old, err := stored(ctx)
+	switch leadgate.ErrorCode(err) {
+	case "":
+		*createdAt = old
+		return false, nil
+	case leadgate.ENOTFOUND:
+		*createdAt = s.stamp()
+		return true, nil
+	}
+	return false, err
+}
+
+// UploadRequest names the file a marketer is about to upload.
+type UploadRequest struct {
+	ContentType string `json:"content_type"`
+	// FileName gives the object key its extension; optional.
+	FileName string `json:"file_name,omitempty"`
+}
+
+// UploadLink lets a client upload a magnet's file without passing it through the
+// API: PUT the file to URL with Content-Type ContentType before ExpiresAt, then
+// save the magnet with ObjectKey.
+type UploadLink struct {
+	URL         string    `json:"url"`
+	Method      string    `json:"method"`
+	ObjectKey   string    `json:"object_key"`
+	ContentType string    `json:"content_type"`
+	ExpiresAt   time.Time `json:"expires_at"`
+}
+
+// UploadLink returns a presigned PUT, valid leadgate.UploadTTL, for the file of
+// magnet id. The magnet need not exist yet. A local bucket's URL is relative to the
+// server; the caller makes it absolute.
+func (s *Service) UploadLink(ctx context.Context, id string, req UploadRequest) (UploadLink, error) {
+	var fields []leadgate.FieldError
+	if !leadgate.ValidSlug(id) {
+		fields = append(fields, leadgate.FieldError{Field: "id", Code: "invalid", Message: "use lower-case letters, digits and inner hyphens"})
+	}
+	if fe := leadgate.CheckContentType(req.ContentType); fe != nil {
+		fields = append(fields, *fe)
+	}
+	if len(fields) > 0 {
+		return UploadLink{}, leadgate.Invalid(fields...)
+	}
+	key := leadgate.MagnetObjectKey(id, req.FileName)
+	u, err := s.objects.UploadURL(ctx, key, req.ContentType, leadgate.UploadTTL)
+	if err != nil {
+		return UploadLink{}, err
+	}
+	return UploadLink{URL: u, Method: "PUT", ObjectKey: key, ContentType: req.ContentType,
+		ExpiresAt: s.now().UTC().Add(leadgate.UploadTTL).Truncate(time.Second)}, nil
+}

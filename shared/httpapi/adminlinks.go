@@ -1,0 +1,30 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"leadgate/shared/admin"
+)
+
+// revokeLink is POST /v1/admin/links/revoke, body {"link": "…/v1/downloads/TOKEN"}
+// (or the bare token): it stops the download link for good and answers 200 with
+// the link's grant as it is now (never its token); 422 for something that is not a
+// download link; 404 for no such link.
+//
+// The link travels in a POST body rather than in a path such as DELETE
+// /v1/admin/downloads/{token}: a path lands in API Gateway's access logs and the
+// route's parameters, and the token is a working credential until it is revoked.
+func (a *AdminAPI) revokeLink(w http.ResponseWriter, r *http.Request) {
+	var req admin.RevokeRequest
+	if err := readAdminJSON(w, r, &req); err != nil {
+		writeError(w, r, a.log, err)
+		return
+	}
+	g, err := a.svc.RevokeLink(r.Context(), req.Link)
+	if err != nil {
+		writeError(w, r, a.log, err)
+		return
+	}
+	a.log.InfoContext(r.Context(), "download link revoked", "page", g.Page, "magnet", g.MagnetID, "submission_id", g.SubmissionID)
+	writeJSON(w, http.StatusOK, g)
+}

@@ -1,0 +1,40 @@
+package leadgate
+
+// The errors that stores and services answer with, written once so that every store
+// says the same thing (the store conformance suite checks it). Their messages are
+// safe to show; compare with errors.Is.
+var (
+	ErrPageNotFound         = &Error{Code: ENOTFOUND, Message: "no such page"}
+	ErrMagnetNotFound       = &Error{Code: ENOTFOUND, Message: "no such magnet"}
+	ErrLeadNotFound         = &Error{Code: ENOTFOUND, Message: "no such lead"}
+	ErrSubmissionNotFound   = &Error{Code: ENOTFOUND, Message: "no such submission"}
+	ErrStepNotFound         = &Error{Code: ENOTFOUND, Message: "no such step"}
+	ErrGrantNotFound        = &Error{Code: ENOTFOUND, Message: "no such download link"}
+	ErrConfirmationNotFound = &Error{Code: ENOTFOUND, Message: "no such confirmation link"}
+	ErrUnsubscribeNotFound  = &Error{Code: ENOTFOUND, Message: "no such unsubscribe link"}
+
+	ErrGrantGone           = &Error{Code: EGONE, Message: "this download link no longer works"}
+	ErrGrantRevoked        = &Error{Code: EGONE, Message: "this download link was withdrawn"}
+	ErrGrantExpired        = &Error{Code: EGONE, Message: "this download link has expired"}
+	ErrConfirmationExpired = &Error{Code: EGONE, Message: "this confirmation link has expired"}
+	ErrConfirmationGone    = &Error{Code: EGONE, Message: "this confirmation link no longer works"}
+	ErrGrantExists         = &Error{Code: ECONFLICT, Message: "the grant exists"}
+	ErrClaimLost           = &Error{Code: ECONFLICT, Message: "the send was claimed by another worker"}
+	ErrLeadChanged         = &Error{Code: ECONFLICT, Message: "the lead changed since it was read"}
+	ErrRecordChanged       = &Error{Code: ECONFLICT, Message: "the record changed while it was being saved, please retry"}
+	ErrSendInFlight        = &Error{Code: EUNAVAILABLE, Message: "the email is being sent by another worker"}
+)
+
+// Is makes a domain error match a sentinel above by code and message, so that a
+// sentinel wrapped with its cause (WithCause) still matches errors.Is.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && t.Message == e.Message && len(t.Fields) == 0
+}
+
+// WithCause returns a copy of a sentinel error carrying the cause for logs.
+func (e *Error) WithCause(op string, err error) *Error {
+	c := *e
+	c.Err = wrapOp(op, err)
+	return &c
+}

@@ -22,11 +22,15 @@ func sampleData(page leadgate.Page) Data {
 	}
 }
 
-// CheckTemplates renders every template the page gives (delivery, confirmation,
+// CheckTemplates renders every text the page gives (delivery, confirmation,
 // reminder and each nurture step; subject, text and HTML each on its own) with
-// sample data, so that a broken template is refused when the page is saved rather
-// than failing its sends. It returns EINVALID with one field error per broken part,
-// named like follow_up.delivery.subject or follow_up.nurture[1].html.
+// sample data, so that a text that cannot be sent is refused when the page is
+// saved rather than failing its sends: anything between "{{" and "}}" that is not
+// one of the placeholders of Data, a placeholder where HTML has no safe place for
+// a value (see htmlScanner), HTML that does not end in text, a subject on several
+// lines. It returns EINVALID with one field error per refused part, named like
+// follow_up.delivery.subject or follow_up.nurture[1].html, whose message says why
+// and which placeholders there are.
 func CheckTemplates(page leadgate.Page) error {
 	d := sampleData(page)
 	var errs []leadgate.FieldError

@@ -1,20 +1,25 @@
 // Package emails renders the follow-up emails of a page: delivery, confirmation,
-// reminder and nurture steps, each from the page's own templates or accessible
+// reminder and nurture steps, each from the page's own texts or accessible
 // defaults, with the unsubscribe footer and headers every follow-up carries.
+//
+// The defaults are Go code over markup.Writer and a page's own texts take only
+// placeholders ({{.FirstName}}), so the functions that send link no template
+// engine: text/template would keep every method of every linked type in their
+// binaries.
 package emails
 
 import (
-	"bytes"
-	"embed"
-	htmltemplate "html/template"
+	"errors"
+	"slices"
 	"strings"
-	texttemplate "text/template"
 
 	"leadgate/shared/leadgate"
+	"leadgate/shared/markup"
 )
 
-// Data is what a template may use. Every value is escaped in HTML; the subject is
-// checked for line breaks after rendering, since it becomes a header.
+// Data is what an email shows; a page's own texts name its fields with
+// placeholders such as {{.FirstName}}. Every value is escaped in HTML; the subject
+// is checked for line breaks after rendering, since it becomes a header.
 type Data struct {
 	Name           string // the lead's name as given; may be empty
 	FirstName      string // the first word of Name, or "there"
@@ -36,100 +41,81 @@ const (
 	Nurture      = "nurture"
 )
 
-//go:embed templates/*
-var defaults embed.FS
-
-func defaultSource(kind, part string) string {
-	b, err := defaults.ReadFile("templates/" + kind + "." + part)
-	if err != nil {
-		return ""
-	}
-	return string(b)
-}
-
-var layout = htmltemplate.Must(htmltemplate.ParseFS(defaults, "templates/layout.html"))
+// kinds are the kinds of email, each with its defaults in defaults.go.
+var kinds = []string{Delivery, Confirmation, Reminder, Nurture}
 
 // Render returns the subject, text and HTML of an email of kind from the page's
-// template t (its empty parts take the defaults of kind), with d.
+// template t (its empty parts take the defaults of kind), with d. A part that is
+// not placeholders over text (see CheckTemplates) is EINVALID.
 func Render(kind string, t leadgate.EmailTemplate, d Data) (subject, text, html string, err error) {
+	if !slices.Contains(kinds, kind) {
+		return "", "", "", leadgate.Internal("render email", errors.New("no kind of email "+kind))
+	}
 	if d.FirstName == "" {
 		d.FirstName = "there"
 		if f := strings.Fields(d.Name); len(f) > 0 {
 			d.FirstName = f[0]
 		}
 	}
-	pick := func(own, part string) string {
-		if own != "" {
-			return own
-		}
-		return defaultSource(kind, part)
-	}
-	if subject, err = execText(pick(t.Subject, "subject"), d); err != nil {
+	subject, err = ownOr(t.Subject, kind, &d, defaultSubject)
+	if err != nil {
 		return "", "", "", err
 	}
 	subject = strings.TrimSpace(subject)
 	if strings.ContainsAny(subject, "\r\n") {
 		return "", "", "", leadgate.Errorf(leadgate.EINVALID, "the subject of the %s email spans lines", kind)
 	}
-	body, err := execText(pick(t.Text, "txt"), d)
+	body, err := ownOr(t.Text, kind, &d, defaultText)
 	if err != nil {
 		return "", "", "", err
 	}
 	text = strings.TrimSpace(body) + "\n\n--\n" + footerText(d)
-	var content string
-	if t.HTML == "" && t.Text != "" {
-		// A page that wrote only text gets the same words as HTML paragraphs.
-		content = paragraphs(body)
-	} else if content, err = execHTML(pick(t.HTML, "html"), d); err != nil {
-		return "", "", "", err
-	}
-	var buf bytes.Buffer
-	err = layout.ExecuteTemplate(&buf, "layout.html", struct {
-		Data
-		Subject string
-		Content htmltemplate.HTML
-	}{d, subject, htmltemplate.HTML(content)})
-	if err != nil {
-		return "", "", "", leadgate.Internal("render email layout", err)
-	}
-	return subject, text, buf.String(), nil
-}
-
-func execText(src string, d Data) (string, error) {
-	t, err := texttemplate.New("").Option("missingkey=error").Parse(src)
-	if err != nil {
-		return "", leadgate.Errorf(leadgate.EINVALID, "email template: %v", err)
-	}
-	var b strings.Builder
-	if err := t.Execute(&b, d); err != nil {
-		return "", leadgate.Errorf(leadgate.EINVALID, "email template: %v", err)
-	}
-	return b.String(), nil
-}
-
-func execHTML(src string, d Data) (string, error) {
-	t, err := htmltemplate.New("").Option("missingkey=error").Parse(src)
-	if err != nil {
-		return "", leadgate.Errorf(leadgate.EINVALID, "email template: %v", err)
-	}
-	var b strings.Builder
-	if err := t.Execute(&b, d); err != nil {
-		return "", leadgate.Errorf(leadgate.EINVALID, "email template: %v", err)
-	}
-	return b.String(), nil
-}
-
-// paragraphs turns rendered text into escaped HTML paragraphs.
-func paragraphs(text string) string {
-	var b strings.Builder
-	for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
-		if p = strings.TrimSpace(p); p != "" {
-			b.WriteString(`<p style="margin:0 0 16px;">`)
-			b.WriteString(strings.ReplaceAll(htmltemplate.HTMLEscapeString(p), "\n", "<br>"))
-			b.WriteString("</p>\n")
+	var content func(*markup.Writer)
+	switch {
+	case t.HTML != "":
+		own, err := cachedHTML(t.HTML)
+		if err != nil {
+			return "", "", "", err
 		}
+		content = func(w *markup.Writer) { own.writeHTML(w, &d) }
+	case t.Text != "":
+		// A page that wrote only text gets the same words as HTML paragraphs.
+		content = func(w *markup.Writer) { writeParagraphs(w, body) }
+	default:
+		content = func(w *markup.Writer) { writeDefaultHTML(w, kind, &d) }
 	}
-	return b.String()
+	var w markup.Writer
+	writeLayout(&w, subject, &d, content)
+	return subject, text, w.String(), nil
+}
+
+// ownOr renders the page's own subject or text src, or the default of kind.
+func ownOr(src, kind string, d *Data, byDefault func(string, *Data) string) (string, error) {
+	if src == "" {
+		return byDefault(kind, d), nil
+	}
+	own, err := cachedText(src)
+	if err != nil {
+		return "", err
+	}
+	return own.text(d), nil
+}
+
+// writeParagraphs writes text as escaped HTML paragraphs, its line breaks kept.
+func writeParagraphs(w *markup.Writer, text string) {
+	for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		w.Raw(`<p style="margin:0 0 16px;">`)
+		for i, line := range strings.Split(p, "\n") {
+			if i > 0 {
+				w.Raw("<br>")
+			}
+			w.Text(line)
+		}
+		w.Raw("</p>\n")
+	}
 }
 
 func footerText(d Data) string {

@@ -1,7 +1,6 @@
 package emails_test
 
 import (
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -56,8 +55,9 @@ func TestGoldenDefaults(t *testing.T) {
 	}
 }
 
-// A page's own templates: text only (its HTML part made of the text's paragraphs),
-// and all three parts with values in text and in attributes.
+// A page's own texts: text only (its HTML part made of the text's paragraphs), all
+// three parts with values in text and in attributes, and every field in each HTML
+// context a placeholder may sit in.
 func TestGoldenPageTemplates(t *testing.T) {
 	cases := []struct {
 		name string
@@ -66,21 +66,65 @@ func TestGoldenPageTemplates(t *testing.T) {
 		{"own-text", leadgate.EmailTemplate{
 			Subject: "Day 2: {{.MagnetTitle}} in practice, {{.FirstName}}",
 			Text: "Hello {{.FirstName}},\n\nThree ideas from {{.MagnetTitle}} & one <tip>.\nA second line.\n\n\n" +
-				"Read it again: {{.DownloadURL}}\n\n{{with .FromName}}{{.}}{{else}}The team{{end}}",
+				"Read it again: {{.DownloadURL}}\n\n{{ .FromName }}",
 		}},
 		{"own-html", leadgate.EmailTemplate{
 			Subject: "{{.PageTitle}}: your next step",
 			Text:    "Hi {{.FirstName}}, your next step: {{.DownloadURL}}",
 			HTML: `<h1 title="{{.MagnetTitle}}">{{.PageTitle}}</h1>` + "\n" +
-				`<p>Hi {{.FirstName}}, {{if .Name}}we know you as {{.Name}}{{else}}welcome{{end}}.</p>` + "\n" +
+				`<p>Hi {{.FirstName}}, we know you as {{ .Name }}.</p>` + "\n" +
 				`<p><a href="{{.DownloadURL}}" title="Download {{.MagnetTitle}}">Get {{.MagnetKind}}</a> within {{.LinkDays}} days.</p>` + "\n",
+		}},
+		{"own-contexts", leadgate.EmailTemplate{
+			Subject: "{{.FirstName}} {{.Name}} {{.PageTitle}} {{.MagnetTitle}} {{.MagnetKind}} {{.FromName}} {{.LinkDays}}",
+			Text: "{{.FirstName}} {{.Name}} {{.PageTitle}} {{.MagnetTitle}} {{.MagnetKind}} {{.FromName}} {{.LinkDays}}\n" +
+				"{{.DownloadURL}} {{.ConfirmURL}} {{.UnsubscribeURL}}",
+			HTML: contextsHTML,
 		}},
 	}
 	for _, tc := range cases {
 		for _, name := range []string{"everyday", "escaping"} {
+			if tc.name == "own-contexts" && name == "everyday" {
+				continue // the escaping values tell more
+			}
 			t.Run(tc.name+"/"+name, func(t *testing.T) {
 				checkGolden(t, tc.name+"-"+name, emails.Nurture, tc.tmpl, goldenData[name])
 			})
+		}
+	}
+}
+
+// contextsHTML puts every field in text, in <title> and <textarea>, in a quoted
+// attribute, at the start of a URL attribute, after its path and in its query.
+var contextsHTML = func() string {
+	fields := []string{"FirstName", "Name", "PageTitle", "MagnetTitle", "MagnetKind", "DownloadURL", "ConfirmURL", "UnsubscribeURL", "FromName", "LinkDays"}
+	var b strings.Builder
+	for _, f := range fields {
+		p := "{{." + f + "}}"
+		b.WriteString("<p>" + f + ": " + p + "</p>\n")
+		b.WriteString("<title>" + p + "</title><textarea>" + p + "</textarea>\n")
+		b.WriteString(`<img alt="` + p + `" title='` + p + `'>` + "\n")
+		b.WriteString(`<a href="` + p + `" data-url=' ` + p + `'>start</a>` + "\n")
+		b.WriteString(`<a href="https://example.com/to/` + p + `">path</a>` + "\n")
+		b.WriteString(`<a href="https://example.com/?next=` + p + `&amp;x=1#` + p + `">query</a>` + "\n")
+	}
+	return b.String()
+}()
+
+// TestPageTemplatesOfOldFormsAreRefused: the conditions the golden page templates
+// once had are refused, with a message that lists the placeholders.
+func TestPageTemplatesOfOldFormsAreRefused(t *testing.T) {
+	for _, src := range []string{
+		"{{with .FromName}}{{.}}{{else}}The team{{end}}",
+		"{{if .Name}}we know you as {{.Name}}{{else}}welcome{{end}}",
+	} {
+		for _, tmpl := range []leadgate.EmailTemplate{{Subject: src}, {Text: src}, {HTML: "<p>" + src + "</p>"}} {
+			_, _, _, err := emails.Render(emails.Nurture, tmpl, goldenData["everyday"])
+			msg := leadgate.ErrorMessage(err)
+			if leadgate.ErrorCode(err) != leadgate.EINVALID || !strings.Contains(msg, "is not a placeholder") ||
+				!strings.Contains(msg, "{{.FirstName}}") || !strings.Contains(msg, "{{.LinkDays}}") {
+				t.Errorf("%+v: %v, want EINVALID listing the placeholders", tmpl, err)
+			}
 		}
 	}
 }
@@ -98,18 +142,12 @@ func checkGolden(t *testing.T, file, kind string, tmpl leadgate.EmailTemplate, d
 	golden.Check(t, file+".html", []byte(html))
 }
 
-// TestGoldenCoversEveryTemplate guards the goldens' purpose: every default template
-// renders into one of them.
-func TestGoldenCoversEveryTemplate(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("templates", "*"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no templates (%v)", err)
-	}
-	for _, f := range files {
-		name := filepath.Base(f)
-		kind, _, _ := strings.Cut(name, ".")
-		if name != "layout.html" && !slices.Contains(goldenKinds, kind) {
-			t.Errorf("templates/%s is of no kind the golden tests render: add its kind to goldenKinds", name)
+// TestGoldenCoversEveryKind guards the goldens' purpose: every kind of email
+// renders its defaults into one of them.
+func TestGoldenCoversEveryKind(t *testing.T) {
+	for _, kind := range emails.Kinds {
+		if !slices.Contains(goldenKinds, kind) {
+			t.Errorf("the %s email is of no kind the golden tests render: add it to goldenKinds", kind)
 		}
 	}
 }

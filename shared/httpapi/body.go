@@ -118,20 +118,21 @@ func parseJSON(data []byte) (formValues, error) {
 		if err := dec.Decode(&raw); err != nil {
 			return malformed("the body is not valid JSON")
 		}
-		var v any
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return malformed("the body is not valid JSON")
-		}
-		switch v := v.(type) {
-		case nil:
-		case string:
+		// The decoder has checked the value's syntax; its first byte says its type.
+		switch raw[0] {
+		case 'n': // null: as if the member were absent
+		case '"':
+			var v string
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return malformed("the body is not valid JSON")
+			}
 			fv.values[name] = v
-		case bool:
+		case 't', 'f':
 			if name != leadgate.FieldNameConsent {
 				fv.wrong = append(fv.wrong, leadgate.FieldError{Field: name, Code: "type", Message: "must be a string"})
 				continue
 			}
-			fv.values[name] = strconv.FormatBool(v)
+			fv.values[name] = strconv.FormatBool(raw[0] == 't')
 		default:
 			fv.wrong = append(fv.wrong, leadgate.FieldError{Field: name, Code: "type", Message: "must be a string"})
 		}

@@ -34,7 +34,7 @@ func (a *API) handleCapture(w http.ResponseWriter, r *http.Request) {
 		if person {
 			a.answerPerson(w, r, page, values, err)
 		} else {
-			writeError(w, r, a.log, err)
+			WriteError(w, r, a.log, err)
 		}
 	}
 	if err != nil {
@@ -95,7 +95,7 @@ func (a *API) handleCapture(w http.ResponseWriter, r *http.Request) {
 	a.logCapture(r, res)
 	download := ""
 	if res.DownloadToken != "" {
-		download = baseURL(r) + leadgate.DownloadPath(res.DownloadToken)
+		download = BaseURL(r) + leadgate.DownloadPath(res.DownloadToken)
 	}
 	if person {
 		http.Redirect(w, r, thankYouURL(page.ThankYouURL, download), http.StatusSeeOther)
@@ -107,7 +107,7 @@ func (a *API) handleCapture(w http.ResponseWriter, r *http.Request) {
 	if res.Repeat {
 		body.Status, status = "repeat", http.StatusOK
 	}
-	writeJSON(w, status, body)
+	WriteJSON(w, status, body)
 }
 
 // logCapture records the outcome without personal data: ids and the page only.
@@ -127,7 +127,7 @@ func (a *API) logCapture(r *http.Request, res capture.Result) {
 // again with the errors next to their fields, the page's own error URL, or a short
 // page that says what happened.
 func (a *API) answerPerson(w http.ResponseWriter, r *http.Request, page *leadgate.Page, values map[string]string, err error) {
-	logError(a.log, r, err)
+	LogError(a.log, r, err)
 	de := leadgate.AsError(err)
 	setRetryAfter(w, de)
 	status := StatusOf(de.Code)
@@ -223,20 +223,20 @@ type formTokenBody struct {
 func (a *API) handleFormToken(w http.ResponseWriter, r *http.Request) {
 	page, err := a.capture.Page(r.Context(), r.PathValue("slug"))
 	if err != nil {
-		writeError(w, r, a.log, err)
+		WriteError(w, r, a.log, err)
 		return
 	}
 	if !originAllowed(r, page) {
-		writeError(w, r, a.log, errOrigin)
+		WriteError(w, r, a.log, errOrigin)
 		return
 	}
 	allowCORS(w, r, page)
-	writeJSON(w, http.StatusOK, formTokenBody{FormToken: a.capture.FormToken(page.Slug), MinFillSeconds: a.capture.MinFillTime().Seconds()})
+	WriteJSON(w, http.StatusOK, formTokenBody{FormToken: a.capture.FormToken(page.Slug), MinFillSeconds: a.capture.MinFillTime().Seconds()})
 }
 
 // baseURL is the API's own origin as the client reached it. API Gateway terminates
 // TLS and says so in X-Forwarded-Proto.
-func baseURL(r *http.Request) string {
+func BaseURL(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
 		scheme = "https"

@@ -37,11 +37,11 @@ var errOrigin = leadgate.Errorf(leadgate.EFORBIDDEN, "this page does not accept 
 func (a *API) handlePreflight(w http.ResponseWriter, r *http.Request) {
 	page, err := a.capture.Page(r.Context(), r.PathValue("slug"))
 	if err != nil {
-		writeError(w, r, a.log, err)
+		WriteError(w, r, a.log, err)
 		return
 	}
 	if !originAllowed(r, page) {
-		writeError(w, r, a.log, errOrigin)
+		WriteError(w, r, a.log, errOrigin)
 		return
 	}
 	allowCORS(w, r, page)

@@ -79,7 +79,7 @@ func privateHeaders(w http.ResponseWriter) {
 
 // personError answers a person's request that failed with a short page.
 func personError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, page *leadgate.Page) {
-	logError(log, r, err)
+	LogError(log, r, err)
 	code := leadgate.ErrorCode(err)
 	msg := noticeView(notices.LinkError(err))
 	if code == leadgate.EGONE && page != nil && page.FormURL != "" {

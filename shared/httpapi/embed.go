@@ -1,11 +1,11 @@
 package httpapi
 
 import (
-	"log/slog"
 	"slices"
 	"strings"
 
 	"leadgate/shared/leadgate"
+	"leadgate/shared/markup"
 )
 
 // EmbedSnippet returns a plain HTML form, with no JavaScript, that a marketer pastes
@@ -23,17 +23,14 @@ func EmbedSnippet(page leadgate.Page, apiBase string) string {
 		Action:   strings.TrimRight(apiBase, "/") + leadgate.CapturePath(page.Slug),
 		IDPrefix: "leadgate-" + page.Slug + "-",
 	}
-	var b strings.Builder
-	b.WriteString(embedComment(page))
-	if err := templates.ExecuteTemplate(&b, "embed.html", v); err != nil {
-		slog.Error("render embed snippet", "page", page.Slug, "error", err)
-		return ""
-	}
-	return b.String()
+	var m markup.Writer
+	m.Raw(embedComment(page))
+	writeEmbedForm(&m, v)
+	return m.String()
 }
 
-// embedComment explains the snippet inside it. html/template drops the comments of
-// templates, so it is written here, from the slug and field names only: fixed
+// embedComment explains the snippet inside it. It goes into the snippet as markup
+// (markup.Writer.Raw), so it is made from the slug and field names only: fixed
 // patterns that cannot end the comment early.
 func embedComment(page leadgate.Page) string {
 	slug := page.Slug

@@ -53,7 +53,7 @@ type errorBody struct {
 
 // logError logs what the caller cannot fix; answers to bad input are not logged, so
 // nothing a visitor typed reaches the logs.
-func logError(log *slog.Logger, r *http.Request, err error) {
+func LogError(log *slog.Logger, r *http.Request, err error) {
 	de := leadgate.AsError(err)
 	if de.Code == leadgate.EINTERNAL || de.Code == leadgate.EUNAVAILABLE {
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", r.Pattern, "code", de.Code, "error", err)
@@ -61,15 +61,15 @@ func logError(log *slog.Logger, r *http.Request, err error) {
 }
 
 // writeError answers err as JSON.
-func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	logError(log, r, err)
+func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	LogError(log, r, err)
 	de := leadgate.AsError(err)
 	setRetryAfter(w, de)
 	var body errorBody
 	body.Error.Code = de.Code
 	body.Error.Message = leadgate.ErrorMessage(err)
 	body.Error.Fields = de.Fields
-	writeJSON(w, StatusOf(de.Code), body)
+	WriteJSON(w, StatusOf(de.Code), body)
 }
 
 func setRetryAfter(w http.ResponseWriter, de *leadgate.Error) {
@@ -78,7 +78,7 @@ func setRetryAfter(w http.ResponseWriter, de *leadgate.Error) {
 	}
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -2,6 +2,9 @@ package httpapi_test
 
 import (
 	"context"
+	"go/ast"
+	"go/parser"
+	gotoken "go/token"
 	"io"
 	"log/slog"
 	"net/http"
@@ -9,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,9 +31,10 @@ import (
 // is rendered now: the hosted page (with and without its extras, and again with
 // the errors of a post), the thank-you pages, the confirm and unsubscribe pages
 // with their buttons and answers, the pages for links that do not exist or no
-// longer work, and the embed snippet. Each template of templates/ renders into at
-// least one. A change to how the pages are rendered must leave them as they are, or
-// change them on purpose (go test -update).
+// longer work, and the embed snippet. Each renderer of the pages (a function that
+// writes to a markup.Writer) renders into at least one. A change to how the pages
+// are rendered must leave them as they are, or change them on purpose (go test
+// -update).
 //
 // The clock and the signing key are fixed, and so every form token and link.
 
@@ -299,41 +304,106 @@ func TestGoldenEmbedSnippet(t *testing.T) {
 	}
 }
 
-// TestGoldenCoversEveryTemplate guards the goldens' purpose: every template file
-// renders into at least one of them.
-func TestGoldenCoversEveryTemplate(t *testing.T) {
-	templates, err := filepath.Glob(filepath.Join("templates", "*.html"))
-	if err != nil {
-		t.Fatal(err)
+// TestGoldenCoversEveryRenderer guards the goldens' purpose: every renderer of the
+// package's pages, each function that writes to a *markup.Writer, renders into at
+// least one of them. The renderers are found in the package's source, so a new one
+// fails here until a golden page shows it and its mark is added.
+func TestGoldenCoversEveryRenderer(t *testing.T) {
+	renderers := markupRenderers(t)
+	if len(renderers) == 0 {
+		t.Fatal("found no function that writes to a *markup.Writer in the package's source")
 	}
 	pages, err := filepath.Glob(filepath.Join(golden.Dir, "*.html"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A mark of each template that a page rendered from it carries.
-	marks := map[string]string{
-		"action.html":  `<form method="post" action="/v1/`,
-		"embed.html":   `<!-- Leadgate form of the page`,
-		"form.html":    `<input type="hidden" name="form_token"`,
-		"layout.html":  `<main>`,
-		"message.html": `<div class="card" role="status">`,
+	var rendered []string
+	for _, p := range pages {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rendered = append(rendered, string(data))
 	}
-	for _, tmpl := range templates {
-		name := filepath.Base(tmpl)
+	// A mark of each renderer that a page rendered by it carries.
+	marks := map[string]string{
+		"writeHead":         `<meta name="viewport" content="width=device-width, initial-scale=1">`,
+		"writeFoot":         "</main>\n</body>\n</html>\n",
+		"writeFormPage":     `<input type="hidden" name="form_token"`,
+		"writeFields":       `<div aria-hidden="true" style="position:absolute;left:-10000px;`,
+		"writeControlState": ` aria-invalid="true" aria-describedby="e-`,
+		"writeMessagePage":  `<div class="card" role="status">`,
+		"writeActionPage":   `<form method="post" action="/v1/`,
+		"writeEmbedForm":    `<label for="leadgate-`,
+	}
+	for _, name := range renderers {
 		mark, ok := marks[name]
 		if !ok {
-			t.Errorf("templates/%s has no golden page: add a case that renders it, and its mark here", name)
+			t.Errorf("%s has no golden page: add a case that renders it, and its mark here", name)
 			continue
 		}
 		found := false
-		for _, p := range pages {
-			if data, err := os.ReadFile(p); err == nil && strings.Contains(string(data), mark) {
+		for _, page := range rendered {
+			if strings.Contains(page, mark) {
 				found = true
 				break
 			}
 		}
 		if !found {
-			t.Errorf("no golden page carries %q, the mark of templates/%s", mark, name)
+			t.Errorf("no golden page carries %q, the mark of %s", mark, name)
 		}
 	}
+	for name := range marks {
+		if !slices.Contains(renderers, name) {
+			t.Errorf("marks name %s, which is not a renderer of the package: remove it", name)
+		}
+	}
+}
+
+// markupRenderers returns the names of the functions of the package's source (not
+// its tests) that take a *markup.Writer.
+func markupRenderers(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	fset := gotoken.NewFileSet()
+	for _, file := range files {
+		if strings.HasSuffix(file, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok {
+				continue
+			}
+			for _, param := range fn.Type.Params.List {
+				if isMarkupWriter(param.Type) {
+					names = append(names, fn.Name.Name)
+					break
+				}
+			}
+		}
+	}
+	return names
+}
+
+// isMarkupWriter reports whether expr is the type *markup.Writer.
+func isMarkupWriter(expr ast.Expr) bool {
+	star, ok := expr.(*ast.StarExpr)
+	if !ok {
+		return false
+	}
+	sel, ok := star.X.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	pkg, ok := sel.X.(*ast.Ident)
+	return ok && pkg.Name == "markup" && sel.Sel.Name == "Writer"
 }

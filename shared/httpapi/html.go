@@ -1,22 +1,15 @@
 package httpapi
 
 import (
-	"bytes"
-	"embed"
-	"html/template"
-	"log/slog"
+	"io"
 	"net/http"
 	"strconv"
 
 	"leadgate/shared/leadgate"
+	"leadgate/shared/markup"
 )
 
-//go:embed templates/*.html
-var templateFiles embed.FS
-
-var templates = template.Must(template.New("").ParseFS(templateFiles, "templates/*.html"))
-
-// FormView is what the form template shows: a page's form with the values and the
+// FormView is what the form page shows: a page's form with the values and the
 // errors of an earlier try, if any.
 type FormView struct {
 	Page        leadgate.Page
@@ -51,7 +44,9 @@ func NewFormView(page leadgate.Page, token string, values map[string]string) For
 
 // RenderForm writes a page's form as a complete HTML document.
 func RenderForm(w http.ResponseWriter, status int, v FormView) {
-	render(w, status, "form.html", v)
+	var m markup.Writer
+	writeFormPage(&m, v)
+	send(w, status, m.String())
 }
 
 // MessageView is a short page that tells a person what happened.
@@ -78,19 +73,23 @@ func actionView(n leadgate.Notice, action string) ActionView {
 
 // RenderMessage writes a short HTML page to a person.
 func RenderMessage(w http.ResponseWriter, status int, v MessageView) {
-	render(w, status, "message.html", v)
+	var m markup.Writer
+	writeMessagePage(&m, v)
+	send(w, status, m.String())
 }
 
-func render(w http.ResponseWriter, status int, name string, data any) {
-	var buf bytes.Buffer
-	if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
-		slog.Error("render page", "template", name, "error", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
+// renderAction writes a page whose button POSTs to v.Action.
+func renderAction(w http.ResponseWriter, status int, v ActionView) {
+	var m markup.Writer
+	writeActionPage(&m, v)
+	send(w, status, m.String())
+}
+
+// send writes page, a complete HTML document, with the headers of every page.
+func send(w http.ResponseWriter, status int, page string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(page)))
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	if h.Get("Referrer-Policy") == "" { // a download page sets its own, stricter one
@@ -100,5 +99,5 @@ func render(w http.ResponseWriter, status int, name string, data any) {
 	// Nothing else loads from elsewhere, and no script runs.
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = io.WriteString(w, page)
 }

@@ -1,25 +1,39 @@
 package httpapi
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
-	"leadgate/shared/followup"
 	"leadgate/shared/leadgate"
 )
+
+// LinkService acts on the links of follow-up emails (followup.Links). The routes
+// declare what they need, so that functions serving other routes do not link the
+// follow-up service and its emails.
+type LinkService interface {
+	// Confirmation returns the confirmation a confirm link's token names.
+	Confirmation(ctx context.Context, token string) (leadgate.Confirmation, error)
+	// Confirm confirms the address and returns the download path it earned.
+	Confirm(ctx context.Context, token string) (string, error)
+	// Unsubscribe unsubscribes the lead an unsubscribe link's token names.
+	Unsubscribe(ctx context.Context, token string) error
+	Now() time.Time
+}
 
 // LinksAPI serves the links of follow-up emails: confirm (double opt-in) and
 // unsubscribe. A GET never changes anything, since mail scanners follow links: it
 // shows a page with a button, and the button's POST acts. Mail clients' one-click
 // unsubscribe (RFC 8058) POSTs straight to the link.
 type LinksAPI struct {
-	followup *followup.Links
+	followup LinkService
 	log      *slog.Logger
 }
 
 // NewLinksAPI returns the confirm and unsubscribe routes.
-func NewLinksAPI(f *followup.Links, log *slog.Logger) *LinksAPI {
+func NewLinksAPI(f LinkService, log *slog.Logger) *LinksAPI {
 	return &LinksAPI{followup: f, log: log}
 }
 
@@ -68,7 +82,7 @@ func (a *LinksAPI) confirmPage(w http.ResponseWriter, r *http.Request) {
 		personError(w, r, a.log, err, nil)
 		return
 	}
-	render(w, http.StatusOK, "action.html", actionView(notices.Notice(leadgate.NoticeConfirmAsk), r.URL.Path))
+	renderAction(w, http.StatusOK, actionView(notices.Notice(leadgate.NoticeConfirmAsk), r.URL.Path))
 }
 
 func (a *LinksAPI) confirm(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +93,7 @@ func (a *LinksAPI) confirm(w http.ResponseWriter, r *http.Request) {
 		personError(w, r, a.log, err, nil)
 		return
 	}
-	download = baseURL(r) + download
+	download = BaseURL(r) + download
 	a.log.InfoContext(r.Context(), "address confirmed")
 	msg := noticeView(notices.Notice(leadgate.NoticeConfirmed))
 	msg.LinkURL, msg.LinkText = download, "Download now"
@@ -92,7 +106,7 @@ func (a *LinksAPI) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	render(w, http.StatusOK, "action.html", actionView(notices.Notice(leadgate.NoticeUnsubscribeAsk), r.URL.Path))
+	renderAction(w, http.StatusOK, actionView(notices.Notice(leadgate.NoticeUnsubscribeAsk), r.URL.Path))
 }
 
 func (a *LinksAPI) unsubscribe(w http.ResponseWriter, r *http.Request) {

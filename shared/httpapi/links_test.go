@@ -18,6 +18,9 @@ import (
 	"leadgate/shared/signing"
 )
 
+// The follow-up service is what serves the links in every deployment.
+var _ httpapi.LinkService = (*followup.Links)(nil)
+
 func TestLinkRefusals(t *testing.T) {
 	store, err := bolt.Open(filepath.Join(t.TempDir(), "leads.db"))
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"leadgate/shared/capture"
 	"leadgate/shared/leadgate"
+	"leadgate/shared/signing"
 )
 
 // ViewCounter counts the views of a page per day and source: the store's CountView.
@@ -102,7 +102,7 @@ func landingValues(page leadgate.Page, r *http.Request) map[string]string {
 		case "referrer":
 			v = r.Referer()
 		case "landing_url":
-			v = baseURL(r) + r.URL.RequestURI()
+			v = BaseURL(r) + r.URL.RequestURI()
 		default:
 			v = q.Get(name)
 		}
@@ -174,22 +174,26 @@ func (a *PageAPI) handleThanks(w http.ResponseWriter, r *http.Request) {
 	RenderMessage(w, http.StatusOK, v)
 }
 
-var downloadPathPattern = regexp.MustCompile(`^/v1/downloads/[A-Za-z0-9_-]{16,128}$`)
-
 // ownDownloadLink returns link if it is a download link of this API (the origin the
 // request reached, the download route, nothing more), or "".
 func ownDownloadLink(r *http.Request, link string) string {
 	u, err := url.Parse(link)
-	if err != nil || u.Scheme+"://"+u.Host != baseURL(r) || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
-		u.RawPath != "" || !downloadPathPattern.MatchString(u.Path) {
+	if err != nil || u.Scheme+"://"+u.Host != BaseURL(r) || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
+		u.RawPath != "" || !isDownloadPath(u.Path) {
 		return ""
 	}
 	return u.String()
 }
 
+// isDownloadPath reports whether path is the download route with a well-formed token.
+func isDownloadPath(path string) bool {
+	token, ok := strings.CutPrefix(path, leadgate.DownloadPath(""))
+	return ok && signing.WellFormedToken(token)
+}
+
 // fail answers a person with a short page: the capture route's page for an unknown
 // page, or a page that says to try again.
 func (a *PageAPI) fail(w http.ResponseWriter, r *http.Request, err error) {
-	logError(a.log, r, err)
+	LogError(a.log, r, err)
 	RenderMessage(w, StatusOf(leadgate.ErrorCode(err)), noticeView(notices.PageError(err)))
 }

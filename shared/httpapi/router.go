@@ -44,10 +44,10 @@ func (a *API) Handler() http.Handler {
 func (a *API) methodNotAllowed(allow string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
-		writeError(w, r, a.log, leadgate.Errorf(leadgate.EMETHOD, "use one of: %s", allow))
+		WriteError(w, r, a.log, leadgate.Errorf(leadgate.EMETHOD, "use one of: %s", allow))
 	}
 }
 
 func (a *API) notFound(w http.ResponseWriter, r *http.Request) {
-	writeError(w, r, a.log, leadgate.Errorf(leadgate.ENOTFOUND, "no such route"))
+	WriteError(w, r, a.log, leadgate.Errorf(leadgate.ENOTFOUND, "no such route"))
 }

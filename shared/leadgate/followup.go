@@ -2,12 +2,12 @@ package leadgate
 
 import (
 	"fmt"
-	"regexp"
 	"time"
 )
 
-// EmailTemplate is one email of a page: the subject and text are text/template
-// sources, the HTML an html/template source. Empty fields take the defaults.
+// EmailTemplate is one email of a page, written by its marketer: subject, text and
+// HTML with {{.FirstName}}-style placeholders over known fields (shared/emails says
+// which). Empty fields take the defaults.
 type EmailTemplate struct {
 	Subject string `json:"subject,omitempty"`
 	Text    string `json:"text,omitempty"`
@@ -47,15 +47,13 @@ func (f FollowUp) ReminderDelay() time.Duration {
 	return DefaultReminderAfter
 }
 
-var stepIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
-
 // validate checks the sequence; template syntax is checked where they are parsed.
 func (f FollowUp) validate() []FieldError {
 	var errs []FieldError
 	seen := map[string]bool{}
 	for i, s := range f.Nurture {
 		switch {
-		case !stepIDPattern.MatchString(s.ID):
+		case !validStepID(s.ID):
 			errs = append(errs, FieldError{Field: "follow_up.nurture", Code: "invalid", Message: fmt.Sprintf("step %d: an id of lower-case letters, digits and hyphens", i+1)})
 		case seen[s.ID]:
 			errs = append(errs, FieldError{Field: "follow_up.nurture", Code: "duplicate", Message: "step id used twice: " + s.ID})

@@ -1,9 +1,10 @@
-package httpapi
+package adminapi
 
 import (
 	"net/http"
 
 	"leadgate/shared/admin"
+	"leadgate/shared/httpapi"
 )
 
 // revokeLink is POST /v1/admin/links/revoke, body {"link": "…/v1/downloads/TOKEN"}
@@ -14,17 +15,17 @@ import (
 // The link travels in a POST body rather than in a path such as DELETE
 // /v1/admin/downloads/{token}: a path lands in API Gateway's access logs and the
 // route's parameters, and the token is a working credential until it is revoked.
-func (a *AdminAPI) revokeLink(w http.ResponseWriter, r *http.Request) {
+func (a *API) revokeLink(w http.ResponseWriter, r *http.Request) {
 	var req admin.RevokeRequest
 	if err := readAdminJSON(w, r, &req); err != nil {
-		writeError(w, r, a.log, err)
+		httpapi.WriteError(w, r, a.log, err)
 		return
 	}
 	g, err := a.svc.RevokeLink(r.Context(), req.Link)
 	if err != nil {
-		writeError(w, r, a.log, err)
+		httpapi.WriteError(w, r, a.log, err)
 		return
 	}
 	a.log.InfoContext(r.Context(), "download link revoked", "page", g.Page, "magnet", g.MagnetID, "submission_id", g.SubmissionID)
-	writeJSON(w, http.StatusOK, g)
+	httpapi.WriteJSON(w, http.StatusOK, g)
 }

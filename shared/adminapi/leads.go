@@ -1,14 +1,15 @@
-package httpapi
+package adminapi
 
 import (
 	"errors"
 	"net/http"
 
 	"leadgate/shared/admin"
+	"leadgate/shared/httpapi"
 )
 
 // pageLeads answers one page of the page's leads: query since, cursor, limit.
-func (a *AdminAPI) pageLeads(w http.ResponseWriter, r *http.Request) {
+func (a *API) pageLeads(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	lq, err := admin.ParseLeadsQuery(q.Get("since"), q.Get("cursor"), q.Get("limit"))
 	var page admin.LeadsPage
@@ -16,16 +17,16 @@ func (a *AdminAPI) pageLeads(w http.ResponseWriter, r *http.Request) {
 		page, err = a.svc.PageLeads(r.Context(), r.PathValue("slug"), lq)
 	}
 	if err != nil {
-		writeError(w, r, a.log, err)
+		httpapi.WriteError(w, r, a.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, page)
+	httpapi.WriteJSON(w, http.StatusOK, page)
 }
 
 // pageLeadsCSV streams the page's whole export as CSV, an attachment. Once the
 // first row is out the status is sent: a later failure ends the body early, and is
 // logged.
-func (a *AdminAPI) pageLeadsCSV(w http.ResponseWriter, r *http.Request) {
+func (a *API) pageLeadsCSV(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	slug := r.PathValue("slug")
 	lq, err := admin.ParseLeadsQuery(q.Get("since"), q.Get("cursor"), q.Get("limit"))
@@ -34,7 +35,7 @@ func (a *AdminAPI) pageLeadsCSV(w http.ResponseWriter, r *http.Request) {
 		export, err = a.svc.ExportLeads(r.Context(), slug, lq.Since)
 	}
 	if err != nil {
-		writeError(w, r, a.log, err)
+		httpapi.WriteError(w, r, a.log, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -47,28 +48,28 @@ func (a *AdminAPI) pageLeadsCSV(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, admin.ErrExportWrite):
 		a.log.WarnContext(r.Context(), "lead export cut short: the client went away", "page", slug)
 	case err != nil:
-		logError(a.log, r, err)
+		httpapi.LogError(a.log, r, err)
 		a.log.ErrorContext(r.Context(), "lead export cut short", "page", slug)
 	}
 }
 
 // getLead answers everything stored of the path's address (a data subject access
 // request): 422 for one that is not an address, 404 for no such lead.
-func (a *AdminAPI) getLead(w http.ResponseWriter, r *http.Request) {
+func (a *API) getLead(w http.ResponseWriter, r *http.Request) {
 	export, err := a.svc.Lead(r.Context(), r.PathValue("email"))
 	if err != nil {
-		writeError(w, r, a.log, err)
+		httpapi.WriteError(w, r, a.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, export)
+	httpapi.WriteJSON(w, http.StatusOK, export)
 }
 
 // eraseLead erases the lead of the path (GDPR article 17): 204, or 404 when no lead
 // has the address (erased before). Only the lead's id is logged.
-func (a *AdminAPI) eraseLead(w http.ResponseWriter, r *http.Request) {
+func (a *API) eraseLead(w http.ResponseWriter, r *http.Request) {
 	erased, err := a.svc.EraseLead(r.Context(), r.PathValue("email"))
 	if err != nil {
-		writeError(w, r, a.log, err)
+		httpapi.WriteError(w, r, a.log, err)
 		return
 	}
 	a.log.InfoContext(r.Context(), "lead erased", "lead_id", erased.LeadID, "submissions", erased.Submissions,

@@ -1,4 +1,4 @@
-package httpapi_test
+package adminapi_test
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"leadgate/shared/admin"
+	"leadgate/shared/adminapi"
 	"leadgate/shared/bolt"
-	"leadgate/shared/httpapi"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/leadgate/storetest"
 	"leadgate/shared/localbucket"
@@ -54,7 +54,7 @@ func newAdminHarness(t *testing.T) *adminHarness {
 		t.Fatal(err)
 	}
 	h.key = key
-	h.handler = httpapi.RequireBearer(adminToken, httpapi.NewAdminAPI(admin.New(store, bucket, key, now), log).Handler(), log)
+	h.handler = adminapi.RequireBearer(adminToken, adminapi.New(admin.New(store, bucket, key, now), log).Handler(), log)
 	return h
 }
 
@@ -220,7 +220,7 @@ func TestAdminUploadURL(t *testing.T) {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	mux := http.NewServeMux()
-	httpapi.NewAdminAPI(admin.New(store, bucket, nil, time.Now), log).Register(mux)
+	adminapi.New(admin.New(store, bucket, nil, time.Now), log).Register(mux)
 	mux.Handle(localbucket.Prefix, bucket.Handler())
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
@@ -336,7 +336,7 @@ func TestAdminNeedsTheBearerToken(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("lower-case scheme: %d", w.Code)
 	}
-	denied := httpapi.RequireBearer("", http.NotFoundHandler(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	denied := adminapi.RequireBearer("", http.NotFoundHandler(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	r = httptest.NewRequest("GET", "/v1/admin/pages", nil)
 	r.Header.Set("Authorization", "Bearer ")
 	w = httptest.NewRecorder()

@@ -1,4 +1,6 @@
-package httpapi
+// Package adminapi is the admin API's HTTP handlers: JSON routes under /v1/admin/
+// over the admin service, IAM-authorised on AWS and behind a bearer token locally.
+package adminapi
 
 import (
 	"bytes"
@@ -13,10 +15,11 @@ import (
 	"strings"
 
 	"leadgate/shared/admin"
+	"leadgate/shared/httpapi"
 	"leadgate/shared/leadgate"
 )
 
-// AdminAPI serves the admin service under /v1/admin/, JSON in and out: pages and
+// API serves the admin service under /v1/admin/, JSON in and out: pages and
 // magnets listed, read, created and updated, upload links for magnet files, a
 // page's leads exported (JSON pages or CSV), one lead's data exported or erased, a
 // page's funnel stats, what was spent on its campaigns, and download links revoked.
@@ -24,23 +27,23 @@ import (
 // It checks no credentials itself: on AWS, API Gateway lets only IAM-signed requests
 // through (AWS_IAM auth on each route); locally, the dev server wraps it in
 // RequireBearer.
-type AdminAPI struct {
+type API struct {
 	svc *admin.Service
 	log *slog.Logger
 }
 
-// NewAdminAPI returns the admin routes of the service.
-func NewAdminAPI(svc *admin.Service, log *slog.Logger) *AdminAPI {
-	return &AdminAPI{svc: svc, log: log}
+// New returns the admin routes of the service.
+func New(svc *admin.Service, log *slog.Logger) *API {
+	return &API{svc: svc, log: log}
 }
 
-// MaxAdminBodyBytes is the largest admin request body: a page with its templates is
+// MaxBodyBytes is the largest admin request body: a page with its templates is
 // a few KiB.
-const MaxAdminBodyBytes = 1 << 20
+const MaxBodyBytes = 1 << 20
 
 // Register mounts the routes on mux. A method-less pattern per path answers other
 // methods with 405 and an Allow header.
-func (a *AdminAPI) Register(mux *http.ServeMux) {
+func (a *API) Register(mux *http.ServeMux) {
 	const p = leadgate.AdminPrefix
 	routes := []struct {
 		path  string
@@ -67,7 +70,7 @@ func (a *AdminAPI) Register(mux *http.ServeMux) {
 		allow := rt.allow
 		mux.HandleFunc(rt.path, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
-			writeError(w, r, a.log, leadgate.Errorf(leadgate.EMETHOD, "use one of: %s", allow))
+			httpapi.WriteError(w, r, a.log, leadgate.Errorf(leadgate.EMETHOD, "use one of: %s", allow))
 		})
 	}
 	mux.HandleFunc(p, a.notFound)
@@ -75,102 +78,102 @@ func (a *AdminAPI) Register(mux *http.ServeMux) {
 
 // Handler returns the routes on a mux of their own, as their Lambda function serves
 // them.
-func (a *AdminAPI) Handler() http.Handler {
+func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	a.Register(mux)
 	mux.HandleFunc("/", a.notFound)
 	return mux
 }
 
-func (a *AdminAPI) notFound(w http.ResponseWriter, r *http.Request) {
-	writeError(w, r, a.log, leadgate.Errorf(leadgate.ENOTFOUND, "no such route"))
+func (a *API) notFound(w http.ResponseWriter, r *http.Request) {
+	httpapi.WriteError(w, r, a.log, leadgate.Errorf(leadgate.ENOTFOUND, "no such route"))
 }
 
-func (a *AdminAPI) listPages(w http.ResponseWriter, r *http.Request) {
+func (a *API) listPages(w http.ResponseWriter, r *http.Request) {
 	pages, err := a.svc.Pages(r.Context())
 	if err != nil {
-		writeError(w, r, a.log, err)
+		httpapi.WriteError(w, r, a.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
+	httpapi.WriteJSON(w, http.StatusOK, struct {
 		Pages []leadgate.Page `json:"pages"`
 	}{pages})
 }
 
-func (a *AdminAPI) getPage(w http.ResponseWriter, r *http.Request) {
+func (a *API) getPage(w http.ResponseWriter, r *http.Request) {
 	p, err := a.svc.Page(r.Context(), r.PathValue("slug"))
 	if err != nil {
-		writeError(w, r, a.log, err)
+		httpapi.WriteError(w, r, a.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	httpapi.WriteJSON(w, http.StatusOK, p)
 }
 
 // embed answers the page's embed snippet: a plain HTML form, no JavaScript, that
 // the marketer pastes into their own site; it posts to this API's capture route.
-func (a *AdminAPI) embed(w http.ResponseWriter, r *http.Request) {
+func (a *API) embed(w http.ResponseWriter, r *http.Request) {
 	p, err := a.svc.Page(r.Context(), r.PathValue("slug"))
 	if err != nil {
-		writeError(w, r, a.log, err)
+		httpapi.WriteError(w, r, a.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
+	httpapi.WriteJSON(w, http.StatusOK, struct {
 		HTML string `json:"html"`
-	}{EmbedSnippet(p, baseURL(r))})
+	}{httpapi.EmbedSnippet(p, httpapi.BaseURL(r))})
 }
 
 // putPage creates (201) or replaces (200) the page of the path and answers it as
 // stored; 422 lists everything wrong with it at once.
-func (a *AdminAPI) putPage(w http.ResponseWriter, r *http.Request) {
+func (a *API) putPage(w http.ResponseWriter, r *http.Request) {
 	var p leadgate.Page
 	if err := readAdminJSON(w, r, &p); err != nil {
-		writeError(w, r, a.log, err)
+		httpapi.WriteError(w, r, a.log, err)
 		return
 	}
 	p, created, err := a.svc.SavePage(r.Context(), r.PathValue("slug"), p)
 	if err != nil {
-		writeError(w, r, a.log, err)
+		httpapi.WriteError(w, r, a.log, err)
 		return
 	}
 	a.log.InfoContext(r.Context(), "page saved", "page", p.Slug, "created", created)
-	writeJSON(w, putStatus(created), p)
+	httpapi.WriteJSON(w, putStatus(created), p)
 }
 
-func (a *AdminAPI) listMagnets(w http.ResponseWriter, r *http.Request) {
+func (a *API) listMagnets(w http.ResponseWriter, r *http.Request) {
 	magnets, err := a.svc.Magnets(r.Context())
 	if err != nil {
-		writeError(w, r, a.log, err)
+		httpapi.WriteError(w, r, a.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
+	httpapi.WriteJSON(w, http.StatusOK, struct {
 		Magnets []leadgate.Magnet `json:"magnets"`
 	}{magnets})
 }
 
-func (a *AdminAPI) getMagnet(w http.ResponseWriter, r *http.Request) {
+func (a *API) getMagnet(w http.ResponseWriter, r *http.Request) {
 	m, err := a.svc.Magnet(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeError(w, r, a.log, err)
+		httpapi.WriteError(w, r, a.log, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, m)
+	httpapi.WriteJSON(w, http.StatusOK, m)
 }
 
 // putMagnet creates (201) or replaces (200) the magnet of the path and answers it
 // as stored.
-func (a *AdminAPI) putMagnet(w http.ResponseWriter, r *http.Request) {
+func (a *API) putMagnet(w http.ResponseWriter, r *http.Request) {
 	var m leadgate.Magnet
 	if err := readAdminJSON(w, r, &m); err != nil {
-		writeError(w, r, a.log, err)
+		httpapi.WriteError(w, r, a.log, err)
 		return
 	}
 	m, created, err := a.svc.SaveMagnet(r.Context(), r.PathValue("id"), m)
 	if err != nil {
-		writeError(w, r, a.log, err)
+		httpapi.WriteError(w, r, a.log, err)
 		return
 	}
 	a.log.InfoContext(r.Context(), "magnet saved", "magnet", m.ID, "created", created)
-	writeJSON(w, putStatus(created), m)
+	httpapi.WriteJSON(w, putStatus(created), m)
 }
 
 func putStatus(created bool) int {
@@ -181,37 +184,37 @@ func putStatus(created bool) int {
 }
 
 // uploadURL answers an upload link for the file of the path's magnet.
-func (a *AdminAPI) uploadURL(w http.ResponseWriter, r *http.Request) {
+func (a *API) uploadURL(w http.ResponseWriter, r *http.Request) {
 	var req admin.UploadRequest
 	if err := readAdminJSON(w, r, &req); err != nil {
-		writeError(w, r, a.log, err)
+		httpapi.WriteError(w, r, a.log, err)
 		return
 	}
 	link, err := a.svc.UploadLink(r.Context(), r.PathValue("id"), req)
 	if err != nil {
-		writeError(w, r, a.log, err)
+		httpapi.WriteError(w, r, a.log, err)
 		return
 	}
 	if strings.HasPrefix(link.URL, "/") {
-		link.URL = baseURL(r) + link.URL // the local bucket's links are relative to the server
+		link.URL = httpapi.BaseURL(r) + link.URL // the local bucket's links are relative to the server
 	}
-	writeJSON(w, http.StatusOK, link)
+	httpapi.WriteJSON(w, http.StatusOK, link)
 }
 
 var errAdminTooLarge = leadgate.Errorf(leadgate.ETOOLARGE, "the body is larger than 1 MiB")
 
 // readAdminJSON decodes the request's JSON object into v: 415 for another content
-// type, 413 over MaxAdminBodyBytes, 400 for malformed JSON, and 422 naming the field
+// type, 413 over MaxBodyBytes, 400 for malformed JSON, and 422 naming the field
 // for a member of the wrong type or one v does not have (a typo would otherwise be
 // dropped without a word).
 func readAdminJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return leadgate.Errorf(leadgate.EUNSUPPORTED, "send application/json")
 	}
-	if r.ContentLength > MaxAdminBodyBytes {
+	if r.ContentLength > MaxBodyBytes {
 		return errAdminTooLarge
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxAdminBodyBytes))
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		return errAdminTooLarge
@@ -268,7 +271,7 @@ func RequireBearer(token string, next http.Handler, log *slog.Logger) http.Handl
 		got := sha256.Sum256([]byte(strings.TrimSpace(auth[min(len(auth), len(scheme)):])))
 		if !ok || token == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", "Bearer")
-			writeError(w, r, log, leadgate.Errorf(leadgate.EUNAUTHORIZED, "send the admin token as Authorization: Bearer <token>"))
+			httpapi.WriteError(w, r, log, leadgate.Errorf(leadgate.EUNAUTHORIZED, "send the admin token as Authorization: Bearer <token>"))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -32,11 +32,11 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (fun
 	if err != nil {
 		return nil, err
 	}
-	store, awsCfg, err := lambdainit.Store(getenv)
+	store, awsCfg, err := lambdainit.CachedStore(getenv)
 	if err != nil {
 		return nil, err
 	}
-	mailer := ses.New(sesv2.NewFromConfig(awsCfg), ses.Options{ConfigurationSetName: getenv("SES_CONFIGURATION_SET")})
+	mailer := ses.New(sesv2.NewFromConfig(awsCfg, ses.ClientOptions()), ses.Options{ConfigurationSetName: getenv("SES_CONFIGURATION_SET")})
 	return handler(followup.New(store, mailer, key, cfg, time.Now, log), log), nil
 }
 

@@ -38,11 +38,11 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (han
 	if err != nil {
 		return nil, err
 	}
-	store, awsCfg, err := lambdainit.Store(getenv)
+	store, awsCfg, err := lambdainit.CachedStore(getenv)
 	if err != nil {
 		return nil, err
 	}
-	mailer := ses.New(sesv2.NewFromConfig(awsCfg), ses.Options{ConfigurationSetName: getenv("SES_CONFIGURATION_SET")})
+	mailer := ses.New(sesv2.NewFromConfig(awsCfg, ses.ClientOptions()), ses.Options{ConfigurationSetName: getenv("SES_CONFIGURATION_SET")})
 	svc := followup.New(store, mailer, key, cfg, time.Now, log)
 	return handler(pipeline.New(store, svc, time.Now), cfg.Concurrency), nil
 }

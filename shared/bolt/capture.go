@@ -1,141 +1,105 @@
 package bolt
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
-	"errors"
-	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
 	"leadgate/shared/leadgate"
 )
 
-type dedupeMarker struct {
-	SubmissionKey []byte    `json:"submission_key"`
-	At            time.Time `json:"at"`
-}
-
-// Capture records a submission in one write transaction: rate counters, dedupe
-// marker, lead, submission and the change feed entries commit together or not at all.
+// Capture records a submission in one write transaction: lead, submission, dedupe
+// marker, grant and the change feed entries commit together or not at all. A commit
+// costs the pages it writes and syncs, a path from the root of each B+tree it
+// touches: so the lead, submission and marker share the leads bucket (leads.go), the
+// rate limits are counted in memory (rates.go), and each record is encoded once.
 func (s *Store) Capture(_ context.Context, c leadgate.Capture) (leadgate.CaptureResult, error) {
+	s.rates.mu.Lock()
+	defer s.rates.mu.Unlock()
+	if err := s.rates.check(c.RateLimits, c.Submission.At); err != nil {
+		return leadgate.CaptureResult{}, err
+	}
 	var res leadgate.CaptureResult
-	var changes int
 	err := s.update(func(tx *bbolt.Tx) error {
-		res, changes = leadgate.CaptureResult{}, 0
-		sub := c.Submission
-		if err := countRates(tx.Bucket(bucketRate), c.RateLimits, sub.At); err != nil {
-			return err
-		}
-
-		leads, subs, dedupe := tx.Bucket(bucketLeads), tx.Bucket(bucketSubs), tx.Bucket(bucketDedupe)
-		dedupeKey := append(append([]byte(sub.Email), 0), sub.Page...)
-		if raw := dedupe.Get(dedupeKey); raw != nil {
-			var m dedupeMarker
-			if err := json.Unmarshal(raw, &m); err != nil {
-				return err
-			}
-			if gap := sub.At.Sub(m.At).Abs(); gap < c.DedupeWindow {
-				if err := json.Unmarshal(subs.Get(m.SubmissionKey), &res.Submission); err != nil {
-					return err
-				}
-				res.Repeat = true
-				return json.Unmarshal(leads.Get([]byte(sub.Email)), &res.Lead)
-			}
-		}
-
-		var old *leadgate.Lead
-		if raw := leads.Get([]byte(sub.Email)); raw != nil {
-			old = new(leadgate.Lead)
-			if err := json.Unmarshal(raw, old); err != nil {
-				return err
-			}
-			res.Lead = old.Apply(sub, c.Page)
-		} else {
-			res.Lead = leadgate.NewLead(c.NewLeadID, sub, c.Page)
-			res.LeadCreated = true
-		}
-		sub.LeadID = res.Lead.ID
-		res.Submission = sub
-
-		subKey := submissionKey(sub)
-		if err := putJSON(subs, subKey, sub); err != nil {
-			return err
-		}
-		if err := putJSON(dedupe, dedupeKey, dedupeMarker{SubmissionKey: subKey, At: sub.At}); err != nil {
-			return err
-		}
-		if err := putJSON(leads, []byte(sub.Email), res.Lead); err != nil {
-			return err
-		}
-		if c.Grant != nil {
-			g := *c.Grant
-			g.LeadID = res.Lead.ID
-			if err := putJSON(tx.Bucket(bucketGrants), []byte(g.ID), g); err != nil {
-				return err
-			}
-		}
-		lead := res.Lead
-		leadChange := leadgate.Change{Kind: leadgate.LeadCreated, At: sub.At, Lead: &lead}
-		if old != nil {
-			leadChange.Kind, leadChange.OldLead = leadgate.LeadUpdated, old
-		}
-		changes = 2
-		return appendChanges(tx, leadChange, leadgate.Change{Kind: leadgate.SubmissionCreated, At: sub.At, Submission: &sub})
+		var err error
+		res, err = record(tx, c)
+		return err
 	})
 	if err != nil {
-		var de *leadgate.Error
-		if errors.As(err, &de) {
-			return leadgate.CaptureResult{}, de
-		}
-		return leadgate.CaptureResult{}, leadgate.Internal("capture", err)
+		return leadgate.CaptureResult{}, storeError("capture", err)
 	}
-	if changes > 0 {
+	s.rates.count(c.RateLimits, c.Submission.At)
+	if !res.Repeat {
 		s.notify()
 	}
 	return res, nil
 }
 
-// countRates refuses the capture when a limit is reached, counts it otherwise, and
-// drops the counters of the key's earlier windows.
-func countRates(b *bbolt.Bucket, limits []leadgate.RateLimit, at time.Time) error {
-	for _, rl := range limits {
-		prefix := append([]byte(rl.Key), 0)
-		start := rl.WindowStart(at).Unix()
-		key := binary.BigEndian.AppendUint64(bytes.Clone(prefix), uint64(start))
-		var count uint64
-		if raw := b.Get(key); raw != nil {
-			count = binary.BigEndian.Uint64(raw)
-		}
-		if count >= uint64(rl.Limit) {
-			return rl.Exceeded(at)
-		}
-		if err := b.Put(key, binary.BigEndian.AppendUint64(nil, count+1)); err != nil {
-			return err
-		}
-		var stale [][]byte
-		c := b.Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			if !bytes.Equal(k, key) {
-				stale = append(stale, bytes.Clone(k))
+// record writes a capture inside tx: nothing for a repeat; otherwise the lead, the
+// submission, its dedupe marker, the grant and the two changes.
+func record(tx *bbolt.Tx, c leadgate.Capture) (leadgate.CaptureResult, error) {
+	var res leadgate.CaptureResult
+	sub := c.Submission
+	leads := tx.Bucket(bucketLeads)
+	prefix := addressPrefix(sub.Email)
+	email := prefix[:len(sub.Email)] // the lead's key
+	marker := dedupeKey(prefix, sub.Page)
+	if last := leads.Get(marker); last != nil {
+		if at, ok := submissionTime(last, prefix); ok && sub.At.Sub(at).Abs() < c.DedupeWindow {
+			if err := json.Unmarshal(leads.Get(last), &res.Submission); err != nil {
+				return res, err
 			}
-		}
-		for _, k := range stale {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
+			res.Repeat = true
+			return res, json.Unmarshal(leads.Get(email), &res.Lead)
 		}
 	}
-	return nil
-}
 
-func submissionKey(sub leadgate.Submission) []byte {
-	k := append([]byte(sub.Email), 0)
-	k = binary.BigEndian.AppendUint64(k, uint64(sub.At.UnixNano()))
-	k = append(k, 0)
-	return append(k, sub.ID...)
+	oldJSON := leads.Get(email)
+	if oldJSON != nil {
+		var old leadgate.Lead
+		if err := json.Unmarshal(oldJSON, &old); err != nil {
+			return res, err
+		}
+		res.Lead = old.Apply(sub, c.Page)
+	} else {
+		res.Lead = leadgate.NewLead(c.NewLeadID, sub, c.Page)
+		res.LeadCreated = true
+	}
+	sub.LeadID = res.Lead.ID
+	res.Submission = sub
+
+	leadJSON, err := json.Marshal(res.Lead)
+	if err != nil {
+		return res, err
+	}
+	subJSON, err := json.Marshal(sub)
+	if err != nil {
+		return res, err
+	}
+	subKey := submissionKey(prefix, sub)
+	if err := leads.Put(email, leadJSON); err != nil {
+		return res, err
+	}
+	if err := leads.Put(subKey, subJSON); err != nil {
+		return res, err
+	}
+	if err := leads.Put(marker, subKey); err != nil {
+		return res, err
+	}
+	if c.Grant != nil {
+		g := *c.Grant
+		g.LeadID = res.Lead.ID
+		if err := putJSON(tx.Bucket(bucketGrants), []byte(g.ID), g); err != nil {
+			return res, err
+		}
+	}
+	leadChange := encodedChange{kind: leadgate.LeadCreated, at: sub.At, lead: leadJSON}
+	if oldJSON != nil {
+		// The old image as stored: what encoding the decoded lead again would give.
+		leadChange.kind, leadChange.oldLead = leadgate.LeadUpdated, oldJSON
+	}
+	return res, appendEncodedChanges(tx, leadChange, encodedChange{kind: leadgate.SubmissionCreated, at: sub.At, submission: subJSON})
 }
 
 func putJSON(b *bbolt.Bucket, key []byte, v any) error {

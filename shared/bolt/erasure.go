@@ -28,7 +28,10 @@ func (s *Store) PageLeads(_ context.Context, page string, since time.Time, curso
 	res := leadgate.PageLeads{Leads: []leadgate.PageLead{}}
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		var subs []leadgate.Submission
-		err := tx.Bucket(bucketSubs).ForEach(func(_, v []byte) error {
+		err := tx.Bucket(bucketLeads).ForEach(func(k, v []byte) error {
+			if kindOf(k) != itemSubmission {
+				return nil
+			}
 			var sub leadgate.Submission
 			if err := json.Unmarshal(v, &sub); err != nil {
 				return err
@@ -100,16 +103,26 @@ func (s *Store) EraseLead(_ context.Context, e leadgate.Erasure) (leadgate.Erase
 			return err
 		}
 		res.Items++
-		prefix := append([]byte(e.Email), 0)
-		for _, b := range [][]byte{bucketSubs, bucketDedupe, bucketSends, bucketSteps} {
+		prefix := addressPrefix(e.Email)
+		n, err := deleteWhere(tx.Bucket(bucketLeads), func(k, _ []byte) bool {
+			if !bytes.HasPrefix(k, prefix) {
+				return false
+			}
+			if kindOf(k) == itemSubmission {
+				res.Submissions++
+			}
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		res.Items += n
+		for _, b := range [][]byte{bucketSends, bucketSteps} {
 			n, err := deleteWhere(tx.Bucket(b), func(k, _ []byte) bool { return bytes.HasPrefix(k, prefix) })
 			if err != nil {
 				return err
 			}
 			res.Items += n
-			if bytes.Equal(b, bucketSubs) {
-				res.Submissions = n
-			}
 		}
 		// Due index keys: due time NUL email NUL step key.
 		infix := append(append([]byte{0}, e.Email...), 0)
@@ -123,7 +136,7 @@ func (s *Store) EraseLead(_ context.Context, e leadgate.Erasure) (leadgate.Erase
 			ids[id] = true
 		}
 		var erased []leadgate.Grant
-		err := grants.ForEach(func(k, v []byte) error {
+		err = grants.ForEach(func(k, v []byte) error {
 			var g leadgate.Grant
 			if err := json.Unmarshal(v, &g); err != nil {
 				return err

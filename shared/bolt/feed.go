@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -15,7 +16,7 @@ import (
 // appendChanges adds changes to the feed inside the writing transaction, so a change
 // is in the feed exactly when the write it describes is in the store.
 func appendChanges(tx *bbolt.Tx, changes ...leadgate.Change) error {
-	b := tx.Bucket(bucketChanges)
+	b := changesBucket(tx)
 	for _, ch := range changes {
 		seq, err := b.NextSequence()
 		if err != nil {
@@ -27,6 +28,71 @@ func appendChanges(tx *bbolt.Tx, changes ...leadgate.Change) error {
 		}
 	}
 	return nil
+}
+
+// encodedChange is a change whose lead and submission images are encoded already,
+// as a capture has them from writing its own records.
+type encodedChange struct {
+	kind                      leadgate.ChangeKind
+	at                        time.Time
+	lead, oldLead, submission []byte // JSON; nil: none
+}
+
+// appendEncodedChanges adds changes as appendChanges does, without encoding their
+// images again.
+func appendEncodedChanges(tx *bbolt.Tx, changes ...encodedChange) error {
+	b := changesBucket(tx)
+	for _, ch := range changes {
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		data, err := ch.encode(seq)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(seqKey(seq), data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encode returns what json.Marshal gives for the leadgate.Change with sequence number
+// seq, built around the images' encodings. Change kinds are plain lowercase words,
+// which need no escaping.
+func (ch encodedChange) encode(seq uint64) ([]byte, error) {
+	buf := make([]byte, 0, 112+len(ch.lead)+len(ch.oldLead)+len(ch.submission))
+	buf = append(buf, `{"id":"`...)
+	buf = strconv.AppendUint(buf, seq, 10)
+	buf = append(buf, `","seq":`...)
+	buf = strconv.AppendUint(buf, seq, 10)
+	buf = append(buf, `,"kind":"`...)
+	buf = append(buf, ch.kind...)
+	buf = append(buf, `","at":"`...)
+	buf, err := ch.at.AppendText(buf)
+	if err != nil {
+		return nil, err
+	}
+	buf = append(buf, '"')
+	for _, image := range [...]struct {
+		member string
+		json   []byte
+	}{{`,"lead":`, ch.lead}, {`,"old_lead":`, ch.oldLead}, {`,"submission":`, ch.submission}} {
+		if image.json != nil {
+			buf = append(append(buf, image.member...), image.json...)
+		}
+	}
+	return append(buf, '}'), nil
+}
+
+// changesBucket returns the feed's bucket set to fill its pages: its keys only ever
+// grow, so a split that leaves the old page half empty, as the default does for
+// random keys, would only make each commit write more pages.
+func changesBucket(tx *bbolt.Tx) *bbolt.Bucket {
+	b := tx.Bucket(bucketChanges)
+	b.FillPercent = 1
+	return b
 }
 
 func (s *Store) notify() {

@@ -5,7 +5,6 @@ package capture
 
 import (
 	"context"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -155,8 +154,10 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 	if s.cfg.RatePerIP > 0 && req.IP != "" {
 		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: "ip:" + s.key.Digest("ip", req.IP), Limit: s.cfg.RatePerIP, Window: s.cfg.RateWindow})
 	}
+	token := ""
 	if magnet != nil {
-		g := leadgate.NewGrant(s.key.GrantToken(sub.ID), sub, page, *magnet)
+		token = s.key.GrantToken(sub.ID)
+		g := leadgate.NewGrant(token, sub, page, *magnet)
 		if s.cfg.DownloadLinkTTL > 0 {
 			g.ExpiresAt = sub.At.Add(s.cfg.DownloadLinkTTL)
 		}
@@ -173,7 +174,10 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 	}
 	if magnet != nil {
 		// A repeat is offered the link its first submission earned.
-		out.DownloadToken = s.key.GrantToken(res.Submission.ID)
+		out.DownloadToken = token
+		if res.Submission.ID != sub.ID {
+			out.DownloadToken = s.key.GrantToken(res.Submission.ID)
+		}
 	}
 	return out, nil
 }
@@ -242,7 +246,21 @@ func AttributionLimit(name string) int {
 	return maxAttributionValue
 }
 
-var safeFieldName = regexp.MustCompile(`^[A-Za-z0-9_.\-\[\]]{1,64}$`)
+// safeFieldName reports whether an unknown field's name may be echoed back in
+// ignored_fields: 1 to 64 ASCII letters, digits and _ . - [ ] (checked by hand: a
+// regexp would be compiled at every cold start).
+func safeFieldName(name string) bool {
+	if len(name) == 0 || len(name) > 64 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("_.-[]", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
 
 func buildSubmission(page leadgate.Page, req Request, now time.Time) (leadgate.Submission, []string, error) {
 	var errs []leadgate.FieldError
@@ -252,7 +270,7 @@ func buildSubmission(page leadgate.Page, req Request, now time.Time) (leadgate.S
 			errs = append(errs, leadgate.FieldError{Field: name, Code: "repeated", Message: "sent more than once"})
 		}
 	}
-	values := map[string]string{}
+	values := make(map[string]string, len(req.Values))
 	attr := leadgate.Attribution{Page: page.Slug, At: now}
 	for name, raw := range req.Values {
 		v := strings.TrimSpace(raw)
@@ -271,7 +289,7 @@ func buildSubmission(page leadgate.Page, req Request, now time.Time) (leadgate.S
 		default:
 			f, ok := page.Field(name)
 			if !ok {
-				if safeFieldName.MatchString(name) && len(ignored) < 20 {
+				if safeFieldName(name) && len(ignored) < 20 {
 					ignored = append(ignored, name)
 				}
 				continue

@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"leadgate/shared/leadgate"
@@ -42,8 +39,9 @@ type counter struct {
 // cancellation reasons tell which condition failed: a counter means rate limited, the
 // marker means a repeat, the lead means the address is known (or changed meanwhile):
 // then the lead that came back with the failure is updated and the transaction tried
-// again. A new address thus costs one request, a known one two; a repeat or a refused
-// capture writes no grant.
+// again. A new address thus costs one request, a known one two. A repeat is answered
+// from the marker and the lead that came back with the failure, and counted against
+// the rate limits in a second request; it and a refused capture write no grant.
 func (s *Store) Capture(ctx context.Context, c leadgate.Capture) (leadgate.CaptureResult, error) {
 	op := "capture on page " + c.Page.Slug
 	counters, err := countersFor(c.RateLimits, c.Submission.At)
@@ -71,7 +69,7 @@ func (s *Store) Capture(ctx context.Context, c leadgate.Capture) (leadgate.Captu
 		}
 		if tx.failed(txDedupe) {
 			var err error
-			res, err = s.repeat(ctx, op, c, tx.item(txDedupe), counters)
+			res, err = s.repeat(ctx, op, c, tx.item(txDedupe), tx.item(txLead), counters)
 			return answered, err
 		}
 		if c.Grant != nil && tx.failed(txGrant) {
@@ -108,60 +106,57 @@ func (s *Store) Capture(ctx context.Context, c leadgate.Capture) (leadgate.Captu
 	return res, nil
 }
 
+// The conditions and updates of a capture's writes: the known lead's version; the
+// dedupe marker's, absent or older than the window; a rate counter's count, under
+// its limit (with its TTL, the end of its window).
+var (
+	leadVersion = condition("#version = :version")
+	markerFree  = condition("attribute_not_exists(#pk) OR #last_at <= :since")
+	rateCount   = updating("ADD #count :one SET #item_type = :type, #expires_at = :ttl", "attribute_not_exists(#pk) OR #count < :limit")
+)
+
 // captureItems builds the capture transaction in the order of the tx* positions.
 func (s *Store) captureItems(c leadgate.Capture, lead leadgate.Lead, old *leadgate.Lead, sub leadgate.Submission, counters []counter) ([]types.TransactWriteItem, error) {
 	pk := prefixLead + sub.Email
+	items := make([]types.TransactWriteItem, 0, txCounters+len(counters)+1)
 
+	// The lead's and the marker's current items come back with a failure: the known
+	// lead to update, the earlier submission to answer a repeat with.
 	leadItem, err := marshalItem(lead, pk, skLead, typeLead)
 	if err != nil {
 		return nil, fmt.Errorf("marshal lead: %w", err)
 	}
-	leadCond := itemAbsent()
-	if old != nil {
-		leadCond = expression.Name(attrVersion).Equal(expression.Value(old.Version))
+	if old == nil {
+		items = append(items, s.putOf(leadItem, &itemAbsent, nil))
+	} else {
+		items = append(items, s.putOf(leadItem, &leadVersion, values{":version": num(old.Version)}))
 	}
 
-	subSK := prefixSubmission + keyTime(sub.At) + "#" + sub.ID
+	subSK := submissionSK(sub.At, sub.ID)
 	subItem, err := marshalItem(sub, pk, subSK, typeSubmission)
 	if err != nil {
 		return nil, fmt.Errorf("marshal submission: %w", err)
 	}
-	subItem[attrGSI1PK] = &types.AttributeValueMemberS{Value: prefixPage + sub.Page}
-	subItem[attrGSI1SK] = &types.AttributeValueMemberS{Value: keyTime(sub.At) + "#" + sub.ID}
+	subItem[attrGSI1PK] = str(prefixPage + sub.Page)
+	subItem[attrGSI1SK] = str(keyTime(sub.At) + "#" + sub.ID)
+	items = append(items, s.putOf(subItem, &itemAbsent, nil))
 
 	// The marker remembers the last recorded submission of this address on this page.
 	// It may be replaced once that is at least a window old, so the window slides
 	// from one recorded submission to the next; a repeat does not move it.
 	marker := key(pk, prefixDedupe+sub.Page)
-	marker[attrItemType] = &types.AttributeValueMemberS{Value: typeDedupe}
-	marker[attrLastAt] = &types.AttributeValueMemberS{Value: keyTime(sub.At)}
-	marker[attrSubmissionSK] = &types.AttributeValueMemberS{Value: subSK}
+	marker[attrItemType] = str(typeDedupe)
+	marker[attrLastAt] = str(keyTime(sub.At))
+	marker[attrSubmissionSK] = str(subSK)
 	marker[AttrExpiresAt] = epochSeconds(sub.At.Add(c.DedupeWindow))
-	var markerConds []expression.ConditionBuilder
 	if c.DedupeWindow > 0 {
-		markerConds = append(markerConds,
-			itemAbsent().Or(expression.Name(attrLastAt).LessThanEqual(expression.Value(keyTime(sub.At.Add(-c.DedupeWindow))))))
+		items = append(items, s.putOf(marker, &markerFree, values{":since": str(keyTime(sub.At.Add(-c.DedupeWindow)))}))
+	} else {
+		items = append(items, s.putOf(marker, nil, nil))
 	}
 
-	// The lead's and the marker's current items come back with a failure: the known
-	// lead to update, the earlier submission to answer a repeat with.
-	items := make([]types.TransactWriteItem, 0, txCounters+len(counters)+1)
-	for _, p := range []struct {
-		item  map[string]types.AttributeValue
-		conds []expression.ConditionBuilder
-	}{{leadItem, []expression.ConditionBuilder{leadCond}}, {subItem, []expression.ConditionBuilder{itemAbsent()}}, {marker, markerConds}} {
-		put, err := s.putOf(p.item, p.conds...)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, put)
-	}
 	for _, ct := range counters {
-		item, err := s.counterUpdate(ct)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, item)
+		items = append(items, s.counterUpdate(ct))
 	}
 	if c.Grant != nil {
 		g := *c.Grant
@@ -176,22 +171,18 @@ func (s *Store) captureItems(c leadgate.Capture, lead leadgate.Lead, old *leadga
 }
 
 // counterUpdate counts one capture against a rate counter, unless it is at its limit.
-func (s *Store) counterUpdate(ct counter) (types.TransactWriteItem, error) {
-	update := expression.Add(expression.Name(attrCount), expression.Value(1)).
-		Set(expression.Name(attrItemType), expression.Value(typeRateCounter)).
-		Set(expression.Name(AttrExpiresAt), expression.Value(ct.expiresAt))
-	w, err := s.updateOf(key(ct.pk, ct.sk), update,
-		itemAbsent().Or(expression.Name(attrCount).LessThan(expression.Value(ct.limit.Limit))))
-	if err != nil {
-		return types.TransactWriteItem{}, fmt.Errorf("rate counter: %w", err)
-	}
-	return w, nil
+func (s *Store) counterUpdate(ct counter) types.TransactWriteItem {
+	return s.updateOf(key(ct.pk, ct.sk), rateCount, values{
+		":one": one, ":type": str(typeRateCounter), ":ttl": num(ct.expiresAt), ":limit": num(int64(ct.limit.Limit)),
+	})
 }
 
-// repeat answers a capture that the dedupe marker refused: it still counts against
-// the rate limits (a bot repeating one address must not escape them), in a second
-// transaction, and then reads the lead and the earlier submission.
-func (s *Store) repeat(ctx context.Context, op string, c leadgate.Capture, marker map[string]types.AttributeValue, counters []counter) (leadgate.CaptureResult, error) {
+// repeat answers a capture that the dedupe marker refused with the earlier
+// submission's identity (its ID, lead, address, page and time), which the marker
+// and the lead that came back with the failure hold: its values are not read
+// again. It still counts against the rate limits (a bot repeating one address must
+// not escape them), in a second transaction.
+func (s *Store) repeat(ctx context.Context, op string, c leadgate.Capture, marker, leadItem map[string]types.AttributeValue, counters []counter) (leadgate.CaptureResult, error) {
 	pk := prefixLead + c.Submission.Email
 	marker, err := s.refusedItem(ctx, op+": dedupe marker", marker, key(pk, prefixDedupe+c.Submission.Page), errNoItem)
 	switch {
@@ -201,28 +192,37 @@ func (s *Store) repeat(ctx context.Context, op string, c leadgate.Capture, marke
 		return leadgate.CaptureResult{}, err
 	}
 	subSK, _ := marker[attrSubmissionSK].(*types.AttributeValueMemberS)
-	if subSK == nil {
+	var at, id types.AttributeValue
+	ok := subSK != nil
+	if ok {
+		at, id, ok = parseSubmissionSK(subSK.Value)
+	}
+	if !ok {
 		return leadgate.CaptureResult{}, changedMeanwhile(op, errors.New("dedupe marker without submission"))
+	}
+	// The lead comes back unless its condition held: that of a known lead's version,
+	// when a concurrent capture made the marker after this one read the lead.
+	leadItem, err = s.refusedItem(ctx, op+": lead", leadItem, leadKey(c.Submission.Email), errNoItem)
+	switch {
+	case errors.Is(err, errNoItem):
+		return leadgate.CaptureResult{}, changedMeanwhile(op, errors.New("lead missing"))
+	case err != nil:
+		return leadgate.CaptureResult{}, err
+	}
+	res := leadgate.CaptureResult{Repeat: true}
+	if err := unmarshalItem(leadItem, &res.Lead); err != nil {
+		return leadgate.CaptureResult{}, leadgate.Internal(op+": unmarshal lead", err)
+	}
+	earlier, err := time.Parse(time.RFC3339Nano, at.(*types.AttributeValueMemberS).Value)
+	if err != nil {
+		return leadgate.CaptureResult{}, leadgate.Internal(op+": dedupe marker's submission time", err)
+	}
+	res.Submission = leadgate.Submission{
+		ID: id.(*types.AttributeValueMemberS).Value, LeadID: res.Lead.ID, Email: c.Submission.Email,
+		Page: c.Submission.Page, At: earlier.UTC(),
 	}
 	if err := s.count(ctx, op, counters, c.Submission.At); err != nil {
 		return leadgate.CaptureResult{}, err
-	}
-	out, err := s.client.TransactGetItems(ctx, &awsddb.TransactGetItemsInput{TransactItems: []types.TransactGetItem{
-		{Get: &types.Get{TableName: aws.String(s.table), Key: key(pk, skLead)}},
-		{Get: &types.Get{TableName: aws.String(s.table), Key: key(pk, subSK.Value)}},
-	}})
-	if err != nil {
-		return leadgate.CaptureResult{}, errorFor(op+": read earlier submission", err)
-	}
-	if len(out.Responses) != 2 || len(out.Responses[0].Item) == 0 || len(out.Responses[1].Item) == 0 {
-		return leadgate.CaptureResult{}, changedMeanwhile(op, errors.New("lead or earlier submission missing"))
-	}
-	res := leadgate.CaptureResult{Repeat: true}
-	if err := unmarshalItem(out.Responses[0].Item, &res.Lead); err != nil {
-		return leadgate.CaptureResult{}, leadgate.Internal(op+": unmarshal lead", err)
-	}
-	if err := unmarshalItem(out.Responses[1].Item, &res.Submission); err != nil {
-		return leadgate.CaptureResult{}, leadgate.Internal(op+": unmarshal submission", err)
 	}
 	return res, nil
 }
@@ -235,11 +235,7 @@ func (s *Store) count(ctx context.Context, op string, counters []counter, at tim
 	build := func() ([]types.TransactWriteItem, error) {
 		items := make([]types.TransactWriteItem, len(counters))
 		for i, ct := range counters {
-			item, err := s.counterUpdate(ct)
-			if err != nil {
-				return nil, err
-			}
-			items[i] = item
+			items[i] = s.counterUpdate(ct)
 		}
 		return items, nil
 	}

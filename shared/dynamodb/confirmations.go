@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"leadgate/shared/leadgate"
@@ -135,42 +134,36 @@ const (
 	checkLead                            // already confirmed once: only check it is there
 )
 
+// The writes of a confirmation. The lead's: activated (unconfirmed to active), or
+// stamped with its first confirmation time, or only checked; the version grows as
+// with every write of a lead. The confirmation's: its time, if it has none and has
+// not expired.
+var (
+	activateLeadWrite = updating("SET #confirmed_at = :at, #updated_at = :at, #version = #version + :one, #status = :active",
+		"#status = :unconfirmed")
+	stampLeadWrite = updating("SET #confirmed_at = :at, #updated_at = :at, #version = #version + :one",
+		"attribute_exists(#pk) AND #status <> :erased AND #status <> :unconfirmed AND attribute_not_exists(#confirmed_at)")
+	checkLeadWrite = condition("attribute_exists(#pk) AND #status <> :erased AND #status <> :unconfirmed AND attribute_exists(#confirmed_at)")
+	confirmWrite   = updating("SET #confirmed_at = :at",
+		"attribute_exists(#pk) AND attribute_not_exists(#confirmed_at) AND #link_expires_at > :at")
+)
+
 // confirmItems builds the Confirm transaction in the order of the txConfirm*
 // positions: the lead's write (see leadConfirmWrite), then the confirmation's.
 func (s *Store) confirmItems(c leadgate.Confirmation, now time.Time, write leadConfirmWrite) ([]types.TransactWriteItem, error) {
-	at := expression.Value(keyTime(now))
-	status := expression.Name(attrStatus)
-	confirmedAt := expression.Name(attrConfirmedAt)
-	unconfirmed := expression.Value(string(leadgate.StatusUnconfirmed))
-	notErased := status.NotEqual(expression.Value(string(leadgate.StatusErased)))
-	// The version grows as with every write of a lead.
-	touch := expression.Set(confirmedAt, at).
-		Set(expression.Name(attrUpdatedAt), at).
-		Set(expression.Name(attrVersion), expression.Name(attrVersion).Plus(expression.Value(1)))
-	var (
-		lead types.TransactWriteItem
-		err  error
-	)
+	at := str(keyTime(now))
+	unconfirmed, erased := statusValue(leadgate.StatusUnconfirmed), statusValue(leadgate.StatusErased)
+	var lead types.TransactWriteItem
 	switch write {
 	case activateLead:
-		lead, err = s.updateOf(leadKey(c.Email), touch.Set(status, expression.Value(string(leadgate.StatusActive))),
-			status.Equal(unconfirmed))
+		lead = s.updateOf(leadKey(c.Email), activateLeadWrite, values{":at": at, ":one": one,
+			":active": statusValue(leadgate.StatusActive), ":unconfirmed": unconfirmed})
 	case stampLead:
-		lead, err = s.updateOf(leadKey(c.Email), touch,
-			itemPresent(), notErased, status.NotEqual(unconfirmed), expression.AttributeNotExists(confirmedAt))
+		lead = s.updateOf(leadKey(c.Email), stampLeadWrite, values{":at": at, ":one": one, ":erased": erased, ":unconfirmed": unconfirmed})
 	default:
-		lead, err = s.checkOf(leadKey(c.Email),
-			itemPresent(), notErased, status.NotEqual(unconfirmed), expression.AttributeExists(confirmedAt))
+		lead = s.checkOf(leadKey(c.Email), checkLeadWrite, values{":erased": erased, ":unconfirmed": unconfirmed})
 	}
-	if err != nil {
-		return nil, fmt.Errorf("lead write: %w", err)
-	}
-	confirmation, err := s.updateOf(confirmationKey(c.ID), expression.Set(confirmedAt, at),
-		itemPresent(), expression.AttributeNotExists(confirmedAt), expression.Name(attrLinkExpiresAt).GreaterThan(at))
-	if err != nil {
-		return nil, fmt.Errorf("confirmation update: %w", err)
-	}
-	return []types.TransactWriteItem{lead, confirmation}, nil
+	return []types.TransactWriteItem{lead, s.updateOf(confirmationKey(c.ID), confirmWrite, values{":at": at})}, nil
 }
 
 // confirmationItem returns a confirmation's item, with the TTL of a link

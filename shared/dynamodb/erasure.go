@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -48,6 +47,7 @@ func (s *Store) EraseLead(ctx context.Context, e leadgate.Erasure) (leadgate.Era
 		}
 	}
 	if e.UnsubscribeID != "" {
+		s.links.forget(e.UnsubscribeID)
 		deleted, err := s.deleteItem(ctx, op+": delete unsubscribe link", unsubscribeKey(e.UnsubscribeID))
 		if err != nil {
 			return leadgate.Erased{}, err
@@ -57,13 +57,10 @@ func (s *Store) EraseLead(ctx context.Context, e leadgate.Erasure) (leadgate.Era
 		}
 	}
 
-	in, err := s.queryOf("", expression.Key(attrPK).Equal(expression.Value(prefixLead+e.Email)), attrPK, attrSK)
-	if err != nil {
-		return leadgate.Erased{}, leadgate.Internal(op, err)
-	}
+	in := s.queryOf("", partitionKeys, values{":pk": str(prefixLead + e.Email)})
 	var keys []map[string]types.AttributeValue
 	var leadItemKey map[string]types.AttributeValue
-	err = s.queryPages(ctx, op+": query partition", in, func(k map[string]types.AttributeValue) error {
+	err := s.queryPages(ctx, op+": query partition", in, func(k map[string]types.AttributeValue) error {
 		sk, _ := k[attrSK].(*types.AttributeValueMemberS)
 		switch {
 		case sk == nil:
@@ -90,14 +87,16 @@ func (s *Store) EraseLead(ctx context.Context, e leadgate.Erasure) (leadgate.Era
 	return res, nil
 }
 
+// partitionKeys queries the keys of every item of one partition.
+var partitionKeys = keyQuery("#pk = :pk", "#pk, #sk")
+
+// eraseGrantWrite is the erasure of a grant: marked erased without its address, if it
+// is the lead's.
+var eraseGrantWrite = updating("SET #erased = :true REMOVE #email", "attribute_exists(#pk) AND #lead_id = :lead_id")
+
 // eraseGrant marks the grant erased and removes its address, if it is the lead's.
 func (s *Store) eraseGrant(ctx context.Context, op, id, leadID string) (bool, error) {
-	w, err := s.updateOf(grantKey(id),
-		expression.Set(expression.Name(attrErased), expression.Value(true)).Remove(expression.Name(attrEmail)),
-		itemPresent(), expression.Name(attrLeadID).Equal(expression.Value(leadID)))
-	if err != nil {
-		return false, leadgate.Internal(op, err)
-	}
+	w := s.updateOf(grantKey(id), eraseGrantWrite, values{":true": boolTrue, ":lead_id": str(leadID)})
 	_, refused, err := s.write(ctx, op, w, "")
 	// Refused: no such grant, or another lead's.
 	return err == nil && !refused, err
@@ -105,11 +104,7 @@ func (s *Store) eraseGrant(ctx context.Context, op, id, leadID string) (bool, er
 
 // deleteItem deletes one item and reports whether it existed.
 func (s *Store) deleteItem(ctx context.Context, op string, k map[string]types.AttributeValue) (bool, error) {
-	w, err := s.deleteOf(k)
-	if err != nil {
-		return false, leadgate.Internal(op, err)
-	}
-	old, _, err := s.write(ctx, op, w, types.ReturnValueAllOld)
+	old, _, err := s.write(ctx, op, s.deleteOf(k, nil, nil), types.ReturnValueAllOld)
 	return len(old) > 0, err
 }
 

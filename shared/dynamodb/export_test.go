@@ -1,5 +1,11 @@
 package dynamodb
 
+import (
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"leadgate/shared/leadgate"
+)
+
 // The table's layout, for the external tests that read and write items directly.
 const (
 	AttrPK       = attrPK
@@ -15,11 +21,12 @@ const (
 	ListPages    = listPages
 	ListMagnets  = listMagnets
 
-	TypeDailyCounts  = typeDailyCounts
-	TypeDedupe       = typeDedupe
-	TypeDownloadMark = typeDownloadMark
-	TypeGrant        = typeGrant
-	TypeSubmission   = typeSubmission
+	TypeDailyCounts     = typeDailyCounts
+	TypeSourceDayCounts = typeSourceDayCounts
+	TypeDedupe          = typeDedupe
+	TypeDownloadMark    = typeDownloadMark
+	TypeGrant           = typeGrant
+	TypeSubmission      = typeSubmission
 
 	PrefixConfirm    = prefixConfirm
 	PrefixDay        = prefixDay
@@ -46,7 +53,6 @@ const (
 
 // The conversions of stream records, for the stream tests.
 var (
-	EventRecord             = eventRecord
 	FromEventImage          = fromEventImage
 	FromEventAttributeValue = fromEventAttributeValue
 )
@@ -57,3 +63,16 @@ var GrantItem = grantItem
 // ConfirmationItem lets the external tests build a confirmation's item as the store
 // writes it.
 var ConfirmationItem = confirmationItem
+
+// CaptureItems builds the items of a capture's transaction for a new lead, as
+// Capture's first attempt sends them, for the benchmark of their building.
+func (s *Store) CaptureItems(c leadgate.Capture) ([]types.TransactWriteItem, error) {
+	counters, err := countersFor(c.RateLimits, c.Submission.At)
+	if err != nil {
+		return nil, err
+	}
+	sub := c.Submission
+	lead := leadgate.NewLead(c.NewLeadID, sub, c.Page)
+	sub.LeadID = lead.ID
+	return s.captureItems(c, lead, nil, sub, counters)
+}

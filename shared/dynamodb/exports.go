@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -27,7 +26,7 @@ func (s *Store) PageLeads(ctx context.Context, page string, since time.Time, cur
 	const op = "query page leads"
 	limit = leadgate.PageLeadsLimit(limit)
 	low := keyTime(since)
-	sk := expression.Key(attrGSI1SK).GreaterThanEqual(expression.Value(low))
+	keyCond, vals := pageSince, values{":pk": str(prefixPage + page), ":low": str(low)}
 	high := ""
 	if cursor != "" {
 		at, id, err := leadgate.ParseLeadsCursor(cursor)
@@ -38,12 +37,9 @@ func (s *Store) PageLeads(ctx context.Context, page string, since time.Time, cur
 		if high < low {
 			return leadgate.PageLeads{Leads: []leadgate.PageLead{}}, nil
 		}
-		sk = expression.Key(attrGSI1SK).Between(expression.Value(low), expression.Value(high))
+		keyCond, vals[":high"] = pageBetween, str(high)
 	}
-	in, err := s.queryOf(indexGSI1, expression.Key(attrGSI1PK).Equal(expression.Value(prefixPage+page)).And(sk))
-	if err != nil {
-		return leadgate.PageLeads{}, leadgate.Internal(op, err)
-	}
+	in := s.queryOf(indexGSI1, keyCond, vals)
 	in.ScanIndexForward = aws.Bool(false)
 	var subs []leadgate.Submission
 	for {
@@ -87,6 +83,13 @@ func (s *Store) PageLeads(ctx context.Context, page string, since time.Time, cur
 	}
 	return res, nil
 }
+
+// The Queries of a page's submissions in GSI1: since a time, and since a time up
+// to a cursor.
+var (
+	pageSince   = keyQuery("#gsi1pk = :pk AND #gsi1sk >= :low", "")
+	pageBetween = keyQuery("#gsi1pk = :pk AND #gsi1sk BETWEEN :low AND :high", "")
+)
 
 // batchLeads reads the leads of subs by address, 100 keys a BatchGetItem, asking
 // again for the keys DynamoDB left unprocessed.

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"leadgate/shared/leadgate"
@@ -16,14 +15,6 @@ import (
 // A grant is a download link: the item ("GRANT#<id>", "GRANT") of a partition of
 // its own, the ID a hash of the link's token, beside the marks of its counted
 // downloads ("DOWNLOAD#<n>").
-
-// Positions of the items in a CountDownload transaction.
-const (
-	txMark         = iota // the (grant, n) mark: absent unless counted before
-	txDay                 // the page's daily counter
-	txLeadDownload        // the lead's first download time, when the download names a lead
-	// Last: the page's daily counter of the download's source.
-)
 
 // grantKey is the key of the grant with that ID.
 func grantKey(id string) map[string]types.AttributeValue {
@@ -46,7 +37,7 @@ func (s *Store) newGrantPut(g leadgate.Grant) (types.TransactWriteItem, error) {
 	if err != nil {
 		return types.TransactWriteItem{}, err
 	}
-	return s.putOf(item, itemAbsent())
+	return s.putOf(item, &itemAbsent, nil), nil
 }
 
 // Grant returns the grant with that ID.
@@ -63,25 +54,21 @@ func (s *Store) Grant(ctx context.Context, id string) (leadgate.Grant, error) {
 	return g, nil
 }
 
+// The writes of a grant: a download counted on it, where its condition holds what
+// leadgate.Grant.Usable checks (stored times are fixed width, so they compare as
+// strings the way they do as times); its revocation.
+var (
+	useGrant = updating("ADD #downloads :one SET #first_download_at = if_not_exists(#first_download_at, :at), #last_download_at = :at",
+		"attribute_exists(#pk) AND NOT (#revoked = :true) AND NOT (#erased = :true) AND #link_expires_at > :at")
+	revokeGrant = updating("SET #revoked = :true", "attribute_exists(#pk)")
+)
+
 // UseGrant checks the grant and counts one download in one UpdateItem: its condition
 // holds what leadgate.Grant.Usable checks, so a refused download changes nothing, and
 // the grant's old image comes back with the failure to say why.
 func (s *Store) UseGrant(ctx context.Context, id string, t time.Time) (leadgate.Grant, error) {
 	const op = "use grant"
-	at := expression.Value(keyTime(t))
-	update := expression.Add(expression.Name(attrDownloads), expression.Value(1)).
-		Set(expression.Name(attrFirstDownloadAt), expression.IfNotExists(expression.Name(attrFirstDownloadAt), at)).
-		Set(expression.Name(attrLastDownloadAt), at)
-	// Stored times are fixed width, so they compare as strings the way they do as times.
-	w, err := s.updateOf(grantKey(id), update,
-		itemPresent(),
-		expression.Not(expression.Name(attrRevoked).Equal(expression.Value(true))),
-		expression.Not(expression.Name(attrErased).Equal(expression.Value(true))),
-		expression.Name(attrLinkExpiresAt).GreaterThan(at),
-	)
-	if err != nil {
-		return leadgate.Grant{}, leadgate.Internal(op, err)
-	}
+	w := s.updateOf(grantKey(id), useGrant, values{":one": one, ":at": str(keyTime(t)), ":true": boolTrue})
 	item, refused, err := s.write(ctx, op, w, types.ReturnValueAllNew)
 	switch {
 	case err != nil:
@@ -106,25 +93,34 @@ func (s *Store) UseGrant(ctx context.Context, id string, t time.Time) (leadgate.
 
 // RevokeGrant marks a grant revoked, if it exists.
 func (s *Store) RevokeGrant(ctx context.Context, id string) error {
-	const op = "revoke grant"
-	w, err := s.updateOf(grantKey(id), expression.Set(expression.Name(attrRevoked), expression.Value(true)), itemPresent())
-	if err != nil {
-		return leadgate.Internal(op, err)
-	}
-	return s.writeOr(ctx, op, w, leadgate.ErrGrantNotFound)
+	return s.writeOr(ctx, "revoke grant", s.updateOf(grantKey(id), revokeGrant, values{":true": boolTrue}), leadgate.ErrGrantNotFound)
 }
 
+// Positions of the items in a CountDownload transaction.
+const (
+	txMark         = iota // the (grant, n) mark: absent unless counted before
+	txCounter             // the page's counter of the day and the download's source
+	txLeadDownload        // the lead's first download time, when the download names a lead
+)
+
+// firstDownload sets a lead's first download time where it has none or a later
+// one; the version grows as with every write of a lead.
+var firstDownload = updating("SET #first_download_at = :at, #version = #version + :one",
+	"attribute_exists(#pk) AND (attribute_not_exists(#first_download_at) OR #first_download_at > :at)")
+
 // CountDownload counts a download into its page's day in one TransactWriteItems: put
-// the (grant, n) mark if absent, add one to the daily counter and, for a download of
-// a lead, set the lead's first download time if it has none or a later one. The
-// cancellation reasons tell which condition failed: the mark means the download was
-// counted before (nothing to do); the lead means it is gone or downloaded earlier:
-// then the download is counted without it.
+// the (grant, n) mark if absent, add one to the counter of the page's day and
+// source and, for a download of a lead, set the lead's first download time if it has
+// none or a later one. The cancellation reasons tell which condition failed: the
+// mark means the download was counted before (nothing to do); the lead means it is
+// gone or downloaded earlier: then the download is counted without it. Unlike a
+// lead's count (countOnce), it is one request: the download function's stream
+// handler serves every click, and the transaction writes the lead with the count.
 func (s *Store) CountDownload(ctx context.Context, d leadgate.Download) error {
 	op := "count download on page " + d.Page
 	withLead := d.Email != ""
 	return s.transact(ctx, op, "count download",
-		func() ([]types.TransactWriteItem, error) { return s.countItems(d, withLead) },
+		func() ([]types.TransactWriteItem, error) { return s.countItems(d, withLead), nil },
 		func(tx cancellation) (verdict, error) {
 			switch {
 			case tx.failed(txMark):
@@ -138,37 +134,18 @@ func (s *Store) CountDownload(ctx context.Context, d leadgate.Download) error {
 }
 
 // countItems builds the CountDownload transaction in the order of the tx positions.
-func (s *Store) countItems(d leadgate.Download, withLead bool) ([]types.TransactWriteItem, error) {
-	at := keyTime(d.At)
-	day := leadgate.Day(d.At)
-
+func (s *Store) countItems(d leadgate.Download, withLead bool) []types.TransactWriteItem {
+	at := str(keyTime(d.At))
 	mark := markItem(prefixGrant+d.GrantID, prefixDownload+strconv.Itoa(d.N), typeDownloadMark, d.At.Add(downloadMarkRetention))
-	mark[attrAt] = &types.AttributeValueMemberS{Value: at}
-	markPut, err := s.putOf(mark, itemAbsent())
-	if err != nil {
-		return nil, fmt.Errorf("download mark: %w", err)
+	mark[attrAt] = at
+	items := []types.TransactWriteItem{
+		s.putOf(mark, &itemAbsent, nil),
+		s.sourceUpdate(d.Page, leadgate.Day(d.At), d.Source, attrDownloads),
 	}
-	dayUpdate, err := s.dayUpdate(d.Page, day, attrDownloads)
-	if err != nil {
-		return nil, err
+	if withLead {
+		items = append(items, s.updateOf(leadKey(d.Email), firstDownload, values{":at": at, ":one": one}))
 	}
-	sourceUpdate, err := s.sourceUpdate(d.Page, day, d.Source, attrDownloads)
-	if err != nil {
-		return nil, err
-	}
-	if !withLead {
-		return []types.TransactWriteItem{markPut, dayUpdate, sourceUpdate}, nil
-	}
-	// The version grows as with every write of a lead.
-	first := expression.Name(attrFirstDownloadAt)
-	leadUpdate, err := s.updateOf(leadKey(d.Email),
-		expression.Set(first, expression.Value(at)).
-			Set(expression.Name(attrVersion), expression.Name(attrVersion).Plus(expression.Value(1))),
-		itemPresent(), expression.AttributeNotExists(first).Or(first.GreaterThan(expression.Value(at))))
-	if err != nil {
-		return nil, fmt.Errorf("lead update: %w", err)
-	}
-	return []types.TransactWriteItem{markPut, dayUpdate, leadUpdate, sourceUpdate}, nil
+	return items
 }
 
 // grantItem returns a grant's item, with the TTL of a link (withLinkTTL).

@@ -2,89 +2,59 @@ package dynamodb
 
 import (
 	"errors"
-	"fmt"
 	"maps"
-	"reflect"
-	"slices"
-	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"leadgate/shared/leadgate"
 )
 
 // key returns the table key of an item.
 func key(pk, sk string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		attrPK: &types.AttributeValueMemberS{Value: pk},
-		attrSK: &types.AttributeValueMemberS{Value: sk},
-	}
+	return map[string]types.AttributeValue{attrPK: str(pk), attrSK: str(sk)}
 }
 
-// Domain values are stored as top-level attributes named by their JSON tags, so that
-// items read well in the console and in stream records, with times in UTC RFC 3339 at
-// a fixed nanosecond precision (keyTime): fixed width, so that conditions can compare
-// stored times as strings ("2026-03-02T09:30:00Z" would sort after
-// "2026-03-02T09:30:00.5Z"). The decoder reads any RFC 3339 precision.
-func encoderOptions(o *attributevalue.EncoderOptions) {
-	o.TagKey = "json"
-	o.EncodeTime = func(t time.Time) (types.AttributeValue, error) {
-		return &types.AttributeValueMemberS{Value: keyTime(t)}, nil
-	}
+// keyAttrs returns the key of an item.
+func keyAttrs(item map[string]types.AttributeValue) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{attrPK: item[attrPK], attrSK: item[attrSK]}
 }
 
-func decoderOptions(o *attributevalue.DecoderOptions) {
-	o.TagKey = "json"
-	o.DecodeTime.S = func(v string) (time.Time, error) {
-		t, err := time.Parse(time.RFC3339Nano, v)
-		return t.UTC(), err
-	}
-}
+// Domain values are stored as top-level attributes named by their JSON tags
+// (codec.go), so that items read well in the console and in stream records, with
+// times in UTC RFC 3339 at a fixed nanosecond precision (keyTime): fixed width, so
+// that conditions can compare stored times as strings ("2026-03-02T09:30:00Z"
+// would sort after "2026-03-02T09:30:00.5Z"). The decoder reads any RFC 3339
+// precision. A lead and a submission leave out what their keys or other attributes
+// already say (leads.go), to stay under one write unit.
 
 // marshalItem returns v's attributes with the item's keys and type added.
 func marshalItem(v any, pk, sk, itemType string) (map[string]types.AttributeValue, error) {
-	item, err := attributevalue.MarshalMapWithOptions(v, encoderOptions)
+	item, err := encodeMap(v)
 	if err != nil {
 		return nil, err
 	}
-	omitZero(v, item)
-	item[attrPK] = &types.AttributeValueMemberS{Value: pk}
-	item[attrSK] = &types.AttributeValueMemberS{Value: sk}
-	item[attrItemType] = &types.AttributeValueMemberS{Value: itemType}
+	item[attrPK] = str(pk)
+	item[attrSK] = str(sk)
+	item[attrItemType] = str(itemType)
+	switch v.(type) {
+	case leadgate.Lead, *leadgate.Lead:
+		compactLead(item)
+	case leadgate.Submission, *leadgate.Submission:
+		compactSubmission(item)
+	}
 	return item, nil
 }
 
-// omitZero removes the attributes of v's top-level fields tagged omitzero that hold
-// their zero value, as encoding/json leaves them out. attributevalue knows omitempty
-// but not omitzero: it would store a zero time as "0001-01-01...", which a condition
-// such as attribute_not_exists(first_download_at) would take for a real one.
-func omitZero(v any, item map[string]types.AttributeValue) {
-	rv := reflect.Indirect(reflect.ValueOf(v))
-	if rv.Kind() != reflect.Struct {
-		return
-	}
-	for i := range rv.NumField() {
-		f := rv.Type().Field(i)
-		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if !f.IsExported() || name == "-" || !slices.Contains(strings.Split(opts, ","), "omitzero") {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		fv := rv.Field(i)
-		zero := fv.IsZero()
-		if z, ok := fv.Interface().(interface{ IsZero() bool }); ok && !(fv.Kind() == reflect.Pointer && fv.IsNil()) {
-			zero = z.IsZero()
-		}
-		if zero {
-			delete(item, name)
-		}
-	}
-}
-
+// unmarshalItem decodes an item, or a stream record's image, into out.
 func unmarshalItem(item map[string]types.AttributeValue, out any) error {
-	return attributevalue.UnmarshalMapWithOptions(item, out, decoderOptions)
+	switch out.(type) {
+	case *leadgate.Lead:
+		item = expandLead(item)
+	case *leadgate.Submission:
+		item = expandSubmission(item)
+	}
+	return decodeMap(item, out)
 }
 
 // keyTime formats t for sort keys: fixed width, so that strings sort as times do.
@@ -103,7 +73,7 @@ func ceilSeconds(t time.Time) int64 {
 
 // epochSeconds is t as a TTL attribute's value.
 func epochSeconds(t time.Time) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: fmt.Sprint(ceilSeconds(t))}
+	return num(ceilSeconds(t))
 }
 
 // markItem is the item of a mark that one change or event was counted, so that a
@@ -111,7 +81,7 @@ func epochSeconds(t time.Time) types.AttributeValue {
 // long after any redelivery.
 func markItem(pk, sk, itemType string, ttl time.Time) map[string]types.AttributeValue {
 	mark := key(pk, sk)
-	mark[attrItemType] = &types.AttributeValueMemberS{Value: itemType}
+	mark[attrItemType] = str(itemType)
 	mark[AttrExpiresAt] = epochSeconds(ttl)
 	return mark
 }

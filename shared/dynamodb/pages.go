@@ -3,9 +3,6 @@ package dynamodb
 import (
 	"context"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"leadgate/shared/leadgate"
 )
 
@@ -19,8 +16,8 @@ func (s *Store) PutPage(ctx context.Context, p leadgate.Page) error {
 	if err != nil {
 		return leadgate.Internal(op, err)
 	}
-	item[attrGSI1PK] = &types.AttributeValueMemberS{Value: listPages}
-	item[attrGSI1SK] = &types.AttributeValueMemberS{Value: p.Slug}
+	item[attrGSI1PK] = str(listPages)
+	item[attrGSI1SK] = str(p.Slug)
 	return s.put(ctx, op, item)
 }
 
@@ -38,8 +35,8 @@ func (s *Store) PutMagnet(ctx context.Context, m leadgate.Magnet) error {
 	if err != nil {
 		return leadgate.Internal(op, err)
 	}
-	item[attrGSI1PK] = &types.AttributeValueMemberS{Value: listMagnets}
-	item[attrGSI1SK] = &types.AttributeValueMemberS{Value: m.ID}
+	item[attrGSI1PK] = str(listMagnets)
+	item[attrGSI1SK] = str(m.ID)
 	return s.put(ctx, op, item)
 }
 
@@ -63,9 +60,8 @@ func (s *Store) Magnets(ctx context.Context) ([]leadgate.Magnet, error) {
 
 // listGSI1 reads every item of one GSI1 partition, in sort key order.
 func listGSI1[T any](ctx context.Context, s *Store, op, pk string) ([]T, error) {
-	in, err := s.queryOf(indexGSI1, expression.Key(attrGSI1PK).Equal(expression.Value(pk)))
-	if err != nil {
-		return nil, leadgate.Internal(op, err)
-	}
-	return queryAll[T](ctx, s, op, in)
+	return queryAll[T](ctx, s, op, s.queryOf(indexGSI1, gsi1Partition, values{":pk": str(pk)}))
 }
+
+// gsi1Partition queries one partition of GSI1.
+var gsi1Partition = keyQuery("#gsi1pk = :pk", "")

@@ -2,15 +2,18 @@ package dynamodb
 
 import (
 	"context"
+	"reflect"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 
 	"leadgate/shared/leadgate"
 )
 
 // A lead's score, stage and stage history are attributes of the lead's item.
+
+// setScore sets them on the version the caller read, adding one to it as every
+// lead write does.
+var setScore = updating("SET #score = :score, #stage = :stage, #stage_history = :history, #version = #version + :one",
+	"attribute_exists(#pk) AND #version = :version")
 
 // SetScore reads the lead, then sets its score, stage and stage history in one
 // UpdateItem conditioned on the version it was asked for (and read with), adding
@@ -29,19 +32,12 @@ func (s *Store) SetScore(ctx context.Context, email string, score int, stage lea
 	if !ok {
 		return nil
 	}
-	history, err := attributevalue.MarshalWithOptions(lead.StageHistory, encoderOptions)
+	history, err := encodeValue(reflect.ValueOf(lead.StageHistory))
 	if err != nil {
 		return leadgate.Internal(op, err)
 	}
-	versionName := expression.Name(attrVersion)
-	w, err := s.updateOf(leadKey(email),
-		expression.Set(expression.Name(attrScore), expression.Value(lead.Score)).
-			Set(expression.Name(attrStage), expression.Value(string(lead.Stage))).
-			Set(expression.Name(attrStageHistory), expression.Value(history)).
-			Set(versionName, versionName.Plus(expression.Value(1))),
-		itemPresent(), versionName.Equal(expression.Value(version)))
-	if err != nil {
-		return leadgate.Internal(op, err)
-	}
-	return s.writeOr(ctx, op, w, leadgate.ErrLeadChanged)
+	return s.writeOr(ctx, op, s.updateOf(leadKey(email), setScore, values{
+		":score": num(int64(lead.Score)), ":stage": str(string(lead.Stage)), ":history": history,
+		":version": num(version), ":one": one,
+	}), leadgate.ErrLeadChanged)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"leadgate/shared/leadgate"
@@ -21,27 +20,29 @@ func sendItemKey(email, sendKey string) map[string]types.AttributeValue {
 	return key(prefixLead+email, prefixSend+sendKey)
 }
 
+// The writes of a send: its claim, which sets the claim where there is no send
+// yet or the stored claim is older than the lease (stored times are fixed width:
+// they compare as strings the way they do as times); and the condition that the
+// stored send is still the claim the caller holds: claimed, at the time its
+// ClaimSend returned.
+var (
+	claimSend = updating("SET #status = :sending, #claimed_at = :now, #email = :email, #key = :key, #item_type = :type ADD #attempts :one",
+		"attribute_not_exists(#pk) OR (#status = :sending AND #claimed_at <= :expired)")
+	ownClaim = condition("#status = :sending AND #claimed_at = :claimed_at")
+)
+
+var sending = str(string(leadgate.SendSending))
+
 // ClaimSend claims a send in one UpdateItem: it sets the claim where there is no
 // send yet or the stored claim is older than lease, and otherwise returns the
 // stored send, which comes back with the failed condition.
 func (s *Store) ClaimSend(ctx context.Context, email, sendKey string, now time.Time, lease time.Duration) (leadgate.Send, bool, error) {
 	const op = "claim send"
-	status, claimedAt := expression.Name(attrStatus), expression.Name(attrClaimedAt)
-	update := expression.Set(status, expression.Value(string(leadgate.SendSending))).
-		Set(claimedAt, expression.Value(keyTime(now))).
-		Set(expression.Name(attrEmail), expression.Value(email)).
-		Set(expression.Name(attrKey), expression.Value(sendKey)).
-		Set(expression.Name(attrItemType), expression.Value(typeSend)).
-		Add(expression.Name(attrAttempts), expression.Value(1))
-	// Stored times are fixed width: they compare as strings the way they do as times.
-	unclaimed := itemAbsent().Or(
-		status.Equal(expression.Value(string(leadgate.SendSending))).
-			And(claimedAt.LessThanEqual(expression.Value(keyTime(now.Add(-lease))))))
 	k := sendItemKey(email, sendKey)
-	w, err := s.updateOf(k, update, unclaimed)
-	if err != nil {
-		return leadgate.Send{}, false, leadgate.Internal(op, err)
-	}
+	w := s.updateOf(k, claimSend, values{
+		":sending": sending, ":now": str(keyTime(now)), ":email": str(email), ":key": str(sendKey),
+		":type": str(typeSend), ":one": one, ":expired": str(keyTime(now.Add(-lease))),
+	})
 	item, refused, err := s.write(ctx, op, w, types.ReturnValueAllNew)
 	if err != nil {
 		return leadgate.Send{}, false, err
@@ -63,11 +64,9 @@ func (s *Store) ClaimSend(ctx context.Context, email, sendKey string, now time.T
 	return send, !refused, nil
 }
 
-// ownClaim is the condition that the stored send is still the claim the caller
-// holds: claimed, at the time its ClaimSend returned.
-func ownClaim(claim leadgate.Send) expression.ConditionBuilder {
-	return expression.Name(attrStatus).Equal(expression.Value(string(leadgate.SendSending))).
-		And(expression.Name(attrClaimedAt).Equal(expression.Value(keyTime(claim.ClaimedAt))))
+// ownClaimValues are the values of ownClaim for the claim.
+func ownClaimValues(claim leadgate.Send) values {
+	return values{":sending": sending, ":claimed_at": str(keyTime(claim.ClaimedAt))}
 }
 
 // FinishSend replaces the claim with the send's outcome, if the claim is still the
@@ -78,20 +77,12 @@ func (s *Store) FinishSend(ctx context.Context, send leadgate.Send) error {
 	if err != nil {
 		return leadgate.Internal(op, err)
 	}
-	w, err := s.putOf(item, ownClaim(send))
-	if err != nil {
-		return leadgate.Internal(op, err)
-	}
-	return s.writeOr(ctx, op, w, leadgate.ErrClaimLost)
+	return s.writeOr(ctx, op, s.putOf(item, &ownClaim, ownClaimValues(send)), leadgate.ErrClaimLost)
 }
 
 // ReleaseSend deletes the claim, so that the next ClaimSend succeeds at once, if the
 // claim is still the caller's.
 func (s *Store) ReleaseSend(ctx context.Context, send leadgate.Send) error {
-	const op = "release send"
-	w, err := s.deleteOf(sendItemKey(send.Email, send.Key), ownClaim(send))
-	if err != nil {
-		return leadgate.Internal(op, err)
-	}
-	return s.writeOr(ctx, op, w, leadgate.ErrClaimLost)
+	w := s.deleteOf(sendItemKey(send.Email, send.Key), &ownClaim, ownClaimValues(send))
+	return s.writeOr(ctx, "release send", w, leadgate.ErrClaimLost)
 }

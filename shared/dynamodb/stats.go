@@ -6,95 +6,84 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"leadgate/shared/leadgate"
 )
 
-// A page's partition holds its counters: the day's totals ("DAY#<day>") and per
-// source ("DAY#<day>#SRC#<source key>"), and its campaigns' spends
-// ("SPEND#<campaign>"). A counted lead or confirmation leaves a mark
-// ("COUNTED#SUB#<id>" or "COUNTED#CONFIRM#<id>", "COUNTED") in a partition of its
-// own, so that a redelivered change counts nothing.
+// A page's partition holds its counters, one per day and source ("DAY#<day>#SRC#<source
+// key>"), and its campaigns' spends ("SPEND#<campaign>"); a day's totals are the
+// sum of its sources' counters, read in one Query. (Tables written before hold a
+// totals item per day as well, "DAY#<day>", which nothing reads any more.) A count
+// writes one item: views come in concurrently from many page functions, and one
+// counter per event keeps the price of a count at one write unit.
+//
+// A counted lead or confirmation leaves a mark ("COUNTED#SUB#<id>" or
+// "COUNTED#CONFIRM#<id>", "COUNTED") in a partition of its own, put only where
+// none exists before the counter is counted, so that a redelivered change counts
+// nothing. The mark and the count are two writes, not a transaction, which would
+// double the price of both: when DynamoDB refuses the count, the mark is deleted
+// again, so that the redelivery counts it; a count that got no answer (a timeout),
+// and a process that dies between the two, leave the mark and lose that count. A
+// count is never made twice. A download is counted in one transaction with its mark
+// (grants.go).
 
-// sourceDaySK is the sort key of a page's per-source counter of one day, beside
-// the day's totals ("DAY#<day>"), so that one Query of a sort key range reads
-// both.
+// sourceDaySK is the sort key of a page's per-source counter of one day.
 func sourceDaySK(day string, src leadgate.Source) string {
 	return prefixDay + day + "#SRC#" + src.Key()
 }
 
-// dayUpdate adds one to attr of the page's day totals.
-func (s *Store) dayUpdate(page, day, attr string) (types.TransactWriteItem, error) {
-	w, err := s.updateOf(key(prefixPage+page, prefixDay+day),
-		expression.Add(expression.Name(attr), expression.Value(1)).
-			Set(expression.Name(attrItemType), expression.Value(typeDailyCounts)).
-			Set(expression.Name(attrPage), expression.Value(page)).
-			Set(expression.Name(attrDay), expression.Value(day)))
-	if err != nil {
-		return types.TransactWriteItem{}, fmt.Errorf("daily counter update: %w", err)
+// sourceCounts add one to a counter of a page's per-source counter of a day, by
+// the counter's attribute.
+var sourceCounts = map[string]expr{}
+
+func init() {
+	for _, attr := range []string{attrViews, attrLeads, attrConfirmations, attrDownloads} {
+		sourceCounts[attr] = updating("ADD #"+attr+" :one SET #item_type = :type, #page = :page, #day = :day, "+
+			"#utm_source = :source, #utm_medium = :medium, #utm_campaign = :campaign", "")
 	}
-	return w, nil
 }
 
 // sourceUpdate adds one to attr of the page's per-source counter of the day.
-func (s *Store) sourceUpdate(page, day string, src leadgate.Source, attr string) (types.TransactWriteItem, error) {
+func (s *Store) sourceUpdate(page, day string, src leadgate.Source, attr string) types.TransactWriteItem {
 	src = src.Normal()
-	w, err := s.updateOf(key(prefixPage+page, sourceDaySK(day, src)),
-		expression.Add(expression.Name(attr), expression.Value(1)).
-			Set(expression.Name(attrItemType), expression.Value(typeSourceDayCounts)).
-			Set(expression.Name(attrPage), expression.Value(page)).
-			Set(expression.Name(attrDay), expression.Value(day)).
-			Set(expression.Name(attrUTMSource), expression.Value(src.Source)).
-			Set(expression.Name(attrUTMMedium), expression.Value(src.Medium)).
-			Set(expression.Name(attrUTMCampaign), expression.Value(src.Campaign)))
-	if err != nil {
-		return types.TransactWriteItem{}, fmt.Errorf("source counter update: %w", err)
-	}
-	return w, nil
+	return s.updateOf(key(prefixPage+page, sourceDaySK(day, src)), sourceCounts[attr], values{
+		":one": one, ":type": str(typeSourceDayCounts), ":page": str(page), ":day": str(day),
+		":source": str(src.Source), ":medium": str(src.Medium), ":campaign": str(src.Campaign),
+	})
 }
 
-// CountView adds one view to the page's day totals and to its source's counter:
-// two UpdateItems (ADD views 1), not a transaction, for views come in concurrently
-// from many page functions and transactions on the same hot items would conflict.
-// A failure between the two leaves the totals one view ahead of the rows. The
-// followup function's stream filter leaves counters out, so views start no
-// function.
+// CountView adds one view to the counter of the page's day and source: one
+// UpdateItem (ADD views 1). The followup function's stream filter leaves counters
+// out, so views start no function.
 func (s *Store) CountView(ctx context.Context, page, day string, src leadgate.Source) error {
-	const op = "count view"
-	total, err := s.dayUpdate(page, day, attrViews)
-	if err != nil {
-		return leadgate.Internal(op+" on page "+page, err)
-	}
-	row, err := s.sourceUpdate(page, day, src, attrViews)
-	if err != nil {
-		return leadgate.Internal(op+" on page "+page, err)
-	}
-	if err := s.writeOr(ctx, op, total, nil); err != nil {
-		return err
-	}
-	return s.writeOr(ctx, op, row, nil)
+	return s.writeOr(ctx, "count view", s.sourceUpdate(page, day, src, attrViews), nil)
 }
 
-// DailyCounts returns a page's counters for one day: zero before the day's first
-// count.
+// DailyCounts returns a page's counters for one day, the sum of its sources'
+// counters: zero before the day's first count.
 func (s *Store) DailyCounts(ctx context.Context, page, day string) (leadgate.DailyCounts, error) {
+	const op = "get daily counts"
 	c := leadgate.DailyCounts{Page: page, Day: day}
-	err := s.get(ctx, "get daily counts", key(prefixPage+page, prefixDay+day), errNoItem, &c)
-	switch {
-	case errors.Is(err, errNoItem):
-		return c, nil
-	case err != nil:
+	in := s.queryOf("", partitionPrefix, values{":pk": str(prefixPage + page), ":prefix": str(prefixDay + day + "#SRC#")})
+	rows, err := queryAll[sourceDayItem](ctx, s, op, in)
+	if err != nil {
 		return leadgate.DailyCounts{Page: page, Day: day}, err
+	}
+	for _, r := range rows {
+		c.Views += r.Views
+		c.Leads += r.Leads
+		c.Confirmations += r.Confirmations
+		c.Downloads += r.Downloads
 	}
 	return c, nil
 }
 
 // CountLead counts a new submission once: see countOnce.
 func (s *Store) CountLead(ctx context.Context, sub leadgate.Submission) error {
-	return s.countOnce(ctx, "count lead on page "+sub.Page, prefixCounted+"SUB#"+sub.ID,
-		sub.Page, leadgate.Day(sub.At), leadgate.SourceOf(sub.Attribution), attrLeads, sub.At)
+	mark := markItem(prefixCounted+"SUB#"+sub.ID, skCounted, typeCountMark, sub.At.Add(countMarkRetention))
+	return s.countOnce(ctx, "count lead on page "+sub.Page, mark, sub.Page, leadgate.Day(sub.At), leadgate.SourceOf(sub.Attribution), attrLeads)
 }
 
 // CountConfirmation counts a first confirmation once, under the source of the
@@ -111,34 +100,32 @@ func (s *Store) CountConfirmation(ctx context.Context, c leadgate.Confirmation) 
 			src = leadgate.SourceOf(sub.Attribution)
 		}
 	}
-	return s.countOnce(ctx, op, prefixCounted+"CONFIRM#"+c.ID, c.Page, leadgate.Day(c.ConfirmedAt), src, attrConfirmations, c.ConfirmedAt)
+	mark := markItem(prefixCounted+"CONFIRM#"+c.ID, skCounted, typeCountMark, c.ConfirmedAt.Add(countMarkRetention))
+	return s.countOnce(ctx, op, mark, c.Page, leadgate.Day(c.ConfirmedAt), src, attrConfirmations)
 }
 
-// countOnce adds one to attr of the page's day totals and of the source's counter
-// in one TransactWriteItems with the put of a mark that must not exist: a
-// cancellation on the mark means the change was counted before.
-func (s *Store) countOnce(ctx context.Context, op, markPK, page, day string, src leadgate.Source, attr string, at time.Time) error {
-	build := func() ([]types.TransactWriteItem, error) {
-		mark, err := s.putOf(markItem(markPK, skCounted, typeCountMark, at.Add(countMarkRetention)), itemAbsent())
-		if err != nil {
-			return nil, fmt.Errorf("count mark: %w", err)
-		}
-		total, err := s.dayUpdate(page, day, attr)
-		if err != nil {
-			return nil, err
-		}
-		row, err := s.sourceUpdate(page, day, src, attr)
-		if err != nil {
-			return nil, err
-		}
-		return []types.TransactWriteItem{mark, total, row}, nil
+// countOnce puts the mark, if none exists, then adds one to attr of the page's
+// per-source counter of the day; a mark that exists means the change was counted
+// before. When DynamoDB refuses the count, the mark is deleted again, so that a
+// redelivered change counts it; when the count gets no answer it may have been
+// made, and the mark stays.
+func (s *Store) countOnce(ctx context.Context, op string, mark map[string]types.AttributeValue, page, day string, src leadgate.Source, attr string) error {
+	_, counted, err := s.write(ctx, op+": mark", s.putOf(mark, &itemAbsent, nil), "")
+	if err != nil || counted {
+		return err
 	}
-	return s.transact(ctx, op, "count "+attr, build, func(tx cancellation) (verdict, error) {
-		if tx.failed(0) {
-			return answered, nil // counted before: a redelivered change
+	_, _, err = s.write(ctx, op, s.sourceUpdate(page, day, src, attr), "")
+	var refused smithy.APIError
+	if err != nil && errors.As(err, &refused) {
+		// Not counted: a redelivery must count it. The context may have run out
+		// meanwhile; the delete is short.
+		done, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if _, derr := s.deleteItem(done, op+": unmark", keyAttrs(mark)); derr != nil {
+			return errors.Join(err, derr)
 		}
-		return unhandled, nil
-	})
+	}
+	return err
 }
 
 // sourceDayItem is a per-source counter's item.
@@ -157,16 +144,13 @@ type sourceDayItem struct {
 
 // PageStats reads the page's per-source counters of the days from from to to in
 // one paginated Query of the page's partition (sk from "DAY#<from>#" to
-// "DAY#<to>$": '$' sorts right after '#'), leaving out the day totals it meets.
+// "DAY#<to>$": '$' sorts right after '#'), leaving out the day totals that tables
+// written before hold.
 func (s *Store) PageStats(ctx context.Context, page, from, to string) ([]leadgate.SourceDayCounts, error) {
 	op := "page stats of " + page
-	in, err := s.queryOf("", expression.Key(attrPK).Equal(expression.Value(prefixPage+page)).
-		And(expression.Key(attrSK).Between(expression.Value(prefixDay+from+"#"), expression.Value(prefixDay+to+"$"))))
-	if err != nil {
-		return nil, leadgate.Internal(op, err)
-	}
+	in := s.queryOf("", partitionRange, values{":pk": str(prefixPage + page), ":from": str(prefixDay + from + "#"), ":to": str(prefixDay + to + "$")})
 	rows := []leadgate.SourceDayCounts{}
-	err = s.queryPages(ctx, op, in, func(item map[string]types.AttributeValue) error {
+	err := s.queryPages(ctx, op, in, func(item map[string]types.AttributeValue) error {
 		var it sourceDayItem
 		if err := unmarshalItem(item, &it); err != nil {
 			return leadgate.Internal(op, fmt.Errorf("unmarshal: %w", err))
@@ -198,11 +182,9 @@ func (s *Store) PutSpend(ctx context.Context, sp leadgate.Spend) error {
 
 // Spends returns the page's spends, by campaign: one paginated Query.
 func (s *Store) Spends(ctx context.Context, page string) ([]leadgate.Spend, error) {
-	op := "spends of " + page
-	in, err := s.queryOf("", expression.Key(attrPK).Equal(expression.Value(prefixPage+page)).
-		And(expression.Key(attrSK).BeginsWith(prefixSpend)))
-	if err != nil {
-		return nil, leadgate.Internal(op, err)
-	}
-	return queryAll[leadgate.Spend](ctx, s, op, in)
+	in := s.queryOf("", partitionPrefix, values{":pk": str(prefixPage + page), ":prefix": str(prefixSpend)})
+	return queryAll[leadgate.Spend](ctx, s, "spends of "+page, in)
 }
+
+// partitionRange queries the items of one partition whose sort keys lie in a range.
+var partitionRange = keyQuery("#pk = :pk AND #sk BETWEEN :from AND :to", "")

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"leadgate/shared/leadgate"
@@ -47,8 +46,8 @@ func stepItem(st leadgate.Step) (map[string]types.AttributeValue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("marshal step: %w", err)
 	}
-	item[attrGSI2PK] = &types.AttributeValueMemberS{Value: dueBucket}
-	item[attrGSI2SK] = &types.AttributeValueMemberS{Value: keyTime(st.DueAt) + "#" + st.Email + "#" + st.Key}
+	item[attrGSI2PK] = str(dueBucket)
+	item[attrGSI2SK] = str(keyTime(st.DueAt) + "#" + st.Email + "#" + st.Key)
 	return item, nil
 }
 
@@ -65,11 +64,7 @@ func (s *Store) DueSteps(ctx context.Context, now time.Time, limit int) ([]leadg
 	}
 	// gsi2sk starts with the fixed-width due time: every step due at or before now
 	// sorts before the first instant after it.
-	in, err := s.queryOf(indexGSI2, expression.Key(attrGSI2PK).Equal(expression.Value(dueBucket)).
-		And(expression.Key(attrGSI2SK).LessThan(expression.Value(keyTime(now.Add(time.Nanosecond))))))
-	if err != nil {
-		return nil, leadgate.Internal(op, err)
-	}
+	in := s.queryOf(indexGSI2, dueBefore, values{":bucket": str(dueBucket), ":before": str(keyTime(now.Add(time.Nanosecond)))})
 	// One page of at most limit steps: the next run takes the rest.
 	in.Limit = aws.Int32(int32(min(limit, math.MaxInt32)))
 	out, err := s.client.Query(ctx, in)
@@ -86,27 +81,44 @@ func (s *Store) DueSteps(ctx context.Context, now time.Time, limit int) ([]leadg
 	return steps, nil
 }
 
+// dueBefore queries the due index for the steps due before a time.
+var dueBefore = keyQuery("#gsi2pk = :bucket AND #gsi2sk < :before", "")
+
+// finishStep records a step's outcome and removes its due-index keys, by whether
+// it has a done time and whether it has a reason: as the domain's JSON, a zero
+// time or an empty reason is no attribute at all.
+var finishStep [2][2]expr
+
+func init() {
+	for done := range 2 {
+		for reason := range 2 {
+			set, remove := "SET #status = :status", " REMOVE #gsi2pk, #gsi2sk"
+			if done == 1 {
+				set += ", #done_at = :done_at"
+			} else {
+				remove += ", #done_at"
+			}
+			if reason == 1 {
+				set += ", #reason = :reason"
+			} else {
+				remove += ", #reason"
+			}
+			finishStep[done][reason] = updating(set+remove, "attribute_exists(#pk)")
+		}
+	}
+}
+
 // FinishStep records a step's outcome in one UpdateItem and removes its due-index
 // keys, so that it leaves the index.
 func (s *Store) FinishStep(ctx context.Context, st leadgate.Step) error {
-	const op = "finish step"
-	update := expression.Set(expression.Name(attrStatus), expression.Value(string(st.Status))).
-		Remove(expression.Name(attrGSI2PK)).
-		Remove(expression.Name(attrGSI2SK))
-	// As the domain's JSON, a zero time or an empty reason is no attribute at all.
-	if st.DoneAt.IsZero() {
-		update = update.Remove(expression.Name(attrDoneAt))
-	} else {
-		update = update.Set(expression.Name(attrDoneAt), expression.Value(keyTime(st.DoneAt)))
+	vals := values{":status": str(string(st.Status))}
+	done, reason := 0, 0
+	if !st.DoneAt.IsZero() {
+		done, vals[":done_at"] = 1, str(keyTime(st.DoneAt))
 	}
-	if st.Reason == "" {
-		update = update.Remove(expression.Name(attrReason))
-	} else {
-		update = update.Set(expression.Name(attrReason), expression.Value(st.Reason))
+	if st.Reason != "" {
+		reason, vals[":reason"] = 1, str(st.Reason)
 	}
-	w, err := s.updateOf(stepItemKey(st.Email, st.Key), update, itemPresent())
-	if err != nil {
-		return leadgate.Internal(op, err)
-	}
-	return s.writeOr(ctx, op, w, leadgate.ErrStepNotFound)
+	w := s.updateOf(stepItemKey(st.Email, st.Key), finishStep[done][reason], vals)
+	return s.writeOr(ctx, "finish step", w, leadgate.ErrStepNotFound)
 }

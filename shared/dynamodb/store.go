@@ -5,23 +5,32 @@
 //
 // A lead's partition ("LEAD#<email>") holds the lead, its submissions (sorted by
 // time) and one dedupe marker per page; rate counters, pages and magnets have their
-// own partitions. A page's partition also holds its daily counters ("DAY#<day>", and
-// per source "DAY#<day>#SRC#<source key>", read in one Query of an sk range) and
-// its campaigns' spends ("SPEND#<campaign>"), and
+// own partitions. A page's partition also holds its counters of each day and source
+// ("DAY#<day>#SRC#<source key>", a day's read in one Query of an sk range) and its
+// campaigns' spends ("SPEND#<campaign>"), and
 // a grant's partition ("GRANT#<id>") the grant and the marks of its counted downloads.
 // A lead's partition also holds its sends ("SEND#<key>") and scheduled steps
 // ("STEP#<key>"); a due step is in the sparse index GSI2, by due time. Confirmation
-// and unsubscribe links ("CONFIRM#<id>", "UNSUB#<id>") and soft-bounce marks
-// ("MAILEVENT#<message id>") have partitions of their own.
-// Pages and magnets are listed from GSI1 ("PAGES" and "MAGNETS", by slug or id).
-// A capture of a new address is one TransactWriteItems request, a download one
-// UpdateItem, a send's claim one UpdateItem, the due steps one Query.
+// and unsubscribe links ("CONFIRM#<id>", "UNSUB#<id>"), counted-lead marks
+// ("COUNTED#...") and soft-bounce marks ("MAILEVENT#<message id>") have partitions of
+// their own. Pages and magnets are listed from GSI1 ("PAGES" and "MAGNETS", by slug
+// or id).
 //
-// table.go holds the table's layout, items.go how a domain value becomes an item,
-// and requests.go the requests every record type sends; each record type has a
+// A capture of a new address is one TransactWriteItems request, a download one
+// UpdateItem, its count one TransactWriteItems, a send's claim one UpdateItem, the
+// due steps one Query. Items are kept small, for on-demand capacity is billed per
+// started KB written (twice in a transaction): a lead and a submission leave out
+// what their keys say, and a count writes one counter.
+//
+// table.go holds the table's layout, items.go how a domain value becomes an item
+// (codec.go converts values by their JSON tags), and requests.go the requests every
+// record type sends, with their expressions built once; each record type has a
 // file of its own: pages.go (pages and magnets), leads.go, capture.go, grants.go,
 // stats.go, scoring.go, sends.go, steps.go, confirmations.go, unsubscribes.go,
-// suppression.go (mail events), exports.go (a page's leads) and erasure.go.
+// suppression.go (mail events), exports.go (a page's leads) and erasure.go. Stream
+// records are decoded in stream.go, and a stream batch handled in streambatch.go;
+// reading a stream is leadgate/shared/dynamodbstream's, apart, for the functions
+// that do not read one should not link the Streams client.
 package dynamodb
 
 import (
@@ -41,7 +50,6 @@ type API interface {
 	UpdateItem(ctx context.Context, in *awsddb.UpdateItemInput, optFns ...func(*awsddb.Options)) (*awsddb.UpdateItemOutput, error)
 	DeleteItem(ctx context.Context, in *awsddb.DeleteItemInput, optFns ...func(*awsddb.Options)) (*awsddb.DeleteItemOutput, error)
 	Query(ctx context.Context, in *awsddb.QueryInput, optFns ...func(*awsddb.Options)) (*awsddb.QueryOutput, error)
-	TransactGetItems(ctx context.Context, in *awsddb.TransactGetItemsInput, optFns ...func(*awsddb.Options)) (*awsddb.TransactGetItemsOutput, error)
 	TransactWriteItems(ctx context.Context, in *awsddb.TransactWriteItemsInput, optFns ...func(*awsddb.Options)) (*awsddb.TransactWriteItemsOutput, error)
 	BatchAPI
 }
@@ -62,9 +70,10 @@ type Store struct {
 	// OnCapacity, when set before first use, makes every successful single-item or
 	// transactional write ask for the consumed capacity (TOTAL) and receive it with
 	// the operation's name: "capture", "count repeat", "put page <slug>",
-	// "put magnet <id>", "put spend", "count view", "count leads",
-	// "count confirmations", "put grant", "use grant", "revoke grant",
-	// "count download", "claim send", "finish send", "release send",
+	// "put magnet <id>", "put spend", "count view",
+	// "count lead on page <slug>: mark" and "count lead on page <slug>" (and
+	// likewise "count confirmation on page <slug>"), "put grant", "use grant",
+	// "revoke grant", "count download", "claim send", "finish send", "release send",
 	// "schedule step" (once per step stored), "finish step", "put confirmation",
 	// "confirm", "put unsubscribe", "unsubscribe", "record mail event",
 	// "set score", and an erasure's "erase lead: erase grant",
@@ -72,6 +81,8 @@ type Store struct {
 	// A cancelled transaction or a failed condition also consumes capacity, but
 	// DynamoDB does not report it.
 	OnCapacity func(op string, consumed []types.ConsumedCapacity)
+
+	links linkSet // the unsubscribe links put or found (PutUnsubscribe)
 }
 
 var _ leadgate.Store = (*Store)(nil)

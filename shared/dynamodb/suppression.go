@@ -3,7 +3,6 @@ package dynamodb
 import (
 	"context"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"leadgate/shared/leadgate"
@@ -26,41 +25,46 @@ const (
 	txMailLead
 )
 
+// The edits of a mail event: a hard bounce suppresses a lead unless it bounced,
+// complained or was erased before; a complaint suppresses it and withdraws its
+// consent, and an erased lead keeps its status but loses its consent; a soft bounce
+// counts.
+var (
+	bounceLead     = leadUpdate("#status = :bounced", "NOT (#status IN (:bounced, :complained, :erased))")
+	complainLead   = leadUpdate("#status = :complained, #consent.#given = :false", "#status <> :erased AND (#status <> :complained OR #consent.#given = :true)")
+	complainErased = leadUpdate("#consent.#given = :false", "#status = :erased AND #consent.#given = :true")
+	softBounce     = updating("ADD #soft_bounces :one SET #updated_at = :now, #version = #version + :one", "attribute_exists(#pk)")
+)
+
 // RecordMailEvent applies a delivery event to the lead of its address: a hard bounce
 // or a complaint in one conditional UpdateItem, a soft bounce in one
 // TransactWriteItems that puts the message's mark (unless it exists) and counts it.
 // An address without a lead, or an event of another kind, changes nothing.
 func (s *Store) RecordMailEvent(ctx context.Context, e leadgate.MailEvent) error {
 	const op = "record mail event"
-	status := expression.Name(attrStatus)
-	value := func(st leadgate.Status) expression.OperandBuilder { return expression.Value(string(st)) }
+	bounced, complained, erased := statusValue(leadgate.StatusBounced), statusValue(leadgate.StatusComplained), statusValue(leadgate.StatusErased)
 	switch e.Kind {
 	case mailBounce:
 		return s.editLead(ctx, op, e.Email, e.At, leadEdit{
-			set:  []assignment{{attrStatus, string(leadgate.StatusBounced)}},
-			cond: expression.Not(status.In(value(leadgate.StatusBounced), value(leadgate.StatusComplained), value(leadgate.StatusErased))),
+			e:    bounceLead,
+			vals: values{":bounced": bounced, ":complained": complained, ":erased": erased},
 			applies: func(l leadgate.Lead) bool {
 				return l.Status != leadgate.StatusBounced && l.Status != leadgate.StatusComplained && l.Status != leadgate.StatusErased
 			},
 		})
 	case mailComplaint:
-		given := expression.Name(attrConsentGiven)
 		return s.editLead(ctx, op, e.Email, e.At,
 			leadEdit{
-				set: []assignment{
-					{attrStatus, string(leadgate.StatusComplained)},
-					{attrConsentGiven, false},
-				},
-				cond: status.NotEqual(value(leadgate.StatusErased)).And(
-					status.NotEqual(value(leadgate.StatusComplained)).Or(given.Equal(expression.Value(true)))),
+				e:    complainLead,
+				vals: values{":complained": complained, ":erased": erased, ":false": boolFalse, ":true": boolTrue},
 				applies: func(l leadgate.Lead) bool {
 					return l.Status != leadgate.StatusErased && (l.Status != leadgate.StatusComplained || l.Consent.Given)
 				},
 			},
 			leadEdit{
 				// An erased lead stays erased; its consent still goes.
-				set:     []assignment{{attrConsentGiven, false}},
-				cond:    status.Equal(value(leadgate.StatusErased)).And(given.Equal(expression.Value(true))),
+				e:       complainErased,
+				vals:    values{":erased": erased, ":false": boolFalse, ":true": boolTrue},
 				applies: func(l leadgate.Lead) bool { return l.Status == leadgate.StatusErased && l.Consent.Given },
 			},
 		)
@@ -76,20 +80,11 @@ func (s *Store) RecordMailEvent(ctx context.Context, e leadgate.MailEvent) error
 func (s *Store) countSoftBounce(ctx context.Context, op string, e leadgate.MailEvent) error {
 	build := func() ([]types.TransactWriteItem, error) {
 		mark := markItem(prefixMailEvent+e.MessageID, e.Kind, typeMailEventMark, e.At.Add(mailEventMarkRetention))
-		mark[attrAt] = &types.AttributeValueMemberS{Value: keyTime(e.At)}
-		put, err := s.putOf(mark, itemAbsent())
-		if err != nil {
-			return nil, err
-		}
-		lead, err := s.updateOf(leadKey(e.Email),
-			expression.Add(expression.Name(attrSoftBounces), expression.Value(1)).
-				Set(expression.Name(attrUpdatedAt), expression.Value(keyTime(e.At))).
-				Set(expression.Name(attrVersion), expression.Name(attrVersion).Plus(expression.Value(1))),
-			itemPresent())
-		if err != nil {
-			return nil, err
-		}
-		return []types.TransactWriteItem{put, lead}, nil
+		mark[attrAt] = str(keyTime(e.At))
+		return []types.TransactWriteItem{
+			s.putOf(mark, &itemAbsent, nil),
+			s.updateOf(leadKey(e.Email), softBounce, values{":one": one, ":now": str(keyTime(e.At))}),
+		}, nil
 	}
 	return s.transact(ctx, op, op, build, func(tx cancellation) (verdict, error) {
 		switch {

@@ -56,9 +56,11 @@ const (
 	typeDedupe      = "dedupe"
 	typeRateCounter = "rate_counter"
 	typeGrant       = "grant"
+	// typeDailyCounts held a page's totals of one day; nothing writes it any more,
+	// but tables written before hold such items (and their stream records).
 	typeDailyCounts = "daily_counts"
 	// typeSourceDayCounts holds a page's counters of one day for one source
-	// (utm_source, utm_medium, utm_campaign), beside the day's totals.
+	// (utm_source, utm_medium, utm_campaign); a day's totals are their sum.
 	typeSourceDayCounts = "source_day_counts"
 	// typeCountMark marks one counted submission or confirmation, so that a
 	// redelivered change counts nothing.
@@ -90,7 +92,7 @@ const (
 	prefixDedupe     = "DEDUPE#"    // sk of a dedupe marker: "DEDUPE#<page slug>"
 	prefixRate       = "RATE#"      // pk of a rate counter: "RATE#<key>"
 	prefixGrant      = "GRANT#"     // pk of a grant's partition: "GRANT#<grant id>" (a hash of the token)
-	prefixDay        = "DAY#"       // sk of a page's daily counters: "DAY#<yyyy-mm-dd>" (UTC); per source "DAY#<yyyy-mm-dd>#SRC#<source key>"
+	prefixDay        = "DAY#"       // sk of a page's daily counters, per source: "DAY#<yyyy-mm-dd>#SRC#<source key>" (UTC); of old day totals "DAY#<yyyy-mm-dd>"
 	prefixSpend      = "SPEND#"     // sk of a campaign's spend in its page's partition: "SPEND#<utm_campaign>"
 	prefixCounted    = "COUNTED#"   // pk of a counted-lead or counted-confirmation mark: "COUNTED#SUB#<id>", "COUNTED#CONFIRM#<id>"
 	prefixDownload   = "DOWNLOAD#"  // sk of a counted-download mark in its grant's partition: "DOWNLOAD#<n>"
@@ -109,60 +111,30 @@ const (
 	skCounted      = "COUNTED"
 )
 
-// Attributes that conditions and updates name. Domain values are stored under their
-// JSON names (items.go); these are those names, and the attributes that are no
-// domain value.
+// Attributes the code names. Domain values are stored under their JSON names
+// (items.go, codec.go); an expression names an attribute by a placeholder of its
+// name, "#status" (requests.go).
 const (
-	// Of a lead.
-	attrVersion      = "version" // for optimistic concurrency: every write adds one
-	attrStatus       = "status"  // also of a send and a step
-	attrEmail        = "email"   // also of a send and a grant
-	attrConfirmedAt  = "confirmed_at"
-	attrUpdatedAt    = "updated_at"
-	attrSoftBounces  = "soft_bounces"
-	attrConsentGiven = "consent.given" // a path into the lead's consent map
-	attrScore        = "score"
-	attrStage        = "stage"
-	attrStageHistory = "stage_history"
+	attrEmail = "email" // of a lead, a submission, a send and a grant
 
 	// Of a dedupe marker, in a lead's partition.
 	attrLastAt       = "last_at"       // time of the last recorded submission
 	attrSubmissionSK = "submission_sk" // that submission's sort key
 
-	// Of a rate counter.
-	attrCount = "count"
-
 	// Of a link (a grant, a confirmation): its domain expiry, for AttrExpiresAt
 	// holds the TTL (see withLinkTTL); fixed-width RFC 3339.
 	attrLinkExpiresAt = "link_expires_at"
 
-	// Of a grant.
-	attrLeadID          = "lead_id"
-	attrRevoked         = "revoked"
-	attrErased          = "erased"
-	attrFirstDownloadAt = "first_download_at" // also of a lead
-	attrLastDownloadAt  = "last_download_at"
-
-	// Of a daily or per-source counter; attrDownloads is also a grant's count.
-	attrPage          = "page"
-	attrDay           = "day"
+	// Of a per-source counter: its page, and the counts of the funnel's steps.
+	attrPage          = "page" // also of a submission, and of its attribution and consent
 	attrViews         = "views"
 	attrLeads         = "leads"
 	attrConfirmations = "confirmations"
 	attrDownloads     = "downloads"
-	attrUTMSource     = "utm_source"
-	attrUTMMedium     = "utm_medium"
-	attrUTMCampaign   = "utm_campaign"
 
-	// Of a download mark or a soft-bounce mark: the time of what it counted.
+	// Of a download mark or a soft-bounce mark: the time of what it counted; of a
+	// submission, a touch and a consent: their time.
 	attrAt = "at"
-
-	// Of a send and a step.
-	attrKey       = "key"
-	attrClaimedAt = "claimed_at"
-	attrAttempts  = "attempts"
-	attrDoneAt    = "done_at"
-	attrReason    = "reason"
 )
 
 // How long items outlive their use before TTL removes them.

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"leadgate/shared/leadgate"
@@ -21,14 +22,70 @@ func unsubscribeKey(id string) map[string]types.AttributeValue {
 }
 
 // PutUnsubscribe puts an unsubscribe link's mapping if none with its ID exists.
+// Every email carries its lead's link, which never changes, so it is put once: the
+// store remembers the links it has put or found, for a warm function sends many
+// emails, and looks for one it does not know with an eventually consistent GetItem
+// (half a read unit) before the conditional put, which costs a write unit even
+// when it is refused. A link put a moment ago that the read misses refuses the put.
 func (s *Store) PutUnsubscribe(ctx context.Context, u leadgate.Unsubscribe) error {
 	const op = "put unsubscribe"
-	item, err := marshalItem(u, prefixUnsub+u.ID, skUnsubscribe, typeUnsubscribe)
-	if err != nil {
-		return leadgate.Internal(op, err)
+	if s.links.has(u.ID) {
+		return nil
 	}
-	return s.putNew(ctx, op, item, nil)
+	out, err := s.client.GetItem(ctx, &awsddb.GetItemInput{TableName: &s.table, Key: unsubscribeKey(u.ID)})
+	if err != nil {
+		return errorFor(op+": look for the link", err)
+	}
+	if len(out.Item) == 0 {
+		item, err := marshalItem(u, prefixUnsub+u.ID, skUnsubscribe, typeUnsubscribe)
+		if err != nil {
+			return leadgate.Internal(op, err)
+		}
+		if err := s.putNew(ctx, op, item, nil); err != nil {
+			return err
+		}
+	}
+	s.links.add(u.ID)
+	return nil
 }
+
+// linkSet holds the IDs of the unsubscribe links a store put or found, at most
+// maxLinks: then it starts again.
+type linkSet struct {
+	mu  sync.Mutex
+	ids map[string]struct{}
+}
+
+const maxLinks = 10000
+
+func (l *linkSet) has(id string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, ok := l.ids[id]
+	return ok
+}
+
+func (l *linkSet) add(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ids == nil || len(l.ids) >= maxLinks {
+		l.ids = map[string]struct{}{}
+	}
+	l.ids[id] = struct{}{}
+}
+
+func (l *linkSet) forget(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.ids, id)
+}
+
+// The edits of an unsubscribe: a lead who may get email leaves, with its consent;
+// one who bounced, complained or was erased keeps its status, and loses its consent.
+var (
+	unsubscribeLead = leadUpdate("#consent.#given = :false, #status = :unsubscribed", "#status IN (:active, :unconfirmed)")
+	withdrawConsent = leadUpdate("#consent.#given = :false", "NOT (#status IN (:active, :unconfirmed)) AND #consent.#given = :true")
+)
 
 // Unsubscribe reads the link, then withdraws the lead's consent in one conditional
 // UpdateItem; the link's address is the lead's key.
@@ -41,22 +98,17 @@ func (s *Store) Unsubscribe(ctx context.Context, id string, now time.Time) error
 	if u.Email == "" {
 		return leadgate.Internal(op, fmt.Errorf("unmarshal link: %w", errors.New("email missing")))
 	}
-	status := expression.Name(attrStatus)
-	given := expression.Name(attrConsentGiven)
-	reachable := status.In(expression.Value(string(leadgate.StatusActive)), expression.Value(string(leadgate.StatusUnconfirmed)))
 	return s.editLead(ctx, op, u.Email, now,
 		leadEdit{
-			set: []assignment{
-				{attrConsentGiven, false},
-				{attrStatus, string(leadgate.StatusUnsubscribed)},
-			},
-			cond:    reachable,
+			e: unsubscribeLead,
+			vals: values{":false": boolFalse, ":unsubscribed": statusValue(leadgate.StatusUnsubscribed),
+				":active": statusValue(leadgate.StatusActive), ":unconfirmed": statusValue(leadgate.StatusUnconfirmed)},
 			applies: func(l leadgate.Lead) bool { return l.Reachable() },
 		},
 		leadEdit{
-			// Bounced, complained or erased: the status stays, the consent goes.
-			set:     []assignment{{attrConsentGiven, false}},
-			cond:    expression.Not(reachable).And(given.Equal(expression.Value(true))),
+			e: withdrawConsent,
+			vals: values{":false": boolFalse, ":true": boolTrue,
+				":active": statusValue(leadgate.StatusActive), ":unconfirmed": statusValue(leadgate.StatusUnconfirmed)},
 			applies: func(l leadgate.Lead) bool { return !l.Reachable() && l.Consent.Given },
 		},
 	)

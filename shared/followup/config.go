@@ -10,8 +10,9 @@ import (
 )
 
 // ConfigFromEnv reads PUBLIC_BASE_URL (the API's public origin, for links in emails),
-// SENDER_ADDRESS (the verified sender), and optionally SENDER_NAME, SEND_RATE (emails
-// a second; 0 for no limit) and SEND_CONCURRENCY, over DefaultConfig.
+// SENDER_ADDRESS (the verified sender), and optionally SENDER_NAME, SEND_RATE (the
+// most emails one process sends a second, see Config.SendRate; 0 for no cap) and
+// SEND_CONCURRENCY, over DefaultConfig.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := DefaultConfig()
 	base := strings.TrimRight(getenv("PUBLIC_BASE_URL"), "/")
@@ -34,7 +35,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if v := getenv("SEND_RATE"); v != "" {
 		r, err := strconv.ParseFloat(v, 64)
 		if err != nil || r < 0 {
-			return cfg, fmt.Errorf("SEND_RATE=%q: want emails per second, 0 for no limit", v)
+			return cfg, fmt.Errorf("SEND_RATE=%q: want emails per second for one process, 0 for no cap", v)
 		}
 		cfg.SendRate = r
 	}

@@ -48,7 +48,7 @@ func dueHarness(t *testing.T, leads int) (*harness, *pagedStore, *followup.Servi
 	h.advance(10 * 24 * time.Hour)
 	store := &pagedStore{Store: h.store}
 	cfg := followup.DefaultConfig()
-	cfg.BaseURL, cfg.From, cfg.SendRate, cfg.RetryPause = "https://api.example.com", "hello@example.com", 0, time.Millisecond
+	cfg.BaseURL, cfg.From, cfg.SendRate = "https://api.example.com", "hello@example.com", 0
 	svc := followup.New(store, h.mailer, h.key, cfg, h.clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return h, store, svc
 }

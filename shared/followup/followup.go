@@ -44,22 +44,23 @@ type Config struct {
 	// display name when a page gives none.
 	From     string
 	FromName string
-	// SendRate is the most emails sent per second (SES's account limit; 0: no
-	// limit); Concurrency how many are in flight at once.
+	// SendRate caps the emails this process sends a second (0: no cap);
+	// Concurrency is how many are in flight at once. The account's sending quota,
+	// which every process of a deployment shares, is not kept here: the mailer
+	// keeps it (on AWS, the SES client slows down on SES's throttling errors and
+	// retries them). The cap keeps one process from overshooting the quota alone
+	// while its client has yet to learn the rate, and can keep a deployment below
+	// the quota when other applications send from the same account.
 	SendRate    float64
 	Concurrency int
 	// ClaimLease is how long a claimed send is left to its worker before another may
-	// take it over; longer than one send with its retries.
+	// take it over; longer than one send with the mailer's retries.
 	ClaimLease time.Duration
-	// Retries is how often a throttled send is retried, with doubling pauses from
-	// RetryPause, before the change is handed back to be retried later.
-	Retries    int
-	RetryPause time.Duration
 }
 
-// DefaultConfig is SES's default sending quota and sensible retries.
+// DefaultConfig caps each process at SES's default sending quota.
 func DefaultConfig() Config {
-	return Config{FromName: "Leadgate", SendRate: 14, Concurrency: 8, ClaimLease: 30 * time.Second, Retries: 3, RetryPause: 200 * time.Millisecond}
+	return Config{FromName: "Leadgate", SendRate: 14, Concurrency: 8, ClaimLease: 30 * time.Second}
 }
 
 // Service sends follow-up emails.
@@ -257,8 +258,9 @@ const storeTimeout = 5 * time.Second
 // what became of the send: SendSent, SendFailed (refused for good, or a template
 // that cannot render: recorded, and nil returned, so one bad address or page does not
 // block the rest), or "" when there was nothing to send (the page's magnet is gone,
-// or the email went out before). A throttled send is retried, then handed back as
-// EUNAVAILABLE.
+// or the email went out before). A send the mailer could not make (throttled, or
+// the provider unavailable, after the mailer's own retries) is handed back as
+// EUNAVAILABLE, to be retried later.
 func (s *Service) send(ctx context.Context, page leadgate.Page, lead leadgate.Lead, key, kind string, t leadgate.EmailTemplate, fill func(*emails.Data)) (leadgate.SendStatus, error) {
 	msg, renderErr := s.message(ctx, page, lead, kind, t, fill)
 	if s.gone(ctx, renderErr, "the page's magnet") {
@@ -272,7 +274,7 @@ func (s *Service) send(ctx context.Context, page leadgate.Page, lead leadgate.Le
 	}
 	var id string
 	if renderErr == nil {
-		id, err = s.deliverWithRetries(ctx, msg)
+		id, err = s.sendCapped(ctx, msg)
 	} else {
 		err = renderErr
 	}
@@ -343,23 +345,15 @@ func ambiguous(err error) bool {
 		(errors.As(err, &netErr) && netErr.Timeout())
 }
 
-func (s *Service) deliverWithRetries(ctx context.Context, msg leadgate.Message) (string, error) {
-	pause := s.cfg.RetryPause
-	for attempt := 0; ; attempt++ {
-		if err := s.limiter.Wait(ctx); err != nil {
-			return "", leadgate.Unavailable("wait for the send rate", err)
-		}
-		id, err := s.mailer.Send(ctx, msg)
-		if leadgate.ErrorCode(err) != leadgate.EUNAVAILABLE || attempt >= s.cfg.Retries {
-			return id, err
-		}
-		select {
-		case <-ctx.Done():
-			return "", leadgate.Unavailable("send", ctx.Err())
-		case <-time.After(pause):
-		}
-		pause *= 2
+// sendCapped sends msg within the process's cap. It does not retry: the mailer
+// retries what is worth retrying (SES's client, in adaptive mode, also slows down
+// when throttled), and a retry here would only add to the load of a throttled
+// account.
+func (s *Service) sendCapped(ctx context.Context, msg leadgate.Message) (string, error) {
+	if err := s.limiter.Wait(ctx); err != nil {
+		return "", leadgate.Unavailable("wait for the send cap", err)
 	}
+	return s.mailer.Send(ctx, msg)
 }
 
 // message renders an email of kind to the lead, with the unsubscribe link and

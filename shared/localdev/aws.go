@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"leadgate/shared/dynamodb"
+	"leadgate/shared/dynamodbstream"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/ses"
 )
@@ -57,13 +58,13 @@ func AWS(ctx context.Context, cfg aws.Config, opts AWSOptions) (Backend, error) 
 	return Backend{
 		Name:   fmt.Sprintf("the DynamoDB table %s at %s", opts.Table, endpoint),
 		Store:  dynamodb.New(client, opts.Table),
-		Mailer: ses.New(sesv2.NewFromConfig(cfg), ses.Options{ConfigurationSetName: opts.ConfigurationSet}),
+		Mailer: ses.New(sesv2.NewFromConfig(cfg, ses.ClientOptions()), ses.Options{ConfigurationSetName: opts.ConfigurationSet}),
 		Follow: func(ctx context.Context, handle func(context.Context, leadgate.Change) error) error {
-			arn, err := dynamodb.LatestStreamARN(ctx, client, opts.Table)
+			arn, err := dynamodbstream.LatestARN(ctx, client, opts.Table)
 			if err != nil {
 				return err
 			}
-			poller := dynamodb.NewStreamPoller(streams, arn, dynamodb.WithStartingPosition(start), dynamodb.WithLogger(opts.Log))
+			poller := dynamodbstream.NewPoller(streams, arn, dynamodbstream.WithStartingPosition(start), dynamodbstream.WithLogger(opts.Log))
 			return poller.Run(ctx, func(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 				return dynamodb.DecodeEvent(ctx, e, handle), nil
 			})

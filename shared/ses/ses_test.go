@@ -32,14 +32,14 @@ func endpoint(t *testing.T) string {
 }
 
 // newClient builds the real SDK client against the emulator, which takes any
-// credentials that are signed at all.
+// credentials that are signed at all, with the deployment's options.
 func newClient(t *testing.T) *sesv2.Client {
 	t.Helper()
 	return sesv2.New(sesv2.Options{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDLOCAL", "local-secret", ""),
 		BaseEndpoint: aws.String(endpoint(t)),
-	})
+	}, ses.ClientOptions())
 }
 
 // storedEmail is one message in the emulator's GET /store answer (its Email type).

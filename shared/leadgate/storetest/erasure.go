@@ -281,3 +281,34 @@ func testErasedLeadLeavesNoTrace(t *testing.T, s leadgate.Store) {
 		t.Errorf("left after erasure: %s", hit)
 	}
 }
+
+// testUnsubscribeAfterErasure: an erasure deletes the lead's unsubscribe link, and
+// a link put again afterwards, with the same ID, is stored again: a store that
+// remembers the links it put must forget the erased ones.
+func testUnsubscribeAfterErasure(t *testing.T, s leadgate.Store) {
+	p := Page("unsub-erased")
+	mustPutPage(t, s, p)
+	res := mustCapture(t, s, Capture(p, "rosalind@example.com", T0, "x"))
+	u := leadgate.Unsubscribe{ID: leadgate.GrantID("unsub-erased-token"), Email: "rosalind@example.com", LeadID: res.Lead.ID}
+	for range 2 { // every email puts its link
+		if err := s.PutUnsubscribe(ctx(t), u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.EraseLead(ctx(t), leadgate.Erasure{Email: u.Email, UnsubscribeID: u.ID}); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, "unsubscribe link of an erased lead", s.Unsubscribe(ctx(t), u.ID, T0.Add(time.Hour)), leadgate.ENOTFOUND)
+
+	back := mustCapture(t, s, Capture(p, "rosalind@example.com", T0.Add(48*time.Hour), "y"))
+	u.LeadID = back.Lead.ID
+	if err := s.PutUnsubscribe(ctx(t), u); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Unsubscribe(ctx(t), u.ID, T0.Add(49*time.Hour)); err != nil {
+		t.Fatalf("unsubscribe with the link put again: %v", err)
+	}
+	if l := mustLead(t, s, "rosalind@example.com"); l.Status != leadgate.StatusUnsubscribed {
+		t.Fatalf("lead after unsubscribing: %s, want unsubscribed", l.Status)
+	}
+}

@@ -28,6 +28,8 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("PagesAndMagnetsListed", func(t *testing.T) { testLists(t, newStore(t)) })
 	t.Run("CaptureNewLead", func(t *testing.T) { testCaptureNewLead(t, newStore(t)) })
 	t.Run("RepeatWithinWindowIsOneSubmission", func(t *testing.T) { testRepeat(t, newStore(t)) })
+	t.Run("RepeatAnswersWithEarlierSubmission", func(t *testing.T) { testRepeatAnswer(t, newStore(t)) })
+	t.Run("LeadAndSubmissionsKeepEveryField", func(t *testing.T) { testCaptureRoundTrip(t, newStore(t)) })
 	t.Run("LaterSubmissionMovesLastTouch", func(t *testing.T) { testLaterSubmission(t, newStore(t)) })
 	t.Run("OtherPageIsNewSubmission", func(t *testing.T) { testOtherPage(t, newStore(t)) })
 	t.Run("ConsentNotGivenIsKept", func(t *testing.T) { testConsentNotGiven(t, newStore(t)) })
@@ -49,6 +51,7 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("PageLeadsNewestFirstByCursor", func(t *testing.T) { testPageLeads(t, newStore(t)) })
 	t.Run("EraseLeadKeepsOthersAndCounters", func(t *testing.T) { testEraseLead(t, newStore(t)) })
 	t.Run("ErasedLeadLeavesNoTrace", func(t *testing.T) { testErasedLeadLeavesNoTrace(t, newStore(t)) })
+	t.Run("UnsubscribeLinkPutAgainAfterErasure", func(t *testing.T) { testUnsubscribeAfterErasure(t, newStore(t)) })
 	t.Run("FunnelCountsPerSourceOnceEach", func(t *testing.T) { testFunnelCounts(t, newStore(t)) })
 	t.Run("PageStatsRange", func(t *testing.T) { testPageStatsRange(t, newStore(t)) })
 	t.Run("SpendsPerCampaign", func(t *testing.T) { testSpends(t, newStore(t)) })
@@ -348,6 +351,64 @@ func testRepeat(t *testing.T, s leadgate.Store) {
 	l := mustLead(t, s, "grace@example.com")
 	if err := equalJSON(l, first.Lead); err != nil {
 		t.Fatalf("a repeat changed the lead: %v", err)
+	}
+}
+
+// testRepeatAnswer checks what a repeat answers with: the earlier submission's
+// identity (its ID, lead, address, page and time) and the lead as it is.
+func testRepeatAnswer(t *testing.T, s leadgate.Store) {
+	p := Page("repeat-answer")
+	mustPutPage(t, s, p)
+	first := mustCapture(t, s, Capture(p, "hedy@example.com", T0, "ads"))
+	res := mustCapture(t, s, Capture(p, "hedy@example.com", T0.Add(10*time.Minute), "other"))
+	if !res.Repeat {
+		t.Fatalf("second capture within the window: %+v, want a repeat", res)
+	}
+	got, want := res.Submission, first.Submission
+	if got.ID != want.ID || got.LeadID != first.Lead.ID || got.Email != want.Email || got.Page != want.Page || !got.At.Equal(want.At) {
+		t.Fatalf("repeat answered with submission %+v, want the identity of %+v", got, want)
+	}
+	if err := equalJSON(res.Lead, mustLead(t, s, "hedy@example.com")); err != nil {
+		t.Fatalf("repeat answered with a lead other than the stored one: %v", err)
+	}
+}
+
+// testCaptureRoundTrip stores leads and submissions whose parts differ where they
+// usually agree (a consent of another page and time than the attribution, a touch
+// without a page, an address typed otherwise, a later page that asks no consent)
+// and reads them back unchanged.
+func testCaptureRoundTrip(t *testing.T, s leadgate.Store) {
+	p, quiet := Page("round-trip"), Page("round-trip-quiet")
+	quiet.ConsentText, quiet.ConsentVersion = "", ""
+	mustPutPage(t, s, p)
+	mustPutPage(t, s, quiet)
+
+	c := Capture(p, "alan@example.com", T0, "newsletter")
+	c.Submission.Values["email"] = "Alan.TURING@Example.com"
+	c.Submission.Consent.Page = ""
+	c.Submission.Consent.At = T0.Add(-time.Second)
+	c.Submission.Attribution.At = T0.Add(-time.Minute)
+	first := mustCapture(t, s, c)
+	want := leadgate.NewLead(c.NewLeadID, c.Submission, p)
+	if err := equalJSON(mustLead(t, s, "alan@example.com"), want); err != nil {
+		t.Fatalf("lead: %v", err)
+	}
+
+	later := Capture(quiet, "alan@example.com", T0.Add(2*time.Hour), "")
+	later.Submission.Attribution = leadgate.Attribution{At: later.Submission.At, Referrer: "https://example.org/"}
+	later.Submission.Consent = leadgate.Consent{At: later.Submission.At}
+	res := mustCapture(t, s, later)
+	if res.LeadCreated || res.Repeat {
+		t.Fatalf("later capture: %+v", res)
+	}
+	want = first.Lead.Apply(later.Submission, quiet)
+	if err := equalJSON(mustLead(t, s, "alan@example.com"), want); err != nil {
+		t.Fatalf("lead after a later submission: %v", err)
+	}
+	wantSubs := []leadgate.Submission{c.Submission, later.Submission}
+	wantSubs[0].LeadID, wantSubs[1].LeadID = first.Lead.ID, first.Lead.ID
+	if err := equalJSON(mustSubmissions(t, s, "alan@example.com"), wantSubs); err != nil {
+		t.Fatalf("submissions: %v", err)
 	}
 }
 

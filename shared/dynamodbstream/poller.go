@@ -1,4 +1,10 @@
-package dynamodb
+// Package dynamodbstream reads a DynamoDB table's stream the way a Lambda event
+// source mapping does, for local runs against DynamoDB Local (or a real table)
+// where no event source mapping exists: it hands batches of records, in Lambda's
+// event shape, to the same handler the stream function runs. It lives apart from
+// the table's store, so that the Lambda functions, which never poll, do not link
+// the DynamoDB Streams client.
+package dynamodbstream
 
 import (
 	"context"
@@ -17,24 +23,24 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// StreamsAPI is the part of the DynamoDB Streams client that StreamPoller uses;
+// API is the part of the DynamoDB Streams client that Poller uses;
 // *dynamodbstreams.Client has it, and tests pass fakes.
-type StreamsAPI interface {
+type API interface {
 	DescribeStream(ctx context.Context, in *dynamodbstreams.DescribeStreamInput, optFns ...func(*dynamodbstreams.Options)) (*dynamodbstreams.DescribeStreamOutput, error)
 	GetShardIterator(ctx context.Context, in *dynamodbstreams.GetShardIteratorInput, optFns ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetShardIteratorOutput, error)
 	GetRecords(ctx context.Context, in *dynamodbstreams.GetRecordsInput, optFns ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetRecordsOutput, error)
 }
 
-// DescribeTableAPI is the part of the DynamoDB client that LatestStreamARN uses.
+// DescribeTableAPI is the part of the DynamoDB client that LatestARN uses.
 type DescribeTableAPI interface {
 	DescribeTable(ctx context.Context, in *awsddb.DescribeTableInput, optFns ...func(*awsddb.Options)) (*awsddb.DescribeTableOutput, error)
 }
 
-// LatestStreamARN returns the ARN of the table's current stream.
-func LatestStreamARN(ctx context.Context, client DescribeTableAPI, table string) (string, error) {
+// LatestARN returns the ARN of the table's current stream.
+func LatestARN(ctx context.Context, client DescribeTableAPI, table string) (string, error) {
 	out, err := client.DescribeTable(ctx, &awsddb.DescribeTableInput{TableName: aws.String(table)})
 	if err != nil {
-		return "", errorFor("describe table "+table, err)
+		return "", fmt.Errorf("describe table %s: %w", table, err)
 	}
 	if out.Table == nil || aws.ToString(out.Table.LatestStreamArn) == "" {
 		return "", fmt.Errorf("table %s has no stream: enable one with NEW_AND_OLD_IMAGES", table)
@@ -42,28 +48,28 @@ func LatestStreamARN(ctx context.Context, client DescribeTableAPI, table string)
 	return aws.ToString(out.Table.LatestStreamArn), nil
 }
 
-// Defaults of StreamPoller, those of a Lambda event source mapping where it has one.
+// Defaults of Poller, those of a Lambda event source mapping where it has one.
 const (
-	DefaultStreamBatchSize    = 100
-	DefaultStreamPollInterval = 500 * time.Millisecond
-	DefaultStreamMaxRetries   = 3
+	DefaultBatchSize    = 100
+	DefaultPollInterval = 500 * time.Millisecond
+	DefaultMaxRetries   = 3
 
-	maxStreamBatchSize = 1000 // the most GetRecords returns
+	maxBatchSize = 1000 // the most GetRecords returns
 	// shardListInterval is how often the shard list is read again while nothing else
 	// calls for it; a closed shard calls for it at once, since its children are due.
 	shardListInterval = 10 * time.Second
 	maxErrorPause     = 30 * time.Second
 )
 
-// StreamPoller reads a table's stream the way a Lambda event source mapping does, for
+// Poller reads a table's stream the way a Lambda event source mapping does, for
 // local runs against DynamoDB Local (or a real table) where no event source mapping
 // exists: it hands batches of records, in Lambda's event shape, to a handler, shard by
 // shard in order, parents before children, and honours ReportBatchItemFailures.
 //
 // It differs from Lambda in one way: shards are read in turn by one goroutine, so the
 // handler is never called concurrently. The order of each shard is kept as on AWS.
-type StreamPoller struct {
-	client       StreamsAPI
+type Poller struct {
+	client       API
 	arn          string
 	region       string
 	start        streamtypes.ShardIteratorType
@@ -73,53 +79,53 @@ type StreamPoller struct {
 	log          *slog.Logger
 }
 
-// StreamPollerOption sets an option of NewStreamPoller.
-type StreamPollerOption func(*StreamPoller)
+// Option sets an option of NewPoller.
+type Option func(*Poller)
 
 // WithStartingPosition sets where the poller starts reading the shards it finds when
 // it starts: streamtypes.ShardIteratorTypeLatest (the default: only new records) or
 // streamtypes.ShardIteratorTypeTrimHorizon (every record the stream still holds).
 // Shards that appear later are always read from their start.
-func WithStartingPosition(pos streamtypes.ShardIteratorType) StreamPollerOption {
-	return func(p *StreamPoller) { p.start = pos }
+func WithStartingPosition(pos streamtypes.ShardIteratorType) Option {
+	return func(p *Poller) { p.start = pos }
 }
 
 // WithBatchSize sets the most records handed to the handler in one call, 1 to 1000;
 // the default is 100.
-func WithBatchSize(n int) StreamPollerOption {
-	return func(p *StreamPoller) { p.batchSize = n }
+func WithBatchSize(n int) Option {
+	return func(p *Poller) { p.batchSize = n }
 }
 
 // WithPollInterval sets the pause after a round in which no shard had new records,
 // and before a failed batch is retried; the default is 500ms.
-func WithPollInterval(d time.Duration) StreamPollerOption {
-	return func(p *StreamPoller) { p.pollInterval = d }
+func WithPollInterval(d time.Duration) Option {
+	return func(p *Poller) { p.pollInterval = d }
 }
 
 // WithMaxRetries sets how often a failed record is delivered again before it is
 // logged and skipped; the default is 3, and a negative number retries for ever (as
 // Lambda's -1 does).
-func WithMaxRetries(n int) StreamPollerOption {
-	return func(p *StreamPoller) { p.maxRetries = n }
+func WithMaxRetries(n int) Option {
+	return func(p *Poller) { p.maxRetries = n }
 }
 
 // WithLogger sets the logger of skipped records and passing errors; the default is
 // slog.Default().
-func WithLogger(l *slog.Logger) StreamPollerOption {
-	return func(p *StreamPoller) { p.log = l }
+func WithLogger(l *slog.Logger) Option {
+	return func(p *Poller) { p.log = l }
 }
 
-// NewStreamPoller returns a poller of the stream streamARN. The options are checked
+// NewPoller returns a poller of the stream streamARN. The options are checked
 // by Run.
-func NewStreamPoller(client StreamsAPI, streamARN string, opts ...StreamPollerOption) *StreamPoller {
-	p := &StreamPoller{
+func NewPoller(client API, streamARN string, opts ...Option) *Poller {
+	p := &Poller{
 		client:       client,
 		arn:          streamARN,
 		region:       arnRegion(streamARN),
 		start:        streamtypes.ShardIteratorTypeLatest,
-		batchSize:    DefaultStreamBatchSize,
-		pollInterval: DefaultStreamPollInterval,
-		maxRetries:   DefaultStreamMaxRetries,
+		batchSize:    DefaultBatchSize,
+		pollInterval: DefaultPollInterval,
+		maxRetries:   DefaultMaxRetries,
 		log:          slog.Default(),
 	}
 	for _, o := range opts {
@@ -148,7 +154,7 @@ type shard struct {
 // same way. A record that fails more often than the retry bound allows is logged,
 // without its data, and skipped. Run returns an error for bad options and for
 // failures of the Streams API that retrying will not mend, such as a missing stream.
-func (p *StreamPoller) Run(ctx context.Context, handler func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)) error {
+func (p *Poller) Run(ctx context.Context, handler func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)) error {
 	if err := p.check(); err != nil {
 		return err
 	}
@@ -225,7 +231,7 @@ func (p *StreamPoller) Run(ctx context.Context, handler func(context.Context, ev
 	return nil
 }
 
-func (p *StreamPoller) check() error {
+func (p *Poller) check() error {
 	switch {
 	case p.client == nil:
 		return errors.New("stream poller: no Streams client")
@@ -233,8 +239,8 @@ func (p *StreamPoller) check() error {
 		return errors.New("stream poller: no stream ARN")
 	case p.start != streamtypes.ShardIteratorTypeLatest && p.start != streamtypes.ShardIteratorTypeTrimHorizon:
 		return fmt.Errorf("stream poller: starting position %q: want LATEST or TRIM_HORIZON", p.start)
-	case p.batchSize < 1 || p.batchSize > maxStreamBatchSize:
-		return fmt.Errorf("stream poller: batch size %d: want 1 to %d", p.batchSize, maxStreamBatchSize)
+	case p.batchSize < 1 || p.batchSize > maxBatchSize:
+		return fmt.Errorf("stream poller: batch size %d: want 1 to %d", p.batchSize, maxBatchSize)
 	case p.pollInterval <= 0:
 		return fmt.Errorf("stream poller: poll interval %v: want more than 0", p.pollInterval)
 	case p.log == nil:
@@ -244,7 +250,7 @@ func (p *StreamPoller) check() error {
 }
 
 // listShards returns every shard of the stream, following DescribeStream's pages.
-func (p *StreamPoller) listShards(ctx context.Context) ([]streamtypes.Shard, error) {
+func (p *Poller) listShards(ctx context.Context) ([]streamtypes.Shard, error) {
 	var shards []streamtypes.Shard
 	var startAfter *string
 	for {
@@ -269,7 +275,7 @@ func (p *StreamPoller) listShards(ctx context.Context) ([]streamtypes.Shard, err
 // merge adds the newly listed shards and forgets the closed ones the stream no
 // longer lists (trimmed: their children need not wait for them). Shards listed at
 // the first listing start at the starting position, later ones at their start.
-func (p *StreamPoller) merge(shards map[string]*shard, order []string, listed []streamtypes.Shard, first bool) []string {
+func (p *Poller) merge(shards map[string]*shard, order []string, listed []streamtypes.Shard, first bool) []string {
 	seen := make(map[string]bool, len(listed))
 	for _, s := range listed {
 		id := aws.ToString(s.ShardId)
@@ -297,7 +303,7 @@ func (p *StreamPoller) merge(shards map[string]*shard, order []string, listed []
 
 // poll reads the next batch of one shard and hands it to handler; delivered reports
 // whether the handler took every record of a non-empty batch.
-func (p *StreamPoller) poll(ctx context.Context, sh *shard, handler func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)) (delivered bool, err error) {
+func (p *Poller) poll(ctx context.Context, sh *shard, handler func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)) (delivered bool, err error) {
 	if sh.iterator == nil {
 		in := &dynamodbstreams.GetShardIteratorInput{
 			StreamArn:         aws.String(p.arn),
@@ -418,7 +424,7 @@ func firstFailure(recs []events.DynamoDBEventRecord, resp events.DynamoDBEventRe
 
 // shardError handles the errors of reading one shard that have a known remedy, and
 // returns the others.
-func (p *StreamPoller) shardError(sh *shard, op string, err error) error {
+func (p *Poller) shardError(sh *shard, op string, err error) error {
 	var (
 		expired *streamtypes.ExpiredIteratorException
 		trimmed *streamtypes.TrimmedDataAccessException
@@ -445,7 +451,7 @@ func (p *StreamPoller) shardError(sh *shard, op string, err error) error {
 
 // pauseAfterError logs a passing error and returns the pause before the next try,
 // doubling from the poll interval up to maxErrorPause.
-func (p *StreamPoller) pauseAfterError(last time.Duration, op string, err error) time.Duration {
+func (p *Poller) pauseAfterError(last time.Duration, op string, err error) time.Duration {
 	next := min(max(2*last, p.pollInterval), maxErrorPause)
 	p.log.Warn("dynamodb stream: passing error; trying again", "op", op, "retry_in", next, "err", err)
 	return next

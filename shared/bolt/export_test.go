@@ -1,0 +1,17 @@
+package bolt
+
+import (
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"leadgate/shared/leadgate"
+)
+
+// DB is the store's bbolt file, for benchmarks that count the pages commits write.
+func DB(s *Store) *bbolt.DB { return s.db }
+
+// ChangeJSON encodes a change of a capture from its images' encodings.
+func ChangeJSON(seq uint64, kind string, at time.Time, lead, oldLead, submission []byte) ([]byte, error) {
+	return encodedChange{kind: leadgate.ChangeKind(kind), at: at, lead: lead, oldLead: oldLead, submission: submission}.encode(seq)
+}

@@ -41,8 +41,9 @@ check:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
+# bench: the benchmarks, raw output under .cache/bench/, and a table of the targets.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./shared/... ./functions/...
+	bash infra/bench.sh
 
 # sam build calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
 build-CaptureFunction:

@@ -1318,6 +1318,6 @@ func TestAdminRoutesUseIAMAuth(t *testing.T) {
 		}
 	}
 	if adminRoutes < 14 {
-		t.Errorf("%d admin routes in template.yaml, want the 14 of httpapi.AdminAPI", adminRoutes)
+		t.Errorf("%d admin routes in template.yaml, want the 14 of adminapi.API", adminRoutes)
 	}
 }

@@ -14,11 +14,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"leadgate/shared/admin"
+	"leadgate/shared/adminapi"
 	"leadgate/shared/apigw"
-	"leadgate/shared/httpapi"
 	"leadgate/shared/lambdainit"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/s3"
@@ -46,8 +45,12 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 	if err != nil {
 		return nil, err
 	}
-	s3Client := awss3.NewFromConfig(awsCfg)
-	objects := s3.New(s3Client, awss3.NewPresignClient(s3Client), bucket)
+	// The function only mints URLs: it signs them itself and builds no S3 client.
+	presigner, err := s3.NewPresigner(awsCfg, s3.PresignerOptions{})
+	if err != nil {
+		return nil, err
+	}
+	objects := s3.New(nil, presigner, bucket)
 	return handler(store, objects, key, time.Now, log), nil
 }
 
@@ -55,5 +58,5 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 // embedded store and the local bucket to run API Gateway events through the Lambda
 // entry.
 func handler(store admin.Store, objects leadgate.ObjectStore, key *signing.Key, now func() time.Time, log *slog.Logger) http.Handler {
-	return httpapi.NewAdminAPI(admin.New(store, objects, key, now), log).Handler()
+	return adminapi.New(admin.New(store, objects, key, now), log).Handler()
 }

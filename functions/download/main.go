@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"leadgate/shared/apigw"
 	"leadgate/shared/downloads"
@@ -31,12 +30,16 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 	if bucket == "" {
 		return nil, errors.New("BUCKET_NAME is not set: name the S3 bucket of lead magnets")
 	}
-	store, awsCfg, err := lambdainit.Store(getenv)
+	store, awsCfg, err := lambdainit.CachedStore(getenv)
 	if err != nil {
 		return nil, err
 	}
-	s3Client := awss3.NewFromConfig(awsCfg)
-	objects := s3.New(s3Client, awss3.NewPresignClient(s3Client), bucket)
+	// The function only mints URLs: it signs them itself and builds no S3 client.
+	presigner, err := s3.NewPresigner(awsCfg, s3.PresignerOptions{})
+	if err != nil {
+		return nil, err
+	}
+	objects := s3.New(nil, presigner, bucket)
 	return handler(store, objects, time.Now, log), nil
 }
 

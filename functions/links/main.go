@@ -27,7 +27,7 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 	if err != nil {
 		return nil, err
 	}
-	store, _, err := lambdainit.Store(getenv)
+	store, _, err := lambdainit.CachedStore(getenv)
 	if err != nil {
 		return nil, err
 	}

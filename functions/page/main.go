@@ -1,6 +1,6 @@
 // Command page is the Lambda function behind the hosted landing page, GET /p/{slug},
 // and its thank-you page, GET /p/{slug}/thanks: it renders the page's form with a
-// signed render time and counts the view in one DynamoDB UpdateItem.
+// signed render time and counts the view (two DynamoDB UpdateItems: the day's total and its source row).
 package main
 
 import (
@@ -30,7 +30,7 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 	if err != nil {
 		return nil, err
 	}
-	store, _, err := lambdainit.Store(getenv)
+	store, _, err := lambdainit.CachedStore(getenv)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,7 @@
-// Package lambdainit reports a function's failed initialisation to Lambda.
+// Package lambdainit is what every function's main shares: Start (JSON logs, setup
+// from the environment, a failed setup reported to Lambda), the settings every
+// function reads (the table, the signing key, the AWS configuration built from the
+// Lambda environment alone), and Fail, which reports a failed initialisation.
 //
 // aws-lambda-go (v1.55.1) reports invocation errors but has no call for an init
 // error: a main that cannot start can only exit, which Lambda records as

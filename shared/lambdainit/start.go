@@ -38,10 +38,10 @@ func Start[H any](name string, setup Setup[H]) H {
 const PageCacheTTL = time.Minute
 
 // Store reads TABLE_NAME and the AWS configuration, and returns the DynamoDB store on
-// the table, with pages and magnets cached per container for PageCacheTTL, and the
-// configuration for the function's other clients. Functions call it after reading
-// their own settings, so that a missing one is named before any AWS setting.
-func Store(getenv func(string) string) (*configcache.Store, aws.Config, error) {
+// the table with the configuration, for the function's other clients. Functions call
+// it after reading their own settings, so that a missing one is named before any AWS
+// setting.
+func Store(getenv func(string) string) (*dynamodb.Store, aws.Config, error) {
 	table, err := Table(getenv)
 	if err != nil {
 		return nil, aws.Config{}, err
@@ -50,5 +50,16 @@ func Store(getenv func(string) string) (*configcache.Store, aws.Config, error) {
 	if err != nil {
 		return nil, aws.Config{}, err
 	}
-	return configcache.New(dynamodb.New(awsddb.NewFromConfig(cfg), table), PageCacheTTL, time.Now), cfg, nil
+	return dynamodb.New(awsddb.NewFromConfig(cfg), table), cfg, nil
+}
+
+// CachedStore is Store with pages and magnets cached per container for PageCacheTTL:
+// for the functions that serve visitors, where a page read per request would cost
+// more than a minute's delay after a save.
+func CachedStore(getenv func(string) string) (*configcache.Store, aws.Config, error) {
+	store, cfg, err := Store(getenv)
+	if err != nil {
+		return nil, cfg, err
+	}
+	return configcache.New(store, PageCacheTTL, time.Now), cfg, nil
 }

@@ -3,7 +3,6 @@ package leadgate
 import (
 	"net/url"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -126,14 +125,6 @@ type Page struct {
 	UpdatedAt time.Time    `json:"updated_at"`
 }
 
-var (
-	slugPattern      = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
-	fieldNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
-)
-
-// ValidSlug reports whether s can name a page or a magnet.
-func ValidSlug(s string) bool { return slugPattern.MatchString(s) }
-
 // DefaultDownloadLinkDays is how long download links work unless a page says.
 const DefaultDownloadLinkDays = 30
 
@@ -182,7 +173,7 @@ func (p Page) Validate() error {
 	hasEmail := false
 	for _, f := range p.Fields {
 		switch {
-		case !fieldNamePattern.MatchString(f.Name):
+		case !validFieldName(f.Name):
 			add("fields", "invalid", "field names are 1 to 40 lower-case letters, digits and underscores: "+f.Name)
 		case seen[f.Name]:
 			add("fields", "duplicate", "field declared twice: "+f.Name)
@@ -291,13 +282,11 @@ type Magnet struct {
 // read and write nothing else.
 const MagnetKeyPrefix = "magnets/"
 
-var extPattern = regexp.MustCompile(`^\.[a-z0-9]{1,10}$`)
-
 // MagnetObjectKey is where the file of magnet id is kept: magnets/<id><ext>, the
 // extension taken from fileName when it is a plain one.
 func MagnetObjectKey(id, fileName string) string {
 	ext := strings.ToLower(path.Ext(fileName))
-	if !extPattern.MatchString(ext) {
+	if !plainExtension(ext) {
 		ext = ""
 	}
 	return MagnetKeyPrefix + id + ext

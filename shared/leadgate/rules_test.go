@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -163,4 +164,42 @@ func mustURL(t *testing.T, path string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// TestNameShapesMatchTheirPatterns checks the byte-by-byte name checks against the
+// patterns they stand for, on every short string over a small alphabet.
+func TestNameShapesMatchTheirPatterns(t *testing.T) {
+	cases := []struct {
+		name    string
+		check   func(string) bool
+		pattern *regexp.Regexp
+	}{
+		{"slug", leadgate.ValidSlug, regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)},
+		{"field name", leadgate.ValidFieldName, regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)},
+		{"step id", leadgate.ValidStepID, regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)},
+		{"extension", leadgate.PlainExtension, regexp.MustCompile(`^\.[a-z0-9]{1,10}$`)},
+	}
+	alphabet := []string{"a", "Z", "0", "-", "_", ".", "é"}
+	var inputs []string
+	var grow func(prefix string, depth int)
+	grow = func(prefix string, depth int) {
+		inputs = append(inputs, prefix)
+		if depth == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			grow(prefix+c, depth-1)
+		}
+	}
+	grow("", 4)
+	for _, n := range []int{10, 11, 31, 32, 33, 39, 40, 41, 63, 64, 65} {
+		inputs = append(inputs, strings.Repeat("a", n), "."+strings.Repeat("a", n), strings.Repeat("a", n-1)+"-")
+	}
+	for _, c := range cases {
+		for _, in := range inputs {
+			if got, want := c.check(in), c.pattern.MatchString(in); got != want {
+				t.Errorf("%s %q: %v, the pattern says %v", c.name, in, got, want)
+			}
+		}
+	}
 }

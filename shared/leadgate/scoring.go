@@ -143,7 +143,7 @@ func (r ScoringRules) validate() []FieldError {
 	}
 	for i, f := range r.Fit {
 		at := fmt.Sprintf("fit[%d]", i)
-		if !fieldNamePattern.MatchString(f.Field) || f.Field == FieldNameEmail {
+		if !validFieldName(f.Field) || f.Field == FieldNameEmail {
 			add(at+".field", "invalid", "job_title, company, or a custom field's name")
 		}
 		if len(f.Keywords) == 0 || len(f.Keywords) > MaxFitKeywords {

@@ -1,10 +1,12 @@
 // Package s3 keeps the lead magnets' files in an S3 bucket and mints presigned GET
-// URLs to them (and presigned PUTs for uploads): the leadgate.ObjectStore of the AWS deployment. It takes SDK clients
-// built by the caller and never loads configuration itself.
+// URLs to them (and presigned PUTs for uploads): the leadgate.ObjectStore of the AWS
+// deployment. It takes SDK clients built by the caller, or presigns with SigV4 itself
+// (Presigner), and never loads configuration.
 package s3
 
 import (
 	"context"
+	"errors"
 	"io"
 	"time"
 
@@ -38,6 +40,9 @@ var _ leadgate.ObjectStore = (*Store)(nil)
 // New returns a store on bucket. A URL it mints lives at most as long as the
 // credentials presigner signs with: a Lambda role's session lasts hours, which is why
 // emails link to the download route and a URL is minted per click.
+//
+// A function that only mints URLs passes a nil client and a Presigner (NewPresigner),
+// and so links no S3 client; Put then fails as an internal error.
 func New(client API, presigner PresignAPI, bucket string) *Store {
 	return &Store{client: client, presigner: presigner, bucket: bucket}
 }
@@ -46,6 +51,9 @@ func New(client API, presigner PresignAPI, bucket string) *Store {
 func (s *Store) Put(ctx context.Context, key string, body io.Reader, size int64, contentType string) error {
 	if err := leadgate.CheckPut(key, size, contentType); err != nil {
 		return err
+	}
+	if s.client == nil {
+		return leadgate.Internal("put object "+key+" in bucket "+s.bucket, errors.New("the store was built without an S3 client: it only mints URLs"))
 	}
 	var opts []func(*awss3.Options)
 	if _, ok := body.(io.Seeker); !ok {

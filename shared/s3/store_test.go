@@ -107,6 +107,28 @@ func TestConformance(t *testing.T) {
 	objecttest.RunConformanceTests(t, newHarness)
 }
 
+// TestConformanceWithPresigner runs the suite with the URLs signed by s3.Presigner,
+// as the download and admin functions sign them, and checked by MinIO.
+func TestConformanceWithPresigner(t *testing.T) {
+	endpoint(t)
+	objecttest.RunConformanceTests(t, func(t *testing.T) objecttest.Harness {
+		client := newClient(t)
+		p, err := s3.NewPresigner(aws.Config{
+			Region:       "us-east-1",
+			Credentials:  credentials.NewStaticCredentialsProvider(minioUser, minioPassword, ""),
+			BaseEndpoint: aws.String(endpoint(t)),
+		}, s3.PresignerOptions{UsePathStyle: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return objecttest.Harness{
+			Store:   s3.New(client, p, newBucket(t, client)),
+			Client:  &http.Client{Timeout: 30 * time.Second},
+			Advance: time.Sleep,
+		}
+	})
+}
+
 // TestDeploymentErrors checks the mapping of MinIO's real answers to a missing bucket
 // and to refused credentials: faults to log with the bucket, not to retry.
 func TestDeploymentErrors(t *testing.T) {

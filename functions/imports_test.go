@@ -1,0 +1,137 @@
+package functions_test
+
+import (
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Packages no function may link, and why (DESIGN.md, "Rendering and size").
+var unwantedEverywhere = map[string]string{
+	"text/template": "its reflect.Value.MethodByName turns off the linker's dead-code " +
+		"elimination of methods: every operation of every SDK client stays in the binary",
+	"html/template": "it runs text/template (see there)",
+	"github.com/aws/aws-sdk-go-v2/config": "LoadDefaultConfig links STS, SSO, IMDS and the shared " +
+		"config files; build the configuration with lambdainit.AWSConfigFrom",
+}
+
+// Packages one function may not link, by the function's directory.
+var unwantedIn = map[string]map[string]string{
+	"capture": {
+		"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams": "only the stream's readers need " +
+			"the Streams client; capture writes to the table",
+	},
+}
+
+// TestFunctionsLinkNoHeavyPackages checks, with go list, what each functions/<name>
+// package links when built as make builds it (linux/arm64, -tags lambda.norpc): none
+// of unwantedEverywhere, and nothing of its own unwantedIn. A failure names the chain
+// of imports that brings the package in.
+func TestFunctionsLinkNoHeavyPackages(t *testing.T) {
+	mains, err := filepath.Glob("*/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs, pkgs []string
+	for _, m := range mains {
+		dir := filepath.Dir(m)
+		dirs = append(dirs, dir)
+		pkgs = append(pkgs, "./"+dir)
+	}
+	if len(dirs) == 0 {
+		t.Fatal("no functions/<name>/main.go")
+	}
+	graph := lambdaImportGraph(t, pkgs...)
+	for _, dir := range dirs {
+		t.Run(dir, func(t *testing.T) {
+			root := "leadgate/functions/" + dir
+			if _, ok := graph[root]; !ok {
+				t.Fatalf("go list did not list %s", root)
+			}
+			unwanted := map[string]string{}
+			maps.Copy(unwanted, unwantedEverywhere)
+			maps.Copy(unwanted, unwantedIn[dir])
+			for _, pkg := range slices.Sorted(maps.Keys(unwanted)) {
+				if chain := graph.chain(root, pkg); chain != nil {
+					t.Errorf("links %s (%s) through %s", pkg, unwanted[pkg], strings.Join(chain, " -> "))
+				}
+			}
+		})
+	}
+}
+
+// importGraph maps an import path to the packages it imports.
+type importGraph map[string][]string
+
+// lambdaImportGraph lists pkgs and everything they import as make's build-<LogicalId>
+// targets build them: GOOS=linux GOARCH=arm64 CGO_ENABLED=0 -tags lambda.norpc.
+// pkgs are import paths, or patterns relative to functions/, where the tests run.
+func lambdaImportGraph(t testing.TB, pkgs ...string) importGraph {
+	t.Helper()
+	args := append([]string{"list", "-deps", "-tags", "lambda.norpc", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}"}, pkgs...)
+	cmd := exec.Command("go", args...)
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, stderr)
+	}
+	g := importGraph{}
+	for line := range strings.SplitSeq(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) > 0 {
+			g[fields[0]] = fields[1:]
+		}
+	}
+	return g
+}
+
+// chain returns the shortest chain of imports from root to pkg, both included, or nil
+// if root does not link pkg.
+func (g importGraph) chain(root, pkg string) []string {
+	from := map[string]string{root: ""}
+	queue := []string{root}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		if p == pkg {
+			var chain []string
+			for ; p != ""; p = from[p] {
+				chain = append(chain, p)
+			}
+			slices.Reverse(chain)
+			return chain
+		}
+		for _, imp := range g[p] {
+			if _, seen := from[imp]; !seen {
+				from[imp] = p
+				queue = append(queue, imp)
+			}
+		}
+	}
+	return nil
+}
+
+// deps returns every package root links, root included.
+func (g importGraph) deps(root string) map[string]bool {
+	seen := map[string]bool{root: true}
+	queue := []string{root}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, imp := range g[p] {
+			if !seen[imp] {
+				seen[imp] = true
+				queue = append(queue, imp)
+			}
+		}
+	}
+	return seen
+}

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# bench.sh is `make bench`: it runs every benchmark of shared/ and functions/, keeps
+# the raw output under .cache/bench/ (git-ignored; compare two runs with benchstat),
+# and ends with one table of the "Lean Lambdas" targets, what was measured and a
+# ✓ or ✗ each. It exits 1 if a benchmark run fails or a measured target is missed; a
+# target no benchmark reports yet is shown as "not measured".
+#
+# Runs: ./shared/... but shared/ses with -benchtime=1s (DynamoDB Local started for
+# the benchmarks that count requests and units on a table, as
+# LEADGATE_DYNAMODB_ENDPOINT); shared/ses and ./functions/... with -benchtime=1x:
+# BenchmarkSharedSendRate sends a fleet's backlog per iteration, and
+# BenchmarkColdInit loops by itself (15 interleaved cold starts of each bootstrap, its
+# floor and hello world). A few minutes on 2 cores once the build cache is warm.
+#
+# What the table reads, by benchmark or by b.ReportMetric unit (any package):
+#   BenchmarkColdInit/<Function>  arm64-MiB (≤ 9), floor-arm64-MiB, hello-arm64-MiB,
+#                                 init-ms-median, floor-init-ms-median, init-ratio (≤ 1.15)
+#   ddb-requests-new        DynamoDB requests of a capture by a new address     (= 1)
+#   ddb-requests-returning  ... by an address that is already a lead            (≤ 2)
+#   ddb-requests-repeat     ... by a repeat within the dedupe window            (≤ 2)
+#                           (or the unit requests/capture, in a benchmark of
+#                           shared/dynamodb named ...New..., ...Returning..., ...Repeat...)
+#   wru/lead, rru/lead      write and read request units of one lead's whole funnel
+#                           (view, capture, emails, confirm, download)   (≤ 30, ≤ 10)
+#   gsi-wru/lead            its index writes, counted apart: printed, no target
+#   BenchmarkBoltWrite1KB (shared/bolt) and BenchmarkCaptureNewLead (shared/bolt: the
+#   store; shared/httpapi: the route): ns/op of a capture ≤ 1.5 × ns/op of one 1 KB
+#                           bbolt write; BenchmarkCaptureServiceNewLead (shared/bolt)
+#                           is printed beside them, no target
+#   throttled-share         in shared/ses (or ses-throttled-share anywhere), with
+#                           sends/s, quota/s and unsent/op: the send rate the functions
+#                           share under one SES quota; printed, no target
+#
+# Environment: BENCH_DYNAMODB_PORT (default 8775, apart from make test's 8765).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+outdir="$root/.cache/bench"
+mkdir -p "$outdir"
+raw="$outdir/bench-$(date -u +%Y%m%dT%H%M%SZ).txt"
+: >"$raw"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "DynamoDB Local"
+# Without it (no Java, no network for the first install) the benchmarks on a table
+# skip, and their rows say "not measured".
+export DYNAMODB_LOCAL_PORT="${BENCH_DYNAMODB_PORT:-8775}"
+if bash infra/local/dynamodb-local.sh install && bash infra/local/dynamodb-local.sh start; then
+	trap 'bash infra/local/dynamodb-local.sh stop || true' EXIT
+	export LEADGATE_DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_LOCAL_PORT"
+else
+	echo "DynamoDB Local did not start: the benchmarks on a table will be skipped" >&2
+fi
+
+# bench runs the benchmarks of packages with -benchtime=$1, appending the output to
+# the raw file; a failed run is remembered, and the others still run.
+failed=0
+bench() {
+	local benchtime=$1 what=$2
+	shift 2
+	step "go test -bench . -benchtime=$benchtime $what"
+	go test -run '^$' -bench . -benchmem -benchtime="$benchtime" -timeout 30m "$@" 2>&1 | tee -a "$raw" || failed=1
+}
+mapfile -t shared < <(go list ./shared/... | grep -vx 'leadgate/shared/ses')
+bench 1s "./shared/... but shared/ses" "${shared[@]}"
+bench 1x "./shared/ses (a fleet's backlog per iteration)" ./shared/ses
+bench 1x "./functions/... (BenchmarkColdInit loops by itself)" ./functions/...
+
+step "Lean Lambdas targets (raw output: ${raw#"$root"/})"
+table_status=0
+awk -v runfailed="$failed" '
+function num(x) { return x + 0 }
+# The padded columns stay ASCII: mawk pads by bytes.
+# bench strips the -GOMAXPROCS suffix: BenchmarkColdInit/CaptureFunction-2.
+function bench(name) { sub(/-[0-9]+$/, "", name); return name }
+function row(target, measured, mark) {
+	printf "%-46s  %-52s  %s\n", target, measured, mark
+	if (mark == "✗") missed++
+}
+function check(ok) { return ok ? "✓" : "✗" }
+function notMeasured(target) { row(target, "not measured", "") }
+# unit returns the first value reported with unit u, "" if none.
+function unit(u) { return (u in byUnit) ? byUnit[u] : "" }
+# fallback returns the value of unit u in a benchmark of package p whose name
+# matches re, "" if none.
+function fallback(p, re, u,    k, parts) {
+	for (k in val) {
+		split(k, parts, SUBSEP)
+		if (parts[1] == p && tolower(parts[2]) ~ re && parts[3] == u) return val[k]
+	}
+	return ""
+}
+function duration(ns) {
+	if (ns >= 1e6) return sprintf("%.2f ms", ns / 1e6)
+	return sprintf("%.1f us", ns / 1e3)
+}
+# ratioRow compares a capture benchmark with the bare write: a target if marked.
+function ratioRow(target, p, name, marked,    v, r) {
+	v = val[p, name, "ns/op"]
+	if (v == "" || write == "") { if (marked) notMeasured(target); return }
+	r = num(v) / num(write)
+	row(target, sprintf("%.2fx (%s / %s)", r, duration(v), duration(write)), marked ? check(r <= 1.5) : "")
+}
+/^pkg: / { pkg = $2; next }
+/^--- SKIP: Benchmark/ { skipped = bench($3); next }
+skipped != "" && /^ +[^ ]/ { sub(/^ +/, ""); skips[pkg " " skipped] = $0; skipped = ""; next }
+{ skipped = "" }
+/^Benchmark[^ \t]*[ \t]+[0-9]+[ \t]/ {
+	name = bench($1)
+	for (i = 3; i < NF; i += 2) {
+		val[pkg, name, $(i + 1)] = $i
+		if (!($(i + 1) in byUnit)) byUnit[$(i + 1)] = $i
+		if (pkg == "leadgate/shared/ses" || $(i + 1) ~ /^ses-/) { ses[name] = pkg }
+		if (name ~ /^BenchmarkColdInit\// && $(i + 1) == "arm64-MiB") fns[name] = 1
+	}
+}
+END {
+	printf "%-46s  %-52s  %s\n", "target", "measured", "ok"
+	printf "%-46s  %-52s  %s\n", "------", "--------", "--"
+	p = "leadgate/functions"
+	n = 0
+	for (f in fns) list[++n] = f
+	# sort the functions by name (insertion sort: a handful)
+	for (i = 2; i <= n; i++) { x = list[i]; for (j = i - 1; j > 0 && list[j] > x; j--) list[j + 1] = list[j]; list[j + 1] = x }
+	if (n == 0) notMeasured("bootstrap sizes, arm64 <= 9 MiB")
+	for (i = 1; i <= n; i++) {
+		f = list[i]; id = substr(f, length("BenchmarkColdInit/") + 1)
+		if (id == "HelloWorld") continue
+		s = val[p, f, "arm64-MiB"]
+		row("size " id " <= 9 MiB", sprintf("%.2f MiB (floor %.2f, hello %.2f)", s, val[p, f, "floor-arm64-MiB"], val[p, f, "hello-arm64-MiB"]), check(num(s) <= 9))
+	}
+	for (i = 1; i <= n; i++) {
+		f = list[i]; id = substr(f, length("BenchmarkColdInit/") + 1)
+		if (id == "HelloWorld") continue
+		r = val[p, f, "init-ratio"]
+		row("cold init " id " <= 1.15x floor", sprintf("%.3fx (%.2f / %.2f ms, medians)", r, val[p, f, "init-ms-median"], val[p, f, "floor-init-ms-median"]), check(num(r) <= 1.15))
+	}
+	if (val[p, "BenchmarkColdInit/HelloWorld", "init-ms-median"] != "")
+		row("cold init HelloWorld (reference)", sprintf("%.2f ms (median)", val[p, "BenchmarkColdInit/HelloWorld", "init-ms-median"]), "")
+
+	d = "leadgate/shared/dynamodb"
+	split("new returning repeat", kinds, " ")
+	for (i = 1; i <= 3; i++) {
+		k = kinds[i]
+		v = unit("ddb-requests-" k)
+		if (v == "") v = fallback(d, k, "requests/capture")
+		target = "DynamoDB requests, capture " k (k == "new" ? " = 1" : " <= 2")
+		if (v == "") notMeasured(target)
+		else row(target, v, check(k == "new" ? num(v) == 1 : num(v) <= 2))
+	}
+	split("wru/lead rru/lead", units, " ")
+	limits["wru/lead"] = 30; limits["rru/lead"] = 10
+	for (i = 1; i <= 2; i++) {
+		u = units[i]; v = unit(u)
+		target = "whole funnel " toupper(substr(u, 1, 3)) " per lead <= " limits[u]
+		if (v == "") notMeasured(target)
+		else row(target, v, check(num(v) <= limits[u]))
+	}
+	if (unit("gsi-wru/lead") != "") row("whole funnel GSI WRU per lead (no target)", unit("gsi-wru/lead"), "")
+
+	b = "leadgate/shared/bolt"
+	write = val[b, "BenchmarkBoltWrite1KB", "ns/op"]
+	ratioRow("bolt capture (store) <= 1.5x 1 KB bbolt write", b, "BenchmarkCaptureNewLead", 1)
+	ratioRow("bolt capture (HTTP route) <= 1.5x 1 KB write", "leadgate/shared/httpapi", "BenchmarkCaptureNewLead", 1)
+	ratioRow("bolt capture (service; no target)", b, "BenchmarkCaptureServiceNewLead", 0)
+
+	m = 0
+	for (name in ses) {
+		q = ses[name]
+		share = val[q, name, "throttled-share"]
+		if (share == "") share = val[q, name, "ses-throttled-share"]
+		if (share == "") continue
+		detail = sprintf("throttled %.1f%%", 100 * share)
+		if (val[q, name, "sends/s"] != "") detail = detail sprintf(", %.1f of %s sends/s", val[q, name, "sends/s"], val[q, name, "quota/s"])
+		if (val[q, name, "unsent/op"] != "") detail = detail sprintf(", %s unsent/run", val[q, name, "unsent/op"])
+		label = name
+		sub(/^Benchmark/, "", label)
+		row("SES " label, detail, "")
+		m++
+	}
+	if (m == 0) notMeasured("SES shared send rate (throttled-share)")
+
+	for (k in skips) { if (!hdr++) print "\nskipped benchmarks:"; print "  " k ": " skips[k] }
+	if (runfailed) print "\na go test -bench run failed: see the output above"
+	if (missed) printf "\n%d target(s) missed\n", missed
+	exit (missed || runfailed) ? 1 : 0
+}' "$raw" || table_status=$?
+exit "$table_status"

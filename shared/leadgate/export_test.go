@@ -1,0 +1,8 @@
+package leadgate
+
+// The name checks, for their test against the patterns they stand for.
+var (
+	ValidFieldName = validFieldName
+	ValidStepID    = validStepID
+	PlainExtension = plainExtension
+)

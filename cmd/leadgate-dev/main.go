@@ -77,15 +77,20 @@ func run(log *slog.Logger) error {
 		backend.Close()
 		return err
 	}
-	srv, err := localdev.OpenOn(ctx, localdev.Config{DataDir: dataDir, Capture: cfg, FollowUp: fu, Clock: localdev.NewClock(offset), Log: log, AdminToken: adminToken}, backend)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
+		backend.Close()
+		return fmt.Errorf("listen on %s (set LEADGATE_ADDR to use another): %w", addr, err)
+	}
+	// The server answers requests for the address it listens on only: other names
+	// are other sites' (DNS rebinding).
+	srv, err := localdev.OpenOn(ctx, localdev.Config{DataDir: dataDir, Capture: cfg, FollowUp: fu, Clock: localdev.NewClock(offset), Log: log,
+		AdminToken: adminToken, Addr: ln.Addr().String()}, backend)
+	if err != nil {
+		ln.Close()
 		return err
 	}
 	defer srv.Close()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (set LEADGATE_ADDR to use another): %w", addr, err)
-	}
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second}
 	go func() {
 		if err := srv.FollowChanges(ctx); err != nil {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"leadgate/shared/admin"
+	"leadgate/shared/adminapi"
 	"leadgate/shared/bolt"
 	"leadgate/shared/capture"
 	"leadgate/shared/downloads"
@@ -47,6 +48,10 @@ type Config struct {
 	// AdminToken, when set, serves the admin API under /v1/admin/ to requests that
 	// carry it as a bearer token (AdminToken reads or makes one); empty: no admin API.
 	AdminToken string
+	// Addr is the address the server listens on: it answers requests for that host
+	// and for localhost, 127.0.0.1 and [::1] on its port only (and FollowUp.BaseURL's
+	// host), refusing the names of other sites. Empty: any host, as tests use.
+	Addr string
 }
 
 // Backend is the store a local run works on and the feed of its changes: the
@@ -157,7 +162,7 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 			// sent to the address too. SES keeps none.
 			svc.WithEraseHook(box.EraseAddress)
 		}
-		mux.Handle(leadgate.AdminPrefix, httpapi.RequireBearer(cfg.AdminToken, httpapi.NewAdminAPI(svc, cfg.Log).Handler(), cfg.Log))
+		mux.Handle(leadgate.AdminPrefix, adminapi.RequireBearer(cfg.AdminToken, adminapi.New(svc, cfg.Log).Handler(), cfg.Log))
 	}
 	mux.Handle("/dev/bucket/", bucket.Handler())
 	mux.Handle("/dev/outbox/", box.Handler())
@@ -174,7 +179,13 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.RenderMessage(w, http.StatusNotFound, httpapi.MessageView{Title: "Not found", Message: "There is nothing at this address.", LinkURL: "/", LinkText: "Start page"})
 	})
-	s.handler = mux
+	s.handler = devSameOrigin(mux)
+	if cfg.Addr != "" {
+		if s.handler, err = newHostCheck(cfg.Addr, []string{cfg.FollowUp.BaseURL}, cfg.Log, s.handler); err != nil {
+			b.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -323,6 +334,9 @@ type startView struct {
 	Changes []leadgate.Change
 }
 
+// SampleFormTokenPath is the sample page's form-token route, for the curl example.
+func (startView) SampleFormTokenPath() string { return leadgate.FormTokenPath(SampleSlug) }
+
 // Listings the embedded store offers beyond the port; other backends show less.
 type (
 	leadLister interface {
@@ -341,6 +355,10 @@ type pageRow struct {
 	// Snippet is the page's embed snippet, for the marketer's own site.
 	Snippet string
 }
+
+// PagePath and CapturePath are the page's hosted page and the route its form posts to.
+func (r pageRow) PagePath() string    { return leadgate.PagePath(r.Slug) }
+func (r pageRow) CapturePath() string { return leadgate.CapturePath(r.Slug) }
 
 func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) {
 	v := startView{Now: s.now(), Clock: s.clock != nil, Base: "http://" + r.Host, Backend: s.backend.Name, Leads: -1}

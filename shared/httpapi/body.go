@@ -87,9 +87,66 @@ func parseForm(data []byte) (formValues, error) {
 	return fv, nil
 }
 
-// parseJSON reads one JSON object whose members are strings, booleans or null.
-// Duplicate members are refused: which one counts would be a guess.
+// parseJSON reads a JSON object of string members (and the consent boolean). The
+// common case, a well-formed object whose members are all strings, null or the
+// consent, takes one json.Unmarshal; anything else (a duplicate member, a wrong type,
+// broken JSON) is read member by member, to answer with the exact fault.
 func parseJSON(data []byte) (formValues, error) {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(data, &members) != nil || members == nil || topLevelMembers(data) != len(members) {
+		return parseJSONMembers(data)
+	}
+	fv := formValues{values: make(map[string]string, len(members))}
+	for name, raw := range members {
+		switch {
+		case raw[0] == 'n':
+		case raw[0] == '"':
+			var v string
+			if json.Unmarshal(raw, &v) != nil {
+				return parseJSONMembers(data)
+			}
+			fv.values[name] = v
+		case (raw[0] == 't' || raw[0] == 'f') && name == leadgate.FieldNameConsent:
+			fv.values[name] = strconv.FormatBool(raw[0] == 't')
+		default: // a wrong type: the slow path lists them in the body's order
+			return parseJSONMembers(data)
+		}
+	}
+	return fv, nil
+}
+
+// topLevelMembers counts the members of the valid JSON object data (a duplicate
+// name counts each time).
+func topLevelMembers(data []byte) int {
+	n, depth, inString, escaped := 0, 0, false, false
+	for _, c := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		case c == ':' && depth == 1:
+			n++
+		}
+	}
+	return n
+}
+
+// parseJSONMembers reads one JSON object whose members are strings, booleans or null,
+// member by member.
+// Duplicate members are refused: which one counts would be a guess.
+func parseJSONMembers(data []byte) (formValues, error) {
 	malformed := func(msg string) (formValues, error) {
 		return formValues{}, leadgate.Errorf(leadgate.EMALFORMED, "%s", msg)
 	}

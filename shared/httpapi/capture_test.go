@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -552,4 +553,26 @@ func TestServerErrorsDoNotEchoInternals(t *testing.T) {
 			t.Fatalf("body leaks internals: %s", s)
 		}
 	}
+}
+
+// FuzzJSONBodyPathsAgree checks that the one-pass reading of a JSON body answers
+// exactly as the member-by-member reading does.
+func FuzzJSONBodyPathsAgree(f *testing.F) {
+	for _, seed := range []string{
+		`{"email":"a@example.com","name":"Ada"}`, `{"consent":true,"email":"a@b.c"}`, `{"a":"1","a":"2"}`,
+		`{"email":null}`, `{"n":1}`, `{"x":{"y":"z"}}`, `{"s":"a\"b:c{"}`, `[]`, `null`, `{}`, `{"a":"b"} {}`,
+		`{"consent":"on","website":""}`, "{\"e\":\"\xff\"}", `{"a\u0022":"q"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fast, fastErr := httpapi.ParseJSON(body)
+		slow, slowErr := httpapi.ParseJSONMembers(body)
+		if fmt.Sprint(fastErr) != fmt.Sprint(slowErr) {
+			t.Fatalf("errors differ: %v / %v", fastErr, slowErr)
+		}
+		if fastErr == nil && (!maps.Equal(fast.Values(), slow.Values()) || !slices.Equal(fast.Wrong(), slow.Wrong())) {
+			t.Fatalf("values differ: %v %v / %v %v", fast.Values(), fast.Wrong(), slow.Values(), slow.Wrong())
+		}
+	})
 }

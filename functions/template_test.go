@@ -25,6 +25,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"leadgate/shared/dynamodb"
+	"leadgate/shared/followup"
 	"leadgate/shared/localdev"
 	"leadgate/shared/signing"
 )
@@ -1319,5 +1320,42 @@ func TestAdminRoutesUseIAMAuth(t *testing.T) {
 	}
 	if adminRoutes < 14 {
 		t.Errorf("%d admin routes in template.yaml, want the 14 of adminapi.API", adminRoutes)
+	}
+}
+
+// TestClaimLeaseOutlastsTheSendingFunctions checks followup's lease against the
+// template: a claimed send is left to its worker longer than any function that sends
+// can run (its Timeout, or Globals' when it has none), and a send's own deadline ends
+// before the lease, so that no send is claimed again while it may still be going
+// out.
+func TestClaimLeaseOutlastsTheSendingFunctions(t *testing.T) {
+	tpl := loadTemplate(t)
+	shortest := 0
+	sending := map[string]bool{}
+	for _, fn := range tpl.functions(t) {
+		// The functions that send email are the ones given a sender.
+		if _, ok := fn.Env["SENDER_ADDRESS"]; !ok {
+			continue
+		}
+		sending[fn.ID] = true
+		if shortest == 0 || fn.Timeout < shortest {
+			shortest = fn.Timeout
+		}
+		if timeout := time.Duration(fn.Timeout) * time.Second; followup.SendTimeout >= timeout {
+			t.Errorf("%s: Timeout %v, but a send may take followup.SendTimeout, %v: the invocation could end mid-send",
+				fn.ID, timeout, followup.SendTimeout)
+		}
+	}
+	for _, id := range []string{"FollowupFunction", "DispatcherFunction"} {
+		if !sending[id] {
+			t.Errorf("%s has no SENDER_ADDRESS: this test no longer sees it send", id)
+		}
+	}
+	if got, want := followup.ShortestSendingTimeout, time.Duration(shortest)*time.Second; got != want {
+		t.Errorf("followup.ShortestSendingTimeout = %v, want %v, the shortest Timeout of a sending function in template.yaml", got, want)
+	}
+	if followup.SendTimeout >= followup.ClaimLease {
+		t.Errorf("followup.SendTimeout = %v, want less than followup.ClaimLease (%v): a send still under way could be claimed again and sent twice",
+			followup.SendTimeout, followup.ClaimLease)
 	}
 }

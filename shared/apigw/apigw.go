@@ -85,10 +85,11 @@ func newRequest(ctx context.Context, e events.APIGatewayV2HTTPRequest) (*http.Re
 	if ip := e.RequestContext.HTTP.SourceIP; ip != "" {
 		// API Gateway's source IP is the TCP peer it saw; X-Forwarded-For is whatever
 		// the client chose to send, so it is left alone in the headers and never used.
-		if _, err := netip.ParseAddr(ip); err != nil {
+		addr, err := sourceAddr(ip)
+		if err != nil {
 			return nil, fmt.Errorf("invalid source IP: %w", err)
 		}
-		remoteAddr = net.JoinHostPort(ip, "0")
+		remoteAddr = net.JoinHostPort(addr, "0")
 	}
 
 	header := make(http.Header, len(e.Headers)+1)
@@ -134,6 +135,29 @@ func newRequest(ctx context.Context, e events.APIGatewayV2HTTPRequest) (*http.Re
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	return r.WithContext(ctx), nil
+}
+
+// sourceAddr returns the client address an event's source IP names. API Gateway sends
+// a bare address; `sam local generate-event` writes a host prefix ("192.168.0.1/32"),
+// which names the same one address, so a /32 (IPv4) or /128 (IPv6) is taken as the
+// address. A shorter prefix names a network, not a client that rate limits and
+// consent records could stand on, and is refused like any other malformed value.
+func sourceAddr(s string) (string, error) {
+	_, err := netip.ParseAddr(s)
+	if err == nil {
+		return s, nil
+	}
+	if !strings.Contains(s, "/") {
+		return "", err
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return "", err
+	}
+	if p.Bits() != p.Addr().BitLen() {
+		return "", fmt.Errorf("a /%d prefix names a network, not one address", p.Bits())
+	}
+	return p.Addr().String(), nil
 }
 
 func badRequest() events.APIGatewayV2HTTPResponse {

@@ -278,6 +278,12 @@ func TestMalformedEvent(t *testing.T) {
 		{"no method", func(e *events.APIGatewayV2HTTPRequest) { e.RequestContext.HTTP.Method = "" }},
 		{"method with a space", func(e *events.APIGatewayV2HTTPRequest) { e.RequestContext.HTTP.Method = "GE T" }},
 		{"source IP is not an IP", func(e *events.APIGatewayV2HTTPRequest) { e.RequestContext.HTTP.SourceIP = "IP" }},
+		// A network is no client address: per-IP limits and consent records need one.
+		{"source IP is an IPv4 network", func(e *events.APIGatewayV2HTTPRequest) { e.RequestContext.HTTP.SourceIP = "192.168.0.0/24" }},
+		{"source IP is an IPv4 address with a network's prefix", func(e *events.APIGatewayV2HTTPRequest) { e.RequestContext.HTTP.SourceIP = "192.168.0.1/24" }},
+		{"source IP is an IPv6 network", func(e *events.APIGatewayV2HTTPRequest) { e.RequestContext.HTTP.SourceIP = "2001:db8::/64" }},
+		{"source IP has a prefix longer than its address", func(e *events.APIGatewayV2HTTPRequest) { e.RequestContext.HTTP.SourceIP = "192.168.0.1/128" }},
+		{"source IP has an empty prefix", func(e *events.APIGatewayV2HTTPRequest) { e.RequestContext.HTTP.SourceIP = "192.168.0.1/" }},
 		{"payload format 1.0", func(e *events.APIGatewayV2HTTPRequest) { e.Version = "1.0" }},
 	}
 	for _, tt := range tests {
@@ -405,6 +411,10 @@ func TestRemoteAddr(t *testing.T) {
 		{name: "IPv6", sourceIP: "2001:db8::7", want: "[2001:db8::7]:0"},
 		{name: "forwarded-for is ignored", sourceIP: "198.51.100.7", xff: "203.0.113.9, 198.51.100.7", want: "198.51.100.7:0"},
 		{name: "no source IP", sourceIP: "", xff: "203.0.113.9", want: ""},
+		// sam local generate-event writes the source IP as a host prefix.
+		{name: "IPv4 host prefix", sourceIP: "192.168.0.1/32", want: "192.168.0.1:0"},
+		{name: "IPv6 host prefix", sourceIP: "2001:db8::7/128", want: "[2001:db8::7]:0"},
+		{name: "IPv4-mapped host prefix", sourceIP: "::ffff:192.0.2.1/128", want: "[::ffff:192.0.2.1]:0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

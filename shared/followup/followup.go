@@ -54,13 +54,36 @@ type Config struct {
 	SendRate    float64
 	Concurrency int
 	// ClaimLease is how long a claimed send is left to its worker before another may
-	// take it over; longer than one send with the mailer's retries.
+	// take it over: ClaimLease by default (tests shorten it). A send has three
+	// quarters of the lease (sendTimeout).
 	ClaimLease time.Duration
+}
+
+const (
+	// ShortestSendingTimeout is the shortest Timeout template.yaml gives a function
+	// that sends email: the follow-up function's 60 s (the dispatcher's is 300 s).
+	// functions/template_test.go checks the template against it.
+	ShortestSendingTimeout = 60 * time.Second
+	// SendTimeout is the deadline of one send, from its claim: three quarters of the
+	// shortest sending function's time, so a send fits in any function that makes
+	// it and no send, in any function or locally, takes longer than this.
+	SendTimeout = ShortestSendingTimeout * 3 / 4
+	// ClaimLease is how long a claim holds by default: longer than the longest a send
+	// can take (SendTimeout), with a quarter more for the write that records the
+	// outcome (storeTimeout) and for the workers' clocks. A worker that died holding
+	// a claim delays that one email by at most this.
+	ClaimLease = SendTimeout * 4 / 3
+)
+
+// sendTimeout is the deadline of one send, from its claim, under a lease of lease
+// (SendTimeout under ClaimLease).
+func sendTimeout(lease time.Duration) time.Duration {
+	return lease * 3 / 4
 }
 
 // DefaultConfig caps each process at SES's default sending quota.
 func DefaultConfig() Config {
-	return Config{FromName: "Leadgate", SendRate: 14, Concurrency: 8, ClaimLease: 30 * time.Second}
+	return Config{FromName: "Leadgate", SendRate: 14, Concurrency: 8, ClaimLease: ClaimLease}
 }
 
 // Service sends follow-up emails.
@@ -274,7 +297,11 @@ func (s *Service) send(ctx context.Context, page leadgate.Page, lead leadgate.Le
 	}
 	var id string
 	if renderErr == nil {
-		id, err = s.sendCapped(ctx, msg)
+		// The send ends before its claim's lease does: a slow provider call cannot
+		// run on while another worker takes the send over.
+		sendCtx, cancelSend := context.WithTimeout(ctx, sendTimeout(s.cfg.ClaimLease))
+		id, err = s.sendCapped(sendCtx, msg)
+		cancelSend()
 	} else {
 		err = renderErr
 	}

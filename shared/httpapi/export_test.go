@@ -8,5 +8,5 @@ var (
 	ParseJSONMembers = parseJSONMembers
 )
 
-func (fv formValues) Values() map[string]string   { return fv.values }
+func (fv formValues) Values() map[string]string    { return fv.values }
 func (fv formValues) Wrong() []leadgate.FieldError { return fv.wrong }

@@ -36,6 +36,7 @@ var allBuckets = [][]byte{
 	bucketGrants, bucketCounters, bucketDownloaded, // grants.go
 	bucketSourceCounters, bucketCounted, bucketSpend, // stats.go
 	bucketSends, bucketSteps, bucketDue, bucketConfirmations, bucketUnsubscribes, bucketMailEvents, // followup.go
+	bucketConsoleLinks, bucketConsoleSessions, bucketConsolePasskeys, // console.go
 }
 
 // Store is a leadgate.Store in one bbolt file.

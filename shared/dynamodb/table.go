@@ -76,6 +76,13 @@ const (
 	// typeMailEventMark marks one counted soft bounce (message, kind), so that a
 	// redelivered event counts nothing.
 	typeMailEventMark = "mail_event_mark"
+
+	// The console's sign-in (console.go).
+	typeSignInLink     = "signin_link"         // a one-time sign-in link
+	typeConsoleSession = "console_session"     // a console session
+	typeSessionRef     = "console_session_ref" // a session's entry in its user's partition
+	typePasskey        = "passkey"             // a console user's passkey
+	typePasskeyRef     = "passkey_ref"         // a passkey's credential ID → its user
 )
 
 // Key prefixes of the single table. A lead's partition holds the lead, its
@@ -102,6 +109,17 @@ const (
 	prefixUnsub      = "UNSUB#"     // pk of an unsubscribe link: "UNSUB#<id>" (a hash of the token)
 	prefixMailEvent  = "MAILEVENT#" // pk of a soft-bounce mark: "MAILEVENT#<message id>"; sk: the event's kind
 
+	// The console's sign-in records (console.go), under "CONSOLE#", which no other
+	// partition key starts with. Links and sessions are keyed by a hash of their
+	// token, passkeys by a hash of their credential ID (which may be longer than a
+	// sort key may be).
+	prefixSignInLink  = "CONSOLE#LINK#"    // pk of a sign-in link: "CONSOLE#LINK#<id>"
+	prefixSession     = "CONSOLE#SESSION#" // pk of a session: "CONSOLE#SESSION#<id>"
+	prefixConsoleUser = "CONSOLE#USER#"    // pk of a console user's partition: "CONSOLE#USER#<normalised email>"
+	prefixSessionRef  = "SESSION#"         // sk of a session's entry in its user's partition: "SESSION#<session id>"
+	prefixPasskey     = "PASSKEY#"         // sk of a passkey in its user's partition: "PASSKEY#<credential hash>"
+	prefixPasskeyRef  = "CONSOLE#PASSKEY#" // pk of a passkey's credential ID entry: "CONSOLE#PASSKEY#<credential hash>"
+
 	skPage         = "PAGE"
 	skMagnet       = "MAGNET"
 	skLead         = "LEAD"
@@ -109,6 +127,9 @@ const (
 	skConfirmation = "CONFIRM"
 	skUnsubscribe  = "UNSUB"
 	skCounted      = "COUNTED"
+	skSignInLink   = "LINK"
+	skSession      = "SESSION"
+	skPasskeyRef   = "PASSKEY"
 )
 
 // Attributes the code names. Domain values are stored under their JSON names

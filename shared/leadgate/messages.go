@@ -23,6 +23,21 @@ var (
 	ErrLeadChanged         = &Error{Code: ECONFLICT, Message: "the lead changed since it was read"}
 	ErrRecordChanged       = &Error{Code: ECONFLICT, Message: "the record changed while it was being saved, please retry"}
 	ErrSendInFlight        = &Error{Code: EUNAVAILABLE, Message: "the email is being sent by another worker"}
+
+	// The console's sign-in (console.go). A session that does not work is
+	// EUNAUTHORIZED: the answer is to sign in again.
+	ErrSignInLinkUnknown     = &Error{Code: ENOTFOUND, Message: "this sign-in link does not work, please ask for a new one"}
+	ErrSignInLinkExpired     = &Error{Code: EGONE, Message: "this sign-in link has expired, please ask for a new one"}
+	ErrSignInLinkUsed        = &Error{Code: EGONE, Message: "this sign-in link was used already, please ask for a new one"}
+	ErrSignInLinkExists      = &Error{Code: ECONFLICT, Message: "the sign-in link exists"}
+	ErrSignInRequestsLimited = &Error{Code: ERATELIMITED, Message: "too many sign-in requests, please try again later"}
+	ErrSessionUnknown        = &Error{Code: EUNAUTHORIZED, Message: "please sign in"}
+	ErrSessionExpired        = &Error{Code: EUNAUTHORIZED, Message: "your session has expired, please sign in again"}
+	ErrSessionRevoked        = &Error{Code: EUNAUTHORIZED, Message: "you were signed out, please sign in again"}
+	ErrSessionExists         = &Error{Code: ECONFLICT, Message: "the session exists"}
+	ErrPasskeyUnknown        = &Error{Code: ENOTFOUND, Message: "this passkey is not registered here"}
+	ErrPasskeyExists         = &Error{Code: ECONFLICT, Message: "this passkey is registered already"}
+	ErrPasskeySignCount      = &Error{Code: EFORBIDDEN, Message: "this passkey could not be trusted, please sign in with an email link"}
 )
 
 // Is makes a domain error match a sentinel above by code and message, so that a

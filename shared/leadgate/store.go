@@ -86,6 +86,7 @@ type Store interface {
 	SetScore(ctx context.Context, email string, score int, stage Stage, at time.Time, version int64) error
 
 	FollowUpStore
+	ConsoleStore
 }
 
 // FollowUpStore is the part of the store the follow-up emails work on.

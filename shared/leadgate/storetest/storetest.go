@@ -56,6 +56,7 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("PageStatsRange", func(t *testing.T) { testPageStatsRange(t, newStore(t)) })
 	t.Run("SpendsPerCampaign", func(t *testing.T) { testSpends(t, newStore(t)) })
 	t.Run("SetScoreOnVersionWithStageHistory", func(t *testing.T) { testSetScore(t, newStore(t)) })
+	t.Run("Console", func(t *testing.T) { RunConsoleConformance(t, consoleStores(newStore)) })
 }
 
 // Page returns a valid page for tests.

@@ -1,6 +1,7 @@
 // Package signing derives purpose-bound HMAC keys from the deployment's one secret:
-// form tokens that carry a page's signed render time, and keyed digests that let rate
-// counters name an address or an IP without storing it.
+// form tokens that carry a page's signed render time, link tokens, the console's
+// CSRF tokens, and keyed digests that let rate counters name an address or an IP
+// without storing it.
 package signing
 
 import (
@@ -24,6 +25,7 @@ type Key struct {
 	grant   []byte
 	confirm []byte
 	unsub   []byte
+	csrf    []byte
 }
 
 // NewKey derives the purpose keys from secret.
@@ -32,7 +34,8 @@ func NewKey(secret []byte) (*Key, error) {
 		return nil, errors.New("the signing secret must be at least 32 bytes")
 	}
 	return &Key{form: derive(secret, "form-token/v1"), digest: derive(secret, "digest/v1"), grant: derive(secret, "grant-token/v1"),
-		confirm: derive(secret, "confirm-token/v1"), unsub: derive(secret, "unsubscribe-token/v1")}, nil
+		confirm: derive(secret, "confirm-token/v1"), unsub: derive(secret, "unsubscribe-token/v1"),
+		csrf: derive(secret, "console-csrf/v1")}, nil
 }
 
 func derive(secret []byte, purpose string) []byte {
@@ -107,6 +110,18 @@ func (k *Key) ConfirmToken(submissionID string) string { return linkToken(k.conf
 // UnsubscribeToken returns the token of a lead's unsubscribe link: one per lead, the
 // same in every email.
 func (k *Key) UnsubscribeToken(leadID string) string { return linkToken(k.unsub, leadID) }
+
+// CSRFToken returns the token every state-changing form of a console session
+// carries: an HMAC of the session's ID (a hash of its cookie's token, never the
+// token itself). It is tied to that session, so a form of another session, or of
+// none, is refused; and it needs no storing.
+func (k *Key) CSRFToken(sessionID string) string { return linkToken(k.csrf, sessionID) }
+
+// VerifyCSRFToken reports whether token is the CSRF token of the session, in
+// constant time.
+func (k *Key) VerifyCSRFToken(token, sessionID string) bool {
+	return sessionID != "" && hmac.Equal([]byte(token), []byte(k.CSRFToken(sessionID)))
+}
 
 func linkToken(key []byte, id string) string {
 	m := hmac.New(sha256.New, key)

@@ -83,3 +83,22 @@ func TestGrantToken(t *testing.T) {
 		t.Fatal("another secret gives the same token")
 	}
 }
+
+func TestCSRFToken(t *testing.T) {
+	k := mustKey(t, strings.Repeat("s", 32))
+	a := k.CSRFToken("session-1")
+	if !k.VerifyCSRFToken(a, "session-1") {
+		t.Fatal("a session's own token refused")
+	}
+	for _, tc := range []struct{ name, token, session string }{
+		{"another session's", a, "session-2"},
+		{"a grant token of the same id", k.GrantToken("session-1"), "session-1"},
+		{"another secret's", mustKey(t, strings.Repeat("t", 32)).CSRFToken("session-1"), "session-1"},
+		{"none", "", "session-1"},
+		{"without a session", k.CSRFToken(""), ""},
+	} {
+		if k.VerifyCSRFToken(tc.token, tc.session) {
+			t.Errorf("%s token accepted", tc.name)
+		}
+	}
+}

@@ -38,6 +38,18 @@ var (
 	filePattern = regexp.MustCompile(`^([0-9]{8}T[0-9]{6}\.[0-9]{9}Z)-([0-9a-f]{32})\.eml$`)
 )
 
+// A message is written to a temporary file named tempPrefix…tempSuffix, then renamed
+// into place. One that is still there is a send that did not finish: never shown,
+// never delivered.
+const (
+	tempPrefix = ".tmp-"
+	tempSuffix = ".eml"
+)
+
+// afterTempWrite, when set (by tests only), runs once a message's temporary file is
+// written and synced, just before it is renamed into place: where a crash leaves one.
+var afterTempWrite func()
+
 // Outbox is a leadgate.Mailer that keeps messages in a folder.
 type Outbox struct {
 	dir string
@@ -45,6 +57,10 @@ type Outbox struct {
 
 	mu   sync.Mutex
 	last time.Time // the newest stamp handed out
+
+	// writing is held shared by each Send while it writes its file, and exclusively
+	// by EraseAddress, so that an erasure never misses a message being written.
+	writing sync.RWMutex
 }
 
 var _ leadgate.Mailer = (*Outbox)(nil)
@@ -52,6 +68,12 @@ var _ leadgate.Mailer = (*Outbox)(nil)
 // New returns an outbox keeping its messages under dir (created if missing, readable
 // by the owner only: the messages hold leads' addresses). now is the clock messages
 // are dated by; nil means time.Now.
+//
+// New removes the temporary files a crash left in dir: each is a message that was
+// never delivered, whose send was not recorded as done, so the follow-up service
+// sends it again; left there, it would keep a lead's address that an erasure of the
+// lead is expected to remove. One process owns the folder (the local run's data
+// folder); were another one writing into it, its send would fail and be retried.
 func New(dir string, now func() time.Time) (*Outbox, error) {
 	if now == nil {
 		now = time.Now
@@ -63,7 +85,34 @@ func New(dir string, now func() time.Time) (*Outbox, error) {
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("outbox: create folder: %w", err)
 	}
+	temps, err := tempNames(abs)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: read folder: %w", err)
+	}
+	for _, name := range temps {
+		if err := os.Remove(filepath.Join(abs, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("outbox: remove unfinished message %s: %w", name, err)
+		}
+	}
+	if len(temps) > 0 {
+		slog.Warn("outbox: removed unfinished messages left by a crash; they will be sent again", "count", len(temps), "folder", abs)
+	}
 	return &Outbox{dir: abs, now: now}, nil
+}
+
+// tempNames returns the names of the temporary files in dir.
+func tempNames(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if n := e.Name(); e.Type().IsRegular() && strings.HasPrefix(n, tempPrefix) && strings.HasSuffix(n, tempSuffix) {
+			names = append(names, n)
+		}
+	}
+	return names, nil
 }
 
 // Dir returns the folder the messages are kept in.
@@ -104,6 +153,8 @@ func (o *Outbox) Send(ctx context.Context, m leadgate.Message) (string, error) {
 		return "", leadgate.Internal("outbox: build message", err)
 	}
 	name := at.Format(stampLayout) + "-" + id + ".eml"
+	o.writing.RLock()
+	defer o.writing.RUnlock()
 	if err := writeAtomic(o.dir, name, raw); err != nil {
 		return "", leadgate.Internal("outbox: write "+name, err)
 	}
@@ -119,9 +170,10 @@ func mustAddress(s string) string {
 }
 
 // writeAtomic writes data to dir/name through a temporary file in the same folder,
-// so that a reader never sees half a message.
+// so that a reader never sees half a message, and syncs the file and then the folder,
+// so that a message reported sent is still there after a power cut.
 func writeAtomic(dir, name string, data []byte) error {
-	f, err := os.CreateTemp(dir, ".tmp-*.eml")
+	f, err := os.CreateTemp(dir, tempPrefix+"*"+tempSuffix)
 	if err != nil {
 		return err
 	}
@@ -138,7 +190,26 @@ func writeAtomic(dir, name string, data []byte) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp, filepath.Join(dir, name))
+	if afterTempWrite != nil {
+		afterTempWrite()
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// syncDir makes the renames and removals in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Summary is what the list of messages shows of one.
@@ -270,25 +341,38 @@ func readMail(root *os.Root, name string) (Mail, error) {
 // those sent to it, and any other that names it. It returns how many it deleted.
 // The local run's admin API calls it when a lead is erased, for the outbox is the
 // local mailbox; SES keeps no copy of what it sends.
+//
+// Sends wait while it runs, so a message being written is erased once it is in
+// place. A temporary file still there is then one a crash (or another process) left:
+// never delivered, its send to be retried, and perhaps cut short in the middle of an
+// address. Every such file is removed, as New does; those naming email count as
+// deleted.
 func (o *Outbox) EraseAddress(ctx context.Context, email string) (int, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" {
 		return 0, nil
 	}
+	o.writing.Lock()
+	defer o.writing.Unlock()
 	names, err := o.fileNames()
 	if err != nil {
 		return 0, err
+	}
+	temps, err := tempNames(o.dir)
+	if err != nil {
+		return 0, leadgate.Internal("outbox: read folder", err)
 	}
 	root, err := os.OpenRoot(o.dir)
 	if err != nil {
 		return 0, leadgate.Internal("outbox: open folder", err)
 	}
 	defer root.Close()
-	deleted := 0
-	for _, name := range names {
+	deleted, removed := 0, 0
+	for _, name := range append(names, temps...) {
 		if err := ctx.Err(); err != nil {
 			return deleted, leadgate.Unavailable("outbox: erase address", err)
 		}
+		temp := !filePattern.MatchString(name)
 		raw, err := root.ReadFile(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -296,13 +380,23 @@ func (o *Outbox) EraseAddress(ctx context.Context, email string) (int, error) {
 		if err != nil {
 			return deleted, leadgate.Internal("outbox: read "+name, err)
 		}
-		if !holdsAddress(raw, email) {
+		holds := holdsAddress(raw, email)
+		if !holds && !temp {
 			continue
 		}
 		if err := root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return deleted, leadgate.Internal("outbox: delete "+name, err)
 		}
-		deleted++
+		removed++
+		if holds {
+			deleted++
+		}
+	}
+	// An erasure undone by a power cut would bring the messages back.
+	if removed > 0 {
+		if err := syncDir(o.dir); err != nil {
+			return deleted, leadgate.Internal("outbox: sync folder", err)
+		}
 	}
 	return deleted, nil
 }

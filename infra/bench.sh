@@ -30,8 +30,21 @@
 #   throttled-share         in shared/ses (or ses-throttled-share anywhere), with
 #                           sends/s, quota/s and unsent/op: the send rate the functions
 #                           share under one SES quota; printed, no target
+#   BenchmarkSoak (shared/localdev, runs once: about 4 minutes): the local server on
+#                           the embedded store, its follower on, 50,000 captures over
+#                           HTTP and their emails, then 500 captures/s for 60 s:
+#                           soak-burst-drain-s (<= 20), soak-x-minimal (>= 0.8, with
+#                           soak-captures/s and soak-minimal-writes/s), soak-drain-s,
+#                           soak-fsyncs/lead (<= 3: commits plus outbox file syncs;
+#                           soak-commits/lead, soak-fdatasyncs/lead),
+#                           soak-dashboard-p50-ms (<= 100), soak-store-bytes/lead,
+#                           soak-compacted-bytes/lead (<= 2048),
+#                           soak-steady-last-email-s (<= 10, with soak-steady-captures/s
+#                           >= 475 and soak-steady-max-backlog <= 5000)
 #
-# Environment: BENCH_DYNAMODB_PORT (default 8775, apart from make test's 8765).
+# Environment: BENCH_DYNAMODB_PORT (default 8775, apart from make test's 8765);
+# LEADGATE_SOAK_LEADS (default 50000) and LEADGATE_SOAK_STEADY (default 60s, 0: none)
+# for a shorter soak.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -98,7 +111,7 @@ function duration(ns) {
 }
 # ratioRow compares a capture benchmark with the bare write: a target if marked.
 # pairedRow prefers the paired benchmark (a 1 KB write and a capture taken in turns,
-# so the disk's drift hits both alike: metric x-bolt-write), then separate runs.
+# so the drift of the disk hits both alike: metric x-bolt-write), then separate runs.
 function pairedRow(target, p, paired, name, marked,    r) {
 	r = val[p, paired, "x-bolt-write"]
 	if (r == "") { ratioRow(target, p, name, marked); return }
@@ -172,6 +185,31 @@ END {
 	pairedRow("bolt capture (store) <= 1.5x 1 KB bbolt write", b, "BenchmarkCaptureVsBoltWrite1KB/store", "BenchmarkCaptureNewLead", 1)
 	pairedRow("bolt capture (HTTP route) <= 1.5x 1 KB write", "leadgate/shared/httpapi", "BenchmarkCaptureVsBoltWrite1KB", "BenchmarkCaptureNewLead", 1)
 	pairedRow("bolt capture (service; no target)", b, "BenchmarkCaptureVsBoltWrite1KB/service", "BenchmarkCaptureServiceNewLead", 0)
+
+	s = "leadgate/shared/localdev"; k = "BenchmarkSoak"
+	n = val[s, k, "soak-leads"]
+	if (n == "") notMeasured("soak: captures and their emails (BenchmarkSoak)")
+	else {
+		v = val[s, k, "soak-burst-drain-s"]
+		row("soak: 3,000-capture burst emailed <= 20 s", sprintf("%.1f s after its last capture", v), check(num(v) <= 20))
+		v = val[s, k, "soak-x-minimal"]
+		row("soak: captures >= 0.8x minimal server", sprintf("%.2fx (%.0f / %.0f a second)", v, val[s, k, "soak-captures/s"], val[s, k, "soak-minimal-writes/s"]), check(num(v) >= 0.8))
+		row(sprintf("soak: emails of %d leads out (no target)", n), sprintf("%.1f s after the last capture", val[s, k, "soak-drain-s"]), "")
+		v = val[s, k, "soak-fsyncs/lead"]
+		row("soak: syncs per lead <= 3 (commits + outbox)", sprintf("%.2f (%.3f commits; %.2f fdatasyncs)", v, val[s, k, "soak-commits/lead"], val[s, k, "soak-fdatasyncs/lead"]), check(num(v) <= 3))
+		v = val[s, k, "soak-dashboard-p50-ms"]
+		row(sprintf("soak: dashboard p50 at %d leads <= 100 ms", n), sprintf("%.1f ms", v), check(num(v) <= 100))
+		row(sprintf("soak: store per lead, %d leads (no target)", n), sprintf("%.0f bytes, outbox aside", val[s, k, "soak-store-bytes/lead"]), "")
+		v = val[s, k, "soak-compacted-bytes/lead"]
+		if (v == "") notMeasured("soak: store per lead, compacted <= 2 KB")
+		else row("soak: store per lead, compacted <= 2 KB", sprintf("%.0f bytes", v), check(num(v) <= 2048))
+		v = val[s, k, "soak-steady-last-email-s"]
+		if (v == "") notMeasured("soak: 500 captures/s, last email <= 10 s")
+		else {
+			r = val[s, k, "soak-steady-captures/s"]; w = val[s, k, "soak-steady-max-backlog"]
+			row("soak: 500 captures/s, last email <= 10 s", sprintf("%.1f s (%.0f captures/s, <= %d emails waiting)", v, r, w), check(num(v) <= 10 && num(r) >= 475 && num(w) <= 5000))
+		}
+	}
 
 	m = 0
 	for (name in ses) {

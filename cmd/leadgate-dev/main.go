@@ -14,14 +14,17 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"leadgate/shared/bolt"
 	"leadgate/shared/capture"
 	"leadgate/shared/followup"
+	"leadgate/shared/leadgate"
 	"leadgate/shared/localdev"
 )
 
@@ -38,16 +41,29 @@ func run(log *slog.Logger) error {
 	dataDir := envOr("LEADGATE_DATA_DIR", ".local")
 	backendName := flag.String("backend", envOr("LEADGATE_BACKEND", "embedded"), "embedded, or aws: DynamoDB at the SDK's configured endpoint")
 	table := flag.String("table", envOr("TABLE_NAME", "leadgate-local"), "with -backend aws: the DynamoDB table, created if missing")
+	compact := flag.Bool("compact", false, "prune and compact the embedded store in the data folder, then exit; refused while a server runs on it")
 	flag.Parse()
 	cfg, err := capture.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		return err
+	}
+	if *compact {
+		if *backendName != "embedded" {
+			return fmt.Errorf("-compact works on the embedded store, not -backend %s", *backendName)
+		}
+		return compactStore(dataDir, cfg.DedupeWindow)
 	}
 	offset := time.Duration(0)
 	if v := os.Getenv("LEADGATE_CLOCK_OFFSET"); v != "" {
 		if offset, err = time.ParseDuration(v); err != nil {
 			return fmt.Errorf("LEADGATE_CLOCK_OFFSET=%q: want a duration such as 48h", v)
 		}
+	}
+	// The console's users: LEADGATE_CONSOLE_USERS, or else one local user. Its
+	// links land in the outbox, so the address need reach no one: .test is reserved.
+	consoleUsers, err := leadgate.ParseConsoleUsers(envOr("LEADGATE_CONSOLE_USERS", defaultConsoleUser))
+	if err != nil {
+		return fmt.Errorf("LEADGATE_CONSOLE_USERS: %w", err)
 	}
 	fu := followup.DefaultConfig()
 	fu.BaseURL = "http://" + addr
@@ -85,7 +101,7 @@ func run(log *slog.Logger) error {
 	// The server answers requests for the address it listens on only: other names
 	// are other sites' (DNS rebinding).
 	srv, err := localdev.OpenOn(ctx, localdev.Config{DataDir: dataDir, Capture: cfg, FollowUp: fu, Clock: localdev.NewClock(offset), Log: log,
-		AdminToken: adminToken, Addr: ln.Addr().String()}, backend)
+		AdminToken: adminToken, Addr: ln.Addr().String(), ConsoleUsers: consoleUsers}, backend)
 	if err != nil {
 		ln.Close()
 		return err
@@ -106,11 +122,38 @@ func run(log *slog.Logger) error {
 	}()
 	fmt.Printf("\n  Leadgate is running locally. Open http://%s/\n  Leads go to %s. Stop with Ctrl-C.\n"+
 		"  Admin API: http://%s/v1/admin/ with the bearer token in %s (leadctl pages reads it).\n\n", ln.Addr(), srv.Backend(), ln.Addr(), tokenFrom)
+	// One click from the console: a sign-in link for its first user.
+	if link, email, err := srv.ConsoleSignInURL(ctx); err != nil {
+		log.Warn("no console sign-in link made", "error", err)
+	} else if link != "" {
+		fmt.Printf("  Console: http://%s/console/ (users: LEADGATE_CONSOLE_USERS). Sign in as %s, once, within %d minutes:\n  %s\n\n",
+			ln.Addr(), email, int(leadgate.SignInLinkTTL.Minutes()), link)
+	}
 	if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
 }
+
+// compactStore prunes and compacts the embedded store in dataDir (-compact), keeping
+// dedupe markers for the capture's window at least.
+func compactStore(dataDir string, dedupeWindow time.Duration) error {
+	path := filepath.Join(dataDir, "leads.db") // where localdev.Embedded keeps it
+	opts := bolt.DefaultOptions()
+	opts.DedupeWindow = max(opts.DedupeWindow, dedupeWindow)
+	before, after, err := bolt.CompactFile(path, opts)
+	if errors.Is(err, bolt.ErrInUse) {
+		return fmt.Errorf("-compact: %s is open in a running server; stop it, then compact", path)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Compacted %s: %.1f MB, now %.1f MB.\n", path, float64(before)/1e6, float64(after)/1e6)
+	return nil
+}
+
+// defaultConsoleUser is the console's user when LEADGATE_CONSOLE_USERS names none.
+const defaultConsoleUser = "you@localhost.test"
 
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {

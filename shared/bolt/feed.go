@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -129,31 +130,86 @@ func (s *Store) Changes(after uint64, limit int) ([]leadgate.Change, error) {
 }
 
 // Follow hands every change after the subscriber's saved position to handle, in
-// order, then waits for more until ctx ends. The position is saved after each handled
-// change, so a restarted subscriber resumes where it stopped: delivery is at least
-// once, as on a DynamoDB stream. An error from handle stops Follow and leaves the
-// failed change to be handed again next time.
+// order, then waits for more until ctx ends: FollowBatches, one change at a time. An
+// error from handle stops Follow and leaves the failed change to be handed again next
+// time.
 func (s *Store) Follow(ctx context.Context, subscriber string, handle func(context.Context, leadgate.Change) error) error {
+	return s.FollowBatches(ctx, subscriber, FollowOptions{}, func(ctx context.Context, batch []leadgate.Change) (int, error) {
+		for i, ch := range batch {
+			if err := handle(ctx, ch); err != nil {
+				return i, err
+			}
+		}
+		return len(batch), nil
+	})
+}
+
+// FollowOptions shape the batches FollowBatches hands on.
+type FollowOptions struct {
+	// BatchSize is the most changes handed on at once; 0: DefaultFollowBatchSize.
+	BatchSize int
+	// Linger is how long a batch smaller than BatchSize waits for more changes
+	// before it is handed on: the longer, the fewer commits a subscriber that
+	// batches its writes makes for the same changes, and the later it reacts.
+	Linger time.Duration
+}
+
+// DefaultFollowBatchSize is the most changes FollowBatches hands on at once unless
+// told otherwise.
+const DefaultFollowBatchSize = 100
+
+// FollowBatches hands the changes after the subscriber's saved position to handle a
+// batch at a time (opts), oldest first, then waits for more until ctx ends. handle
+// returns how many changes of its batch, from the first, it handled: all of them,
+// unless it also returns an error. It may handle them concurrently, as long as the
+// count it returns has every change before it handled.
+//
+// The position is saved once per batch, after the changes handled: one commit for a
+// batch instead of one per change. A restarted subscriber resumes there, and a crash
+// hands the unsaved batch again: delivery is at least once, as on a DynamoDB stream,
+// and every reaction is idempotent. An error from handle stops FollowBatches, and
+// the failed change is handed again next time.
+func (s *Store) FollowBatches(ctx context.Context, subscriber string, opts FollowOptions, handle func(context.Context, []leadgate.Change) (int, error)) error {
+	size := opts.BatchSize
+	if size <= 0 {
+		size = DefaultFollowBatchSize
+	}
 	pos, err := s.cursor(subscriber)
 	if err != nil {
 		return err
 	}
 	for {
 		wake := s.waitChannel()
-		batch, err := s.Changes(pos, 100)
+		batch, err := s.Changes(pos, size)
+		if err == nil && len(batch) > 0 && len(batch) < size && opts.Linger > 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(opts.Linger):
+			}
+			batch, err = s.Changes(pos, size)
+		}
 		if err != nil {
 			return err
 		}
-		for _, ch := range batch {
-			if err := handle(ctx, ch); err != nil {
-				return fmt.Errorf("subscriber %s, change %d: %w", subscriber, ch.Seq, err)
-			}
-			pos = ch.Seq
-			if err := s.setCursor(subscriber, pos); err != nil {
-				return err
-			}
-		}
 		if len(batch) > 0 {
+			done, err := handle(ctx, batch)
+			done = min(max(done, 0), len(batch))
+			switch {
+			case err == nil && done < len(batch):
+				err = errors.New("handled only part of a batch")
+			case err != nil && done == len(batch):
+				done-- // the failure is the last change's
+			}
+			if done > 0 {
+				pos = batch[done-1].Seq
+				if serr := s.setCursor(subscriber, pos); serr != nil {
+					return errors.Join(err, serr)
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("subscriber %s, change %d: %w", subscriber, batch[done].Seq, err)
+			}
 			continue
 		}
 		select {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -29,16 +30,17 @@ func dueKey(s leadgate.Step) []byte {
 	return append(append(k, 0), pairKey(s.Email, s.Key)...)
 }
 
-// ClaimSend claims a send before the email goes out.
+// ClaimSend claims a send before the email goes out. The follower's reactions claim
+// many sends at once: their claims share commits (batch).
 func (s *Store) ClaimSend(_ context.Context, email, key string, now time.Time, lease time.Duration) (leadgate.Send, bool, error) {
 	var (
 		send    leadgate.Send
 		claimed bool
 	)
-	err := s.update(func(tx *bbolt.Tx) error {
+	err := s.batch(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketSends)
 		k := pairKey(email, key)
-		claimed = false
+		send, claimed = leadgate.Send{}, false
 		if raw := b.Get(k); raw != nil {
 			if err := json.Unmarshal(raw, &send); err != nil {
 				return err
@@ -75,7 +77,7 @@ func ownClaim(b *bbolt.Bucket, k []byte, claim leadgate.Send) error {
 
 // FinishSend records a send's outcome, if the claim is still the caller's.
 func (s *Store) FinishSend(_ context.Context, send leadgate.Send) error {
-	err := s.update(func(tx *bbolt.Tx) error {
+	err := s.batch(func(tx *bbolt.Tx) error {
 		b, k := tx.Bucket(bucketSends), pairKey(send.Email, send.Key)
 		if err := ownClaim(b, k, send); err != nil {
 			return err
@@ -87,7 +89,7 @@ func (s *Store) FinishSend(_ context.Context, send leadgate.Send) error {
 
 // ReleaseSend drops a claim, if it is still the caller's.
 func (s *Store) ReleaseSend(_ context.Context, send leadgate.Send) error {
-	err := s.update(func(tx *bbolt.Tx) error {
+	err := s.batch(func(tx *bbolt.Tx) error {
 		b, k := tx.Bucket(bucketSends), pairKey(send.Email, send.Key)
 		if err := ownClaim(b, k, send); err != nil {
 			return err
@@ -97,9 +99,52 @@ func (s *Store) ReleaseSend(_ context.Context, send leadgate.Send) error {
 	return storeError("release send", err)
 }
 
+// sendingMark is how a claimed send's status reads in its stored JSON: a quick test
+// before decoding it.
+var sendingMark = []byte(`"status":"` + leadgate.SendSending + `"`)
+
+// releaseDeadClaims drops every claim of a send, as ReleaseSend would, when the store
+// opens. bbolt locks the file for one process at a time, so a claim found then was
+// left by a process that stopped between ClaimSend and FinishSend (killed, or
+// crashed): waiting out its lease would hold that email back for a whole lease for
+// nothing, so the next try sends it at once.
+//
+// The dead process may have sent it: the mailer took the email and the process died
+// before FinishSend recorded it, the crash window package followup documents. Locally
+// the outbox writes the message file before that record, so the outbox may hold the
+// email already, and the retry adds a second copy of it there. The outbox is not
+// searched for it: a claim holds no message id (the mailer makes one as it sends),
+// the store does not know its mailer, and SES keeps no copy to search on AWS; so the
+// rule stays the same everywhere: a send is retried unless its outcome was recorded.
+// The window is one commit wide, and locally its copy lands in a folder, not in
+// anyone's mailbox.
+func releaseDeadClaims(tx *bbolt.Tx) error {
+	b := tx.Bucket(bucketSends)
+	var dead [][]byte
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if !bytes.Contains(v, sendingMark) {
+			continue
+		}
+		var send leadgate.Send
+		if err := json.Unmarshal(v, &send); err != nil {
+			return fmt.Errorf("decode a send: %w", err)
+		}
+		if send.Status == leadgate.SendSending {
+			dead = append(dead, bytes.Clone(k))
+		}
+	}
+	for _, k := range dead {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ScheduleSteps stores the steps not stored yet, and indexes them by due time.
 func (s *Store) ScheduleSteps(_ context.Context, steps []leadgate.Step) error {
-	err := s.update(func(tx *bbolt.Tx) error {
+	err := s.batch(func(tx *bbolt.Tx) error {
 		b, due := tx.Bucket(bucketSteps), tx.Bucket(bucketDue)
 		for _, st := range steps {
 			k := pairKey(st.Email, st.Key)
@@ -140,7 +185,7 @@ func (s *Store) DueSteps(_ context.Context, now time.Time, limit int) ([]leadgat
 
 // FinishStep records a step's outcome and takes it out of the due index.
 func (s *Store) FinishStep(_ context.Context, st leadgate.Step) error {
-	err := s.update(func(tx *bbolt.Tx) error {
+	err := s.batch(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketSteps)
 		k := pairKey(st.Email, st.Key)
 		var stored leadgate.Step
@@ -162,7 +207,7 @@ func (s *Store) FinishStep(_ context.Context, st leadgate.Step) error {
 
 // PutConfirmation stores a confirmation unless it exists.
 func (s *Store) PutConfirmation(_ context.Context, c leadgate.Confirmation) error {
-	err := s.update(func(tx *bbolt.Tx) error {
+	err := s.batch(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketConfirmations)
 		if b.Get([]byte(c.ID)) != nil {
 			return nil
@@ -242,7 +287,7 @@ func (s *Store) Confirm(_ context.Context, id string, now time.Time) (leadgate.C
 
 // PutUnsubscribe stores an unsubscribe mapping unless it exists.
 func (s *Store) PutUnsubscribe(_ context.Context, u leadgate.Unsubscribe) error {
-	err := s.update(func(tx *bbolt.Tx) error {
+	err := s.batch(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketUnsubscribes)
 		if b.Get([]byte(u.ID)) != nil {
 			return nil

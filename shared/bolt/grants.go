@@ -18,9 +18,10 @@ var (
 	bucketDownloaded = []byte("downloaded") // grant ID NUL n → counted mark
 )
 
-// PutGrant creates a grant.
+// PutGrant creates a grant. The follower makes them (a confirmed submission's):
+// many share a commit (batch).
 func (s *Store) PutGrant(_ context.Context, g leadgate.Grant) error {
-	err := s.update(func(tx *bbolt.Tx) error {
+	err := s.batch(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketGrants)
 		if b.Get([]byte(g.ID)) != nil {
 			return leadgate.ErrGrantExists
@@ -92,10 +93,10 @@ func (s *Store) RevokeGrant(_ context.Context, id string) error {
 }
 
 // CountDownload counts a download once into its page's day, and sets the lead's first
-// download time.
+// download time, in a commit shared with the follower's other writes (batch).
 func (s *Store) CountDownload(_ context.Context, d leadgate.Download) error {
 	changed := false
-	err := s.update(func(tx *bbolt.Tx) error {
+	err := s.batch(func(tx *bbolt.Tx) error {
 		changed = false
 		marks := tx.Bucket(bucketDownloaded)
 		mark := append(append([]byte(d.GrantID), 0), strconv.AppendInt(nil, int64(d.N), 10)...)

@@ -11,10 +11,11 @@ import (
 )
 
 // SetScore sets a lead's score and stage if its version is still version, with a
-// LeadUpdated change when anything changed.
+// LeadUpdated change when anything changed. The follower scores many leads at once:
+// their scores share commits (batch).
 func (s *Store) SetScore(_ context.Context, email string, score int, stage leadgate.Stage, at time.Time, version int64) error {
 	changed := false
-	err := s.update(func(tx *bbolt.Tx) error {
+	err := s.batch(func(tx *bbolt.Tx) error {
 		changed = false
 		leads := tx.Bucket(bucketLeads)
 		raw := leads.Get([]byte(email))

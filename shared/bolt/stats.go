@@ -66,9 +66,10 @@ func bump(tx *bbolt.Tx, page, day string, src leadgate.Source, step counter) err
 	return putJSON(rows, rowKey, row)
 }
 
-// countOnce runs bump unless the mark exists, and sets the mark.
+// countOnce runs bump unless the mark exists, and sets the mark. The follower counts
+// many leads at once: their counts share commits (batch).
 func (s *Store) countOnce(op string, mark []byte, page, day string, src leadgate.Source, step counter) error {
-	err := s.update(func(tx *bbolt.Tx) error {
+	err := s.batch(func(tx *bbolt.Tx) error {
 		marks := tx.Bucket(bucketCounted)
 		if marks.Get(mark) != nil {
 			return nil

@@ -43,37 +43,93 @@ var allBuckets = [][]byte{
 type Store struct {
 	db       *bbolt.DB
 	writeTxs atomic.Uint64
+	batchTx  atomic.Pointer[bbolt.Tx] // the last transaction a batch call ran in (batch.go)
 	rates    rateCounts
 	pages    decodings[leadgate.Page]
 	magnets  decodings[leadgate.Magnet]
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced after each commit that adds changes
+
+	opts    Options        // what is pruned, and when (prune.go, compact.go)
+	stop    chan struct{}  // closed by Close: the pruning goroutine ends
+	closing sync.Once      // closes stop
+	upkeep  sync.WaitGroup // the pruning goroutine
 }
 
 var _ leadgate.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the store file at path.
-func Open(path string) (*Store, error) {
+// Open opens (creating if needed) the store file at path, with DefaultOptions.
+func Open(path string) (*Store, error) { return OpenWith(path, DefaultOptions()) }
+
+// Options say what the store prunes and when it compacts its file (prune.go,
+// compact.go).
+type Options struct {
+	// FeedTail is how many changes the feed keeps that every subscriber has
+	// handled; negative: all of them.
+	FeedTail int
+	// DedupeWindow is the longest dedupe window captures use: a dedupe marker older
+	// than it is pruned, as TTL removes it on DynamoDB; 0: none is.
+	DedupeWindow time.Duration
+	// PruneEvery is how often an open store prunes its feed; Open prunes once
+	// before it returns, and 0 prunes only then.
+	PruneEvery time.Duration
+	// CompactFreeShare: Open compacts a file whose free pages are at least this
+	// share of it, once it holds a megabyte or more; 0: never.
+	CompactFreeShare float64
+}
+
+// DefaultOptions keeps DefaultFeedTail handled changes and dedupe markers for
+// DefaultDedupeRetention, prunes every DefaultPruneEvery, and compacts on open a file
+// a quarter free.
+func DefaultOptions() Options {
+	return Options{FeedTail: DefaultFeedTail, DedupeWindow: DefaultDedupeRetention, PruneEvery: DefaultPruneEvery, CompactFreeShare: 0.25}
+}
+
+// OpenWith opens (creating if needed) the store file at path: it prunes and, if
+// opts say so, compacts the file before it returns, and prunes it while open.
+func OpenWith(path string, opts Options) (*Store, error) { return open(path, opts, OpenOptions()) }
+
+func open(path string, opts Options, o *bbolt.Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create store folder: %w", err)
 	}
-	db, err := bbolt.Open(path, 0o600, OpenOptions())
+	db, err := openFile(path, o)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db, changed: make(chan struct{})}
+	db.MaxBatchDelay = batchDelay
+	s := &Store{db: db, changed: make(chan struct{}), opts: opts, stop: make(chan struct{})}
 	err = s.update(func(tx *bbolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
+		if err := releaseDeadClaims(tx); err != nil {
+			return err
+		}
 		return moveOldBuckets(tx)
 	})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("prepare store %s: %w", path, err)
+	}
+	if err := removeStaleCopy(path); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare store %s: %w", path, err)
+	}
+	if err := s.prune(true); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("prune store %s: %w", path, err)
+	}
+	if err := s.compactIfFree(path, opts.CompactFreeShare, o); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("compact store %s: %w", path, err)
+	}
+	if opts.PruneEvery > 0 {
+		s.upkeep.Add(1)
+		go s.pruneEvery(opts.PruneEvery)
 	}
 	return s, nil
 }
@@ -83,11 +139,16 @@ func Open(path string) (*Store, error) {
 // files with them, to weigh a capture against one plain write.
 func OpenOptions() *bbolt.Options { return &bbolt.Options{Timeout: 2 * time.Second} }
 
-// Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stops the pruning and closes the file.
+func (s *Store) Close() error {
+	s.closing.Do(func() { close(s.stop) })
+	s.upkeep.Wait()
+	return s.db.Close()
+}
 
 // WriteTransactions returns how many write transactions the store has committed or
-// tried since it was opened.
+// tried since it was opened: each commit syncs the file twice. Batched writes that
+// shared a transaction count once.
 func (s *Store) WriteTransactions() uint64 { return s.writeTxs.Load() }
 
 func (s *Store) update(fn func(*bbolt.Tx) error) error {

@@ -23,6 +23,8 @@ import (
 	"leadgate/shared/adminapi"
 	"leadgate/shared/bolt"
 	"leadgate/shared/capture"
+	"leadgate/shared/console"
+	"leadgate/shared/consoleauth"
 	"leadgate/shared/downloads"
 	"leadgate/shared/followup"
 	"leadgate/shared/httpapi"
@@ -52,6 +54,10 @@ type Config struct {
 	// and for localhost, 127.0.0.1 and [::1] on its port only (and FollowUp.BaseURL's
 	// host), refusing the names of other sites. Empty: any host, as tests use.
 	Addr string
+	// ConsoleUsers, when it names anyone, serves the console under /console/ to
+	// them: sign-in links go through the run's mailer (the outbox), pointing at
+	// FollowUp.BaseURL, from FollowUp.From. Empty: no console.
+	ConsoleUsers leadgate.ConsoleUsers
 }
 
 // Backend is the store a local run works on and the feed of its changes: the
@@ -62,12 +68,14 @@ type Backend struct {
 	// Mailer sends the follow-up emails; nil: the local outbox.
 	Mailer leadgate.Mailer
 	// Follow hands each change to handle until ctx ends, as the follow-up service
-	// will be handed them.
+	// will be handed them: the changes of one lead in order, those of several leads
+	// possibly at once.
 	Follow func(ctx context.Context, handle func(context.Context, leadgate.Change) error) error
 	Close  func() error
 }
 
-// Embedded opens the embedded store under dataDir.
+// Embedded opens the embedded store under dataDir. Its feed is followed a batch at a
+// time, the changes of up to followConcurrency leads at once (follower.go).
 func Embedded(dataDir string) (Backend, error) {
 	store, err := bolt.Open(filepath.Join(dataDir, "leads.db"))
 	if err != nil {
@@ -77,7 +85,9 @@ func Embedded(dataDir string) (Backend, error) {
 		Name:  "the embedded store in " + dataDir,
 		Store: store,
 		Follow: func(ctx context.Context, handle func(context.Context, leadgate.Change) error) error {
-			return store.Follow(ctx, "dev-log", handle)
+			return store.FollowBatches(ctx, "dev-log", followOptions, func(ctx context.Context, batch []leadgate.Change) (int, error) {
+				return handleByLead(ctx, batch, handle, followConcurrency)
+			})
 		},
 		Close: store.Close,
 	}, nil
@@ -96,6 +106,10 @@ type Server struct {
 	Outbox    *outbox.Outbox
 	log       *slog.Logger
 	handler   http.Handler
+	stages    *stageIndex // the dashboard's counts by stage; nil: counted on request
+	// console and consoleUser: the console, if served, and its first user.
+	console     *console.Console
+	consoleUser string
 }
 
 // Open opens the local run on the embedded store under cfg.DataDir.
@@ -109,7 +123,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 
 // OpenOn opens the local run on a backend, creating the signing secret and seeding
 // the sample page and magnet the first time. The server owns the backend from then
-// on, and closes it.
+// on, and closes it. It refuses a data folder whose secrets other users can read
+// (checkPermissions).
 func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	if cfg.Clock != nil {
 		cfg.Now = cfg.Clock.Now
@@ -119,6 +134,10 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if err := checkPermissions(cfg.DataDir, cfg.Log); err != nil {
+		b.Close()
+		return nil, err
 	}
 	secret, err := loadSecret(filepath.Join(cfg.DataDir, "signing-secret"))
 	var (
@@ -148,8 +167,9 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	}
 	s := &Server{clock: cfg.Clock, dataDir: cfg.DataDir, now: cfg.Now, backend: b, Store: b.Store, Capture: capture.New(b.Store, key, cfg.Capture, cfg.Now), log: cfg.Log}
 	s.Downloads = downloads.New(b.Store, bucket, cfg.Now)
-	s.FollowUp = followup.New(b.Store, mailer, key, cfg.FollowUp, cfg.Now, cfg.Log)
+	s.FollowUp = followup.New(b.Store, sendingAtMost(followSends, mailer), key, cfg.FollowUp, cfg.Now, cfg.Log)
 	s.Outbox = box
+	s.stages = newStageIndex(b.Store)
 	mux := http.NewServeMux()
 	httpapi.New(s.Capture, cfg.Log).Register(mux)
 	httpapi.NewDownloadAPI(s.Downloads, cfg.Log).Register(mux)
@@ -157,12 +177,34 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	httpapi.NewPageAPI(s.Capture, b.Store, cfg.Log).Register(mux)
 	if cfg.AdminToken != "" {
 		svc := admin.New(b.Store, bucket, key, cfg.Now)
+		var erased admin.EraseHook
 		if mailer == box {
 			// Locally the outbox is the mailbox: an erasure deletes the messages
 			// sent to the address too. SES keeps none.
-			svc.WithEraseHook(box.EraseAddress)
+			erased = box.EraseAddress
+		}
+		// The dashboard's stage index forgets the address too.
+		if erased = s.stages.forgetting(erased); erased != nil {
+			svc.WithEraseHook(erased)
 		}
 		mux.Handle(leadgate.AdminPrefix, adminapi.RequireBearer(cfg.AdminToken, adminapi.New(svc, cfg.Log).Handler(), cfg.Log))
+	}
+	if users := cfg.ConsoleUsers.Emails(); len(users) > 0 {
+		tools := []console.Link{{Text: "Start page", URL: "/"}}
+		if mailer == box {
+			tools = append(tools, console.Link{Text: "Outbox", URL: outbox.Prefix})
+		}
+		s.console, err = console.New(console.Config{
+			Auth: consoleauth.New(b.Store, key, consoleauth.DefaultConfig(cfg.ConsoleUsers), cfg.Now), Store: b.Store, Key: key,
+			Mailer: mailer, BaseURL: cfg.FollowUp.BaseURL, From: cfg.FollowUp.From, FromName: cfg.FollowUp.FromName,
+			Tools: tools, Now: cfg.Now, Log: cfg.Log,
+		})
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+		s.consoleUser = users[0]
+		mux.Handle(console.Prefix, s.console.Handler())
 	}
 	mux.Handle("/dev/bucket/", bucket.Handler())
 	mux.Handle("/dev/outbox/", box.Handler())
@@ -198,10 +240,21 @@ func (s *Server) Close() error { return s.backend.Close() }
 // Backend names what the server stores into.
 func (s *Server) Backend() string { return s.backend.Name }
 
+// ConsoleSignInURL makes a sign-in link for the console's first user, for the
+// server to print at start, and returns its address; "" when there is no console.
+func (s *Server) ConsoleSignInURL(ctx context.Context) (link, email string, err error) {
+	if s.console == nil {
+		return "", "", nil
+	}
+	link, err = s.console.SignInLinkURL(ctx, s.consoleUser)
+	return link, s.consoleUser, err
+}
+
 // FollowChanges hands each change of the feed to the change pipeline, as the stream
-// handler does on AWS, and logs it (ids and kinds only, never an address), until ctx
-// ends. A change that fails is retried after a pause: delivery is at least once, and
-// every reaction is idempotent.
+// handler does on AWS (the changes of several leads at once, each lead's in order),
+// and logs it (ids and kinds only, never an address), until ctx ends. A change that
+// fails is retried after a pause: delivery is at least once, and every reaction is
+// idempotent.
 func (s *Server) FollowChanges(ctx context.Context) error {
 	changes := pipeline.New(s.Store, s.FollowUp, s.now)
 	handle := func(ctx context.Context, ch leadgate.Change) error {
@@ -343,7 +396,7 @@ type (
 		Leads(context.Context) ([]leadgate.Lead, error)
 	}
 	changeReader interface {
-		Changes(after uint64, limit int) ([]leadgate.Change, error)
+		RecentChanges(limit int) ([]leadgate.Change, error)
 		ItemCounts() (map[string]int, error)
 	}
 )
@@ -379,9 +432,7 @@ func (s *Server) handleStart(w http.ResponseWriter, r *http.Request) {
 		var counts map[string]int
 		if counts, err = cr.ItemCounts(); err == nil {
 			v.Leads = counts["leads"]
-			if n := counts["changes"]; n > 0 {
-				v.Changes, err = cr.Changes(uint64(max(0, n-10)), 10)
-			}
+			v.Changes, err = cr.RecentChanges(10)
 		}
 	}
 	if err != nil {

@@ -29,6 +29,7 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("CaptureNewLead", func(t *testing.T) { testCaptureNewLead(t, newStore(t)) })
 	t.Run("RepeatWithinWindowIsOneSubmission", func(t *testing.T) { testRepeat(t, newStore(t)) })
 	t.Run("RepeatAnswersWithEarlierSubmission", func(t *testing.T) { testRepeatAnswer(t, newStore(t)) })
+	t.Run("DedupeMarkersExpire", func(t *testing.T) { testDedupeExpiry(t, newStore(t)) })
 	t.Run("LeadAndSubmissionsKeepEveryField", func(t *testing.T) { testCaptureRoundTrip(t, newStore(t)) })
 	t.Run("LaterSubmissionMovesLastTouch", func(t *testing.T) { testLaterSubmission(t, newStore(t)) })
 	t.Run("OtherPageIsNewSubmission", func(t *testing.T) { testOtherPage(t, newStore(t)) })

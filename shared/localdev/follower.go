@@ -27,15 +27,13 @@ var followOptions = bolt.FollowOptions{
 	Linger: 100 * time.Millisecond,
 }
 
-// followConcurrency is the most leads whose changes are handled at once: their
-// writes share commits (each batched write waits for the others, bolt's batchDelay),
-// so the more at once, the faster the follower, up to about a batch's leads.
-// BenchmarkSoak measured, on 2 cores, the emails of a 3,000-capture burst out 4.5 s
-// after its last capture with 64 at once and 1.3 s with 256, and a steady 500
-// captures a second on 50,000 leads followed with its last email 16.9 s late with 64
-// and 1.1 s late with 256. Fewer at once leave more to the captures while they last
-// (0.60 times the minimal server's rate with 64, 0.44 with 256), and let the emails
-// pile up behind them.
+// followConcurrency is the most leads whose changes are handled at once. Each batched
+// write waits for others to share its commit (bolt's batchDelay), so a lead's handling
+// takes a few such waits, and the follower's speed grows with the leads at once. With
+// 256 it keeps up with captures as fast as they come (BenchmarkSoak: the emails of
+// 12,000 captures out 1.7 s after the last one, on 2 cores); with 64 the captures go
+// faster while they last (0.55 times the minimal server's rate instead of 0.44),
+// their emails 17 s behind, and a steady 500 captures a second outruns it.
 const followConcurrency = 256
 
 // changeKey groups the changes that must be handled in order: those about one
@@ -100,11 +98,9 @@ func handleByLead(ctx context.Context, batch []leadgate.Change, handle func(cont
 }
 
 // followSends is the most follow-up emails the local run sends at once. The outbox
-// writes a file per email, and creating one costs the kernel about a quarter of a
-// millisecond of CPU here, its sync more: as many at once as the follower handles
-// leads take both cores from the captures (0.38 times the minimal server's rate with
-// every send at once, 0.42 with 4, 0.48 with 1), while two at once send well over a
-// thousand a second.
+// writes and syncs a file per email, which costs the kernel about half a millisecond
+// of CPU here: as many at once as the follower handles leads take both cores from
+// the captures, while two at once still send over a thousand a second.
 const followSends = 2
 
 // fewAtOnce is a mailer that sends at most cap(slots) emails at once.

@@ -4,15 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"go/ast"
-	"go/parser"
-	gotoken "go/token"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -232,22 +228,6 @@ func TestGoldenSignInEmail(t *testing.T) {
 // one of them. The renderers are found in the package's source, so a new one fails
 // here until a golden file shows it and its mark is added.
 func TestGoldenCoversEveryRenderer(t *testing.T) {
-	renderers := markupRenderers(t)
-	if len(renderers) == 0 {
-		t.Fatal("found no function that writes to a *markup.Writer in the package's source")
-	}
-	files, err := filepath.Glob(filepath.Join(golden.Dir, "*.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rendered []string
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rendered = append(rendered, string(data))
-	}
 	// A mark of each renderer that a file rendered by it carries.
 	marks := map[string]string{
 		"writeHead":       `<a class="skip" href="#main">Skip to content</a>`,
@@ -263,57 +243,5 @@ func TestGoldenCoversEveryRenderer(t *testing.T) {
 		"writeCounts":     `<td class="n">`,
 		"writeEmailHTML":  `aria-roledescription="email"`,
 	}
-	for _, name := range renderers {
-		mark, ok := marks[name]
-		if !ok {
-			t.Errorf("%s has no golden file: add a case that renders it, and its mark here", name)
-			continue
-		}
-		if !slices.ContainsFunc(rendered, func(page string) bool { return strings.Contains(page, mark) }) {
-			t.Errorf("no golden file carries %q, the mark of %s", mark, name)
-		}
-	}
-	for name := range marks {
-		if !slices.Contains(renderers, name) {
-			t.Errorf("marks name %s, which is not a renderer of the package: remove it", name)
-		}
-	}
-}
-
-// markupRenderers returns the names of the functions of the package's source (not
-// its tests) that take a *markup.Writer.
-func markupRenderers(t *testing.T) []string {
-	t.Helper()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	fset := gotoken.NewFileSet()
-	for _, file := range files {
-		if strings.HasSuffix(file, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, decl := range f.Decls {
-			fn, ok := decl.(*ast.FuncDecl)
-			if !ok {
-				continue
-			}
-			for _, param := range fn.Type.Params.List {
-				if star, ok := param.Type.(*ast.StarExpr); ok {
-					if sel, ok := star.X.(*ast.SelectorExpr); ok && sel.Sel.Name == "Writer" {
-						if id, ok := sel.X.(*ast.Ident); ok && id.Name == "markup" {
-							names = append(names, fn.Name.Name)
-							break
-						}
-					}
-				}
-			}
-		}
-	}
-	return names
+	golden.CheckRenderersCovered(t, marks)
 }

@@ -3,16 +3,12 @@ package httpapi_test
 import (
 	"context"
 	"go/ast"
-	"go/parser"
-	gotoken "go/token"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -309,23 +305,7 @@ func TestGoldenEmbedSnippet(t *testing.T) {
 // least one of them. The renderers are found in the package's source, so a new one
 // fails here until a golden page shows it and its mark is added.
 func TestGoldenCoversEveryRenderer(t *testing.T) {
-	renderers := markupRenderers(t)
-	if len(renderers) == 0 {
-		t.Fatal("found no function that writes to a *markup.Writer in the package's source")
-	}
-	pages, err := filepath.Glob(filepath.Join(golden.Dir, "*.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rendered []string
-	for _, p := range pages {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rendered = append(rendered, string(data))
-	}
-	// A mark of each renderer that a page rendered by it carries.
+	// A mark of each renderer that a file rendered by it carries.
 	marks := map[string]string{
 		"writeHead":         `<meta name="viewport" content="width=device-width, initial-scale=1">`,
 		"writeFoot":         "</main>\n</body>\n</html>\n",
@@ -336,62 +316,7 @@ func TestGoldenCoversEveryRenderer(t *testing.T) {
 		"writeActionPage":   `<form method="post" action="/v1/`,
 		"writeEmbedForm":    `<label for="leadgate-`,
 	}
-	for _, name := range renderers {
-		mark, ok := marks[name]
-		if !ok {
-			t.Errorf("%s has no golden page: add a case that renders it, and its mark here", name)
-			continue
-		}
-		found := false
-		for _, page := range rendered {
-			if strings.Contains(page, mark) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			t.Errorf("no golden page carries %q, the mark of %s", mark, name)
-		}
-	}
-	for name := range marks {
-		if !slices.Contains(renderers, name) {
-			t.Errorf("marks name %s, which is not a renderer of the package: remove it", name)
-		}
-	}
-}
-
-// markupRenderers returns the names of the functions of the package's source (not
-// its tests) that take a *markup.Writer.
-func markupRenderers(t *testing.T) []string {
-	t.Helper()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	fset := gotoken.NewFileSet()
-	for _, file := range files {
-		if strings.HasSuffix(file, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, decl := range f.Decls {
-			fn, ok := decl.(*ast.FuncDecl)
-			if !ok {
-				continue
-			}
-			for _, param := range fn.Type.Params.List {
-				if isMarkupWriter(param.Type) {
-					names = append(names, fn.Name.Name)
-					break
-				}
-			}
-		}
-	}
-	return names
+	golden.CheckRenderersCovered(t, marks)
 }
 
 // isMarkupWriter reports whether expr is the type *markup.Writer.

@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"context"
-	"go/ast"
 	"io"
 	"log/slog"
 	"net/http"
@@ -317,18 +316,4 @@ func TestGoldenCoversEveryRenderer(t *testing.T) {
 		"writeEmbedForm":    `<label for="leadgate-`,
 	}
 	golden.CheckRenderersCovered(t, marks)
-}
-
-// isMarkupWriter reports whether expr is the type *markup.Writer.
-func isMarkupWriter(expr ast.Expr) bool {
-	star, ok := expr.(*ast.StarExpr)
-	if !ok {
-		return false
-	}
-	sel, ok := star.X.(*ast.SelectorExpr)
-	if !ok {
-		return false
-	}
-	pkg, ok := sel.X.(*ast.Ident)
-	return ok && pkg.Name == "markup" && sel.Sel.Name == "Writer"
 }

@@ -76,7 +76,7 @@ func run(log *slog.Logger) error {
 	var backend localdev.Backend
 	switch *backendName {
 	case "embedded":
-		backend, err = localdev.Embedded(dataDir)
+		backend, err = localdev.Embedded(dataDir, cfg.DedupeWindow)
 	case "aws":
 		var awsCfg aws.Config
 		if awsCfg, err = config.LoadDefaultConfig(ctx); err == nil {

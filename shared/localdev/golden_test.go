@@ -53,7 +53,7 @@ func openGolden(t *testing.T, clock *localdev.Clock) *goldenRun {
 	if err := os.WriteFile(filepath.Join(dir, "signing-secret"), []byte(goldenSecret), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	b, err := localdev.Embedded(dir)
+	b, err := localdev.Embedded(dir, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,9 +75,14 @@ type Backend struct {
 }
 
 // Embedded opens the embedded store under dataDir. Its feed is followed a batch at a
-// time, the changes of up to followConcurrency leads at once (follower.go).
-func Embedded(dataDir string) (Backend, error) {
-	store, err := bolt.Open(filepath.Join(dataDir, "leads.db"))
+// time, the changes of up to followConcurrency leads at once (follower.go). Dedupe
+// markers are kept at least as long as dedupeWindow, the captures' window (0: the
+// capture service's default), so that pruning them never turns a repeat into a new
+// submission.
+func Embedded(dataDir string, dedupeWindow time.Duration) (Backend, error) {
+	opts := bolt.DefaultOptions()
+	opts.DedupeWindow = max(opts.DedupeWindow, dedupeWindow)
+	store, err := bolt.OpenWith(filepath.Join(dataDir, "leads.db"), opts)
 	if err != nil {
 		return Backend{}, err
 	}
@@ -114,7 +119,7 @@ type Server struct {
 
 // Open opens the local run on the embedded store under cfg.DataDir.
 func Open(ctx context.Context, cfg Config) (*Server, error) {
-	b, err := Embedded(cfg.DataDir)
+	b, err := Embedded(cfg.DataDir, cfg.Capture.DedupeWindow)
 	if err != nil {
 		return nil, err
 	}

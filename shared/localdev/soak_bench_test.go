@@ -248,7 +248,7 @@ type soakRun struct {
 func openSoakRun(b *testing.B, ctx context.Context) *soakRun {
 	b.Helper()
 	dir := b.TempDir()
-	backend, err := localdev.Embedded(dir)
+	backend, err := localdev.Embedded(dir, 0)
 	if err != nil {
 		b.Fatal(err)
 	}

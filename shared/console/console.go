@@ -179,9 +179,15 @@ func (c *Console) private(get, post privateHandler) http.Handler {
 			c.methodNotAllowed(w, get != nil, post != nil)
 			return
 		}
-		if r.Method == http.MethodPost && !c.csrfOK(w, r, s) {
-			c.render(w, http.StatusForbidden, s.layout(""), noticeStaleForm)
-			return
+		if r.Method == http.MethodPost {
+			if status, bad := readForm(w, r); bad != nil {
+				c.render(w, status, s.layout(""), *bad)
+				return
+			}
+			if !c.cfg.Key.VerifyCSRFToken(r.PostForm.Get(csrfField), s.Session.ID) {
+				c.render(w, http.StatusForbidden, s.layout(""), noticeStaleForm)
+				return
+			}
 		}
 		h(w, r, s)
 	})
@@ -216,14 +222,19 @@ func (c *Console) session(w http.ResponseWriter, r *http.Request) (signedIn, err
 	return signedIn{Session: ses, Token: cookie.Value, CSRF: c.cfg.Key.CSRFToken(ses.ID)}, nil
 }
 
-// csrfOK reads the posted form and reports whether it carries the session's CSRF
-// token. A form that cannot be read has none.
-func (c *Console) csrfOK(w http.ResponseWriter, r *http.Request, s signedIn) bool {
+// readForm reads a posted form of at most maxFormBytes. It answers a form it cannot
+// read with the status and notice to show: 413 for one too large, 400 otherwise.
+func readForm(w http.ResponseWriter, r *http.Request) (int, *notice) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		return false
+	err := r.ParseForm()
+	var tooLarge *http.MaxBytesError
+	switch {
+	case err == nil:
+		return 0, nil
+	case errors.As(err, &tooLarge):
+		return http.StatusRequestEntityTooLarge, &noticeFormTooLarge
 	}
-	return c.cfg.Key.VerifyCSRFToken(r.PostForm.Get(csrfField), s.Session.ID)
+	return http.StatusBadRequest, &noticeBadForm
 }
 
 // setCookie sets the session cookie: HttpOnly, so no script reads it; Secure when

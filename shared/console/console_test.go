@@ -609,3 +609,19 @@ func TestConfigChecked(t *testing.T) {
 		t.Error("no sender accepted")
 	}
 }
+
+// TestOversizedFormsRefused checks that a form larger than the console reads gets
+// 413 and changes nothing: no email before sign-in, and the session kept after.
+func TestOversizedFormsRefused(t *testing.T) {
+	s := newSite(t)
+	big := strings.Repeat("a", 200<<10)
+	r := s.post(t, console.SignInPath, url.Values{"email": {"ada@example.com"}, "pad": {big}}, "")
+	want(t, "oversized sign-in request", r, 413, "The form is too large")
+	if got := s.mails(t, "ada@example.com"); len(got) != 0 {
+		t.Fatalf("an oversized request sent %d emails", len(got))
+	}
+	session := s.signIn(t, "ada@example.com")
+	r = s.post(t, console.SignOutPath, url.Values{"csrf": {s.csrf(t, session)}, "pad": {big}}, session)
+	want(t, "oversized sign-out", r, 413, "The form is too large")
+	want(t, "the session after the refused form", s.get(t, console.HomePath, session), 200)
+}

@@ -33,9 +33,8 @@ func (c *Console) renderSignInForm(w http.ResponseWriter, status int, v signInVi
 // addresses may. A malformed address gets the form again with its error; a request
 // over a rate limit 429, whatever the address.
 func (c *Console) requestLink(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		c.notice(w, http.StatusBadRequest, noticeBadForm)
+	if status, bad := readForm(w, r); bad != nil {
+		c.notice(w, status, *bad)
 		return
 	}
 	typed := r.PostForm.Get("email")

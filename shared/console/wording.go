@@ -52,6 +52,9 @@ var (
 	noticeBadForm = notice{Title: "The form was not understood",
 		Message:  "Nothing was changed. Please reload the page and try again.",
 		LinkText: "Back to the console", LinkPath: HomePath}
+	noticeFormTooLarge = notice{Title: "The form is too large",
+		Message:  "Nothing was changed. Please shorten what you typed and try again.",
+		LinkText: "Back to the console", LinkPath: HomePath}
 	noticeSignedOut = notice{Title: "You are signed out",
 		Message:  "Sign in again with a new link whenever you like.",
 		LinkText: "Sign in", LinkPath: SignInPath}

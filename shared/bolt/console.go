@@ -44,33 +44,14 @@ func (s *Store) PutSignInLink(_ context.Context, l leadgate.SignInLink) error {
 
 // UseSignInLink checks the link and marks it used in one write transaction.
 func (s *Store) UseSignInLink(_ context.Context, id string, now time.Time) (leadgate.SignInLink, error) {
-	var (
-		l       leadgate.SignInLink
-		missing bool
-	)
-	err := s.update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketConsoleLinks)
-		found, err := current(b, id, now, &l, leadgate.SignInLink.PurgeAt)
-		switch {
-		case err != nil:
-			return err
-		case !found:
-			missing = true // committed: the delete of a record past its purge time
-			return nil
-		}
-		if err := l.Usable(now); err != nil {
-			return err
-		}
-		l.UsedAt = now
-		return putJSON(b, []byte(id), l)
-	})
-	switch {
-	case err != nil:
-		return leadgate.SignInLink{}, storeError("use sign-in link", err)
-	case missing:
-		return leadgate.SignInLink{}, leadgate.ErrSignInLinkUnknown
-	}
-	return l, nil
+	return editCurrent(s, "use sign-in link", bucketConsoleLinks, id, now, leadgate.SignInLink.PurgeAt, leadgate.ErrSignInLinkUnknown,
+		func(l *leadgate.SignInLink) (bool, error) {
+			if err := l.Usable(now); err != nil {
+				return false, err
+			}
+			l.UsedAt = now
+			return true, nil
+		})
 }
 
 // PutSession stores a new session.
@@ -101,59 +82,27 @@ func (s *Store) Session(_ context.Context, id string) (leadgate.Session, error) 
 // TouchSession checks the session and moves its idle expiry in one write
 // transaction.
 func (s *Store) TouchSession(_ context.Context, id string, now time.Time) (leadgate.Session, error) {
-	var (
-		ses     leadgate.Session
-		missing bool
-	)
-	err := s.update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketConsoleSessions)
-		found, err := current(b, id, now, &ses, leadgate.Session.PurgeAt)
-		switch {
-		case err != nil:
-			return err
-		case !found:
-			missing = true // committed: the delete of a record past its purge time
-			return nil
-		}
-		if err := ses.Valid(now); err != nil {
-			return err
-		}
-		ses = ses.Touched(now)
-		return putJSON(b, []byte(id), ses)
-	})
-	switch {
-	case err != nil:
-		return leadgate.Session{}, storeError("touch session", err)
-	case missing:
-		return leadgate.Session{}, leadgate.ErrSessionUnknown
-	}
-	return ses, nil
+	return editCurrent(s, "touch session", bucketConsoleSessions, id, now, leadgate.Session.PurgeAt, leadgate.ErrSessionUnknown,
+		func(ses *leadgate.Session) (bool, error) {
+			if err := ses.Valid(now); err != nil {
+				return false, err
+			}
+			*ses = ses.Touched(now)
+			return true, nil
+		})
 }
 
 // RevokeSession marks a session revoked.
 func (s *Store) RevokeSession(_ context.Context, id string, now time.Time) error {
-	missing := false
-	err := s.update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketConsoleSessions)
-		var ses leadgate.Session
-		found, err := current(b, id, now, &ses, leadgate.Session.PurgeAt)
-		switch {
-		case err != nil:
-			return err
-		case !found:
-			missing = true // committed: the delete of a record past its purge time
-			return nil
-		}
-		if ses.Revoked {
-			return nil
-		}
-		ses.Revoked, ses.RevokedAt = true, now
-		return putJSON(b, []byte(id), ses)
-	})
-	if err == nil && missing {
-		return leadgate.ErrSessionUnknown
-	}
-	return storeError("revoke session", err)
+	_, err := editCurrent(s, "revoke session", bucketConsoleSessions, id, now, leadgate.Session.PurgeAt, leadgate.ErrSessionUnknown,
+		func(ses *leadgate.Session) (bool, error) {
+			if ses.Revoked {
+				return false, nil
+			}
+			ses.Revoked, ses.RevokedAt = true, now
+			return true, nil
+		})
+	return err
 }
 
 // RevokeSessions marks every session of the address revoked, in one write
@@ -238,28 +187,15 @@ func (s *Store) PasskeyByCredentialID(_ context.Context, id string) (leadgate.Pa
 // UpdatePasskeySignCount checks the counter and records the sign-in in one write
 // transaction.
 func (s *Store) UpdatePasskeySignCount(_ context.Context, id string, count uint32, now time.Time) error {
-	missing := false
-	err := s.update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketConsolePasskeys)
-		var p leadgate.Passkey
-		found, err := current(b, id, now, &p, leadgate.Passkey.PurgeAt)
-		switch {
-		case err != nil:
-			return err
-		case !found:
-			missing = true // committed: the delete of a record past its purge time
-			return nil
-		}
-		if !p.SignCountAccepted(count) {
-			return leadgate.ErrPasskeySignCount
-		}
-		p = p.Used(count, now)
-		return putJSON(b, []byte(id), p)
-	})
-	if err == nil && missing {
-		return leadgate.ErrPasskeyUnknown
-	}
-	return storeError("update passkey sign count", err)
+	_, err := editCurrent(s, "update passkey sign count", bucketConsolePasskeys, id, now, leadgate.Passkey.PurgeAt, leadgate.ErrPasskeyUnknown,
+		func(p *leadgate.Passkey) (bool, error) {
+			if !p.SignCountAccepted(count) {
+				return false, leadgate.ErrPasskeySignCount
+			}
+			*p = p.Used(count, now)
+			return true, nil
+		})
+	return err
 }
 
 // CountSignInRequest counts a request in memory, as captures are counted.
@@ -275,6 +211,37 @@ func (s *Store) CountSignInRequest(_ context.Context, l leadgate.RateLimit, now 
 	}
 	s.rates.count(limits, now)
 	return nil
+}
+
+// editCurrent reads the record under id in one write transaction, lets edit check
+// and change it, and writes it back when edit says so. A record that is not there,
+// or past its purge time (then deleted, and the delete committed), is unknown.
+func editCurrent[T any](s *Store, op string, bucket []byte, id string, now time.Time, purgeAt func(T) time.Time, unknown error, edit func(*T) (bool, error)) (T, error) {
+	var (
+		v       T
+		missing bool
+	)
+	err := s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucket)
+		found, err := current(b, id, now, &v, purgeAt)
+		if err != nil || !found {
+			missing = !found
+			return err
+		}
+		changed, err := edit(&v)
+		if err != nil || !changed {
+			return err
+		}
+		return putJSON(b, []byte(id), v)
+	})
+	var zero T
+	switch {
+	case err != nil:
+		return zero, storeError(op, err)
+	case missing:
+		return zero, unknown
+	}
+	return v, nil
 }
 
 // current reads the record under id into v, reporting whether it is there: one past

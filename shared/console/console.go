@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"leadgate/shared/admin"
 	"leadgate/shared/consoleauth"
 	"leadgate/shared/httpapi"
 	"leadgate/shared/leadgate"
@@ -37,7 +38,10 @@ var _ Store = leadgate.Store(nil)
 
 // Config is what the console is built from.
 type Config struct {
-	Auth  *consoleauth.Service
+	Auth *consoleauth.Service
+	// Admin is the service behind every change a marketer makes: the console's
+	// handlers call it as the admin API's do.
+	Admin *admin.Service
 	Store Store
 	// Key makes the CSRF tokens of the signed-in users' forms.
 	Key *signing.Key
@@ -77,8 +81,8 @@ const (
 // New returns the console.
 func New(cfg Config) (*Console, error) {
 	switch {
-	case cfg.Auth == nil || cfg.Store == nil || cfg.Key == nil || cfg.Mailer == nil:
-		return nil, errors.New("console: Auth, Store, Key and Mailer are required")
+	case cfg.Auth == nil || cfg.Admin == nil || cfg.Store == nil || cfg.Key == nil || cfg.Mailer == nil:
+		return nil, errors.New("console: Auth, Admin, Store, Key and Mailer are required")
 	case cfg.From == "":
 		return nil, errors.New("console: the sender address (From) is required")
 	}

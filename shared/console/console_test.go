@@ -14,10 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"leadgate/shared/admin"
 	"leadgate/shared/bolt"
 	"leadgate/shared/console"
 	"leadgate/shared/consoleauth"
 	"leadgate/shared/leadgate"
+	"leadgate/shared/localbucket"
 	"leadgate/shared/outbox"
 	"leadgate/shared/signing"
 )
@@ -82,7 +84,7 @@ func newSite(t *testing.T, tune ...func(*consoleauth.Config)) *site {
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
 	c, err := console.New(console.Config{
-		Auth: consoleauth.New(store, key, cfg, s.clock.now), Store: store, Key: key, Mailer: s.box,
+		Auth: consoleauth.New(store, key, cfg, s.clock.now), Admin: newAdmin(t, store, key, s.clock.now), Store: store, Key: key, Mailer: s.box,
 		BaseURL: srv.URL, From: "console@example.com", FromName: "Leadgate",
 		Tools: []console.Link{{Text: "Outbox", URL: outbox.Prefix}},
 		Now:   s.clock.now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -557,7 +559,7 @@ func TestSignInLinkURL(t *testing.T) {
 	key, _ := signing.NewKey([]byte(strings.Repeat("k", 32)))
 	list, _ := leadgate.ParseConsoleUsers(users)
 	auth := consoleauth.New(store, key, consoleauth.DefaultConfig(list), time.Now)
-	c, err := console.New(console.Config{Auth: auth, Store: store, Key: key, Mailer: refuseMail{},
+	c, err := console.New(console.Config{Auth: auth, Admin: newAdmin(t, store, key, time.Now), Store: store, Key: key, Mailer: refuseMail{},
 		BaseURL: "http://127.0.0.1:8080/", From: "console@example.com"})
 	if err != nil {
 		t.Fatal(err)
@@ -590,7 +592,7 @@ type noStore struct{ console.Store }
 
 func TestConfigChecked(t *testing.T) {
 	key, _ := signing.NewKey([]byte(strings.Repeat("k", 32)))
-	cfg := console.Config{Auth: consoleauth.New(nil, key, consoleauth.Config{}, time.Now), Store: noStore{}, Key: key,
+	cfg := console.Config{Auth: consoleauth.New(nil, key, consoleauth.Config{}, time.Now), Admin: admin.New(nil, nil, key, time.Now), Store: noStore{}, Key: key,
 		Mailer: refuseMail{}, From: "a@example.com"}
 	for _, base := range []string{"", "127.0.0.1:8080", "ftp://example.com", "https://example.com/console", "https://example.com?x=1"} {
 		cfg.BaseURL = base
@@ -624,4 +626,15 @@ func TestOversizedFormsRefused(t *testing.T) {
 	r = s.post(t, console.SignOutPath, url.Values{"csrf": {s.csrf(t, session)}, "pad": {big}}, session)
 	want(t, "oversized sign-out", r, 413, "The form is too large")
 	want(t, "the session after the refused form", s.get(t, console.HomePath, session), 200)
+}
+
+// newAdmin returns the admin service over store, with a bucket in a folder of the
+// test's own.
+func newAdmin(t *testing.T, store *bolt.Store, key *signing.Key, now func() time.Time) *admin.Service {
+	t.Helper()
+	bucket, err := localbucket.New(t.TempDir(), []byte(strings.Repeat("b", 32)), "http://127.0.0.1:1/dev/bucket/", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return admin.New(store, bucket, key, now)
 }

@@ -98,7 +98,7 @@ func newGoldenSite(t *testing.T, empty bool) *goldenSite {
 	now := func() time.Time { return goldenNow }
 	box := &mailbox{}
 	c, err := console.New(console.Config{
-		Auth: consoleauth.New(store, key, consoleauth.DefaultConfig(users), now), Store: store, Key: key, Mailer: box,
+		Auth: consoleauth.New(store, key, consoleauth.DefaultConfig(users), now), Admin: newAdmin(t, store, key, now), Store: store, Key: key, Mailer: box,
 		BaseURL: "https://console.example.com", From: "console@example.com", FromName: "Leadgate",
 		Tools: []console.Link{{Text: "Outbox", URL: "/dev/outbox/"}, {Text: "Start page", URL: "/"}},
 		Now:   now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),

@@ -180,18 +180,19 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	httpapi.NewDownloadAPI(s.Downloads, cfg.Log).Register(mux)
 	httpapi.NewLinksAPI(followup.NewLinks(b.Store, key, cfg.Now), cfg.Log).Register(mux)
 	httpapi.NewPageAPI(s.Capture, b.Store, cfg.Log).Register(mux)
+	// One admin service behind the admin API and the console.
+	svc := admin.New(b.Store, bucket, key, cfg.Now)
+	var erased admin.EraseHook
+	if mailer == box {
+		// Locally the outbox is the mailbox: an erasure deletes the messages sent
+		// to the address too. SES keeps none.
+		erased = box.EraseAddress
+	}
+	// The dashboard's stage index forgets the address too.
+	if erased = s.stages.forgetting(erased); erased != nil {
+		svc.WithEraseHook(erased)
+	}
 	if cfg.AdminToken != "" {
-		svc := admin.New(b.Store, bucket, key, cfg.Now)
-		var erased admin.EraseHook
-		if mailer == box {
-			// Locally the outbox is the mailbox: an erasure deletes the messages
-			// sent to the address too. SES keeps none.
-			erased = box.EraseAddress
-		}
-		// The dashboard's stage index forgets the address too.
-		if erased = s.stages.forgetting(erased); erased != nil {
-			svc.WithEraseHook(erased)
-		}
 		mux.Handle(leadgate.AdminPrefix, adminapi.RequireBearer(cfg.AdminToken, adminapi.New(svc, cfg.Log).Handler(), cfg.Log))
 	}
 	if users := cfg.ConsoleUsers.Emails(); len(users) > 0 {
@@ -200,7 +201,7 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 			tools = append(tools, console.Link{Text: "Outbox", URL: outbox.Prefix})
 		}
 		s.console, err = console.New(console.Config{
-			Auth: consoleauth.New(b.Store, key, consoleauth.DefaultConfig(cfg.ConsoleUsers), cfg.Now), Store: b.Store, Key: key,
+			Auth: consoleauth.New(b.Store, key, consoleauth.DefaultConfig(cfg.ConsoleUsers), cfg.Now), Admin: svc, Store: b.Store, Key: key,
 			Mailer: mailer, BaseURL: cfg.FollowUp.BaseURL, From: cfg.FollowUp.From, FromName: cfg.FollowUp.FromName,
 			Tools: tools, Now: cfg.Now, Log: cfg.Log,
 		})

@@ -70,5 +70,8 @@ build-SesEventsFunction:
 build-AdminFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/admin
 
+build-ConsoleFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/console
+
 clean:
 	rm -rf .aws-sam bin

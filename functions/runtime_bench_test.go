@@ -30,6 +30,7 @@ var floorOf = map[string]string{
 	"AdminFunction":      "dynamodb-s3",
 	"FollowupFunction":   "dynamodb-sesv2",
 	"DispatcherFunction": "dynamodb-sesv2",
+	"ConsoleFunction":    "dynamodb-sesv2",
 }
 
 // helloFloor is the smallest aws-lambda-go function, with no SDK client.

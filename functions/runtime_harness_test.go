@@ -696,6 +696,7 @@ func (p *process) invoke(t testing.TB, payload []byte) (outcome, string) {
 var harnessParameters = map[string]string{
 	"SenderAddress":  "hello@example.com",
 	"SenderIdentity": "example.com",
+	"ConsoleUsers":   consoleUser,
 	"AWS::Region":    region,
 	"AWS::AccountId": accountID,
 	"AWS::Partition": "aws",

@@ -40,7 +40,10 @@ type bootstrapRun struct {
 type bootstrapEvent struct {
 	name    string
 	payload []byte
-	check   func(t *testing.T, r *bootstrapRun, o outcome)
+	// build, if set, makes the payload when its turn comes, from what the events
+	// before it answered (a session cookie, say).
+	build func(t *testing.T) []byte
+	check func(t *testing.T, r *bootstrapRun, o outcome)
 }
 
 // bootstrapCase is a function of template.yaml and the events it must answer.
@@ -56,6 +59,7 @@ var bootstrapCases = []bootstrapCase{
 	{"DownloadFunction", downloadCase},
 	{"PageFunction", pageCase},
 	{"FollowupFunction", streamCase},
+	{"ConsoleFunction", consoleCase},
 }
 
 // TestBootstrapsAnswerTheEvents builds each function for this machine with its
@@ -77,7 +81,11 @@ func TestBootstrapsAnswerTheEvents(t *testing.T) {
 			api := newRuntimeAPI(t)
 			r.p = api.start(t, bin.path, fn, r.env)
 			for _, ev := range evs {
-				o, id := r.p.invoke(t, ev.payload)
+				payload := ev.payload
+				if ev.build != nil {
+					payload = ev.build(t)
+				}
+				o, id := r.p.invoke(t, payload)
 				r.ids[ev.name] = id
 				t.Run(ev.name, func(t *testing.T) { ev.check(t, r, o) })
 			}

@@ -113,7 +113,8 @@ func (c *Console) routes() http.Handler {
 	mux.Handle(SignedOutPath, c.open(c.signedOut, nil))
 	// Everything else needs a session, unknown paths included, so that nothing
 	// tells a stranger which exist.
-	mux.Handle(HomePath+"{$}", c.private(c.pages, nil))
+	mux.Handle(RootPath, http.RedirectHandler(HomePath, http.StatusSeeOther))
+	mux.Handle(Prefix+"{$}", http.RedirectHandler(HomePath, http.StatusSeeOther))
 	mux.Handle(PagesPath, c.private(c.pages, nil))
 	mux.Handle(SignOutPath, c.private(nil, c.signOut))
 	mux.Handle(SignOutEverywherePath, c.private(nil, c.signOutEverywhere))

@@ -5,8 +5,12 @@ package console
 const (
 	// Prefix is where the console is mounted: every path below starts with it.
 	Prefix = "/console/"
-	// HomePath is the console's start: the pages list.
-	HomePath = "/console/"
+	// HomePath is the console's start: the pages list. Links point at it rather
+	// than at /console/, which API Gateway's greedy route /console/{proxy+} may not
+	// match; /console and /console/ redirect to it.
+	HomePath = PagesPath
+	// RootPath is the console's bare address, as a person would type it.
+	RootPath = "/console"
 	// PagesPath lists the pages with their counts.
 	PagesPath = "/console/pages"
 	// SignInPath shows the sign-in form (GET) and emails a link (POST).

@@ -1,0 +1,77 @@
+// Command console is the Lambda function behind the marketer's web console,
+// /console/...: sign-in by emailed link, sessions, and the pages a marketer runs
+// the product from (shared/console). Its routes have no IAM auth: the console
+// signs its users in itself, only the addresses of the ConsoleUsers parameter, and
+// checks a session and a CSRF token on every change.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"leadgate/shared/admin"
+	"leadgate/shared/apigw"
+	"leadgate/shared/console"
+	"leadgate/shared/consoleauth"
+	"leadgate/shared/lambdainit"
+	"leadgate/shared/leadgate"
+	"leadgate/shared/s3"
+	"leadgate/shared/ses"
+)
+
+func main() {
+	lambda.Start(apigw.Handler(lambdainit.Start("console", setup)))
+}
+
+// setup reads TABLE_NAME, BUCKET_NAME, FORM_SIGNING_SECRET, CONSOLE_USERS (the
+// addresses that may sign in), PUBLIC_BASE_URL (the origin of the emailed links),
+// SENDER_ADDRESS, SENDER_NAME and SES_CONFIGURATION_SET, and returns the console's
+// HTTP handler.
+func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
+	key, err := lambdainit.SigningKey(getenv)
+	if err != nil {
+		return nil, err
+	}
+	users, err := leadgate.ParseConsoleUsers(getenv("CONSOLE_USERS"))
+	if err != nil {
+		return nil, fmt.Errorf("CONSOLE_USERS: %w", err)
+	}
+	if len(users.Emails()) == 0 {
+		return nil, errors.New("CONSOLE_USERS is empty: name the addresses that may sign in to the console")
+	}
+	bucket := getenv("BUCKET_NAME")
+	if bucket == "" {
+		return nil, errors.New("BUCKET_NAME is not set: name the S3 bucket of lead magnets")
+	}
+	store, awsCfg, err := lambdainit.Store(getenv)
+	if err != nil {
+		return nil, err
+	}
+	presigner, err := s3.NewPresigner(awsCfg, s3.PresignerOptions{})
+	if err != nil {
+		return nil, err
+	}
+	mailer := ses.New(sesv2.NewFromConfig(awsCfg, ses.ClientOptions()), ses.Options{ConfigurationSetName: getenv("SES_CONFIGURATION_SET")})
+	c, err := console.New(console.Config{
+		Auth:     consoleauth.New(store, key, consoleauth.DefaultConfig(users), time.Now),
+		Admin:    admin.New(store, s3.New(nil, presigner, bucket), key, time.Now),
+		Store:    store,
+		Key:      key,
+		Mailer:   mailer,
+		BaseURL:  getenv("PUBLIC_BASE_URL"),
+		From:     getenv("SENDER_ADDRESS"),
+		FromName: getenv("SENDER_NAME"),
+		Log:      log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c.Handler(), nil
+}

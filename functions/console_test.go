@@ -1,0 +1,181 @@
+package functions_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"leadgate/shared/localdev"
+	"leadgate/shared/testenv"
+)
+
+// consoleUser is the ConsoleUsers parameter the harness deploys with.
+const consoleUser = "ana@example.com"
+
+// consoleDomain is the API's domain in the console's events.
+const consoleDomain = "k7xmpl3q2d.execute-api.eu-west-1.amazonaws.com"
+
+// consoleCase: the console's bootstrap, against DynamoDB Local and the SES
+// emulator, signs its user in as it would on AWS: a sign-in request sends the link
+// through SES, the link's POST sets a Secure session cookie, the pages list answers
+// that cookie, and no page answers without it.
+func consoleCase(t *testing.T, r *bootstrapRun) ([]bootstrapEvent, func(t *testing.T)) {
+	ses := testenv.Endpoint(t, "LEADGATE_SES_ENDPOINT", "start the SES emulator with `bash infra/local/ses-local.sh start` "+
+		"and run with LEADGATE_SES_ENDPOINT=http://127.0.0.1:8005")
+	r.env["AWS_ENDPOINT_URL_SESV2"] = ses
+	page := localdev.SamplePage(time.Now())
+	if err := r.store.PutPage(r.ctx, page); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now()
+	var token, cookie string
+	evs := []bootstrapEvent{
+		{name: "pages without a session", payload: consoleEvent(t, http.MethodGet, "/console/pages", "", ""),
+			check: func(t *testing.T, r *bootstrapRun, o outcome) {
+				res := httpResponse(t, o)
+				if res.StatusCode != http.StatusSeeOther || res.Headers["Location"] != "/console/sign-in" {
+					t.Errorf("status %d to %q, want 303 to the sign-in page", res.StatusCode, res.Headers["Location"])
+				}
+			}},
+		{name: "sign-in request", payload: consoleEvent(t, http.MethodPost, "/console/sign-in", "email="+url.QueryEscape(consoleUser), ""),
+			check: func(t *testing.T, r *bootstrapRun, o outcome) {
+				res := httpResponse(t, o)
+				if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "Check your inbox") {
+					t.Fatalf("status %d: %.300s", res.StatusCode, res.Body)
+				}
+				token = signInToken(t, ses, started, r.env["PUBLIC_BASE_URL"])
+			}},
+		{name: "sign-in link", build: func(t *testing.T) []byte {
+			return consoleEvent(t, http.MethodPost, "/console/sign-in/"+token, "", "")
+		}, check: func(t *testing.T, r *bootstrapRun, o outcome) {
+			res := httpResponse(t, o)
+			if res.StatusCode != http.StatusSeeOther || res.Headers["Location"] != "/console/pages" {
+				t.Errorf("status %d to %q, want 303 to the pages", res.StatusCode, res.Headers["Location"])
+			}
+			for _, c := range res.Cookies {
+				if v, ok := strings.CutPrefix(c, "leadgate_console="); ok {
+					cookie = "leadgate_console=" + v[:strings.IndexByte(v, ';')]
+					for _, attr := range []string{"; HttpOnly", "; Secure", "; SameSite=Lax", "; Path=/console/"} {
+						if !strings.Contains(c, attr) {
+							t.Errorf("session cookie %q lacks %s", c, attr)
+						}
+					}
+				}
+			}
+			if cookie == "" {
+				t.Fatalf("no session cookie in %q", res.Cookies)
+			}
+		}},
+		{name: "pages with the session", build: func(t *testing.T) []byte {
+			return consoleEvent(t, http.MethodGet, "/console/pages", "", cookie)
+		}, check: func(t *testing.T, r *bootstrapRun, o outcome) {
+			res := httpResponse(t, o)
+			if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, page.Slug) || !strings.Contains(res.Body, consoleUser) {
+				t.Errorf("status %d: %.300s", res.StatusCode, res.Body)
+			}
+		}},
+		{name: "the used link again", build: func(t *testing.T) []byte {
+			return consoleEvent(t, http.MethodPost, "/console/sign-in/"+token, "", "")
+		}, check: func(t *testing.T, r *bootstrapRun, o outcome) {
+			if res := httpResponse(t, o); res.StatusCode != http.StatusGone {
+				t.Errorf("status %d, want 410", res.StatusCode)
+			}
+		}},
+	}
+	after := func(t *testing.T) {
+		out := r.p.stdout.String() + r.p.stderr.String()
+		if strings.Contains(out, consoleUser) || strings.Contains(out, fixtureSecret) || (token != "" && strings.Contains(out, token)) {
+			t.Errorf("the function's output holds an address, the secret or a link:\n%s", out)
+		}
+	}
+	return evs, after
+}
+
+// consoleEvent is an API Gateway HTTP API event of a browser's request to the
+// console over https: a form POST when form is set, with cookie when set.
+func consoleEvent(t *testing.T, method, path, form, cookie string) []byte {
+	t.Helper()
+	route := method + " /console/{proxy+}"
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: route, RawPath: path,
+		Headers: map[string]string{
+			"host": consoleDomain, "x-forwarded-proto": "https", "x-forwarded-port": "443",
+			"x-forwarded-for": "198.51.100.23", "user-agent": "Mozilla/5.0",
+		},
+		PathParameters: map[string]string{"proxy": strings.TrimPrefix(path, "/console/")},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RouteKey: route, AccountID: "123456789012", Stage: "$default", RequestID: "console-" + strings.ReplaceAll(path, "/", "-"),
+			APIID: "k7xmpl3q2d", DomainName: consoleDomain, DomainPrefix: "k7xmpl3q2d",
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+				Method: method, Path: path, Protocol: "HTTP/1.1", SourceIP: "198.51.100.23", UserAgent: "Mozilla/5.0",
+			},
+		},
+	}
+	if method == http.MethodPost {
+		// A browser's form POST from the console's own pages.
+		ev.Headers["content-type"] = "application/x-www-form-urlencoded"
+		ev.Headers["origin"] = "https://" + consoleDomain
+		ev.Headers["sec-fetch-site"] = "same-origin"
+		ev.Body = form
+	}
+	if cookie != "" {
+		ev.Cookies = []string{cookie}
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// signInToken reads the sign-in link sent to consoleUser since since from the SES
+// emulator, and returns its token.
+func signInToken(t *testing.T, ses string, since time.Time, base string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ses+"/store", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("SES emulator: %v", err)
+	}
+	defer resp.Body.Close()
+	var store struct {
+		Emails []struct {
+			Destination struct {
+				To []string `json:"to"`
+			} `json:"destination"`
+			Body struct {
+				Text string `json:"text"`
+			} `json:"body"`
+			At int64 `json:"at"`
+		} `json:"emails"`
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &store); err != nil {
+		t.Fatalf("SES emulator store: %v", err)
+	}
+	link := regexp.MustCompile(regexp.QuoteMeta(base+"/console/sign-in/") + `([A-Za-z0-9_-]+)`)
+	for i := len(store.Emails) - 1; i >= 0; i-- {
+		e := store.Emails[i]
+		if e.At < since.Unix() || len(e.Destination.To) != 1 || !strings.Contains(e.Destination.To[0], consoleUser) {
+			continue
+		}
+		if m := link.FindStringSubmatch(e.Body.Text); m != nil {
+			return m[1]
+		}
+	}
+	t.Fatalf("no sign-in link to %s in the SES emulator", consoleUser)
+	return ""
+}

@@ -44,6 +44,11 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+step "axe-core"
+# The accessibility rules the browser tests inject into every page they open.
+bash infra/local/axe-core.sh install
+export LEADGATE_AXE_JS="$(bash infra/local/axe-core.sh path)"
+
 step "SAM template: sam validate --lint, sam build"
 bash infra/local/sam-cli.sh install
 export PATH="$(bash infra/local/sam-cli.sh path):$PATH"

@@ -13,21 +13,11 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
+	"leadgate/shared/browsertest"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/localdev"
 	"leadgate/shared/samplemagnet"
-	"leadgate/shared/testenv"
 )
-
-// chromiumPath is Debian's chromium, which infra/test.sh installs.
-const chromiumPath = "/usr/bin/chromium"
-
-// personAgent is the User-Agent the browser sends: a desktop Chrome's. Headless
-// Chromium says "HeadlessChrome", which the page counts as a bot, as it does for
-// the previews and monitors that run it; this test plays a person.
-const personAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
-
-var pngMagic = []byte("\x89PNG\r\n\x1a\n")
 
 // A person in a real browser: the hosted page from a campaign link, looked at on a
 // desktop and a phone, filled in and submitted with no script at all, the
@@ -37,36 +27,14 @@ func TestHostedPageInARealBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives Chromium; not in -short mode")
 	}
-	testenv.File(t, chromiumPath, "install Debian's chromium (apt-get install chromium; make test does)")
-	shots := os.Getenv("LEADGATE_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	downloads, profile := t.TempDir(), t.TempDir()
+	shots := browsertest.ScreenshotDir(t)
+	downloads := t.TempDir()
 	r := startFollowUp(t) // on 127.0.0.1, the change feed followed
 
 	// The whole run, the browser included, ends within two minutes.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(profile),
-		chromedp.UserAgent(personAgent),
-		chromedp.WindowSize(1280, 900),
-	)
-	allocCtx, stopAllocator := chromedp.NewExecAllocator(ctx, opts...)
-	defer stopAllocator() // kills the browser if it still runs, and waits for it
-	bctx, stopBrowser := chromedp.NewContext(allocCtx)
-	defer stopBrowser() // closes the browser
+	bctx := browsertest.Start(t, ctx)
 
 	pageURL := r.ts.URL + "/p/" + localdev.SampleSlug + "?utm_source=browser-test"
 	viewDay := leadgate.Day(r.clock.Now())
@@ -77,21 +45,8 @@ func TestHostedPageInARealBrowser(t *testing.T) {
 	); err != nil {
 		t.Fatalf("open %s: %v", pageURL, err)
 	}
-	screenshot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100)) // 100: PNG
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if len(png) < 1000 || !bytes.HasPrefix(png, pngMagic) {
-			t.Fatalf("screenshot %s: %d bytes, not a PNG of a page", name, len(png))
-		}
-		path := filepath.Join(shots, name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s (%d bytes)", path, len(png))
-	}
+	screenshot := func(name string) { t.Helper(); browsertest.Screenshot(t, bctx, shots, name) }
+	browsertest.CheckAccessibility(t, bctx, "the hosted page")
 	screenshot("hosted-page-desktop.png")
 	if err := chromedp.Do(bctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
 		t.Fatal(err)
@@ -165,7 +120,6 @@ func TestHostedPageInARealBrowser(t *testing.T) {
 	if !bytes.Equal(pdf, samplemagnet.Playbook()) {
 		t.Fatalf("downloaded %d bytes, want the sample PDF (%d bytes) byte for byte", len(pdf), len(samplemagnet.Playbook()))
 	}
-	stopBrowser()
 
 	lead, err := r.srv.Store.LeadByEmail(ctx, "bea.browser@example.com")
 	if err != nil {

@@ -16,10 +16,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"leadgate/shared/browsertest"
 	"leadgate/shared/capture"
 	"leadgate/shared/followup"
 	"leadgate/shared/localdev"
-	"leadgate/shared/testenv"
 )
 
 const (
@@ -343,7 +343,6 @@ func TestClockButtonsInARealBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drives Chromium; not in -short mode")
 	}
-	testenv.File(t, chromiumPath, "install Debian's chromium (apt-get install chromium; make test does)")
 	r := startGuarded(t)
 	// The other site: localhost on another port, a site apart from 127.0.0.1.
 	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -356,15 +355,7 @@ func TestClockButtonsInARealBrowser(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()),
-	)
-	allocCtx, stopAllocator := chromedp.NewExecAllocator(ctx, opts...)
-	defer stopAllocator()
-	bctx, stopBrowser := chromedp.NewContext(allocCtx)
-	defer stopBrowser()
+	bctx := browsertest.Start(t, ctx)
 
 	if err := chromedp.Do(bctx, chromedp.Navigate(r.ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`form[action="/dev/clock"] button`))); err != nil {
 		t.Fatalf("open the start page: %v", err)

@@ -64,7 +64,7 @@ type Config struct {
 	// console's own origin, where the local bucket is served.
 	UploadOrigin string
 	Now          func() time.Time // nil: time.Now
-	Log   *slog.Logger     // nil: slog.Default()
+	Log          *slog.Logger     // nil: slog.Default()
 }
 
 // Console serves the console's routes.

@@ -727,6 +727,11 @@ type dynamoDBTable struct {
 
 // s3Bucket holds the properties of an AWS::S3::Bucket the tests check.
 type s3Bucket struct {
+	CorsConfiguration *struct {
+		CorsRules []struct {
+			AllowedOrigins, AllowedMethods, AllowedHeaders, ExposedHeaders []string
+		}
+	}
 	PublicAccessBlockConfiguration *struct {
 		BlockPublicAcls       *bool
 		BlockPublicPolicy     *bool
@@ -1370,5 +1375,51 @@ func TestClaimLeaseOutlastsTheSendingFunctions(t *testing.T) {
 	if followup.SendTimeout >= followup.ClaimLease {
 		t.Errorf("followup.SendTimeout = %v, want less than followup.ClaimLease (%v): a send still under way could be claimed again and sent twice",
 			followup.SendTimeout, followup.ClaimLease)
+	}
+}
+
+// TestMagnetsBucketCORSAllowsTheConsoleOnly checks the bucket's CORS rule: the
+// console's upload script PUTs files to presigned URLs from the console's origin,
+// the ConsoleOrigin parameter, and from nowhere else (no wildcard, which would let
+// any site's script use a leaked upload link from a marketer's browser).
+func TestMagnetsBucketCORSAllowsTheConsoleOnly(t *testing.T) {
+	tpl := loadTemplate(t)
+	param, ok := dig(tpl.raw, "Parameters", "ConsoleOrigin").(map[string]any)
+	if !ok {
+		t.Fatal("template.yaml has no ConsoleOrigin parameter")
+	}
+	pattern, _ := param["AllowedPattern"].(string)
+	re, err := regexp.Compile(pattern)
+	if err != nil || pattern == "" {
+		t.Fatalf("ConsoleOrigin AllowedPattern %q: %v", pattern, err)
+	}
+	for origin, want := range map[string]bool{
+		"https://console.example.com": true, "https://console.example.com:8443": true,
+		"*": false, "https://*.example.com": false, "http://console.example.com": false,
+		"https://console.example.com/": false, "https://console.example.com/path": false, "": false,
+	} {
+		if re.MatchString(origin) != want {
+			t.Errorf("ConsoleOrigin pattern takes %q: %v, want %v", origin, !want, want)
+		}
+	}
+	def, _ := param["Default"].(string)
+	bucket := resourcesOfType[s3Bucket](t, tpl, "AWS::S3::Bucket")["MagnetsBucket"]
+	if bucket.CorsConfiguration == nil || len(bucket.CorsConfiguration.CorsRules) != 1 {
+		t.Fatalf("MagnetsBucket CORS %+v, want one rule", bucket.CorsConfiguration)
+	}
+	rule := bucket.CorsConfiguration.CorsRules[0]
+	if !slices.Equal(rule.AllowedOrigins, []string{def}) {
+		t.Errorf("CORS origins %q, want the ConsoleOrigin parameter alone (%q)", rule.AllowedOrigins, def)
+	}
+	if !slices.Equal(rule.AllowedMethods, []string{"PUT"}) {
+		t.Errorf("CORS methods %q, want PUT only", rule.AllowedMethods)
+	}
+	if !slices.Equal(rule.AllowedHeaders, []string{"content-type"}) {
+		t.Errorf("CORS headers %q, want content-type, the one header the presigned PUT signs that a script sets", rule.AllowedHeaders)
+	}
+	for _, list := range [][]string{rule.AllowedOrigins, rule.AllowedMethods, rule.AllowedHeaders, rule.ExposedHeaders} {
+		if slices.ContainsFunc(list, func(s string) bool { return strings.Contains(s, "*") }) {
+			t.Errorf("CORS rule %+v has a wildcard", rule)
+		}
 	}
 }

@@ -146,7 +146,7 @@ func savedWord(status int) string {
 func upload(ctx context.Context, c *adminClient, m *leadgate.Magnet, f *os.File, size int64) error {
 	var link admin.UploadLink
 	if _, err := c.do(ctx, http.MethodPost, leadgate.AdminPath("magnets", m.ID, "upload-url"),
-		admin.UploadRequest{ContentType: m.ContentType, FileName: m.FileName}, &link); err != nil {
+		admin.UploadRequest{ContentType: m.ContentType, FileName: m.FileName, Size: size}, &link); err != nil {
 		return err
 	}
 	target, err := c.base.Parse(link.URL) // a relative link is the API's own

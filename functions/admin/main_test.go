@@ -83,7 +83,7 @@ func TestEventsThroughTheLambdaEntry(t *testing.T) {
 		{"unknown lead", request("GET", "/v1/admin/leads/nobody@example.com", "GET /v1/admin/leads/{email}", ""), 404, `"code":"not_found"`},
 		{"magnets", request("GET", "/v1/admin/magnets", "GET /v1/admin/magnets", ""), 200, `"id":"playbook"`},
 		{"revoke an unknown link", request("POST", "/v1/admin/links/revoke", "POST /v1/admin/links/revoke", `{"link":"https://`+apiHost+`/v1/downloads/`+strings.Repeat("u", 32)+`"}`), 404, `"message":"no such download link"`},
-		{"upload link", request("POST", "/v1/admin/magnets/playbook/upload-url", "POST /v1/admin/magnets/{id}/upload-url", `{"content_type":"application/pdf","file_name":"p.pdf"}`), 200, `"url":"https://files.example/dev/bucket/magnets/playbook.pdf?`},
+		{"upload link", request("POST", "/v1/admin/magnets/playbook/upload-url", "POST /v1/admin/magnets/{id}/upload-url", `{"content_type":"application/pdf","file_name":"p.pdf","size":2048}`), 200, `"url":"https://files.example/dev/bucket/magnets/playbook.pdf?`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data, _ := json.Marshal(tc.event)

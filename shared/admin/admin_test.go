@@ -102,7 +102,7 @@ func TestSaveMagnet(t *testing.T) {
 		if err != nil || !created || got.ID != "pricing" || got.ObjectKey != "magnets/pricing.pdf" || !got.CreatedAt.Equal(storetest.T0) {
 			t.Fatalf("%+v, created %v, %v", got, created, err)
 		}
-		link, err := h.svc.UploadLink(ctx, "pricing", admin.UploadRequest{ContentType: "application/pdf", FileName: m.FileName})
+		link, err := h.svc.UploadLink(ctx, "pricing", admin.UploadRequest{ContentType: "application/pdf", FileName: m.FileName, Size: 2048})
 		if err != nil || link.ObjectKey != got.ObjectKey || link.Method != "PUT" || !link.ExpiresAt.Equal(storetest.T0.Add(leadgate.UploadTTL)) {
 			t.Fatalf("upload link %+v, %v; want the magnet's key", link, err)
 		}
@@ -140,7 +140,7 @@ func TestSaveMagnet(t *testing.T) {
 	if got, err := h.store.Magnet(ctx, "pricing"); err != nil || got.ObjectKey != "magnets/pricing.pdf" {
 		t.Fatalf("a refused save changed the magnet: %+v, %v", got, err)
 	}
-	if _, err := h.svc.UploadLink(ctx, "Bad Id", admin.UploadRequest{ContentType: "pdf"}); fieldNames(err) != "id content_type" {
+	if _, err := h.svc.UploadLink(ctx, "Bad Id", admin.UploadRequest{ContentType: "pdf", Size: leadgate.MaxMagnetBytes + 1}); fieldNames(err) != "id content_type size" {
 		t.Fatalf("upload link for a bad id and type: %v", err)
 	}
 }

@@ -77,7 +77,9 @@ func (s *Service) Magnet(ctx context.Context, id string) (leadgate.Magnet, error
 // whether it was created. Its file is the object at ObjectKey (the domain's
 // checks keep it under leadgate.MagnetKeyPrefix); without one it is the key upload
 // links give, so a client need not know the rule. The magnet may be saved before
-// its file is uploaded. An existing magnet keeps its CreatedAt.
+// its file is uploaded. An existing magnet keeps its CreatedAt, and its file's
+// confirmed Size and UploadedAt while its ObjectKey stays the same: a client never
+// sets them (FinishUpload does).
 func (s *Service) SaveMagnet(ctx context.Context, id string, m leadgate.Magnet) (leadgate.Magnet, bool, error) {
 	if m.ID == "" {
 		m.ID = id
@@ -95,12 +97,17 @@ func (s *Service) SaveMagnet(ctx context.Context, id string, m leadgate.Magnet) 
 	if len(fields) > 0 {
 		return leadgate.Magnet{}, false, &leadgate.Error{Code: leadgate.EINVALID, Message: "the magnet is not valid", Fields: fields}
 	}
-	created, err := s.keepCreated(ctx, &m.CreatedAt, func(ctx context.Context) (time.Time, error) {
-		old, err := s.store.Magnet(ctx, id)
-		return old.CreatedAt, err
-	})
-	if err != nil {
+	old, err := s.store.Magnet(ctx, id)
+	created := leadgate.ErrorCode(err) == leadgate.ENOTFOUND
+	if err != nil && !created {
 		return leadgate.Magnet{}, false, err
+	}
+	m.Size, m.UploadedAt, m.CreatedAt = 0, time.Time{}, s.stamp()
+	if !created {
+		m.CreatedAt = old.CreatedAt
+		if old.ObjectKey == m.ObjectKey {
+			m.Size, m.UploadedAt = old.Size, old.UploadedAt
+		}
 	}
 	if err := s.store.PutMagnet(ctx, m); err != nil {
 		return leadgate.Magnet{}, false, err
@@ -126,18 +133,22 @@ func (s *Service) keepCreated(ctx context.Context, createdAt *time.Time, stored 
 // UploadRequest names the file a marketer is about to upload.
 type UploadRequest struct {
 	ContentType string `json:"content_type"`
+	// Size is the file's length in bytes, 1 to leadgate.MaxMagnetBytes: the link
+	// takes a PUT of exactly that many.
+	Size int64 `json:"size"`
 	// FileName gives the object key its extension; optional.
 	FileName string `json:"file_name,omitempty"`
 }
 
 // UploadLink lets a client upload a magnet's file without passing it through the
-// API: PUT the file to URL with Content-Type ContentType before ExpiresAt, then
-// save the magnet with ObjectKey.
+// API: PUT the file to URL with Content-Type ContentType and its Size bytes before
+// ExpiresAt, then save the magnet with ObjectKey.
 type UploadLink struct {
 	URL         string    `json:"url"`
 	Method      string    `json:"method"`
 	ObjectKey   string    `json:"object_key"`
 	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
 	ExpiresAt   time.Time `json:"expires_at"`
 }
 
@@ -152,14 +163,17 @@ func (s *Service) UploadLink(ctx context.Context, id string, req UploadRequest) 
 	if fe := leadgate.CheckContentType(req.ContentType); fe != nil {
 		fields = append(fields, *fe)
 	}
+	if fe := checkFileSize(req.Size); fe != nil {
+		fields = append(fields, *fe)
+	}
 	if len(fields) > 0 {
 		return UploadLink{}, leadgate.Invalid(fields...)
 	}
 	key := leadgate.MagnetObjectKey(id, req.FileName)
-	u, err := s.objects.UploadURL(ctx, key, req.ContentType, leadgate.UploadTTL)
+	u, err := s.objects.UploadURL(ctx, key, req.ContentType, req.Size, leadgate.UploadTTL)
 	if err != nil {
 		return UploadLink{}, err
 	}
-	return UploadLink{URL: u, Method: "PUT", ObjectKey: key, ContentType: req.ContentType,
+	return UploadLink{URL: u, Method: "PUT", ObjectKey: key, ContentType: req.ContentType, Size: req.Size,
 		ExpiresAt: s.now().UTC().Add(leadgate.UploadTTL).Truncate(time.Second)}, nil
 }

@@ -225,7 +225,7 @@ func TestAdminUploadURL(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	res, err := http.Post(srv.URL+"/v1/admin/magnets/pricing/upload-url", "application/json", strings.NewReader(`{"content_type":"application/pdf","file_name":"Pricing Checklist.PDF"}`))
+	res, err := http.Post(srv.URL+"/v1/admin/magnets/pricing/upload-url", "application/json", strings.NewReader(`{"content_type":"application/pdf","file_name":"Pricing Checklist.PDF","size":18}`))
 	if err != nil {
 		t.Fatal(err)
 	}

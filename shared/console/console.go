@@ -58,8 +58,13 @@ type Config struct {
 	// Tools are links the navigation adds on every page: locally, the outbox and
 	// the start page.
 	Tools []Link
-	Now   func() time.Time // nil: time.Now
-	Log   *slog.Logger     // nil: slog.Default()
+	// UploadOrigin is the origin of the magnet upload links, which the browser
+	// PUTs files to: the bucket's, such as https://<bucket>.s3.<region>.amazonaws.com
+	// on AWS (whose CORS rule must allow the console's origin). Empty: the
+	// console's own origin, where the local bucket is served.
+	UploadOrigin string
+	Now          func() time.Time // nil: time.Now
+	Log          *slog.Logger     // nil: slog.Default()
 }
 
 // Console serves the console's routes.
@@ -91,6 +96,10 @@ func New(cfg Config) (*Console, error) {
 		return nil, fmt.Errorf("console: base URL %q: want the origin of the emailed links, such as https://console.example.com", cfg.BaseURL)
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+	if o, err := url.Parse(cfg.UploadOrigin); cfg.UploadOrigin != "" && (err != nil || (o.Scheme != "http" && o.Scheme != "https") ||
+		o.Host == "" || o.Path != "" || o.RawQuery != "" || o.User != nil || strings.ContainsAny(cfg.UploadOrigin, " ;,'\"")) {
+		return nil, fmt.Errorf("console: upload origin %q: want scheme://host[:port], such as https://bucket.s3.eu-west-1.amazonaws.com", cfg.UploadOrigin)
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -118,6 +127,7 @@ func (c *Console) routes() http.Handler {
 	mux.Handle(PagesPath, c.private(c.pages, nil))
 	mux.Handle(SignOutPath, c.private(nil, c.signOut))
 	mux.Handle(SignOutEverywherePath, c.private(nil, c.signOutEverywhere))
+	c.magnetRoutes(mux)
 	mux.Handle(Prefix, c.private(nil, nil))
 
 	// A browser's cross-site POST (Sec-Fetch-Site, or else Origin against Host) is

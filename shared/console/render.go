@@ -16,9 +16,12 @@ import (
 // escaping for its context. Each renderer has at least one golden page
 // (testdata/golden/), and golden_test.go checks that it does.
 
-// stylesheet is the console's one stylesheet, inline in each page's <style> element.
-// The pages carry no style attribute and no script.
-const stylesheet = `
+// stylesheet is the console's one stylesheet, inline in each page's <style> element:
+// the base, then each area's. The pages carry no style attribute and no inline
+// script.
+const stylesheet = baseStyle + magnetsStyle
+
+const baseStyle = `
 :root{color-scheme:light;--ink:#1b1f24;--muted:#4a5460;--line:#c4ccd6;--brand:#0b5cad;--bad:#b3261e;--bg:#f5f7fa}
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg)}
@@ -60,9 +63,9 @@ th.group{text-align:center}
 // 'unsafe-inline': markup that got into a page could then neither style it (CSS
 // attribute selectors can leak a form's CSRF token) nor run anything, and the hash
 // is computed here from the same constant, so it cannot go stale. Scripts and other
-// resources may come from the console's own origin ('self'), where later ones
-// (an upload's progress) will be served from.
-var contentSecurityPolicy = "default-src 'self'; style-src 'sha256-" + styleHash() + "'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+// resources may come from the console's own origin ('self'), where the upload
+// script is served from.
+var contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'sha256-" + styleHash() + "'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 func styleHash() string {
 	sum := sha256.Sum256([]byte(stylesheet))
@@ -103,6 +106,7 @@ func writeHead(m *markup.Writer, l layout) {
 		"<a class=\"brand\" href=\"" + HomePath + "\">" + consoleName + "</a>\n<nav aria-label=\"Console\">\n<ul>")
 	if l.User != nil {
 		writeNavItem(m, l.Current, Link{Text: "Pages", URL: PagesPath})
+		writeNavItem(m, l.Current, Link{Text: "Magnets", URL: MagnetsPath})
 	}
 	for _, t := range l.Tools {
 		writeNavItem(m, l.Current, t)
@@ -314,6 +318,11 @@ func percent(rate float64) string {
 // send writes page, a complete HTML document, with the headers of every console
 // page.
 func send(w http.ResponseWriter, status int, page string) {
+	sendPolicy(w, status, page, contentSecurityPolicy)
+}
+
+// sendPolicy is send with a page's own Content-Security-Policy.
+func sendPolicy(w http.ResponseWriter, status int, page, policy string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(len(page)))
@@ -324,7 +333,7 @@ func send(w http.ResponseWriter, status int, page string) {
 	h.Set("X-Frame-Options", "DENY")
 	// A sign-in link's token is in its page's address: no other site is told it.
 	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("Content-Security-Policy", policy)
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, page)
 }

@@ -22,7 +22,23 @@ const (
 	// SignOutPath ends this session; SignOutEverywherePath every session of the user.
 	SignOutPath           = "/console/sign-out"
 	SignOutEverywherePath = "/console/sign-out-everywhere"
+	// MagnetsPath lists the magnets; NewMagnetPath shows (GET) and creates (POST)
+	// one; MagnetPattern shows and saves one, and its upload link and
+	// upload-finished answer the upload script (JSON).
+	MagnetsPath               = "/console/magnets"
+	NewMagnetPath             = "/console/magnets/new"
+	MagnetPattern             = "/console/magnets/{id}"
+	MagnetUploadLinkPattern   = "/console/magnets/{id}/upload-link"
+	MagnetUploadFinishPattern = "/console/magnets/{id}/upload-finished"
+	// UploadScriptPath is the upload script, the one script the console serves.
+	UploadScriptPath = "/console/assets/upload.js"
 )
+
+// MagnetPath is the page of magnet id; MagnetUploadLinkPath and
+// MagnetUploadFinishPath the upload script's requests for it.
+func MagnetPath(id string) string             { return "/console/magnets/" + id }
+func MagnetUploadLinkPath(id string) string   { return MagnetPath(id) + "/upload-link" }
+func MagnetUploadFinishPath(id string) string { return MagnetPath(id) + "/upload-finished" }
 
 // SignInLinkPath is the path of the sign-in link of token.
 func SignInLinkPath(token string) string { return "/console/sign-in/" + token }

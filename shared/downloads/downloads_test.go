@@ -58,9 +58,14 @@ func (o *objectStore) Put(_ context.Context, key string, _ io.Reader, _ int64, _
 	return nil
 }
 
-func (o *objectStore) UploadURL(_ context.Context, key, _ string, _ time.Duration) (string, error) {
+func (o *objectStore) UploadURL(_ context.Context, key, _ string, _ int64, _ time.Duration) (string, error) {
 	o.t.Errorf("UploadURL(%q) called", key)
 	return "", nil
+}
+
+func (o *objectStore) Stat(_ context.Context, key string) (leadgate.ObjectInfo, error) {
+	o.t.Errorf("Stat(%q) called", key)
+	return leadgate.ObjectInfo{}, nil
 }
 
 func (o *objectStore) DownloadURL(_ context.Context, key, fileName, contentType string, ttl time.Duration) (string, error) {

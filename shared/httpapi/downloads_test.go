@@ -25,8 +25,11 @@ import (
 type linkObjects struct{}
 
 func (linkObjects) Put(context.Context, string, io.Reader, int64, string) error { return nil }
-func (linkObjects) UploadURL(_ context.Context, key, contentType string, ttl time.Duration) (string, error) {
+func (linkObjects) UploadURL(_ context.Context, key, contentType string, _ int64, ttl time.Duration) (string, error) {
 	return fmt.Sprintf("https://objects.example/%s?upload=1&ttl=%s", key, ttl), nil
+}
+func (linkObjects) Stat(context.Context, string) (leadgate.ObjectInfo, error) {
+	return leadgate.ObjectInfo{}, leadgate.ErrObjectNotFound
 }
 func (linkObjects) DownloadURL(_ context.Context, key, fileName, contentType string, ttl time.Duration) (string, error) {
 	return fmt.Sprintf("https://objects.example/%s?file=%s&ttl=%s", key, strings.ReplaceAll(fileName, " ", "+"), ttl), nil

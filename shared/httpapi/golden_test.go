@@ -41,8 +41,11 @@ var goldenNow = time.Date(2026, 3, 2, 9, 15, 30, 0, time.UTC)
 type goldenObjects struct{}
 
 func (goldenObjects) Put(context.Context, string, io.Reader, int64, string) error { return nil }
-func (goldenObjects) UploadURL(_ context.Context, key, _ string, _ time.Duration) (string, error) {
+func (goldenObjects) UploadURL(_ context.Context, key, _ string, _ int64, _ time.Duration) (string, error) {
 	return "https://objects.example/" + key + "?upload", nil
+}
+func (goldenObjects) Stat(context.Context, string) (leadgate.ObjectInfo, error) {
+	return leadgate.ObjectInfo{}, leadgate.ErrObjectNotFound
 }
 func (goldenObjects) DownloadURL(_ context.Context, key, fileName, _ string, ttl time.Duration) (string, error) {
 	return "https://objects.example/" + key + "?name=" + url.QueryEscape(fileName) + "&ttl=" + ttl.String(), nil

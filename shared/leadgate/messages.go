@@ -12,6 +12,7 @@ var (
 	ErrGrantNotFound        = &Error{Code: ENOTFOUND, Message: "no such download link"}
 	ErrConfirmationNotFound = &Error{Code: ENOTFOUND, Message: "no such confirmation link"}
 	ErrUnsubscribeNotFound  = &Error{Code: ENOTFOUND, Message: "no such unsubscribe link"}
+	ErrObjectNotFound       = &Error{Code: ENOTFOUND, Message: "no such file in the bucket"}
 
 	ErrGrantGone           = &Error{Code: EGONE, Message: "this download link no longer works"}
 	ErrGrantRevoked        = &Error{Code: EGONE, Message: "this download link was withdrawn"}

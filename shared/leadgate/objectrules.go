@@ -98,11 +98,15 @@ func CheckDownload(key, fileName, contentType string, ttl time.Duration) (string
 	return disposition, nil
 }
 
-// CheckUpload validates an UploadURL request.
-func CheckUpload(key, contentType string, ttl time.Duration) error {
+// CheckUpload validates an UploadURL request. The size is at least one byte: S3
+// signs no Content-Length of 0, so an empty upload could not be held to its size.
+func CheckUpload(key, contentType string, size int64, ttl time.Duration) error {
 	var errs []FieldError
 	if fe := CheckObjectKey(key); fe != nil {
 		errs = append(errs, *fe)
+	}
+	if size < 1 {
+		errs = append(errs, FieldError{Field: "size", Code: "invalid", Message: "an upload is at least one byte"})
 	}
 	if fe := checkContentType(contentType); fe != nil {
 		errs = append(errs, *fe)

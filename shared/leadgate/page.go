@@ -269,13 +269,18 @@ func validOrigin(s string) bool {
 
 // Magnet is a gated file: an ebook, a whitepaper, a checklist...
 type Magnet struct {
-	ID          string    `json:"id"`
-	Title       string    `json:"title"`
-	Kind        string    `json:"kind"`
-	ObjectKey   string    `json:"object_key"`
-	FileName    string    `json:"file_name"`
-	ContentType string    `json:"content_type"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Kind        string `json:"kind"`
+	ObjectKey   string `json:"object_key"`
+	FileName    string `json:"file_name"`
+	ContentType string `json:"content_type"`
+	// Size and UploadedAt describe the file as the bucket confirmed it after an
+	// upload from the console (admin.FinishUpload); zero: not confirmed, such as a
+	// file put with leadctl. A client never sets them.
+	Size       int64     `json:"size,omitempty"`
+	UploadedAt time.Time `json:"uploaded_at,omitzero"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // MagnetKeyPrefix is where magnet files live in the bucket: the functions' roles may

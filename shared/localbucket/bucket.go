@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -172,17 +173,41 @@ var b64 = base64.RawURLEncoding
 
 // UploadURL returns a link that stores the body of a PUT at key until ttl has passed
 // on the bucket's clock. The Handler takes a PUT on it whose Content-Type is
-// contentType and whose body is at most MaxUploadBytes.
-func (b *Bucket) UploadURL(_ context.Context, key, contentType string, ttl time.Duration) (string, error) {
-	if err := leadgate.CheckUpload(key, contentType, ttl); err != nil {
+// contentType and whose Content-Length is size, as S3 does with a presigned PUT
+// that signs both.
+func (b *Bucket) UploadURL(_ context.Context, key, contentType string, size int64, ttl time.Duration) (string, error) {
+	if err := leadgate.CheckUpload(key, contentType, size, ttl); err != nil {
 		return "", err
 	}
 	expires := strconv.FormatInt(b.now().Add(ttl).Unix(), 10)
-	sig := b.sign(http.MethodPut, key, expires, contentType)
+	length := strconv.FormatInt(size, 10)
+	sig := b.sign(http.MethodPut, key, expires, contentType, length)
 	return b.baseURL + Prefix + escapeKey(key) +
 		"?expires=" + expires +
 		"&type=" + url.QueryEscape(contentType) +
+		"&size=" + length +
 		"&signature=" + sig, nil
+}
+
+// Stat returns the size and modification time of the file at key.
+func (b *Bucket) Stat(_ context.Context, key string) (leadgate.ObjectInfo, error) {
+	if fe := leadgate.CheckObjectKey(key); fe != nil {
+		return leadgate.ObjectInfo{}, leadgate.Invalid(*fe)
+	}
+	root, err := os.OpenRoot(b.dir)
+	if err != nil {
+		return leadgate.ObjectInfo{}, leadgate.Internal("stat object "+key, err)
+	}
+	defer root.Close()
+	st, err := root.Stat(filepath.FromSlash(key))
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || (err == nil && !st.Mode().IsRegular()):
+		return leadgate.ObjectInfo{}, leadgate.ErrObjectNotFound
+	case err != nil:
+		// A path the root refuses (a symlink out of the folder) names no object.
+		return leadgate.ObjectInfo{}, leadgate.ErrObjectNotFound.WithCause("stat object "+key, err)
+	}
+	return leadgate.ObjectInfo{Size: st.Size(), LastModified: st.ModTime().UTC().Truncate(time.Second)}, nil
 }
 
 // sign returns the link signature: an HMAC over the method, the key, the expiry and

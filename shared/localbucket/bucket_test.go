@@ -344,24 +344,30 @@ func TestConcurrentPutsAndReads(t *testing.T) {
 }
 
 // TestUploadLimits checks what S3 checks of an upload's size: a body over
-// MaxUploadBytes (by its declared length, before anything is read) and a body of no
-// declared length are refused, and nothing is stored.
+// MaxUploadBytes (by its declared length, before anything is read), a body of no
+// declared length and one of another length than the link's are refused, and
+// nothing is stored.
 func TestUploadLimits(t *testing.T) {
 	f := newFixture(t, t.TempDir(), newSecret(t))
-	u, err := f.bucket.UploadURL(testContext(t), "magnets/big.pdf", "application/pdf", time.Minute)
-	if err != nil {
-		t.Fatal(err)
+	link := func(size int64) string {
+		u, err := f.bucket.UploadURL(testContext(t), "magnets/big.pdf", "application/pdf", size, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
 	}
 	cases := []struct {
 		name   string
+		link   string
 		length int64
 		status int
 	}{
-		{"over the limit", localbucket.MaxUploadBytes + 1, http.StatusRequestEntityTooLarge},
-		{"no length", -1, http.StatusLengthRequired},
+		{"over the limit", link(localbucket.MaxUploadBytes + 1), localbucket.MaxUploadBytes + 1, http.StatusRequestEntityTooLarge},
+		{"no length", link(1), -1, http.StatusLengthRequired},
+		{"other length than signed", link(2), 1, http.StatusForbidden},
 	}
 	for _, tc := range cases {
-		req := httptest.NewRequest(http.MethodPut, u, strings.NewReader("x"))
+		req := httptest.NewRequest(http.MethodPut, tc.link, strings.NewReader("x"))
 		req.ContentLength = tc.length
 		req.Header.Set("Content-Type", "application/pdf")
 		rec := httptest.NewRecorder()

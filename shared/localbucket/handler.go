@@ -19,11 +19,12 @@ import (
 // The query parameters of a download link and of an upload link, all signed.
 var (
 	linkParams   = []string{"expires", "disposition", "type", "signature"}
-	uploadParams = []string{"expires", "type", "signature"}
+	uploadParams = []string{"expires", "type", "size", "signature"}
 )
 
-// MaxUploadBytes is the largest file an upload link takes.
-const MaxUploadBytes = 100 << 20
+// MaxUploadBytes is the largest file an upload link takes: the domain's largest
+// magnet file.
+const MaxUploadBytes = leadgate.MaxMagnetBytes
 
 // onlyParams reports whether q holds each of params once, and nothing else.
 func onlyParams(q url.Values, params []string) bool {
@@ -147,20 +148,20 @@ func serverError(w http.ResponseWriter, err error) {
 func (b *Bucket) upload(w http.ResponseWriter, r *http.Request) {
 	key, ok := strings.CutPrefix(r.URL.Path, Prefix)
 	q := r.URL.Query()
-	contentType := q.Get("type")
+	contentType, size := q.Get("type"), q.Get("size")
+	if r.ContentLength < 0 {
+		writeError(w, http.StatusLengthRequired, "MissingContentLength", "You must provide the Content-Length HTTP header.")
+		return
+	}
 	if !ok || leadgate.CheckObjectKey(key) != nil || !onlyParams(q, uploadParams) ||
-		!b.validLink(q, b.sign(http.MethodPut, key, q.Get("expires"), contentType)) ||
-		r.Header.Get("Content-Type") != contentType {
-		// Like S3, a PUT whose Content-Type is not the signed one fails the
-		// signature check.
+		!b.validLink(q, b.sign(http.MethodPut, key, q.Get("expires"), contentType, size)) ||
+		r.Header.Get("Content-Type") != contentType || strconv.FormatInt(r.ContentLength, 10) != size {
+		// Like S3, a PUT whose Content-Type or Content-Length is not the signed one
+		// fails the signature check.
 		denied(w)
 		return
 	}
-	switch {
-	case r.ContentLength < 0:
-		writeError(w, http.StatusLengthRequired, "MissingContentLength", "You must provide the Content-Length HTTP header.")
-		return
-	case r.ContentLength > MaxUploadBytes:
+	if r.ContentLength > MaxUploadBytes {
 		writeError(w, http.StatusRequestEntityTooLarge, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.")
 		return
 	}

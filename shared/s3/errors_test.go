@@ -45,6 +45,10 @@ func (f *fakeAPI) PresignPutObject(_ context.Context, in *awss3.PutObjectInput, 
 	return f.presignPutObject(in, opts)
 }
 
+func (f *fakeAPI) PresignHeadObject(context.Context, *awss3.HeadObjectInput, ...func(*awss3.PresignOptions)) (*v4.PresignedHTTPRequest, error) {
+	return nil, errUnexpectedCall
+}
+
 func (f *fakeAPI) PresignGetObject(_ context.Context, in *awss3.GetObjectInput, opts ...func(*awss3.PresignOptions)) (*v4.PresignedHTTPRequest, error) {
 	if f.presignGetObject == nil {
 		return nil, errUnexpectedCall

@@ -105,25 +105,38 @@ func (p *Presigner) PresignGetObject(ctx context.Context, in *awss3.GetObjectInp
 	if in.ResponseContentType != nil {
 		query.Set("response-content-type", *in.ResponseContentType)
 	}
-	return p.presign(ctx, http.MethodGet, aws.ToString(in.Bucket), aws.ToString(in.Key), query, nil, optFns)
+	return p.presign(ctx, http.MethodGet, aws.ToString(in.Bucket), aws.ToString(in.Key), query, nil, 0, optFns)
 }
 
 // PresignPutObject presigns a PUT of in.Key in in.Bucket whose Content-Type, when
-// in.ContentType is set, is a signed header: a PUT sending another type fails.
+// in.ContentType is set, and Content-Length, when in.ContentLength is above 0, are
+// signed headers: a PUT sending another type or length fails.
 func (p *Presigner) PresignPutObject(ctx context.Context, in *awss3.PutObjectInput, optFns ...func(*awss3.PresignOptions)) (*v4.PresignedHTTPRequest, error) {
-	if in.Body != nil || in.ContentLength != nil || in.ContentDisposition != nil || in.ContentEncoding != nil || in.ContentMD5 != nil ||
+	if in.Body != nil || in.ContentDisposition != nil || in.ContentEncoding != nil || in.ContentMD5 != nil ||
 		in.CacheControl != nil || in.Metadata != nil || in.ACL != "" || in.StorageClass != "" || in.ServerSideEncryption != "" ||
 		in.ChecksumAlgorithm != "" || in.Tagging != nil || in.ExpectedBucketOwner != nil || in.IfNoneMatch != nil || in.IfMatch != nil {
-		return nil, errors.New("presign PutObject: only Bucket, Key and ContentType are signed")
+		return nil, errors.New("presign PutObject: only Bucket, Key, ContentType and ContentLength are signed")
 	}
 	header := http.Header{}
 	if in.ContentType != nil {
 		header.Set("Content-Type", *in.ContentType)
 	}
-	return p.presign(ctx, http.MethodPut, aws.ToString(in.Bucket), aws.ToString(in.Key), nil, header, optFns)
+	return p.presign(ctx, http.MethodPut, aws.ToString(in.Bucket), aws.ToString(in.Key), nil, header, aws.ToInt64(in.ContentLength), optFns)
 }
 
-func (p *Presigner) presign(ctx context.Context, method, bucket, key string, query url.Values, header http.Header, optFns []func(*awss3.PresignOptions)) (*v4.PresignedHTTPRequest, error) {
+// PresignHeadObject presigns a HEAD of in.Key in in.Bucket: Store.Stat sends it with
+// plain net/http, so a function that only mints links can check an upload too.
+func (p *Presigner) PresignHeadObject(ctx context.Context, in *awss3.HeadObjectInput, optFns ...func(*awss3.PresignOptions)) (*v4.PresignedHTTPRequest, error) {
+	if in.Range != nil || in.VersionId != nil || in.IfMatch != nil || in.IfNoneMatch != nil || in.PartNumber != nil ||
+		in.SSECustomerAlgorithm != nil || in.ChecksumMode != "" || in.ExpectedBucketOwner != nil || in.RequestPayer != "" ||
+		in.IfModifiedSince != nil || in.IfUnmodifiedSince != nil {
+		return nil, errors.New("presign HeadObject: only Bucket and Key are signed")
+	}
+	return p.presign(ctx, http.MethodHead, aws.ToString(in.Bucket), aws.ToString(in.Key), nil, nil, 0, optFns)
+}
+
+// presign signs the request; a length above 0 is signed as its Content-Length.
+func (p *Presigner) presign(ctx context.Context, method, bucket, key string, query url.Values, header http.Header, length int64, optFns []func(*awss3.PresignOptions)) (*v4.PresignedHTTPRequest, error) {
 	if bucket == "" || key == "" {
 		return nil, errors.New("presign: bucket and key are required")
 	}
@@ -151,6 +164,9 @@ func (p *Presigner) presign(ctx context.Context, method, bucket, key string, que
 	for k, v := range header {
 		req.Header[k] = v
 	}
+	// The signer signs a request's ContentLength above 0 as the content-length
+	// header.
+	req.ContentLength = length
 	creds, err := p.credentials.Retrieve(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("presign %s: retrieve credentials: %w", method, err)

@@ -7,7 +7,10 @@ package s3
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,6 +29,7 @@ type API interface {
 type PresignAPI interface {
 	PresignGetObject(ctx context.Context, in *awss3.GetObjectInput, optFns ...func(*awss3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
 	PresignPutObject(ctx context.Context, in *awss3.PutObjectInput, optFns ...func(*awss3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
+	PresignHeadObject(ctx context.Context, in *awss3.HeadObjectInput, optFns ...func(*awss3.PresignOptions)) (*v4.PresignedHTTPRequest, error)
 }
 
 // Store is a leadgate.ObjectStore on one S3 bucket.
@@ -96,21 +100,72 @@ func (s *Store) DownloadURL(ctx context.Context, key, fileName, contentType stri
 	return req.URL, nil
 }
 
-// UploadURL presigns a PUT of key for ttl. Content-Type is a signed header: a PUT
-// that sends another type fails its signature check. The URL acts with the
-// signer's permissions, so the signer needs s3:PutObject on key, and it dies with
-// the signer's session, whatever ttl says.
-func (s *Store) UploadURL(ctx context.Context, key, contentType string, ttl time.Duration) (string, error) {
-	if err := leadgate.CheckUpload(key, contentType, ttl); err != nil {
+// UploadURL presigns a PUT of key for ttl. Content-Type and Content-Length are
+// signed headers: a PUT that sends another type or another number of bytes fails
+// its signature check, so a browser can upload no more than the size asked for.
+// The URL acts with the signer's permissions, so the signer needs s3:PutObject on
+// key, and it dies with the signer's session, whatever ttl says.
+func (s *Store) UploadURL(ctx context.Context, key, contentType string, size int64, ttl time.Duration) (string, error) {
+	if err := leadgate.CheckUpload(key, contentType, size, ttl); err != nil {
 		return "", err
 	}
 	req, err := s.presigner.PresignPutObject(ctx, &awss3.PutObjectInput{
-		Bucket:      aws.String(s.bucket),
-		Key:         aws.String(key),
-		ContentType: aws.String(contentType),
+		Bucket:        aws.String(s.bucket),
+		Key:           aws.String(key),
+		ContentType:   aws.String(contentType),
+		ContentLength: aws.Int64(size),
 	}, awss3.WithPresignExpires(ttl))
 	if err != nil {
 		return "", errorFor("presign put object "+key+" in bucket "+s.bucket, err)
 	}
 	return req.URL, nil
+}
+
+// statClient sends Stat's presigned HEADs.
+var statClient = &http.Client{Timeout: 10 * time.Second}
+
+// Stat sends a presigned HEAD of key, with plain net/http rather than the S3
+// client, so that a store built with a Presigner alone has it too. The signer
+// needs s3:GetObject on key; without s3:ListBucket on the bucket, S3 answers a
+// missing object with 403, which Stat cannot tell from a refused one and reports
+// as an internal error naming both.
+func (s *Store) Stat(ctx context.Context, key string) (leadgate.ObjectInfo, error) {
+	if fe := leadgate.CheckObjectKey(key); fe != nil {
+		return leadgate.ObjectInfo{}, leadgate.Invalid(*fe)
+	}
+	op := "head object " + key + " in bucket " + s.bucket
+	signed, err := s.presigner.PresignHeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)},
+		awss3.WithPresignExpires(time.Minute))
+	if err != nil {
+		return leadgate.ObjectInfo{}, errorFor("presign "+op, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, signed.URL, nil)
+	if err != nil {
+		return leadgate.ObjectInfo{}, leadgate.Internal(op, err)
+	}
+	for k, v := range signed.SignedHeader {
+		if !strings.EqualFold(k, "host") {
+			req.Header[k] = v
+		}
+	}
+	res, err := statClient.Do(req)
+	if err != nil {
+		return leadgate.ObjectInfo{}, leadgate.Unavailable(op, err)
+	}
+	res.Body.Close()
+	switch {
+	case res.StatusCode == http.StatusNotFound:
+		return leadgate.ObjectInfo{}, leadgate.ErrObjectNotFound
+	case res.StatusCode == http.StatusForbidden:
+		return leadgate.ObjectInfo{}, leadgate.Internal(op, errors.New("403: access denied, or no such object and no s3:ListBucket to say so"))
+	case res.StatusCode == http.StatusServiceUnavailable || res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500:
+		return leadgate.ObjectInfo{}, leadgate.Unavailable(op, fmt.Errorf("status %d", res.StatusCode))
+	case res.StatusCode != http.StatusOK:
+		return leadgate.ObjectInfo{}, leadgate.Internal(op, fmt.Errorf("status %d", res.StatusCode))
+	}
+	modified, err := http.ParseTime(res.Header.Get("Last-Modified"))
+	if err != nil || res.ContentLength < 0 {
+		return leadgate.ObjectInfo{}, leadgate.Internal(op, fmt.Errorf("no Content-Length or Last-Modified (%q)", res.Header.Get("Last-Modified")))
+	}
+	return leadgate.ObjectInfo{Size: res.ContentLength, LastModified: modified.UTC()}, nil
 }

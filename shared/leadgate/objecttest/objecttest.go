@@ -7,6 +7,7 @@ package objecttest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"mime"
@@ -77,6 +78,9 @@ func RunConformanceTests(t *testing.T, newHarness NewHarness) {
 	t.Run("UploadTamperedRefused", func(t *testing.T) { testUploadTampered(t, newHarness(t)) })
 	t.Run("UploadExpiredRefused", func(t *testing.T) { testUploadExpired(t, newHarness(t)) })
 	t.Run("UploadInvalidRefused", func(t *testing.T) { testUploadInvalid(t, newHarness(t)) })
+	t.Run("UploadOtherSizeRefused", func(t *testing.T) { testUploadOtherSize(t, newHarness(t)) })
+	t.Run("StatTellsSizeAndTime", func(t *testing.T) { testStat(t, newHarness(t)) })
+	t.Run("StatMissingNotFound", func(t *testing.T) { testStatMissing(t, newHarness(t)) })
 }
 
 func ctx(t *testing.T) context.Context {
@@ -409,10 +413,10 @@ func snippet(b []byte) string {
 	return string(b)
 }
 
-// MustUploadURL mints an upload link.
-func MustUploadURL(t *testing.T, s leadgate.ObjectStore, key, contentType string, ttl time.Duration) string {
+// MustUploadURL mints an upload link for size bytes.
+func MustUploadURL(t *testing.T, s leadgate.ObjectStore, key, contentType string, size int64, ttl time.Duration) string {
 	t.Helper()
-	u, err := s.UploadURL(ctx(t), key, contentType, ttl)
+	u, err := s.UploadURL(ctx(t), key, contentType, size, ttl)
 	if err != nil {
 		t.Fatalf("UploadURL(%q): %v", key, err)
 	}
@@ -442,7 +446,7 @@ func Upload(t *testing.T, c *http.Client, u, contentType string, body []byte) Re
 func testUpload(t *testing.T, h Harness) {
 	body := []byte("%PDF-1.4 uploaded through a link")
 	key := "magnets/uploaded guide.pdf"
-	if got := Upload(t, h.Client, MustUploadURL(t, h.Store, key, "application/pdf", LongTTL), "application/pdf", body); got.Status != http.StatusOK {
+	if got := Upload(t, h.Client, MustUploadURL(t, h.Store, key, "application/pdf", int64(len(body)), LongTTL), "application/pdf", body); got.Status != http.StatusOK {
 		t.Fatalf("PUT: status %d (%s), want 200", got.Status, snippet(got.Body))
 	}
 	got := Fetch(t, h.Client, MustURL(t, h.Store, key, "guide.pdf", "application/pdf", LongTTL))
@@ -450,8 +454,8 @@ func testUpload(t *testing.T, h Harness) {
 		t.Fatalf("GET after the upload: %d %q, want 200 %q", got.Status, snippet(got.Body), body)
 	}
 	// The same link replaces the file while it lives.
-	u := MustUploadURL(t, h.Store, key, "application/pdf", LongTTL)
-	for _, b := range [][]byte{[]byte("second"), []byte("third edition")} {
+	u := MustUploadURL(t, h.Store, key, "application/pdf", int64(len("third edition")), LongTTL)
+	for _, b := range [][]byte{[]byte("3rd edition!!"), []byte("third edition")} {
 		if got := Upload(t, h.Client, u, "application/pdf", b); got.Status != http.StatusOK {
 			t.Fatalf("PUT again: status %d (%s)", got.Status, snippet(got.Body))
 		}
@@ -465,7 +469,7 @@ func testUpload(t *testing.T, h Harness) {
 // Content-Type of an upload: each is refused, and no file appears.
 func testUploadTampered(t *testing.T, h Harness) {
 	MustPut(t, h.Store, "magnets/gated.pdf", "application/pdf", []byte("original"))
-	u := mustParse(t, MustUploadURL(t, h.Store, "magnets/free.pdf", "application/pdf", LongTTL))
+	u := mustParse(t, MustUploadURL(t, h.Store, "magnets/free.pdf", "application/pdf", int64(len("<script>alert(1)</script>")), LongTTL))
 	sig := signatureParam(t, u)
 	moved := *u
 	moved.Path = strings.Replace(u.Path, "free.pdf", "gated.pdf", 1)
@@ -491,7 +495,7 @@ func testUploadTampered(t *testing.T, h Harness) {
 }
 
 func testUploadExpired(t *testing.T, h Harness) {
-	u := MustUploadURL(t, h.Store, "magnets/late.pdf", "application/pdf", ShortTTL)
+	u := MustUploadURL(t, h.Store, "magnets/late.pdf", "application/pdf", 4, ShortTTL)
 	h.Advance(ShortTTL + time.Second)
 	if got := Upload(t, h.Client, u, "application/pdf", []byte("late")); got.Status != http.StatusForbidden {
 		t.Fatalf("PUT after expiry: status %d (%s), want 403", got.Status, snippet(got.Body))
@@ -499,10 +503,61 @@ func testUploadExpired(t *testing.T, h Harness) {
 }
 
 func testUploadInvalid(t *testing.T, h Harness) {
-	_, err := h.Store.UploadURL(ctx(t), "../escape.pdf", "application/pdf", LongTTL)
+	_, err := h.Store.UploadURL(ctx(t), "../escape.pdf", "application/pdf", 1, LongTTL)
 	wantInvalid(t, "UploadURL key", err, "key")
-	_, err = h.Store.UploadURL(ctx(t), "magnets/a.pdf", "pdf", LongTTL)
+	_, err = h.Store.UploadURL(ctx(t), "magnets/a.pdf", "pdf", 1, LongTTL)
 	wantInvalid(t, "UploadURL content type", err, "content_type")
-	_, err = h.Store.UploadURL(ctx(t), "magnets/a.pdf", "application/pdf", 8*24*time.Hour)
+	_, err = h.Store.UploadURL(ctx(t), "magnets/a.pdf", "application/pdf", 1, 8*24*time.Hour)
 	wantInvalid(t, "UploadURL ttl", err, "ttl")
+	_, err = h.Store.UploadURL(ctx(t), "magnets/a.pdf", "application/pdf", 0, LongTTL)
+	wantInvalid(t, "UploadURL size", err, "size")
+	_, err = h.Store.Stat(ctx(t), "../escape.pdf")
+	wantInvalid(t, "Stat key", err, "key")
+}
+
+// testUploadOtherSize sends more and fewer bytes than the link was minted for, as a
+// browser does when a script asked for one file's link and sends another: the size
+// is part of the signature, so both are refused and nothing is stored.
+func testUploadOtherSize(t *testing.T, h Harness) {
+	u := MustUploadURL(t, h.Store, "magnets/sized.pdf", "application/pdf", 10, LongTTL)
+	for _, body := range []string{"%PDF-1.4 and a lot more than ten bytes", "%PDF"} {
+		if got := Upload(t, h.Client, u, "application/pdf", []byte(body)); got.Status != http.StatusForbidden {
+			t.Errorf("PUT of %d bytes on a link for 10: status %d (%s), want 403", len(body), got.Status, snippet(got.Body))
+		}
+	}
+	if _, err := h.Store.Stat(ctx(t), "magnets/sized.pdf"); leadgate.ErrorCode(err) != leadgate.ENOTFOUND {
+		t.Errorf("Stat after refused uploads: %v, want %s", err, leadgate.ENOTFOUND)
+	}
+	if got := Upload(t, h.Client, u, "application/pdf", []byte("%PDF-1.4 !")); got.Status != http.StatusOK {
+		t.Errorf("PUT of the signed 10 bytes: status %d (%s), want 200", got.Status, snippet(got.Body))
+	}
+}
+
+func testStat(t *testing.T, h Harness) {
+	before := time.Now().Add(-time.Minute)
+	body := []byte("%PDF-1.4 a file to stat")
+	if got := Upload(t, h.Client, MustUploadURL(t, h.Store, "magnets/stat.pdf", "application/pdf", int64(len(body)), LongTTL), "application/pdf", body); got.Status != http.StatusOK {
+		t.Fatalf("PUT: status %d (%s)", got.Status, snippet(got.Body))
+	}
+	info, err := h.Store.Stat(ctx(t), "magnets/stat.pdf")
+	if err != nil {
+		t.Fatalf("Stat: %v", err)
+	}
+	if info.Size != int64(len(body)) {
+		t.Errorf("Stat size %d, want %d", info.Size, len(body))
+	}
+	if info.LastModified.Before(before) || info.LastModified.After(time.Now().Add(time.Minute)) {
+		t.Errorf("Stat last modified %v, want about now", info.LastModified)
+	}
+	MustPut(t, h.Store, "magnets/stat.pdf", "application/pdf", []byte("shorter"))
+	if info, err := h.Store.Stat(ctx(t), "magnets/stat.pdf"); err != nil || info.Size != 7 {
+		t.Errorf("Stat after Put: %+v, %v; want size 7", info, err)
+	}
+}
+
+func testStatMissing(t *testing.T, h Harness) {
+	_, err := h.Store.Stat(ctx(t), "magnets/never-put.pdf")
+	if !errors.Is(err, leadgate.ErrObjectNotFound) {
+		t.Errorf("Stat of a missing object: %v, want %v", err, leadgate.ErrObjectNotFound)
+	}
 }

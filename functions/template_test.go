@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -1323,6 +1324,26 @@ func TestAdminRoutesUseIAMAuth(t *testing.T) {
 			}
 		}
 	}
+	// Routes declared as resources (the console's) get the same rule, and reach
+	// neither /v1/admin/ nor any path their function does not serve.
+	for id := range tpl.resources() {
+		if tpl.resourceType(id) != "AWS::ApiGatewayV2::Route" {
+			continue
+		}
+		key, _ := dig(tpl.raw, "Resources", id, "Properties", "RouteKey").(string)
+		method, path, _ := strings.Cut(key, " ")
+		switch {
+		case path == "" || key == "$default" || catchesAdmin(path):
+			t.Errorf("%s (%s): a catch-all route would reach /v1/admin/ without IAM auth", key, id)
+		case strings.HasPrefix(path, "/v1/admin/"):
+			t.Errorf("%s (%s): only %s may serve /v1/admin/, through its events", key, id, adminFunction)
+		case !strings.HasPrefix(path, "/console"):
+			t.Errorf("%s (%s): only the console's routes are declared as resources", key, id)
+		}
+		if method == "ANY" {
+			t.Errorf("%s (%s): name the methods the console takes", key, id)
+		}
+	}
 	if adminRoutes < 14 {
 		t.Errorf("%d admin routes in template.yaml, want the 14 of adminapi.API", adminRoutes)
 	}
@@ -1380,8 +1401,11 @@ func TestClaimLeaseOutlastsTheSendingFunctions(t *testing.T) {
 
 // TestMagnetsBucketCORSAllowsTheConsoleOnly checks the bucket's CORS rule: the
 // console's upload script PUTs files to presigned URLs from the console's origin,
-// the ConsoleOrigin parameter, and from nowhere else (no wildcard, which would let
-// any site's script use a leaked upload link from a marketer's browser).
+// the ConsoleOrigin parameter when the console has a domain of its own, else the
+// API's execute-api host, which the bucket cannot name (the API depends on
+// functions that name the bucket), so the region's execute-api hosts; from nowhere
+// else. The URL's signature is what lets a file in; the rule decides whose script
+// may read the answer.
 func TestMagnetsBucketCORSAllowsTheConsoleOnly(t *testing.T) {
 	tpl := loadTemplate(t)
 	param, ok := dig(tpl.raw, "Parameters", "ConsoleOrigin").(map[string]any)
@@ -1394,22 +1418,44 @@ func TestMagnetsBucketCORSAllowsTheConsoleOnly(t *testing.T) {
 		t.Fatalf("ConsoleOrigin AllowedPattern %q: %v", pattern, err)
 	}
 	for origin, want := range map[string]bool{
-		"https://console.example.com": true, "https://console.example.com:8443": true,
+		"https://console.example.com": true, "https://console.example.com:8443": true, "": true,
 		"*": false, "https://*.example.com": false, "http://console.example.com": false,
-		"https://console.example.com/": false, "https://console.example.com/path": false, "": false,
+		"https://console.example.com/": false, "https://console.example.com/path": false,
 	} {
 		if re.MatchString(origin) != want {
 			t.Errorf("ConsoleOrigin pattern takes %q: %v, want %v", origin, !want, want)
 		}
 	}
-	def, _ := param["Default"].(string)
+	// As written: ConsoleOrigin when set, else the execute-api hosts.
+	data, err := os.ReadFile(filepath.Join(repoRoot, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	written, err := yamlValue(&doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const apiHosts = "https://*.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+	origins := dig(written, "Resources", "MagnetsBucket", "Properties", "CorsConfiguration", "CorsRules")
+	wantOrigins := []any{map[string]any{"Fn::If": []any{"ConsoleOriginSet", map[string]any{"Ref": "ConsoleOrigin"}, map[string]any{"Fn::Sub": apiHosts}}}}
+	if rules, _ := origins.([]any); len(rules) != 1 || !reflect.DeepEqual(dig(rules[0], "AllowedOrigins"), wantOrigins) {
+		t.Errorf("CORS rules %v, want one whose AllowedOrigins is %v", origins, wantOrigins)
+	}
+	wantCondition := map[string]any{"Fn::Not": []any{map[string]any{"Fn::Equals": []any{map[string]any{"Ref": "ConsoleOrigin"}, ""}}}}
+	if got := dig(written, "Conditions", "ConsoleOriginSet"); !reflect.DeepEqual(got, wantCondition) {
+		t.Errorf("condition ConsoleOriginSet %v, want %v", got, wantCondition)
+	}
 	bucket := resourcesOfType[s3Bucket](t, tpl, "AWS::S3::Bucket")["MagnetsBucket"]
 	if bucket.CorsConfiguration == nil || len(bucket.CorsConfiguration.CorsRules) != 1 {
 		t.Fatalf("MagnetsBucket CORS %+v, want one rule", bucket.CorsConfiguration)
 	}
 	rule := bucket.CorsConfiguration.CorsRules[0]
-	if !slices.Equal(rule.AllowedOrigins, []string{def}) {
-		t.Errorf("CORS origins %q, want the ConsoleOrigin parameter alone (%q)", rule.AllowedOrigins, def)
+	if !slices.Equal(rule.AllowedOrigins, []string{apiHosts}) {
+		t.Errorf("CORS origins with the parameters' defaults %q, want the execute-api hosts alone", rule.AllowedOrigins)
 	}
 	if !slices.Equal(rule.AllowedMethods, []string{"PUT"}) {
 		t.Errorf("CORS methods %q, want PUT only", rule.AllowedMethods)
@@ -1417,7 +1463,7 @@ func TestMagnetsBucketCORSAllowsTheConsoleOnly(t *testing.T) {
 	if !slices.Equal(rule.AllowedHeaders, []string{"content-type"}) {
 		t.Errorf("CORS headers %q, want content-type, the one header the presigned PUT signs that a script sets", rule.AllowedHeaders)
 	}
-	for _, list := range [][]string{rule.AllowedOrigins, rule.AllowedMethods, rule.AllowedHeaders, rule.ExposedHeaders} {
+	for _, list := range [][]string{rule.AllowedMethods, rule.AllowedHeaders, rule.ExposedHeaders} {
 		if slices.ContainsFunc(list, func(s string) bool { return strings.Contains(s, "*") }) {
 			t.Errorf("CORS rule %+v has a wildcard", rule)
 		}

@@ -60,15 +60,17 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 	}
 	mailer := ses.New(sesv2.NewFromConfig(awsCfg, ses.ClientOptions()), ses.Options{ConfigurationSetName: getenv("SES_CONFIGURATION_SET")})
 	c, err := console.New(console.Config{
-		Auth:     consoleauth.New(store, key, consoleauth.DefaultConfig(users), time.Now),
-		Admin:    admin.New(store, s3.New(nil, presigner, bucket), key, time.Now),
-		Store:    store,
-		Key:      key,
-		Mailer:   mailer,
-		BaseURL:  getenv("PUBLIC_BASE_URL"),
-		From:     getenv("SENDER_ADDRESS"),
-		FromName: getenv("SENDER_NAME"),
-		Log:      log,
+		// The browser PUTs magnet files there: the magnets pages allow it.
+		UploadOrigin: presigner.Origin(bucket),
+		Auth:         consoleauth.New(store, key, consoleauth.DefaultConfig(users), time.Now),
+		Admin:        admin.New(store, s3.New(nil, presigner, bucket), key, time.Now),
+		Store:        store,
+		Key:          key,
+		Mailer:       mailer,
+		BaseURL:      getenv("PUBLIC_BASE_URL"),
+		From:         getenv("SENDER_ADDRESS"),
+		FromName:     getenv("SENDER_NAME"),
+		Log:          log,
 	})
 	if err != nil {
 		return nil, err

@@ -196,6 +196,13 @@ func virtualHostable(bucket string) bool {
 	return true
 }
 
+// Origin returns the origin (scheme://host) of the URLs it signs for bucket: where
+// a browser sends an upload, for a page's Content-Security-Policy.
+func (p *Presigner) Origin(bucket string) string {
+	u := p.objectURL(bucket, "x")
+	return u.Scheme + "://" + u.Host
+}
+
 // objectURL returns the URL of key in bucket: virtual-hosted style where the bucket
 // name allows it and path style was not asked for, as the SDK's S3 client does.
 func (p *Presigner) objectURL(bucket, key string) *url.URL {

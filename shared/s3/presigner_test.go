@@ -147,6 +147,10 @@ func TestPresignerURLs(t *testing.T) {
 			if u.Scheme != c.wantScheme || u.Host != c.wantHost || u.EscapedPath() != c.wantPath {
 				t.Errorf("URL %s, want %s://%s%s", got, c.wantScheme, c.wantHost, c.wantPath)
 			}
+			// The origin a page lets the browser upload to is the URLs'.
+			if o := p.Origin(c.bucket); o != c.wantScheme+"://"+c.wantHost {
+				t.Errorf("Origin(%q) = %q, want %s://%s", c.bucket, o, c.wantScheme, c.wantHost)
+			}
 			q := u.Query()
 			for k, v := range c.wantQuery {
 				if q.Get(k) != v {

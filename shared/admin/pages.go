@@ -163,3 +163,56 @@ func (s *Service) UploadLink(ctx context.Context, id string, req UploadRequest) 
 	return UploadLink{URL: u, Method: "PUT", ObjectKey: key, ContentType: req.ContentType,
 		ExpiresAt: s.now().UTC().Add(leadgate.UploadTTL).Truncate(time.Second)}, nil
 }
+
+// DeletePage deletes the page slug: its hosted page and capture route answer 404
+// from then on. Its leads, submissions, download links and counters stay, and the
+// slug is free again: a page saved later under it takes them up, as the same
+// address would. ENOTFOUND for an unknown slug.
+func (s *Service) DeletePage(ctx context.Context, slug string) error {
+	if !leadgate.ValidSlug(slug) {
+		return leadgate.ErrPageNotFound
+	}
+	return s.store.DeletePage(ctx, slug)
+}
+
+// DuplicatePage saves a copy of the page from under the slug to, with every
+// setting but the slug, as a draft. to must name no page yet: EINVALID on the slug
+// field otherwise, as for any slug a form could correct. The copy's form URL and thank-you URL are the
+// original's, unchanged: a marketer who kept them on the hosted pages of from
+// changes them in the copy before publishing it.
+func (s *Service) DuplicatePage(ctx context.Context, from, to string) (leadgate.Page, error) {
+	p, err := s.store.Page(ctx, from)
+	if err != nil {
+		return leadgate.Page{}, err
+	}
+	if !leadgate.ValidSlug(to) {
+		return leadgate.Page{}, leadgate.Invalid(leadgate.FieldError{Field: "slug", Code: "invalid", Message: "use 1 to 64 lower-case letters, digits and inner hyphens"})
+	}
+	switch _, err := s.store.Page(ctx, to); leadgate.ErrorCode(err) {
+	case leadgate.ENOTFOUND:
+	case "":
+		return leadgate.Page{}, leadgate.Invalid(leadgate.FieldError{Field: "slug", Code: "taken", Message: "a page " + to + " exists already: choose another address"})
+	default:
+		return leadgate.Page{}, err
+	}
+	p.Slug, p.Draft = to, true
+	p.CreatedAt = time.Time{}
+	p, _, err = s.SavePage(ctx, to, p)
+	return p, err
+}
+
+// SetDraft makes the page slug a draft (true) or publishes it (false), and returns
+// it as stored. Publishing checks the page as saving does, so a page stored before
+// a rule existed is refused with its reasons rather than going live broken.
+func (s *Service) SetDraft(ctx context.Context, slug string, draft bool) (leadgate.Page, error) {
+	p, err := s.store.Page(ctx, slug)
+	if err != nil {
+		return leadgate.Page{}, err
+	}
+	if p.Draft == draft {
+		return p, nil
+	}
+	p.Draft = draft
+	p, _, err = s.SavePage(ctx, slug, p)
+	return p, err
+}

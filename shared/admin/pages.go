@@ -25,6 +25,35 @@ func (s *Service) SavePage(ctx context.Context, slug string, p leadgate.Page) (l
 	if p.Slug == "" {
 		p.Slug = slug
 	}
+	if err := s.checkPage(ctx, slug, p); err != nil {
+		return leadgate.Page{}, false, err
+	}
+	created, err := s.keepCreated(ctx, &p.CreatedAt, func(ctx context.Context) (time.Time, error) {
+		old, err := s.store.Page(ctx, slug)
+		return old.CreatedAt, err
+	})
+	if err != nil {
+		return leadgate.Page{}, false, err
+	}
+	p.UpdatedAt = s.stamp()
+	if err := s.store.PutPage(ctx, p); err != nil {
+		return leadgate.Page{}, false, err
+	}
+	return p, created, nil
+}
+
+// CheckPage answers what SavePage would refuse the page slug for, storing nothing:
+// a form shows every problem at once, those it found itself with these.
+func (s *Service) CheckPage(ctx context.Context, slug string, p leadgate.Page) error {
+	if p.Slug == "" {
+		p.Slug = slug
+	}
+	return s.checkPage(ctx, slug, p)
+}
+
+// checkPage is SavePage's checks: EINVALID with every problem, or another error
+// when the store failed.
+func (s *Service) checkPage(ctx context.Context, slug string, p leadgate.Page) error {
 	var fields []leadgate.FieldError
 	if p.Slug != slug {
 		fields = append(fields, leadgate.FieldError{Field: "slug", Code: "mismatch", Message: "the slug in the body must be the one in the path, " + slug})
@@ -43,24 +72,13 @@ func (s *Service) SavePage(ctx context.Context, slug string, p leadgate.Page) (l
 			fields = append(fields, leadgate.FieldError{Field: "magnet_id", Code: "not_found",
 				Message: "no magnet " + p.MagnetID + ": create it first (PUT " + leadgate.AdminPath("magnets", p.MagnetID) + ")"})
 		default:
-			return leadgate.Page{}, false, err
+			return err
 		}
 	}
 	if len(fields) > 0 {
-		return leadgate.Page{}, false, &leadgate.Error{Code: leadgate.EINVALID, Message: "the page is not valid", Fields: fields}
+		return &leadgate.Error{Code: leadgate.EINVALID, Message: "the page is not valid", Fields: fields}
 	}
-	created, err := s.keepCreated(ctx, &p.CreatedAt, func(ctx context.Context) (time.Time, error) {
-		old, err := s.store.Page(ctx, slug)
-		return old.CreatedAt, err
-	})
-	if err != nil {
-		return leadgate.Page{}, false, err
-	}
-	p.UpdatedAt = s.stamp()
-	if err := s.store.PutPage(ctx, p); err != nil {
-		return leadgate.Page{}, false, err
-	}
-	return p, created, nil
+	return nil
 }
 
 // Magnets returns every magnet, by id.
@@ -185,19 +203,24 @@ func (s *Service) DuplicatePage(ctx context.Context, from, to string) (leadgate.
 	if err != nil {
 		return leadgate.Page{}, err
 	}
-	if !leadgate.ValidSlug(to) {
-		return leadgate.Page{}, leadgate.Invalid(leadgate.FieldError{Field: "slug", Code: "invalid", Message: "use 1 to 64 lower-case letters, digits and inner hyphens"})
-	}
-	switch _, err := s.store.Page(ctx, to); leadgate.ErrorCode(err) {
-	case leadgate.ENOTFOUND:
-	case "":
-		return leadgate.Page{}, leadgate.Invalid(leadgate.FieldError{Field: "slug", Code: "taken", Message: "a page " + to + " exists already: choose another address"})
-	default:
-		return leadgate.Page{}, err
-	}
 	p.Slug, p.Draft = to, true
+	return s.CreatePage(ctx, p)
+}
+
+// CreatePage saves a new page: as SavePage, but EINVALID on the slug field when a
+// page has the slug already, so that a form for a new page never replaces one.
+func (s *Service) CreatePage(ctx context.Context, p leadgate.Page) (leadgate.Page, error) {
+	if leadgate.ValidSlug(p.Slug) {
+		switch _, err := s.store.Page(ctx, p.Slug); leadgate.ErrorCode(err) {
+		case leadgate.ENOTFOUND:
+		case "":
+			return leadgate.Page{}, leadgate.Invalid(leadgate.FieldError{Field: "slug", Code: "taken", Message: "a page " + p.Slug + " exists already: choose another address"})
+		default:
+			return leadgate.Page{}, err
+		}
+	}
 	p.CreatedAt = time.Time{}
-	p, _, err = s.SavePage(ctx, to, p)
+	p, _, err := s.SavePage(ctx, p.Slug, p)
 	return p, err
 }
 

@@ -115,6 +115,7 @@ func (c *Console) routes() http.Handler {
 	// tells a stranger which exist.
 	mux.Handle(HomePath+"{$}", c.private(c.pages, nil))
 	mux.Handle(PagesPath, c.private(c.pages, nil))
+	c.editorRoutes(mux)
 	mux.Handle(SignOutPath, c.private(nil, c.signOut))
 	mux.Handle(SignOutEverywherePath, c.private(nil, c.signOutEverywhere))
 	mux.Handle(Prefix, c.private(nil, nil))

@@ -125,8 +125,8 @@ type Page struct {
 	// as for no such page, while its leads and counts stay. The zero value is
 	// published, so pages stored and files written before drafts existed stay live.
 	Draft     bool      `json:"draft,omitempty"`
-	CreatedAt time.Time    `json:"created_at"`
-	UpdatedAt time.Time    `json:"updated_at"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // DefaultDownloadLinkDays is how long download links work unless a page says.

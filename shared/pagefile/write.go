@@ -185,4 +185,3 @@ func FormatDuration(d time.Duration) string {
 	}
 	return s
 }
-

@@ -27,6 +27,7 @@ Commands:
   pages apply    check a page file (YAML), upload its magnet's file, save both
   pages list     list the pages: slug, title, opt-in, magnet
   pages embed    print a page's embed snippet for your own site
+  pages delete   delete a page (its leads and counts stay)
   magnets put    upload a lead magnet's file and register the magnet
   links revoke   stop a forwarded or leaked download link for good
   leads export   write a page's leads as CSV (formula-safe)
@@ -49,6 +50,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		"pages apply":  pagesApply,
 		"pages list":   pagesList,
 		"pages embed":  pagesEmbed,
+		"pages delete": pagesDelete,
 		"magnets put":  magnetsPut,
 		"links revoke": linksRevoke,
 		"leads export": leadsExport,

@@ -16,6 +16,7 @@ import (
 	"leadgate/shared/admin"
 	"leadgate/shared/emails"
 	"leadgate/shared/leadgate"
+	"leadgate/shared/pagefile"
 )
 
 // progressOut receives the upload's progress line.
@@ -44,7 +45,7 @@ func pagesApply(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	page, magnet, err := parsePageFile(data)
+	page, magnet, err := pagefile.Parse(data)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *file, describe(err))
 	}
@@ -290,4 +291,34 @@ func pagesEmbed(ctx context.Context, args []string, out io.Writer) error {
 	}
 	_, err = fmt.Fprintln(out, snippet.HTML)
 	return err
+}
+
+func pagesDelete(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("pages delete", flag.ContinueOnError)
+	fs.SetOutput(out)
+	af := adminFlags(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(out, "usage: leadctl pages delete SLUG [flags]")
+		fmt.Fprintln(out, "Deletes the page, without asking: its hosted page and capture route answer 404 from then on.")
+		fmt.Fprintln(out, "Its leads, submissions, download links and counts stay; a page applied later with the same")
+		fmt.Fprintln(out, "slug takes them up.")
+		fs.PrintDefaults()
+	}
+	rest, done, err := parse(fs, args)
+	if done || err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		fs.Usage()
+		return errors.New("give one page's slug")
+	}
+	c, err := af.client(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := c.do(ctx, http.MethodDelete, leadgate.AdminPath("pages", rest[0]), nil, nil); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "deleted page %s: its leads and counts are kept\n", rest[0])
+	return nil
 }

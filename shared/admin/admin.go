@@ -19,6 +19,7 @@ type Store interface {
 	Page(ctx context.Context, slug string) (leadgate.Page, error)
 	Pages(ctx context.Context) ([]leadgate.Page, error)
 	PutPage(ctx context.Context, p leadgate.Page) error
+	DeletePage(ctx context.Context, slug string) error
 	Magnet(ctx context.Context, id string) (leadgate.Magnet, error)
 	Magnets(ctx context.Context) ([]leadgate.Magnet, error)
 	PutMagnet(ctx context.Context, m leadgate.Magnet) error

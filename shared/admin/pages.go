@@ -25,6 +25,35 @@ func (s *Service) SavePage(ctx context.Context, slug string, p leadgate.Page) (l
 	if p.Slug == "" {
 		p.Slug = slug
 	}
+	if err := s.checkPage(ctx, slug, p); err != nil {
+		return leadgate.Page{}, false, err
+	}
+	created, err := s.keepCreated(ctx, &p.CreatedAt, func(ctx context.Context) (time.Time, error) {
+		old, err := s.store.Page(ctx, slug)
+		return old.CreatedAt, err
+	})
+	if err != nil {
+		return leadgate.Page{}, false, err
+	}
+	p.UpdatedAt = s.stamp()
+	if err := s.store.PutPage(ctx, p); err != nil {
+		return leadgate.Page{}, false, err
+	}
+	return p, created, nil
+}
+
+// CheckPage answers what SavePage would refuse the page slug for, storing nothing:
+// a form shows every problem at once, those it found itself with these.
+func (s *Service) CheckPage(ctx context.Context, slug string, p leadgate.Page) error {
+	if p.Slug == "" {
+		p.Slug = slug
+	}
+	return s.checkPage(ctx, slug, p)
+}
+
+// checkPage is SavePage's checks: EINVALID with every problem, or another error
+// when the store failed.
+func (s *Service) checkPage(ctx context.Context, slug string, p leadgate.Page) error {
 	var fields []leadgate.FieldError
 	if p.Slug != slug {
 		fields = append(fields, leadgate.FieldError{Field: "slug", Code: "mismatch", Message: "the slug in the body must be the one in the path, " + slug})
@@ -43,24 +72,13 @@ func (s *Service) SavePage(ctx context.Context, slug string, p leadgate.Page) (l
 			fields = append(fields, leadgate.FieldError{Field: "magnet_id", Code: "not_found",
 				Message: "no magnet " + p.MagnetID + ": create it first (PUT " + leadgate.AdminPath("magnets", p.MagnetID) + ")"})
 		default:
-			return leadgate.Page{}, false, err
+			return err
 		}
 	}
 	if len(fields) > 0 {
-		return leadgate.Page{}, false, &leadgate.Error{Code: leadgate.EINVALID, Message: "the page is not valid", Fields: fields}
+		return &leadgate.Error{Code: leadgate.EINVALID, Message: "the page is not valid", Fields: fields}
 	}
-	created, err := s.keepCreated(ctx, &p.CreatedAt, func(ctx context.Context) (time.Time, error) {
-		old, err := s.store.Page(ctx, slug)
-		return old.CreatedAt, err
-	})
-	if err != nil {
-		return leadgate.Page{}, false, err
-	}
-	p.UpdatedAt = s.stamp()
-	if err := s.store.PutPage(ctx, p); err != nil {
-		return leadgate.Page{}, false, err
-	}
-	return p, created, nil
+	return nil
 }
 
 // Magnets returns every magnet, by id.
@@ -176,4 +194,62 @@ func (s *Service) UploadLink(ctx context.Context, id string, req UploadRequest) 
 	}
 	return UploadLink{URL: u, Method: "PUT", ObjectKey: key, ContentType: req.ContentType, Size: req.Size,
 		ExpiresAt: s.now().UTC().Add(leadgate.UploadTTL).Truncate(time.Second)}, nil
+}
+
+// DeletePage deletes the page slug: its hosted page and capture route answer 404
+// from then on. Its leads, submissions, download links and counters stay, and the
+// slug is free again: a page saved later under it takes them up, as the same
+// address would. ENOTFOUND for an unknown slug.
+func (s *Service) DeletePage(ctx context.Context, slug string) error {
+	if !leadgate.ValidSlug(slug) {
+		return leadgate.ErrPageNotFound
+	}
+	return s.store.DeletePage(ctx, slug)
+}
+
+// DuplicatePage saves a copy of the page from under the slug to, with every
+// setting but the slug, as a draft. to must name no page yet: EINVALID on the slug
+// field otherwise, as for any slug a form could correct. The copy's form URL and thank-you URL are the
+// original's, unchanged: a marketer who kept them on the hosted pages of from
+// changes them in the copy before publishing it.
+func (s *Service) DuplicatePage(ctx context.Context, from, to string) (leadgate.Page, error) {
+	p, err := s.store.Page(ctx, from)
+	if err != nil {
+		return leadgate.Page{}, err
+	}
+	p.Slug, p.Draft = to, true
+	return s.CreatePage(ctx, p)
+}
+
+// CreatePage saves a new page: as SavePage, but EINVALID on the slug field when a
+// page has the slug already, so that a form for a new page never replaces one.
+func (s *Service) CreatePage(ctx context.Context, p leadgate.Page) (leadgate.Page, error) {
+	if leadgate.ValidSlug(p.Slug) {
+		switch _, err := s.store.Page(ctx, p.Slug); leadgate.ErrorCode(err) {
+		case leadgate.ENOTFOUND:
+		case "":
+			return leadgate.Page{}, leadgate.Invalid(leadgate.FieldError{Field: "slug", Code: "taken", Message: "a page " + p.Slug + " exists already: choose another address"})
+		default:
+			return leadgate.Page{}, err
+		}
+	}
+	p.CreatedAt = time.Time{}
+	p, _, err := s.SavePage(ctx, p.Slug, p)
+	return p, err
+}
+
+// SetDraft makes the page slug a draft (true) or publishes it (false), and returns
+// it as stored. Publishing checks the page as saving does, so a page stored before
+// a rule existed is refused with its reasons rather than going live broken.
+func (s *Service) SetDraft(ctx context.Context, slug string, draft bool) (leadgate.Page, error) {
+	p, err := s.store.Page(ctx, slug)
+	if err != nil {
+		return leadgate.Page{}, err
+	}
+	if p.Draft == draft {
+		return p, nil
+	}
+	p.Draft = draft
+	p, _, err = s.SavePage(ctx, slug, p)
+	return p, err
 }

@@ -20,7 +20,7 @@ import (
 )
 
 // API serves the admin service under /v1/admin/, JSON in and out: pages and
-// magnets listed, read, created and updated, upload links for magnet files, a
+// magnets listed, read, created and updated, pages deleted, upload links for magnet files, a
 // page's leads exported (JSON pages or CSV), one lead's data exported or erased, a
 // page's funnel stats, what was spent on its campaigns, and download links revoked.
 // Each handler decodes, calls the service and encodes; the rules are the service's.
@@ -51,7 +51,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		by    map[string]http.HandlerFunc
 	}{
 		{p + "pages", "GET, HEAD", map[string]http.HandlerFunc{"GET": a.listPages}},
-		{p + "pages/{slug}", "GET, HEAD, PUT", map[string]http.HandlerFunc{"GET": a.getPage, "PUT": a.putPage}},
+		{p + "pages/{slug}", "GET, HEAD, PUT, DELETE", map[string]http.HandlerFunc{"GET": a.getPage, "PUT": a.putPage, "DELETE": a.deletePage}},
 		{p + "magnets", "GET, HEAD", map[string]http.HandlerFunc{"GET": a.listMagnets}},
 		{p + "magnets/{id}", "GET, HEAD, PUT", map[string]http.HandlerFunc{"GET": a.getMagnet, "PUT": a.putMagnet}},
 		{p + "magnets/{id}/upload-url", "POST", map[string]http.HandlerFunc{"POST": a.uploadURL}},
@@ -120,6 +120,19 @@ func (a *API) embed(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, struct {
 		HTML string `json:"html"`
 	}{httpapi.EmbedSnippet(p, httpapi.BaseURL(r))})
+}
+
+// deletePage deletes the page of the path: 204, or 404 for no such page. Its leads
+// and counters stay.
+func (a *API) deletePage(w http.ResponseWriter, r *http.Request) {
+	slug := r.PathValue("slug")
+	if err := a.svc.DeletePage(r.Context(), slug); err != nil {
+		httpapi.WriteError(w, r, a.log, err)
+		return
+	}
+	a.log.InfoContext(r.Context(), "page deleted", "page", slug)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // putPage creates (201) or replaces (200) the page of the path and answers it as

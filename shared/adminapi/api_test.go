@@ -292,7 +292,7 @@ func TestAdminRequestErrors(t *testing.T) {
 		{"wrong type", "PUT", "/v1/admin/pages/p", "application/json", `{"title":5}`, 422, ""},
 		{"unknown route", "GET", "/v1/admin/leads", "", "", 404, ""},
 		{"unknown page", "GET", "/v1/admin/pages/nope", "", "", 404, ""},
-		{"other method on a page", "DELETE", "/v1/admin/pages/p", "", "", 405, "GET, HEAD, PUT"},
+		{"other method on a page", "POST", "/v1/admin/pages/p", "", "", 405, "GET, HEAD, PUT, DELETE"},
 		{"other method on the list", "POST", "/v1/admin/pages", "application/json", "{}", 405, "GET, HEAD"},
 		{"GET of the upload link", "GET", "/v1/admin/magnets/m/upload-url", "", "", 405, "POST"},
 	}

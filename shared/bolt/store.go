@@ -171,6 +171,24 @@ func (s *Store) Page(_ context.Context, slug string) (leadgate.Page, error) {
 	return p, err
 }
 
+// DeletePage deletes the page's configuration; what was captured on it stays.
+func (s *Store) DeletePage(_ context.Context, slug string) error {
+	err := s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketPages)
+		if b.Get([]byte(slug)) == nil {
+			return errMissing
+		}
+		return b.Delete([]byte(slug))
+	})
+	if errors.Is(err, errMissing) {
+		return leadgate.ErrPageNotFound
+	}
+	if err != nil {
+		return leadgate.Internal("delete page "+slug, err)
+	}
+	return nil
+}
+
 // Pages returns every page, by slug (bbolt keeps keys in byte order).
 func (s *Store) Pages(_ context.Context) ([]leadgate.Page, error) {
 	pages := []leadgate.Page{}

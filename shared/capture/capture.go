@@ -101,14 +101,16 @@ type Result struct {
 	Spam string
 }
 
-// Page returns the page with that slug.
+// Page returns the published page with that slug; ENOTFOUND for a draft.
 func (s *Service) Page(ctx context.Context, slug string) (leadgate.Page, error) {
 	if !leadgate.ValidSlug(slug) {
 		return leadgate.Page{}, leadgate.ErrPageNotFound
 	}
 	p, err := s.store.Page(ctx, slug)
-	if leadgate.ErrorCode(err) == leadgate.ENOTFOUND {
-		return p, leadgate.ErrPageNotFound
+	// A draft is no page to visitors: its hosted page, form token and capture
+	// route answer as for an unknown slug.
+	if leadgate.ErrorCode(err) == leadgate.ENOTFOUND || (err == nil && p.Draft) {
+		return leadgate.Page{}, leadgate.ErrPageNotFound
 	}
 	return p, err
 }

@@ -53,6 +53,12 @@ func (s *Store) PutPage(ctx context.Context, p leadgate.Page) error {
 	return s.Store.PutPage(ctx, p)
 }
 
+// DeletePage deletes through and forgets the cached page.
+func (s *Store) DeletePage(ctx context.Context, slug string) error {
+	s.forget(func() { delete(s.pages, slug) })
+	return s.Store.DeletePage(ctx, slug)
+}
+
 // PutMagnet writes through and forgets the cached magnet.
 func (s *Store) PutMagnet(ctx context.Context, m leadgate.Magnet) error {
 	s.forget(func() { delete(s.magnets, m.ID) })

@@ -125,6 +125,7 @@ func (c *Console) routes() http.Handler {
 	mux.Handle(RootPath, http.RedirectHandler(HomePath, http.StatusSeeOther))
 	mux.Handle(Prefix+"{$}", http.RedirectHandler(HomePath, http.StatusSeeOther))
 	mux.Handle(PagesPath, c.private(c.pages, nil))
+	c.editorRoutes(mux)
 	mux.Handle(SignOutPath, c.private(nil, c.signOut))
 	mux.Handle(SignOutEverywherePath, c.private(nil, c.signOutEverywhere))
 	c.magnetRoutes(mux)

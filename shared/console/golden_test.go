@@ -62,7 +62,7 @@ type goldenSite struct {
 
 // newGoldenSite serves the console on an embedded store with the fixed clock and
 // key, the golden session signed in, and pages unless empty.
-func newGoldenSite(t *testing.T, empty bool) *goldenSite {
+func newGoldenSite(t *testing.T, empty bool, seed ...func(leadgate.Store)) *goldenSite {
 	t.Helper()
 	store, err := bolt.Open(filepath.Join(t.TempDir(), "leads.db"))
 	if err != nil {
@@ -92,6 +92,9 @@ func newGoldenSite(t *testing.T, empty bool) *goldenSite {
 		countViewsAndLeads(t, store, "spring-guide", goldenNow, 120, 17)
 		countViewsAndLeads(t, store, "spring-guide", goldenNow.AddDate(0, 0, -12), 880, 101)
 		countViewsAndLeads(t, store, "webinar", goldenNow.AddDate(0, 0, -29), 3, 1)
+	}
+	for _, f := range seed {
+		f(store)
 	}
 	users, err := leadgate.ParseConsoleUsers("ada@example.com")
 	if err != nil {
@@ -251,5 +254,6 @@ func TestGoldenCoversEveryRenderer(t *testing.T) {
 		"writeEmailHTML":  `aria-roledescription="email"`,
 	}
 	maps.Copy(marks, magnetMarks)
+	maps.Copy(marks, editorMarks)
 	golden.CheckRenderersCovered(t, marks)
 }

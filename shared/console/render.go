@@ -19,7 +19,7 @@ import (
 // stylesheet is the console's one stylesheet, inline in each page's <style> element:
 // the base, then each area's. The pages carry no style attribute and no inline
 // script.
-const stylesheet = baseStyle + magnetsStyle
+const stylesheet = baseStyle + magnetsStyle + editorStyle
 
 const baseStyle = `
 :root{color-scheme:light;--ink:#1b1f24;--muted:#4a5460;--line:#c4ccd6;--brand:#0b5cad;--bad:#b3261e;--bg:#f5f7fa}
@@ -256,9 +256,9 @@ type counts struct {
 func writePagesList(m *markup.Writer, l layout, v pagesView) {
 	l.Title = "Pages"
 	writeHead(m, l)
-	m.Raw("<h1>Pages</h1>\n")
+	m.Raw("<h1>Pages</h1>\n<p><a class=\"primary\" href=\"" + NewPagePath + "\">New page</a></p>\n")
 	if len(v.Pages) == 0 {
-		m.Raw("<div class=\"card\">\n<p>No pages yet. Add one from its YAML file with leadctl: " +
+		m.Raw("<div class=\"card\">\n<p>No pages yet. Make one with New page, or add one from its YAML file with leadctl: " +
 			"<code>go run ./cmd/leadctl pages apply -f page.yaml</code>.</p>\n</div>\n")
 		writeFoot(m)
 		return
@@ -278,11 +278,19 @@ func writePagesList(m *markup.Writer, l layout, v pagesView) {
 		"<th scope=\"col\" class=\"n\">Views</th><th scope=\"col\" class=\"n\">Leads</th><th scope=\"col\" class=\"n\">Conversion</th></tr>\n" +
 		"</thead>\n<tbody>\n")
 	for _, p := range v.Pages {
-		m.Raw("<tr><th scope=\"row\">")
+		m.Raw("<tr><th scope=\"row\"><a href=\"")
+		m.URL(EditPagePath(p.Page.Slug))
+		m.Raw("\">")
 		m.Text(p.Page.Title)
-		m.Raw("<br><span class=\"muted\">")
+		m.Raw("</a><br><span class=\"muted\">")
 		m.Text(p.Page.Slug)
-		m.Raw("</span></th>")
+		m.Raw("</span> ")
+		if p.Page.Draft {
+			m.Raw(`<span class="badge draft">Draft</span>`)
+		} else {
+			m.Raw(`<span class="badge live">Published</span>`)
+		}
+		m.Raw("</th>")
 		writeCounts(m, p.Last7)
 		writeCounts(m, p.Last30)
 		m.Raw(`<td><a href="`)

@@ -42,3 +42,26 @@ func MagnetUploadFinishPath(id string) string { return MagnetPath(id) + "/upload
 
 // SignInLinkPath is the path of the sign-in link of token.
 func SignInLinkPath(token string) string { return "/console/sign-in/" + token }
+
+// The page editor's paths.
+const (
+	// NewPagePath shows the form of a new page (GET) and creates it (POST).
+	NewPagePath = "/console/new-page"
+	// PreviewPath shows the editor's unsaved page as visitors would see it (POST).
+	PreviewPath = "/console/preview"
+	// EditPagePattern shows a page's editor (GET) and saves it (POST); the patterns
+	// below it preview the saved page (GET), publish and unpublish it (POST), copy
+	// and delete it (GET asks, POST does) and download its page file (GET).
+	EditPagePattern      = "/console/pages/{slug}"
+	PreviewPagePattern   = "/console/pages/{slug}/preview"
+	PublishPagePattern   = "/console/pages/{slug}/publish"
+	UnpublishPagePattern = "/console/pages/{slug}/unpublish"
+	DuplicatePagePattern = "/console/pages/{slug}/duplicate"
+	DeletePagePattern    = "/console/pages/{slug}/delete"
+	PageFilePattern      = "/console/pages/{slug}/yaml"
+)
+
+// EditPagePath is the editor of the page slug; PageActionPath one of its actions
+// (preview, publish, unpublish, duplicate, delete, yaml).
+func EditPagePath(slug string) string           { return "/console/pages/" + slug }
+func PageActionPath(slug, action string) string { return "/console/pages/" + slug + "/" + action }

@@ -96,3 +96,18 @@ const (
 	emailButton = "Sign in"
 	emailIgnore = "If you did not ask for it, ignore this email: nobody can sign in without the link."
 )
+
+// The page editor.
+const (
+	editorSave           = "Save"
+	editorPreviewUnsaved = "Preview (unsaved)"
+	editorNotSaved       = "The page was not saved"
+	editorSaved          = "Saved."
+	deleteConsequence    = "will answer “not found” to visitors, and its form will take no more leads. Its leads, their download links and its counts stay, in exports and stats. The address can be used again: a page saved under it later takes them up."
+)
+
+// noticePageDeleted says a page was deleted.
+func noticePageDeleted(p leadgate.Page) notice {
+	return notice{Title: "Page deleted", Message: "The page " + p.Slug + " was deleted. Its leads and counts are kept.",
+		LinkText: "Pages", LinkPath: PagesPath}
+}

@@ -28,6 +28,19 @@ func (s *Store) Page(ctx context.Context, slug string) (leadgate.Page, error) {
 	return p, err
 }
 
+// DeletePage deletes the page's item only: its leads, submissions and counters
+// live in items of their own and stay.
+func (s *Store) DeletePage(ctx context.Context, slug string) error {
+	existed, err := s.deleteItem(ctx, "delete page "+slug, key(prefixPage+slug, skPage))
+	if err != nil {
+		return err
+	}
+	if !existed {
+		return leadgate.ErrPageNotFound
+	}
+	return nil
+}
+
 // PutMagnet creates or replaces a magnet.
 func (s *Store) PutMagnet(ctx context.Context, m leadgate.Magnet) error {
 	op := "put magnet " + m.ID

@@ -23,6 +23,9 @@ type FormView struct {
 	// IDPrefix starts the id of each control ("f-" on our own pages), so that a
 	// snippet pasted into another site keeps clear of that site's ids.
 	IDPrefix string
+	// Preview shows the page to its marketer: a banner says so, and the form has
+	// no action, no token and a disabled button, so it sends nothing.
+	Preview bool
 }
 
 // HiddenField is one attribution field the form carries.
@@ -47,6 +50,14 @@ func RenderForm(w http.ResponseWriter, status int, v FormView) {
 	var m markup.Writer
 	writeFormPage(&m, v)
 	send(w, status, m.String())
+}
+
+// RenderPreview writes page as its visitors see it, for its marketer: the form of
+// RenderForm, with the preview banner, sending nothing. Nothing is counted.
+func RenderPreview(w http.ResponseWriter, page leadgate.Page) {
+	v := NewFormView(page, "", nil)
+	v.Action, v.Preview = "", true
+	RenderForm(w, http.StatusOK, v)
 }
 
 // MessageView is a short page that tells a person what happened.

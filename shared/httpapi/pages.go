@@ -66,6 +66,9 @@ func writeFoot(m *markup.Writer) {
 // attribution fields.
 func writeFormPage(m *markup.Writer, v FormView) {
 	writeHead(m, v.Page.Title)
+	if v.Preview {
+		m.Raw("\n<div class=\"summary\" role=\"note\">\n<h2>Preview</h2>\n<p>This is how visitors see the page. Its form sends nothing, and no view is counted.</p>\n</div>")
+	}
 	m.Raw("\n<div class=\"card\">\n")
 	if v.Page.CoverImageURL != "" {
 		m.Raw(`<img class="cover" src="`)
@@ -95,9 +98,13 @@ func writeFormPage(m *markup.Writer, v FormView) {
 		}
 		m.Raw("</ul>\n</div>")
 	}
-	m.Raw("\n<form method=\"post\" action=\"")
-	m.URL(v.Action)
-	m.Raw("\" novalidate>\n")
+	if v.Preview {
+		m.Raw("\n<form novalidate>\n")
+	} else {
+		m.Raw("\n<form method=\"post\" action=\"")
+		m.URL(v.Action)
+		m.Raw("\" novalidate>\n")
+	}
 	writeFields(m, v)
 	m.Raw("\n<input type=\"hidden\" name=\"form_token\" value=\"")
 	m.Attr(v.FormToken)
@@ -109,7 +116,11 @@ func writeFormPage(m *markup.Writer, v FormView) {
 		m.Attr(h.Value)
 		m.Raw("\">\n")
 	}
-	m.Raw("<button type=\"submit\">Get your copy</button>\n</form>\n</div>\n")
+	if v.Preview {
+		m.Raw("<button type=\"submit\" disabled>Get your copy</button>\n</form>\n</div>\n")
+	} else {
+		m.Raw("<button type=\"submit\">Get your copy</button>\n</form>\n</div>\n")
+	}
 	writeFoot(m)
 }
 

@@ -120,9 +120,13 @@ type Page struct {
 	// and the nurture sequence.
 	FollowUp FollowUp `json:"follow_up,omitzero"`
 	// Scoring is how the page scores its leads; empty: DefaultScoringRules.
-	Scoring   ScoringRules `json:"scoring,omitzero"`
-	CreatedAt time.Time    `json:"created_at"`
-	UpdatedAt time.Time    `json:"updated_at"`
+	Scoring ScoringRules `json:"scoring,omitzero"`
+	// Draft keeps the page from visitors: its hosted page and capture route answer
+	// as for no such page, while its leads and counts stay. The zero value is
+	// published, so pages stored and files written before drafts existed stay live.
+	Draft     bool      `json:"draft,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // DefaultDownloadLinkDays is how long download links work unless a page says.

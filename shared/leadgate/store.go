@@ -18,6 +18,10 @@ type Store interface {
 	Magnet(ctx context.Context, id string) (Magnet, error)
 	// Magnets returns every magnet, by id; none is an empty list, not an error.
 	Magnets(ctx context.Context) ([]Magnet, error)
+	// DeletePage deletes the page's configuration only: its leads, submissions,
+	// grants and counters stay, and a page saved later under the slug takes them
+	// up. ENOTFOUND for an unknown slug.
+	DeletePage(ctx context.Context, slug string) error
 	// Capture records one submission atomically, in one write: the rate limits are
 	// checked and counted, a repeat within the dedupe window is recognised, and the
 	// lead is created or updated with the submission. A capture over a rate limit

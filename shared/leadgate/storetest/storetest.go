@@ -26,6 +26,8 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("MagnetRoundTrip", func(t *testing.T) { testMagnetRoundTrip(t, newStore(t)) })
 	t.Run("EmptyStoreListsNothing", func(t *testing.T) { testListEmpty(t, newStore(t)) })
 	t.Run("PagesAndMagnetsListed", func(t *testing.T) { testLists(t, newStore(t)) })
+	t.Run("DraftFlagKept", func(t *testing.T) { testDraftRoundTrip(t, newStore(t)) })
+	t.Run("DeletePageKeepsLeadsAndCounters", func(t *testing.T) { testDeletePage(t, newStore(t)) })
 	t.Run("CaptureNewLead", func(t *testing.T) { testCaptureNewLead(t, newStore(t)) })
 	t.Run("RepeatWithinWindowIsOneSubmission", func(t *testing.T) { testRepeat(t, newStore(t)) })
 	t.Run("RepeatAnswersWithEarlierSubmission", func(t *testing.T) { testRepeatAnswer(t, newStore(t)) })

@@ -1,4 +1,8 @@
-package main
+// Package pagefile is the page file: a page, and optionally the magnet it gates,
+// written as YAML, so that pages can live as code. leadctl applies page files and
+// the console downloads a page as one; both read and write them here, so that a page
+// written by one is read back the same by the other.
+package pagefile
 
 import (
 	"bytes"
@@ -18,10 +22,10 @@ import (
 // (follow_up.reminder_after, follow_up.nurture[].after) are strings such as 48h,
 // where the JSON has nanoseconds. infra/examples/page.yaml documents the format.
 
-// parsePageFile reads a page file: the page, and its magnet when the file has a
+// Parse reads a page file: the page, and its magnet when the file has a
 // magnet: section (whose id then names the page's magnet). Every problem is an
 // EINVALID error naming its field.
-func parsePageFile(data []byte) (leadgate.Page, *leadgate.Magnet, error) {
+func Parse(data []byte) (leadgate.Page, *leadgate.Magnet, error) {
 	var page leadgate.Page
 	var doc map[string]any
 	if err := yaml.Unmarshal(data, &doc); err != nil {

@@ -1,0 +1,27 @@
+package pagefile_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"leadgate/shared/pagefile"
+)
+
+func TestExamplePageFileHasScoring(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "infra", "examples", "page.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _, err := pagefile.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := page.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s := page.Scoring
+	if s.MQLAt != 20 || s.SQLAt != 45 || s.Returned != 15 || len(s.Fit) != 2 || s.Fit[1].Points != -10 || s.Fit[0].Keywords[0] != "head of" {
+		t.Fatalf("scoring %+v", s)
+	}
+}

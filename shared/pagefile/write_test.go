@@ -1,0 +1,82 @@
+package pagefile_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"leadgate/shared/leadgate"
+	"leadgate/shared/leadgate/storetest"
+	"leadgate/shared/pagefile"
+)
+
+// TestWriteParseRoundTrip writes a page that sets every setting and reads it back:
+// the same page, but for the times the service keeps.
+func TestWriteParseRoundTrip(t *testing.T) {
+	p := storetest.FullPage("full-guide")
+	if err := p.Validate(); err != nil {
+		t.Fatalf("the fixture is not a valid page: %v", err)
+	}
+	p.CreatedAt, p.UpdatedAt = storetest.T0, storetest.T0
+	data, err := pagefile.Write(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, magnet, err := pagefile.Parse(data)
+	if err != nil {
+		t.Fatalf("Parse: %v\n%s", err, data)
+	}
+	if magnet != nil {
+		t.Errorf("a written page file has a magnet: section: %+v", magnet)
+	}
+	p.CreatedAt, p.UpdatedAt = time.Time{}, time.Time{}
+	if g, w := mustJSON(t, got), mustJSON(t, p); g != w {
+		t.Fatalf("round trip changed the page:\n got %s\nwant %s\nfile:\n%s", g, w, data)
+	}
+	for _, want := range []string{"reminder_after: 36h\n", "after: 48h\n", "after: 1h30m\n", "draft: true\n", "consent_text: \"true\"\n", "text: |"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("the file lacks %q:\n%s", want, data)
+		}
+	}
+	for _, unwanted := range []string{"created_at", "updated_at"} {
+		if strings.Contains(string(data), unwanted) {
+			t.Errorf("the file has %s:\n%s", unwanted, data)
+		}
+	}
+}
+
+// TestWritePublishedPageHasNoDraftKey keeps the files of published pages as they
+// were before drafts existed.
+func TestWritePublishedPageHasNoDraftKey(t *testing.T) {
+	p := storetest.Page("spring-guide")
+	data, err := pagefile.Write(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "draft") {
+		t.Fatalf("a published page's file names draft:\n%s", data)
+	}
+	got, _, err := pagefile.Parse(data)
+	if err != nil || got.Draft {
+		t.Fatalf("Parse: %+v, %v", got, err)
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{48 * time.Hour: "48h", 90 * time.Minute: "1h30m", 10 * time.Second: "10s",
+		10 * time.Minute: "10m", 61 * time.Second: "1m1s"} {
+		if got := pagefile.FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, p leadgate.Page) string {
+	t.Helper()
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

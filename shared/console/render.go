@@ -16,9 +16,12 @@ import (
 // escaping for its context. Each renderer has at least one golden page
 // (testdata/golden/), and golden_test.go checks that it does.
 
-// stylesheet is the console's one stylesheet, inline in each page's <style> element.
-// The pages carry no style attribute and no script.
-const stylesheet = `
+// stylesheet is the console's one stylesheet, inline in each page's <style> element:
+// the base, then each area's part. The pages carry no style attribute and no
+// inline script.
+const stylesheet = baseStyle + passkeysStyle
+
+const baseStyle = `
 :root{color-scheme:light;--ink:#1b1f24;--muted:#4a5460;--line:#c4ccd6;--brand:#0b5cad;--bad:#b3261e;--bg:#f5f7fa}
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg)}
@@ -62,7 +65,7 @@ th.group{text-align:center}
 // is computed here from the same constant, so it cannot go stale. Scripts and other
 // resources may come from the console's own origin ('self'), where later ones
 // (an upload's progress) will be served from.
-var contentSecurityPolicy = "default-src 'self'; style-src 'sha256-" + styleHash() + "'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+var contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'sha256-" + styleHash() + "'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 func styleHash() string {
 	sum := sha256.Sum256([]byte(stylesheet))
@@ -103,6 +106,7 @@ func writeHead(m *markup.Writer, l layout) {
 		"<a class=\"brand\" href=\"" + HomePath + "\">" + consoleName + "</a>\n<nav aria-label=\"Console\">\n<ul>")
 	if l.User != nil {
 		writeNavItem(m, l.Current, Link{Text: "Pages", URL: PagesPath})
+		writeNavItem(m, l.Current, Link{Text: "Passkeys", URL: PasskeysPath})
 	}
 	for _, t := range l.Tools {
 		writeNavItem(m, l.Current, t)
@@ -175,6 +179,8 @@ func writeNotice(m *markup.Writer, l layout, n notice) {
 type signInView struct {
 	Email string
 	Error string
+	// Passkeys: the console's address can carry passkeys, so the page offers them.
+	Passkeys bool
 }
 
 // writeSignInForm writes the sign-in form: one address, posted to SignInPath.
@@ -196,7 +202,11 @@ func writeSignInForm(m *markup.Writer, l layout, v signInView) {
 		m.Text(v.Error)
 		m.Raw("</p>\n")
 	}
-	m.Raw("<button type=\"submit\" class=\"primary\">" + signInButton + "</button>\n</form>\n</div>\n")
+	m.Raw("<button type=\"submit\" class=\"primary\">" + signInButton + "</button>\n</form>\n")
+	if v.Passkeys {
+		writePasskeySignIn(m)
+	}
+	m.Raw("</div>\n")
 	writeFoot(m)
 }
 

@@ -35,19 +35,19 @@ type Passkeys struct {
 // PasskeyOrigin checks that a console at baseURL can carry passkeys and returns
 // its RP ID: browsers take only a domain as RP ID (never an IP address), and
 // WebAuthn needs a secure context, https or http://localhost. The error says why
-// not, for the operator.
+// not, as the end of a sentence that starts with the address.
 func PasskeyOrigin(baseURL string) (rpID string, err error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("passkeys: base URL %q is not an origin", baseURL)
+		return "", errors.New("is not an origin such as https://console.example.com")
 	}
 	host := u.Hostname()
 	local := host == "localhost" || strings.HasSuffix(host, ".localhost")
 	switch {
 	case net.ParseIP(host) != nil:
-		return "", fmt.Errorf("passkeys: the console's address %s is an IP address, which browsers refuse as a passkey's site (use a host name such as localhost)", host)
+		return "", errors.New("is an IP address, and browsers take passkeys only for a host name (locally, open the console at localhost with the same port, and make that its base URL)")
 	case u.Scheme != "https" && !(u.Scheme == "http" && local):
-		return "", fmt.Errorf("passkeys: the console's address %s is not https (only http://localhost may do without)", baseURL)
+		return "", errors.New("is not https, and browsers allow passkeys over http only at localhost")
 	}
 	return host, nil
 }
@@ -58,7 +58,7 @@ func PasskeyOrigin(baseURL string) (rpID string, err error) {
 func (s *Service) Passkeys(baseURL, rpName string) (*Passkeys, error) {
 	rpID, err := PasskeyOrigin(baseURL)
 	if err != nil {
-		return nil, leadgate.ErrPasskeysUnavailable.WithCause("passkeys", err)
+		return nil, leadgate.ErrPasskeysUnavailable.WithCause("passkeys at "+baseURL, err)
 	}
 	wa, err := webauthn.New(&webauthn.Config{
 		RPID: rpID, RPDisplayName: rpName, RPOrigins: []string{strings.TrimSuffix(baseURL, "/")},
@@ -178,9 +178,12 @@ func (p *Passkeys) BeginSignIn(ctx context.Context, ip string) (token string, op
 func (p *Passkeys) SignInWithPasskey(ctx context.Context, token string, answer []byte) (string, leadgate.Session, error) {
 	const op = "passkey sign-in"
 	now := p.s.clock()
-	_, session, err := p.take(ctx, token, now)
+	c, session, err := p.take(ctx, token, now)
 	if err != nil {
 		return "", leadgate.Session{}, err
+	}
+	if c.Email != "" { // a registration's, not a sign-in's
+		return "", leadgate.Session{}, leadgate.ErrPasskeyCeremonyUnknown
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(answer)
 	if err != nil {

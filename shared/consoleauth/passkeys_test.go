@@ -222,6 +222,9 @@ func TestPasskeyRegistrationBoundToItsUser(t *testing.T) {
 	answer, _, _ := passkeytest.New(origin).Create(options)
 	_, err = p.FinishRegistration(ctx, "grace@example.com", token, "", answer)
 	wantError(t, "another user's registration", err, leadgate.ErrPasskeyCeremonyUnknown)
+	token, _, _ = p.BeginRegistration(ctx, "ada@example.com")
+	_, _, err = p.SignInWithPasskey(ctx, token, answer)
+	wantError(t, "a registration's ceremony finished as a sign-in", err, leadgate.ErrPasskeyCeremonyUnknown)
 
 	token, options, _ = p.BeginRegistration(ctx, "ada@example.com")
 	answer, _, _ = passkeytest.New(origin).Create(options)

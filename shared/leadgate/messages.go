@@ -42,6 +42,7 @@ var (
 	ErrPasskeyCeremonyUnknown = &Error{Code: EGONE, Message: "this passkey request has expired or was used already, please try again"}
 	ErrPasskeyCeremonyExists  = &Error{Code: ECONFLICT, Message: "the passkey request exists"}
 	ErrPasskeyNotVerified     = &Error{Code: EFORBIDDEN, Message: "the passkey's answer could not be verified, please try again or sign in with an email link"}
+	ErrPasskeyAnswerMalformed = &Error{Code: EMALFORMED, Message: "the passkey's answer was not understood, please try again"}
 	ErrPasskeysUnavailable    = &Error{Code: EUNAVAILABLE, Message: "passkeys cannot be used at this console's address"}
 )
 

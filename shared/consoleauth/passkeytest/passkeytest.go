@@ -92,7 +92,7 @@ func (a *Authenticator) Create(options []byte) ([]byte, *Credential, error) {
 		return nil, nil, err
 	}
 	auth := authData(c.RPID, 0x01|0x04|0x40, 0) // user present, verified, attested credential data
-	auth = append(auth, make([]byte, 16)...)     // AAGUID: none
+	auth = append(auth, make([]byte, 16)...)    // AAGUID: none
 	auth = binary.BigEndian.AppendUint16(auth, uint16(len(id)))
 	auth = append(auth, id...)
 	auth = append(auth, cose...)

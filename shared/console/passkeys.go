@@ -217,6 +217,10 @@ func (c *Console) readJSONForm(w http.ResponseWriter, r *http.Request) bool {
 func (c *Console) answerError(w http.ResponseWriter, r *http.Request, err error) {
 	code := leadgate.ErrorCode(err)
 	status := httpapi.StatusOf(code)
+	if errors.Is(err, leadgate.ErrPasskeysUnavailable) { // the address's, not a failure
+		sendJSON(w, status, errorAnswer(leadgate.ErrPasskeysUnavailable.Message))
+		return
+	}
 	if status < 400 || status >= 500 {
 		if status < 500 {
 			status = http.StatusInternalServerError

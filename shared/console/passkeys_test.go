@@ -314,7 +314,9 @@ func TestPasskeysWhereTheAddressCannotCarryThem(t *testing.T) {
 	s := newSite(t) // at http://127.0.0.1:<port>
 	session := s.signIn(t, "ada@example.com")
 	want(t, "passkeys page", s.get(t, console.PasskeysPath, session), 200, "Passkeys cannot be used at this console's address", "is an IP address")
-	wantJSON(t, "sign-in begin", s.post(t, console.PasskeySignInBeginPath, url.Values{}, ""), 503)
+	if got := wantJSON(t, "sign-in begin", s.post(t, console.PasskeySignInBeginPath, url.Values{}, ""), 503); got["error"] != leadgate.ErrPasskeysUnavailable.Message {
+		t.Fatalf("sign-in begin: %v", got)
+	}
 	wantJSON(t, "register begin", s.post(t, console.PasskeyRegisterBeginPath, url.Values{"csrf": {s.csrf(t, session)}}, session), 503)
 	if r := s.get(t, console.SignInPath, ""); strings.Contains(r.body, "passkey-sign-in") {
 		t.Fatal("the sign-in page offers passkeys where they cannot work")

@@ -37,6 +37,7 @@ var allBuckets = [][]byte{
 	bucketSourceCounters, bucketCounted, bucketSpend, // stats.go
 	bucketSends, bucketSteps, bucketDue, bucketConfirmations, bucketUnsubscribes, bucketMailEvents, // followup.go
 	bucketConsoleLinks, bucketConsoleSessions, bucketConsolePasskeys, // console.go
+	bucketConsoleCeremonies, // passkeys.go
 }
 
 // Store is a leadgate.Store in one bbolt file.

@@ -71,6 +71,10 @@ type Config struct {
 type Console struct {
 	cfg     Config
 	handler http.Handler
+	// passkeys are the passkey ceremonies at BaseURL; nil where the address cannot
+	// carry passkeys, and passkeysOff says why (passkeys.go).
+	passkeys    *consoleauth.Passkeys
+	passkeysOff string
 }
 
 // The session cookie and the form field of the CSRF token.
@@ -107,6 +111,13 @@ func New(cfg Config) (*Console, error) {
 		cfg.Log = slog.Default()
 	}
 	c := &Console{cfg: cfg}
+	if c.passkeys, err = cfg.Auth.Passkeys(cfg.BaseURL, consoleName); err != nil {
+		_, why := consoleauth.PasskeyOrigin(cfg.BaseURL)
+		if why == nil {
+			return nil, fmt.Errorf("console: %w", err)
+		}
+		c.passkeysOff = "This console's address, " + u.Host + ", " + why.Error() + ". Signing in with an email link works as before."
+	}
 	c.handler = c.routes()
 	return c, nil
 }
@@ -120,6 +131,9 @@ func (c *Console) routes() http.Handler {
 	mux.Handle(SignInPath, c.open(c.signInForm, c.requestLink))
 	mux.Handle(SignInLinkPattern, c.open(c.linkButton, c.useLink))
 	mux.Handle(SignedOutPath, c.open(c.signedOut, nil))
+	mux.Handle(PasskeySignInBeginPath, c.open(nil, c.signInBegin))
+	mux.Handle(PasskeySignInFinishPath, c.open(nil, c.signInFinish))
+	mux.Handle(PasskeysScriptPath, c.open(c.passkeysAsset, nil))
 	// Everything else needs a session, unknown paths included, so that nothing
 	// tells a stranger which exist.
 	mux.Handle(RootPath, http.RedirectHandler(HomePath, http.StatusSeeOther))
@@ -129,6 +143,10 @@ func (c *Console) routes() http.Handler {
 	mux.Handle(SignOutPath, c.private(nil, c.signOut))
 	mux.Handle(SignOutEverywherePath, c.private(nil, c.signOutEverywhere))
 	c.magnetRoutes(mux)
+	mux.Handle(PasskeysPath, c.private(c.passkeysPage, nil))
+	mux.Handle(PasskeyRegisterBeginPath, c.private(nil, c.registerBegin))
+	mux.Handle(PasskeyRegisterFinishPath, c.private(nil, c.registerFinish))
+	mux.Handle(PasskeyRemovePath, c.private(nil, c.removePasskey))
 	mux.Handle(Prefix, c.private(nil, nil))
 
 	// A browser's cross-site POST (Sec-Fetch-Site, or else Origin against Host) is

@@ -19,7 +19,7 @@ import (
 // stylesheet is the console's one stylesheet, inline in each page's <style> element:
 // the base, then each area's. The pages carry no style attribute and no inline
 // script.
-const stylesheet = baseStyle + magnetsStyle + editorStyle
+const stylesheet = baseStyle + magnetsStyle + editorStyle + passkeysStyle
 
 const baseStyle = `
 :root{color-scheme:light;--ink:#1b1f24;--muted:#4a5460;--line:#c4ccd6;--brand:#0b5cad;--bad:#b3261e;--bg:#f5f7fa}
@@ -107,6 +107,7 @@ func writeHead(m *markup.Writer, l layout) {
 	if l.User != nil {
 		writeNavItem(m, l.Current, Link{Text: "Pages", URL: PagesPath})
 		writeNavItem(m, l.Current, Link{Text: "Magnets", URL: MagnetsPath})
+		writeNavItem(m, l.Current, Link{Text: "Passkeys", URL: PasskeysPath})
 	}
 	for _, t := range l.Tools {
 		writeNavItem(m, l.Current, t)
@@ -179,6 +180,8 @@ func writeNotice(m *markup.Writer, l layout, n notice) {
 type signInView struct {
 	Email string
 	Error string
+	// Passkeys: the console's address can carry passkeys, so the page offers them.
+	Passkeys bool
 }
 
 // writeSignInForm writes the sign-in form: one address, posted to SignInPath.
@@ -200,7 +203,11 @@ func writeSignInForm(m *markup.Writer, l layout, v signInView) {
 		m.Text(v.Error)
 		m.Raw("</p>\n")
 	}
-	m.Raw("<button type=\"submit\" class=\"primary\">" + signInButton + "</button>\n</form>\n</div>\n")
+	m.Raw("<button type=\"submit\" class=\"primary\">" + signInButton + "</button>\n</form>\n")
+	if v.Passkeys {
+		writePasskeySignIn(m)
+	}
+	m.Raw("</div>\n")
 	writeFoot(m)
 }
 

@@ -32,6 +32,21 @@ const (
 	MagnetUploadFinishPattern = "/console/magnets/{id}/upload-finished"
 	// UploadScriptPath is the upload script, the one script the console serves.
 	UploadScriptPath = "/console/assets/upload.js"
+
+	// PasskeysPath lists the signed-in user's passkeys and adds one (passkeys.go);
+	// the register paths are the two steps of adding one (POST, JSON answers), the
+	// remove path removes one (POST, a form).
+	PasskeysPath              = "/console/passkeys"
+	PasskeyRegisterBeginPath  = "/console/passkeys/register/begin"
+	PasskeyRegisterFinishPath = "/console/passkeys/register/finish"
+	PasskeyRemovePath         = "/console/passkeys/remove"
+	// PasskeySignInBeginPath and PasskeySignInFinishPath are the two steps of signing
+	// in with a passkey (POST, JSON answers).
+	PasskeySignInBeginPath  = "/console/passkey-sign-in/begin"
+	PasskeySignInFinishPath = "/console/passkey-sign-in/finish"
+	// PasskeysScriptPath is the passkey pages' script, served from the console's
+	// own origin.
+	PasskeysScriptPath = "/console/assets/passkeys.js"
 )
 
 // MagnetPath is the page of magnet id; MagnetUploadLinkPath and

@@ -23,6 +23,7 @@ func (c *Console) signInForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) renderSignInForm(w http.ResponseWriter, status int, v signInView) {
+	v.Passkeys = c.passkeys != nil
 	var m markup.Writer
 	writeSignInForm(&m, layout{Tools: c.cfg.Tools}, v)
 	send(w, status, m.String())

@@ -25,6 +25,14 @@ type Store interface {
 	RevokeSession(ctx context.Context, id string, now time.Time) error
 	RevokeSessions(ctx context.Context, email string, now time.Time) error
 	CountSignInRequest(ctx context.Context, l leadgate.RateLimit, now time.Time) error
+	// Passkeys (passkeys.go).
+	PutPasskey(ctx context.Context, p leadgate.Passkey) error
+	Passkeys(ctx context.Context, email string) ([]leadgate.Passkey, error)
+	PasskeyByCredentialID(ctx context.Context, id string) (leadgate.Passkey, error)
+	UpdatePasskeySignCount(ctx context.Context, id string, count uint32, now time.Time) error
+	DeletePasskey(ctx context.Context, email, id string) error
+	PutPasskeyCeremony(ctx context.Context, c leadgate.PasskeyCeremony) error
+	TakePasskeyCeremony(ctx context.Context, id string, now time.Time) (leadgate.PasskeyCeremony, error)
 }
 
 var _ Store = leadgate.ConsoleStore(nil)
@@ -117,12 +125,18 @@ func (s *Service) UseLink(ctx context.Context, token string) (string, leadgate.S
 	if !s.cfg.Users.Allows(l.Email) {
 		return "", leadgate.Session{}, leadgate.ErrSignInLinkUnknown
 	}
-	sessionToken := NewToken()
-	ses := leadgate.NewSession(sessionToken, l.Email, now)
+	return s.openSession(ctx, l.Email, now)
+}
+
+// openSession opens a session for the address, signed in at now, however it
+// signed in (an emailed link, a passkey), and returns it with its token.
+func (s *Service) openSession(ctx context.Context, email string, now time.Time) (string, leadgate.Session, error) {
+	token := NewToken()
+	ses := leadgate.NewSession(token, email, now)
 	if err := s.store.PutSession(ctx, ses); err != nil {
 		return "", leadgate.Session{}, err
 	}
-	return sessionToken, ses, nil
+	return token, ses, nil
 }
 
 // Session returns the session of a cookie's token, if it still works, and records

@@ -83,6 +83,7 @@ const (
 	typeSessionRef     = "console_session_ref" // a session's entry in its user's partition
 	typePasskey        = "passkey"             // a console user's passkey
 	typePasskeyRef     = "passkey_ref"         // a passkey's credential ID → its user
+	typeCeremony       = "passkey_ceremony"    // a begun passkey ceremony (passkeys.go)
 )
 
 // Key prefixes of the single table. A lead's partition holds the lead, its
@@ -113,12 +114,13 @@ const (
 	// partition key starts with. Links and sessions are keyed by a hash of their
 	// token, passkeys by a hash of their credential ID (which may be longer than a
 	// sort key may be).
-	prefixSignInLink  = "CONSOLE#LINK#"    // pk of a sign-in link: "CONSOLE#LINK#<id>"
-	prefixSession     = "CONSOLE#SESSION#" // pk of a session: "CONSOLE#SESSION#<id>"
-	prefixConsoleUser = "CONSOLE#USER#"    // pk of a console user's partition: "CONSOLE#USER#<normalised email>"
-	prefixSessionRef  = "SESSION#"         // sk of a session's entry in its user's partition: "SESSION#<session id>"
-	prefixPasskey     = "PASSKEY#"         // sk of a passkey in its user's partition: "PASSKEY#<credential hash>"
-	prefixPasskeyRef  = "CONSOLE#PASSKEY#" // pk of a passkey's credential ID entry: "CONSOLE#PASSKEY#<credential hash>"
+	prefixSignInLink  = "CONSOLE#LINK#"     // pk of a sign-in link: "CONSOLE#LINK#<id>"
+	prefixSession     = "CONSOLE#SESSION#"  // pk of a session: "CONSOLE#SESSION#<id>"
+	prefixConsoleUser = "CONSOLE#USER#"     // pk of a console user's partition: "CONSOLE#USER#<normalised email>"
+	prefixSessionRef  = "SESSION#"          // sk of a session's entry in its user's partition: "SESSION#<session id>"
+	prefixPasskey     = "PASSKEY#"          // sk of a passkey in its user's partition: "PASSKEY#<credential hash>"
+	prefixPasskeyRef  = "CONSOLE#PASSKEY#"  // pk of a passkey's credential ID entry: "CONSOLE#PASSKEY#<credential hash>"
+	prefixCeremony    = "CONSOLE#CEREMONY#" // pk of a begun passkey ceremony: "CONSOLE#CEREMONY#<id>" (a hash of the token)
 
 	skPage         = "PAGE"
 	skMagnet       = "MAGNET"
@@ -130,6 +132,7 @@ const (
 	skSignInLink   = "LINK"
 	skSession      = "SESSION"
 	skPasskeyRef   = "PASSKEY"
+	skCeremony     = "CEREMONY"
 )
 
 // Attributes the code names. Domain values are stored under their JSON names

@@ -86,6 +86,17 @@ type ConsoleStore interface {
 	// one (unless both are 0: an authenticator without a counter). ErrPasskeyUnknown
 	// for no such passkey (or one past its PurgeAt).
 	UpdatePasskeySignCount(ctx context.Context, id string, count uint32, now time.Time) error
+	// DeletePasskey removes the address's passkey with that credential ID, in one
+	// write; ErrPasskeyUnknown, changing nothing, if the address has none such.
+	DeletePasskey(ctx context.Context, email, id string) error
+
+	// PutPasskeyCeremony stores the state of a begun passkey ceremony;
+	// ErrPasskeyCeremonyExists if one has its ID.
+	PutPasskeyCeremony(ctx context.Context, c PasskeyCeremony) error
+	// TakePasskeyCeremony removes the ceremony and returns it, in one write, so that
+	// it finishes once: of two takes at the same time one gets it.
+	// ErrPasskeyCeremonyUnknown for none, or one expired at now (removed as well).
+	TakePasskeyCeremony(ctx context.Context, id string, now time.Time) (PasskeyCeremony, error)
 
 	// CountSignInRequest counts one sign-in link request at now against l, whose Key
 	// is a digest (never a raw address or IP): at most l.Limit in each fixed window

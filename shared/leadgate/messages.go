@@ -39,6 +39,12 @@ var (
 	ErrPasskeyUnknown        = &Error{Code: ENOTFOUND, Message: "this passkey is not registered here"}
 	ErrPasskeyExists         = &Error{Code: ECONFLICT, Message: "this passkey is registered already"}
 	ErrPasskeySignCount      = &Error{Code: EFORBIDDEN, Message: "this passkey could not be trusted, please sign in with an email link"}
+	// The ceremonies of passkeys (passkeys.go).
+	ErrPasskeyCeremonyUnknown = &Error{Code: EGONE, Message: "this passkey request has expired or was used already, please try again"}
+	ErrPasskeyCeremonyExists  = &Error{Code: ECONFLICT, Message: "the passkey request exists"}
+	ErrPasskeyNotVerified     = &Error{Code: EFORBIDDEN, Message: "the passkey's answer could not be verified, please try again or sign in with an email link"}
+	ErrPasskeyAnswerMalformed = &Error{Code: EMALFORMED, Message: "the passkey's answer was not understood, please try again"}
+	ErrPasskeysUnavailable    = &Error{Code: EUNAVAILABLE, Message: "passkeys cannot be used at this console's address"}
 )
 
 // Is makes a domain error match a sentinel above by code and message, so that a

@@ -31,6 +31,9 @@ func RunConsoleConformance(t *testing.T, newStore NewConsoleStore) {
 	t.Run("PasskeyRoundTrip", func(t *testing.T) { testPasskeyRoundTrip(t, newStore(t)) })
 	t.Run("PasskeySignCountOnlyGrows", func(t *testing.T) { testPasskeySignCount(t, newStore(t)) })
 	t.Run("SignInRequestsRateLimited", func(t *testing.T) { testSignInRate(t, newStore(t)) })
+	t.Run("DeletePasskeyOfItsUserOnly", func(t *testing.T) { testDeletePasskey(t, newStore(t)) })
+	t.Run("PasskeyCeremonyTakenOnce", func(t *testing.T) { testPasskeyCeremonyOnce(t, newStore(t)) })
+	t.Run("ConcurrentPasskeyCeremonyTakeOneWins", func(t *testing.T) { testPasskeyCeremonyRace(t, newStore(t)) })
 }
 
 // consoleToken returns a well-formed console token made from name.

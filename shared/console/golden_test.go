@@ -54,6 +54,7 @@ func (b *mailbox) Send(_ context.Context, m leadgate.Message) (string, error) {
 }
 
 type goldenSite struct {
+	store   *bolt.Store
 	handler http.Handler
 	mail    *mailbox
 }
@@ -106,7 +107,7 @@ func newGoldenSite(t *testing.T, empty bool) *goldenSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &goldenSite{handler: c.Handler(), mail: box}
+	return &goldenSite{store: store, handler: c.Handler(), mail: box}
 }
 
 // page answers a request and returns the page, which must come with status.
@@ -242,6 +243,20 @@ func TestGoldenCoversEveryRenderer(t *testing.T) {
 		"writePagesList":  `<th scope="colgroup" colspan="3" class="group">Last 7 days</th>`,
 		"writeCounts":     `<td class="n">`,
 		"writeEmailHTML":  `aria-roledescription="email"`,
+		// The funnel and deliverability pages (golden_funnel_test.go).
+		"writeRangeForm":      `<form class="range card" method="get"`,
+		"writeDayField":       `<input id="from" name="from" type="date"`,
+		"writeFunnel":         `<h1>Funnel: `,
+		"writeFunnelSteps":    `<h2 id="steps-h">`,
+		"writeDayLeads":       `<h2 id="days-h">Leads per day</h2>`,
+		"writeSources":        `<h2 id="sources-h">Sources</h2>`,
+		"writeCampaigns":      `<th scope="col" class="n">Cost per lead</th>`,
+		"writeStages":         `<h2 id="stages-h">Lead quality now</h2>`,
+		"writeSpendForm":      `<form class="spend card" method="post" action="/console/funnel/spend"`,
+		"writeSpendField":     `<input id="spend-amount" name="amount"`,
+		"writeDeliverability": `<h1>Deliverability</h1>`,
+		"writeMailDays":       `<th scope="col" class="n">Failed</th>`,
+		"writeSuppressed":     `<h2 id="suppressed-h">Suppressed addresses</h2>`,
 	}
 	golden.CheckRenderersCovered(t, marks)
 }

@@ -18,7 +18,9 @@ import (
 
 // stylesheet is the console's one stylesheet, inline in each page's <style> element.
 // The pages carry no style attribute and no script.
-const stylesheet = `
+const stylesheet = baseStyle + funnelStyle
+
+const baseStyle = `
 :root{color-scheme:light;--ink:#1b1f24;--muted:#4a5460;--line:#c4ccd6;--brand:#0b5cad;--bad:#b3261e;--bg:#f5f7fa}
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg)}
@@ -103,6 +105,8 @@ func writeHead(m *markup.Writer, l layout) {
 		"<a class=\"brand\" href=\"" + HomePath + "\">" + consoleName + "</a>\n<nav aria-label=\"Console\">\n<ul>")
 	if l.User != nil {
 		writeNavItem(m, l.Current, Link{Text: "Pages", URL: PagesPath})
+		writeNavItem(m, l.Current, Link{Text: "Funnel", URL: FunnelPath})
+		writeNavItem(m, l.Current, Link{Text: "Deliverability", URL: DeliverabilityPath})
 	}
 	for _, t := range l.Tools {
 		writeNavItem(m, l.Current, t)

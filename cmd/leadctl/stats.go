@@ -64,17 +64,28 @@ func statsCmd(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "views %d  leads %d  conversion rate %s  confirmations %d  downloads %d\n\n",
 		t.Views, t.Leads, rate(t.ConversionRate), t.Confirmations, t.Downloads)
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tMEDIUM\tCAMPAIGN\tVIEWS\tLEADS\tCONV. RATE\tCONFIRMATIONS\tDOWNLOADS\tCAMPAIGN SPEND\tCOST PER LEAD")
+	fmt.Fprintln(tw, "SOURCE\tMEDIUM\tCAMPAIGN\tVIEWS\tLEADS\tCONV. RATE\tCONFIRMATIONS\tDOWNLOADS")
 	for _, s := range rep.Sources {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%d\t%d\n", s.Source.Source, s.Medium, s.Campaign,
+			s.Views, s.Leads, rate(s.ConversionRate), s.Confirmations, s.Downloads)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// A spend is the campaign's, whatever its sources: one row per campaign, so
+	// that it does not read once per source.
+	fmt.Fprintln(out)
+	tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CAMPAIGN\tLEADS\tSPEND\tCOST PER LEAD")
+	for _, c := range rep.Campaigns {
 		spend, cpl := "-", "-"
-		if camp, ok := rep.Campaign(s.Campaign); ok && camp.Spend != nil {
-			spend = amount(camp.Spend.Amount, camp.Spend.Currency)
-			if camp.CostPerLead != nil {
-				cpl = amount(*camp.CostPerLead, camp.Spend.Currency)
+		if c.Spend != nil {
+			spend = amount(c.Spend.Amount, c.Spend.Currency)
+			if c.CostPerLead != nil {
+				cpl = amount(*c.CostPerLead, c.Spend.Currency)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%d\t%d\t%s\t%s\n", s.Source.Source, s.Medium, s.Campaign,
-			s.Views, s.Leads, rate(s.ConversionRate), s.Confirmations, s.Downloads, spend, cpl)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", c.Campaign, c.Leads, spend, cpl)
 	}
 	return tw.Flush()
 }

@@ -75,14 +75,18 @@ func ownClaim(b *bbolt.Bucket, k []byte, claim leadgate.Send) error {
 	return nil
 }
 
-// FinishSend records a send's outcome, if the claim is still the caller's.
+// FinishSend records a send's outcome, if the claim is still the caller's, and
+// counts it into its day's mail counts in the same transaction.
 func (s *Store) FinishSend(_ context.Context, send leadgate.Send) error {
 	err := s.batch(func(tx *bbolt.Tx) error {
 		b, k := tx.Bucket(bucketSends), pairKey(send.Email, send.Key)
 		if err := ownClaim(b, k, send); err != nil {
 			return err
 		}
-		return putJSON(b, k, send)
+		if err := putJSON(b, k, send); err != nil {
+			return err
+		}
+		return countFinished(tx, send)
 	})
 	return storeError("finish send", err)
 }

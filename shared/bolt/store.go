@@ -36,6 +36,7 @@ var allBuckets = [][]byte{
 	bucketGrants, bucketCounters, bucketDownloaded, // grants.go
 	bucketSourceCounters, bucketCounted, bucketSpend, // stats.go
 	bucketSends, bucketSteps, bucketDue, bucketConfirmations, bucketUnsubscribes, bucketMailEvents, // followup.go
+	bucketMailDays,                                                   // maildays.go
 	bucketConsoleLinks, bucketConsoleSessions, bucketConsolePasskeys, // console.go
 	bucketConsoleCeremonies, // passkeys.go
 }

@@ -31,6 +31,8 @@ import (
 type Store interface {
 	Pages(ctx context.Context) ([]leadgate.Page, error)
 	PageStats(ctx context.Context, page, from, to string) ([]leadgate.SourceDayCounts, error)
+	Spends(ctx context.Context, page string) ([]leadgate.Spend, error)
+	MailStats(ctx context.Context, from, to string) ([]leadgate.MailDayCounts, error)
 	PutSignInLink(ctx context.Context, l leadgate.SignInLink) error
 }
 
@@ -55,6 +57,12 @@ type Config struct {
 	// AWS); FromName its display name.
 	From     string
 	FromName string
+	// Leads lists the suppressed addresses on the deliverability page; nil: the
+	// page says the list is unavailable.
+	Leads leadgate.LeadLister
+	// Stages counts leads by stage for the funnel page; nil: the page says the
+	// counts are not kept.
+	Stages StageCounter
 	// Tools are links the navigation adds on every page: locally, the outbox and
 	// the start page.
 	Tools []Link
@@ -140,6 +148,9 @@ func (c *Console) routes() http.Handler {
 	mux.Handle(Prefix+"{$}", http.RedirectHandler(HomePath, http.StatusSeeOther))
 	mux.Handle(PagesPath, c.private(c.pages, nil))
 	c.editorRoutes(mux)
+	mux.Handle(FunnelPath, c.private(c.funnelPage, nil))
+	mux.Handle(SpendPath, c.private(nil, c.saveSpend))
+	mux.Handle(DeliverabilityPath, c.private(c.deliverability, nil))
 	mux.Handle(SignOutPath, c.private(nil, c.signOut))
 	mux.Handle(SignOutEverywherePath, c.private(nil, c.signOutEverywhere))
 	c.magnetRoutes(mux)

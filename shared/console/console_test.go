@@ -372,7 +372,8 @@ func TestEveryRouteNeedsASession(t *testing.T) {
 	s.clock.advance(leadgate.SessionIdleTTL)
 
 	paths := []string{console.HomePath, console.PagesPath, console.SignOutPath, console.SignOutEverywherePath,
-		"/console/pages/spring-guide", "/console/no-such-page", "/console/sign-in/"}
+		"/console/pages/spring-guide", "/console/no-such-page", "/console/sign-in/",
+		console.FunnelPath + "?page=spring-guide", console.SpendPath, console.DeliverabilityPath}
 	sessions := map[string]string{"no cookie": "", "a junk cookie": "junk", "an unknown session": consoleauth.NewToken(),
 		"a signed-out session": revoked, "an expired session": expired}
 	for what, session := range sessions {
@@ -630,7 +631,7 @@ func TestOversizedFormsRefused(t *testing.T) {
 
 // newAdmin returns the admin service over store, with a bucket in a folder of the
 // test's own.
-func newAdmin(t *testing.T, store *bolt.Store, key *signing.Key, now func() time.Time) *admin.Service {
+func newAdmin(t testing.TB, store *bolt.Store, key *signing.Key, now func() time.Time) *admin.Service {
 	t.Helper()
 	bucket, err := localbucket.New(t.TempDir(), []byte(strings.Repeat("b", 32)), "http://127.0.0.1:1/dev/bucket/", now)
 	if err != nil {

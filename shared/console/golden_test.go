@@ -278,6 +278,20 @@ func TestGoldenCoversEveryRenderer(t *testing.T) {
 		"writePasskeysTable":  `<form method="post" action="/console/passkeys/remove">`,
 		"writePasskeySignIn":  `<div id="passkey-sign-in" data-begin="/console/passkey-sign-in/begin"`,
 		"writePasskeysScript": `<script src="/console/assets/passkeys.js?v=`,
+		// The funnel and deliverability pages (golden_funnel_test.go).
+		"writeRangeForm":      `<form class="range card" method="get"`,
+		"writeDayField":       `<input id="from" name="from" type="date"`,
+		"writeFunnel":         `<h1>Funnel: `,
+		"writeFunnelSteps":    `<h2 id="steps-h">`,
+		"writeDayLeads":       `<h2 id="days-h">Leads per day</h2>`,
+		"writeSources":        `<h2 id="sources-h">Sources</h2>`,
+		"writeCampaigns":      `<th scope="col" class="n">Cost per lead</th>`,
+		"writeStages":         `<h2 id="stages-h">Lead quality now</h2>`,
+		"writeSpendForm":      `<form class="spend card" method="post" action="/console/funnel/spend"`,
+		"writeSpendField":     `<input id="spend-amount" name="amount"`,
+		"writeDeliverability": `<h1>Deliverability</h1>`,
+		"writeMailDays":       `<th scope="col" class="n">Failed</th>`,
+		"writeSuppressed":     `<h2 id="suppressed-h">Suppressed addresses</h2>`,
 	}
 	maps.Copy(marks, magnetMarks)
 	maps.Copy(marks, editorMarks)

@@ -13,6 +13,13 @@ const (
 	RootPath = "/console"
 	// PagesPath lists the pages with their counts.
 	PagesPath = "/console/pages"
+	// FunnelPath shows the funnel of a page (?page=slug) or of every page, over a
+	// range of UTC days (?from=&to=); SpendPath takes the spend form's POST.
+	FunnelPath = "/console/funnel"
+	SpendPath  = "/console/funnel/spend"
+	// DeliverabilityPath shows the emails sent and failed per day and the
+	// suppressed addresses.
+	DeliverabilityPath = "/console/deliverability"
 	// SignInPath shows the sign-in form (GET) and emails a link (POST).
 	SignInPath = "/console/sign-in"
 	// SignInLinkPattern is an emailed sign-in link: GET shows a button, POST signs in.

@@ -28,6 +28,8 @@ var askForNewLink = struct{ Text, Path string }{"Ask for a new link", SignInPath
 var (
 	noticeNotFound = notice{Title: "Not found", Message: "There is nothing at this address in the console.",
 		LinkText: "Pages", LinkPath: PagesPath}
+	noticePageNotFound = notice{Title: "No such page", Message: "There is no landing page with that name. It may have been renamed.",
+		LinkText: "Pages", LinkPath: PagesPath}
 	noticeLinkUnknown = notice{Title: "This sign-in link does not work",
 		Message:  "It may have been copied only in part. Ask for a new link: it comes by email within a minute.",
 		LinkText: askForNewLink.Text, LinkPath: askForNewLink.Path}

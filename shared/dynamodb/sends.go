@@ -70,14 +70,17 @@ func ownClaimValues(claim leadgate.Send) values {
 }
 
 // FinishSend replaces the claim with the send's outcome, if the claim is still the
-// caller's.
+// caller's, then counts it into its day (maildays.go).
 func (s *Store) FinishSend(ctx context.Context, send leadgate.Send) error {
 	const op = "finish send"
 	item, err := marshalItem(send, prefixLead+send.Email, prefixSend+send.Key, typeSend)
 	if err != nil {
 		return leadgate.Internal(op, err)
 	}
-	return s.writeOr(ctx, op, s.putOf(item, &ownClaim, ownClaimValues(send)), leadgate.ErrClaimLost)
+	if err := s.writeOr(ctx, op, s.putOf(item, &ownClaim, ownClaimValues(send)), leadgate.ErrClaimLost); err != nil {
+		return err
+	}
+	return s.countFinished(ctx, send)
 }
 
 // ReleaseSend deletes the claim, so that the next ClaimSend succeeds at once, if the

@@ -91,6 +91,7 @@ type Store interface {
 
 	FollowUpStore
 	ConsoleStore
+	MailStatsStore
 }
 
 // FollowUpStore is the part of the store the follow-up emails work on.
@@ -101,8 +102,10 @@ type FollowUpStore interface {
 	// as stored (sent, failed, or claimed by a worker still within its lease).
 	ClaimSend(ctx context.Context, email, key string, now time.Time, lease time.Duration) (Send, bool, error)
 	// FinishSend records the outcome (SendSent or SendFailed) of the claim s, as
-	// ClaimSend returned it. ECONFLICT if the claim is no longer the caller's: its
-	// lease ran out and another worker claimed the send.
+	// ClaimSend returned it, and counts it into the MailStats of its FinishedDay.
+	// ECONFLICT if the claim is no longer the caller's: its lease ran out and
+	// another worker claimed the send; nothing is counted then, so a finish
+	// repeated (a retried batch) counts once.
 	FinishSend(ctx context.Context, s Send) error
 	// ReleaseSend drops the claim s after a send failed in a way a retry may fix;
 	// ECONFLICT, changing nothing, if the claim is no longer the caller's.

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,6 +99,16 @@ func Embedded(dataDir string, dedupeWindow time.Duration) (Backend, error) {
 	}, nil
 }
 
+// redirectToFunnel sends the old local dashboard's address to the console's funnel
+// page, which replaced it, keeping the page asked for.
+func redirectToFunnel(w http.ResponseWriter, r *http.Request) {
+	target := console.FunnelPath
+	if page := r.URL.Query().Get("page"); page != "" {
+		target += "?" + url.Values{"page": {page}}.Encode()
+	}
+	http.Redirect(w, r, target, http.StatusMovedPermanently)
+}
+
 // Server is the local run's state: open it, serve its Handler, Close it.
 type Server struct {
 	clock     *Clock
@@ -111,7 +122,7 @@ type Server struct {
 	Outbox    *outbox.Outbox
 	log       *slog.Logger
 	handler   http.Handler
-	stages    *stageIndex // the dashboard's counts by stage; nil: counted on request
+	stages    *stageIndex // the console's counts by stage; nil: the store has no feed
 	// console and consoleUser: the console, if served, and its first user.
 	console     *console.Console
 	consoleUser string
@@ -188,7 +199,7 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 		// to the address too. SES keeps none.
 		erased = box.EraseAddress
 	}
-	// The dashboard's stage index forgets the address too.
+	// The console's stage index forgets the address too.
 	if erased = s.stages.forgetting(erased); erased != nil {
 		svc.WithEraseHook(erased)
 	}
@@ -200,11 +211,19 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 		if mailer == box {
 			tools = append(tools, console.Link{Text: "Outbox", URL: outbox.Prefix})
 		}
-		s.console, err = console.New(console.Config{
+		ccfg := console.Config{
 			Auth: consoleauth.New(b.Store, key, consoleauth.DefaultConfig(cfg.ConsoleUsers), cfg.Now), Admin: svc, Store: b.Store, Key: key,
 			Mailer: mailer, BaseURL: cfg.FollowUp.BaseURL, From: cfg.FollowUp.From, FromName: cfg.FollowUp.FromName,
 			Tools: tools, Now: cfg.Now, Log: cfg.Log,
-		})
+		}
+		if s.stages != nil {
+			ccfg.Stages = s.stages
+		}
+		// The suppressed list needs the store's lead query, where it has one.
+		if ll, ok := b.Store.(leadgate.LeadLister); ok {
+			ccfg.Leads = ll
+		}
+		s.console, err = console.New(ccfg)
 		if err != nil {
 			b.Close()
 			return nil, err
@@ -220,7 +239,7 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	mux.HandleFunc("GET /dev/pages/{slug}/form", s.redirectToHosted(leadgate.PagePath))
 	mux.HandleFunc("GET /dev/pages/{slug}/thanks", s.redirectToHosted(leadgate.ThanksPath))
 	mux.HandleFunc("GET /dev/leads", s.handleLeads)
-	mux.HandleFunc("GET /dev/dashboard", s.handleDashboard)
+	mux.HandleFunc("GET /dev/dashboard", redirectToFunnel)
 	if cfg.Clock != nil {
 		mux.HandleFunc("POST /dev/clock", s.handleClock)
 	}

@@ -47,6 +47,7 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("ViewsAndDownloadsOfADayLiveTogether", func(t *testing.T) { testViewsAndDownloads(t, newStore(t)) })
 	t.Run("ClaimSendOnce", func(t *testing.T) { testClaimSend(t, newStore(t)) })
 	t.Run("ConcurrentClaimsOneWins", func(t *testing.T) { testConcurrentClaims(t, newStore(t)) })
+	t.Run("FinishedSendsCountedOncePerDay", func(t *testing.T) { testMailStats(t, newStore(t)) })
 	t.Run("StepsScheduleOnceAndComeDueInOrder", func(t *testing.T) { testSteps(t, newStore(t)) })
 	t.Run("ConfirmOnce", func(t *testing.T) { testConfirm(t, newStore(t)) })
 	t.Run("UnsubscribeStopsMarketing", func(t *testing.T) { testUnsubscribe(t, newStore(t)) })

@@ -1,6 +1,8 @@
 package functions_test
 
 import (
+	"cmp"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -10,11 +12,15 @@ import (
 	"testing"
 )
 
-// Packages no function may link, and why (DESIGN.md, "Rendering and size").
+// Packages no function may link, whatever the build tags, and why (DESIGN.md,
+// "Rendering and size").
 var unwantedEverywhere = map[string]string{
 	"text/template": "its reflect.Value.MethodByName turns off the linker's dead-code " +
 		"elimination of methods: every operation of every SDK client stays in the binary",
 	"html/template": "it runs text/template (see there)",
+	"net/rpc":       "it imports html/template for its debug pages (see text/template)",
+	"github.com/aws/aws-lambda-go/lambda": "without -tags lambda.norpc it links net/rpc (see there); " +
+		"start the function with lambdaruntime.Start",
 	"github.com/aws/aws-sdk-go-v2/config": "LoadDefaultConfig links STS, SSO, IMDS and the shared " +
 		"config files; build the configuration with lambdainit.AWSConfigFrom",
 }
@@ -28,9 +34,9 @@ var unwantedIn = map[string]map[string]string{
 }
 
 // TestFunctionsLinkNoHeavyPackages checks, with go list, what each functions/<name>
-// package links when built as make builds it (linux/arm64, -tags lambda.norpc): none
-// of unwantedEverywhere, and nothing of its own unwantedIn. A failure names the chain
-// of imports that brings the package in.
+// package links for linux/arm64, as make builds it (-tags lambda.norpc) and as a
+// plain go build does (no tags): none of unwantedEverywhere, and nothing of its own
+// unwantedIn. A failure names the chain of imports that brings the package in.
 func TestFunctionsLinkNoHeavyPackages(t *testing.T) {
 	mains, err := filepath.Glob("*/main.go")
 	if err != nil {
@@ -45,34 +51,46 @@ func TestFunctionsLinkNoHeavyPackages(t *testing.T) {
 	if len(dirs) == 0 {
 		t.Fatal("no functions/<name>/main.go")
 	}
-	graph := lambdaImportGraph(t, pkgs...)
-	for _, dir := range dirs {
-		t.Run(dir, func(t *testing.T) {
-			root := "leadgate/functions/" + dir
-			if _, ok := graph[root]; !ok {
-				t.Fatalf("go list did not list %s", root)
-			}
-			unwanted := map[string]string{}
-			maps.Copy(unwanted, unwantedEverywhere)
-			maps.Copy(unwanted, unwantedIn[dir])
-			for _, pkg := range slices.Sorted(maps.Keys(unwanted)) {
-				if chain := graph.chain(root, pkg); chain != nil {
-					t.Errorf("links %s (%s) through %s", pkg, unwanted[pkg], strings.Join(chain, " -> "))
+	for _, tags := range []string{lambdaTags, ""} {
+		graph := importGraphOf(t, tags, pkgs...)
+		for _, dir := range dirs {
+			t.Run(fmt.Sprintf("%s/%s", dir, cmp.Or(tags, "no-tags")), func(t *testing.T) {
+				root := "leadgate/functions/" + dir
+				if _, ok := graph[root]; !ok {
+					t.Fatalf("go list did not list %s", root)
 				}
-			}
-		})
+				unwanted := map[string]string{}
+				maps.Copy(unwanted, unwantedEverywhere)
+				maps.Copy(unwanted, unwantedIn[dir])
+				for _, pkg := range slices.Sorted(maps.Keys(unwanted)) {
+					if chain := graph.chain(root, pkg); chain != nil {
+						t.Errorf("links %s (%s) through %s", pkg, unwanted[pkg], strings.Join(chain, " -> "))
+					}
+				}
+			})
+		}
 	}
 }
 
 // importGraph maps an import path to the packages it imports.
 type importGraph map[string][]string
 
+// lambdaTags are the build tags of make's build-<LogicalId> targets.
+const lambdaTags = "lambda.norpc"
+
 // lambdaImportGraph lists pkgs and everything they import as make's build-<LogicalId>
 // targets build them: GOOS=linux GOARCH=arm64 CGO_ENABLED=0 -tags lambda.norpc.
 // pkgs are import paths, or patterns relative to functions/, where the tests run.
 func lambdaImportGraph(t testing.TB, pkgs ...string) importGraph {
 	t.Helper()
-	args := append([]string{"list", "-deps", "-tags", "lambda.norpc", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}"}, pkgs...)
+	return importGraphOf(t, lambdaTags, pkgs...)
+}
+
+// importGraphOf lists pkgs and everything they import for linux/arm64 without cgo,
+// with the build tags tags ("" for none).
+func importGraphOf(t testing.TB, tags string, pkgs ...string) importGraph {
+	t.Helper()
+	args := append([]string{"list", "-deps", "-tags", tags, "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}"}, pkgs...)
 	cmd := exec.Command("go", args...)
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
 	out, err := cmd.Output()

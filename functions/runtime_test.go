@@ -269,6 +269,16 @@ func captureCase(t *testing.T, r *bootstrapRun) ([]bootstrapEvent, func(t *testi
 			}
 		}
 	})
+	// An event that is not JSON is the invocation's error, posted as aws-lambda-go
+	// posts it, and the process serves on (invoke waits for its next /next).
+	evs = append(evs, bootstrapEvent{name: "malformed event", payload: []byte(`{"rawPath":`), check: func(t *testing.T, r *bootstrapRun, o outcome) {
+		if o.err == nil {
+			t.Fatalf("response %.300s, want an invocation error", o.response)
+		}
+		if o.err.ErrorType != "SyntaxError" || o.err.header != "SyntaxError" || !strings.Contains(o.err.ErrorMessage, "JSON") {
+			t.Errorf("error %s (header %q), want a SyntaxError", o.err.raw, o.err.header)
+		}
+	}})
 	after := func(t *testing.T) {
 		id := r.ids["capture-json.json"]
 		checkJSONLogs(t, r.p.stdoutWith(id, 5*time.Second), map[string]string{"msg": "lead captured", "request_id": id})

@@ -13,19 +13,18 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"leadgate/shared/admin"
 	"leadgate/shared/adminapi"
 	"leadgate/shared/apigw"
 	"leadgate/shared/lambdainit"
+	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/s3"
 	"leadgate/shared/signing"
 )
 
 func main() {
-	lambda.Start(apigw.Handler(lambdainit.Start("admin", setup)))
+	lambdaruntime.Start(apigw.Handler(lambdainit.Start("admin", setup)))
 }
 
 // setup reads TABLE_NAME, BUCKET_NAME and FORM_SIGNING_SECRET (the lead routes

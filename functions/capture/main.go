@@ -9,17 +9,16 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"leadgate/shared/apigw"
 	"leadgate/shared/capture"
 	"leadgate/shared/httpapi"
 	"leadgate/shared/lambdainit"
+	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/signing"
 )
 
 func main() {
-	lambda.Start(apigw.Handler(lambdainit.Start("capture", setup)))
+	lambdaruntime.Start(apigw.Handler(lambdainit.Start("capture", setup)))
 }
 
 // setup reads TABLE_NAME, FORM_SIGNING_SECRET and the capture settings

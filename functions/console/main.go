@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"leadgate/shared/admin"
@@ -21,13 +20,14 @@ import (
 	"leadgate/shared/console"
 	"leadgate/shared/consoleauth"
 	"leadgate/shared/lambdainit"
+	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/s3"
 	"leadgate/shared/ses"
 )
 
 func main() {
-	lambda.Start(apigw.Handler(lambdainit.Start("console", setup)))
+	lambdaruntime.Start(apigw.Handler(lambdainit.Start("console", setup)))
 }
 
 // setup reads TABLE_NAME, BUCKET_NAME, FORM_SIGNING_SECRET, CONSOLE_USERS (the

@@ -9,16 +9,16 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"leadgate/shared/followup"
 	"leadgate/shared/lambdainit"
+	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/ses"
 )
 
 func main() {
-	lambda.Start(lambdainit.Start("dispatcher", setup))
+	lambdaruntime.Start(lambdaruntime.NoResponse(lambdainit.Start("dispatcher", setup)))
 }
 
 // setup reads TABLE_NAME, FORM_SIGNING_SECRET, SES_CONFIGURATION_SET and the

@@ -10,18 +10,17 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"leadgate/shared/apigw"
 	"leadgate/shared/downloads"
 	"leadgate/shared/httpapi"
 	"leadgate/shared/lambdainit"
+	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/s3"
 )
 
 func main() {
-	lambda.Start(apigw.Handler(lambdainit.Start("download", setup)))
+	lambdaruntime.Start(apigw.Handler(lambdainit.Start("download", setup)))
 }
 
 // setup reads TABLE_NAME and BUCKET_NAME and returns the function's HTTP handler.

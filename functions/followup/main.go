@@ -11,18 +11,18 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"leadgate/shared/dynamodb"
 	"leadgate/shared/followup"
 	"leadgate/shared/lambdainit"
+	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/pipeline"
 	"leadgate/shared/ses"
 )
 
 func main() {
-	lambda.Start(lambdainit.Start("followup", setup))
+	lambdaruntime.Start(lambdainit.Start("followup", setup))
 }
 
 type handlerFunc func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)

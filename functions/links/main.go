@@ -9,16 +9,15 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"leadgate/shared/apigw"
 	"leadgate/shared/followup"
 	"leadgate/shared/httpapi"
 	"leadgate/shared/lambdainit"
+	"leadgate/shared/lambdaruntime"
 )
 
 func main() {
-	lambda.Start(apigw.Handler(lambdainit.Start("links", setup)))
+	lambdaruntime.Start(apigw.Handler(lambdainit.Start("links", setup)))
 }
 
 // setup reads TABLE_NAME and FORM_SIGNING_SECRET.

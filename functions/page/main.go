@@ -9,18 +9,17 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"leadgate/shared/apigw"
 	"leadgate/shared/capture"
 	"leadgate/shared/httpapi"
 	"leadgate/shared/lambdainit"
+	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/signing"
 )
 
 func main() {
-	lambda.Start(apigw.Handler(lambdainit.Start("page", setup)))
+	lambdaruntime.Start(apigw.Handler(lambdainit.Start("page", setup)))
 }
 
 // setup reads TABLE_NAME and FORM_SIGNING_SECRET and returns the function's HTTP

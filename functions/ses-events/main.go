@@ -8,14 +8,14 @@ import (
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"leadgate/shared/lambdainit"
+	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/sesevents"
 )
 
 func main() {
-	lambda.Start(lambdainit.Start("ses-events", setup))
+	lambdaruntime.Start(lambdaruntime.NoResponse(lambdainit.Start("ses-events", setup)))
 }
 
 // setup reads TABLE_NAME and returns the SNS handler.

@@ -3,9 +3,9 @@
 // function reads (the table, the signing key, the AWS configuration built from the
 // Lambda environment alone), and Fail, which reports a failed initialisation.
 //
-// aws-lambda-go (v1.55.1) reports invocation errors but has no call for an init
-// error: a main that cannot start can only exit, which Lambda records as
-// "Runtime.ExitError" with no reason. Fail posts the reason to the Runtime API's
+// The runtime loop (shared/lambdaruntime, like aws-lambda-go's lambda.Start) starts
+// only once the handler is built: a main that cannot build it could only exit, which
+// Lambda records as "Runtime.ExitError" with no reason. Fail posts the reason to the Runtime API's
 // documented init error route first, so the console, the invoke response and the
 // INIT_REPORT line all name the setting that is missing or bad.
 package lambdainit
@@ -19,8 +19,9 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"strings"
 	"time"
+
+	"leadgate/shared/lambdaruntime"
 )
 
 // ErrorType is what Fail reports as the error's type, in the
@@ -28,7 +29,7 @@ import (
 const ErrorType = "Runtime.ConfigError"
 
 // runtimeAPIEnv names the host:port of the Runtime API; Lambda sets it, and only there.
-const runtimeAPIEnv = "AWS_LAMBDA_RUNTIME_API"
+const runtimeAPIEnv = lambdaruntime.APIEnv
 
 // Fail logs err with slog's default logger, reports it to the Lambda Runtime API
 // as the function's init error (POST /2018-06-01/runtime/init/error), and exits
@@ -40,7 +41,7 @@ const runtimeAPIEnv = "AWS_LAMBDA_RUNTIME_API"
 // case an error quotes one: the init error shows in the console and in invoke
 // responses.
 func Fail(err error) {
-	msg := redact(err.Error(), os.Environ())
+	msg := lambdaruntime.Redact(err.Error(), os.Environ())
 	slog.Error("function cannot start", "error", msg, "error_type", ErrorType)
 	if api := os.Getenv(runtimeAPIEnv); api != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -83,37 +84,4 @@ func report(ctx context.Context, api, msg string) error {
 		return fmt.Errorf("post init error to %s: status %d, want 202", url, res.StatusCode)
 	}
 	return nil
-}
-
-// isSecretName reports whether an environment variable's name marks its value as a
-// secret: a word SECRET, PASSWORD, PASSWD, PRIVATE or CREDENTIALS anywhere
-// (FORM_SIGNING_SECRET, AWS_SECRET_ACCESS_KEY), or a last word TOKEN or KEY
-// (AWS_SESSION_TOKEN, API_KEY), but not FORM_TOKEN_MAX_AGE.
-func isSecretName(name string) bool {
-	words := strings.Split(strings.ToUpper(name), "_")
-	for _, w := range words {
-		switch w {
-		case "SECRET", "PASSWORD", "PASSWD", "PRIVATE", "CREDENTIALS":
-			return true
-		}
-	}
-	last := words[len(words)-1]
-	return last == "TOKEN" || last == "KEY"
-}
-
-// minRedacted is the shortest value redacted: cutting every "a" out of a message
-// would hide more than it protects.
-const minRedacted = 4
-
-// redact replaces, in msg, the value of every variable of environ (NAME=value)
-// whose name marks it as a secret.
-func redact(msg string, environ []string) string {
-	for _, kv := range environ {
-		name, value, ok := strings.Cut(kv, "=")
-		if !ok || len(value) < minRedacted || !isSecretName(name) {
-			continue
-		}
-		msg = strings.ReplaceAll(msg, value, "[value of "+name+" redacted]")
-	}
-	return msg
 }

@@ -22,7 +22,7 @@ type Setup[H any] func(ctx context.Context, getenv func(string) string, log *slo
 // Start is the body of every function's main: JSON logs with the request id as the
 // default logger, setup with the process's environment, and a setup that fails
 // reported to Lambda as the init error (Fail), which shows the reason and retries the
-// cold start. It returns the handler for lambda.Start.
+// cold start. It returns the handler for lambdaruntime.Start.
 func Start[H any](name string, setup Setup[H]) H {
 	log := lambdalog.New(os.Stdout)
 	slog.SetDefault(log) // the apigw adapter and Fail log through the default

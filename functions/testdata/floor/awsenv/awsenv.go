@@ -1,7 +1,7 @@
 // Package awsenv builds the SDK configuration of the floor binaries from what Lambda
 // puts in a function's environment, the way shared/lambdainit.AWSConfigFrom does for
-// the functions, without the rest of lambdainit: a floor links its SDK clients and
-// nothing of leadgate.
+// the functions, without the rest of lambdainit: a floor links its SDK clients and,
+// of leadgate, only the runtime loop the functions run on (shared/lambdaruntime).
 package awsenv
 
 import (

@@ -1,13 +1,12 @@
 // Command dynamodb-sesv2 is the floor of the functions with a DynamoDB client and an
 // SES v2 client (followup, dispatcher): the clients built from the Lambda
 // environment and one operation of each called, so that the linker keeps what a
-// call needs. See BenchmarkColdInit.
+// call needs, served by the functions' runtime loop. See BenchmarkColdInit.
 package main
 
 import (
 	"context"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -15,13 +14,14 @@ import (
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"leadgate/functions/testdata/floor/awsenv"
+	"leadgate/shared/lambdaruntime"
 )
 
 func main() {
 	cfg := awsenv.Config()
 	db := dynamodb.NewFromConfig(cfg)
 	mail := sesv2.NewFromConfig(cfg)
-	lambda.Start(func(ctx context.Context, id string) (string, error) {
+	lambdaruntime.Start(func(ctx context.Context, id string) (string, error) {
 		if _, err := db.GetItem(ctx, &dynamodb.GetItemInput{
 			TableName: aws.String("floor"),
 			Key:       map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: id}},

@@ -37,6 +37,7 @@ var allBuckets = [][]byte{
 	bucketSourceCounters, bucketCounted, bucketSpend, // stats.go
 	bucketSends, bucketSteps, bucketDue, bucketConfirmations, bucketUnsubscribes, bucketMailEvents, // followup.go
 	bucketConsoleLinks, bucketConsoleSessions, bucketConsolePasskeys, // console.go
+	bucketLeadIndex, // leadlist.go
 }
 
 // Store is a leadgate.Store in one bbolt file.
@@ -109,7 +110,10 @@ func open(path string, opts Options, o *bbolt.Options) (*Store, error) {
 		if err := releaseDeadClaims(tx); err != nil {
 			return err
 		}
-		return moveOldBuckets(tx)
+		if err := moveOldBuckets(tx); err != nil {
+			return err
+		}
+		return buildLeadIndex(tx)
 	})
 	if err != nil {
 		db.Close()

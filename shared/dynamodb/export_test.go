@@ -17,6 +17,7 @@ const (
 	AttrItemType = attrItemType
 	IndexGSI1    = indexGSI1
 	IndexGSI2    = indexGSI2
+	IndexGSI3    = indexGSI3
 	DueBucket    = dueBucket
 	ListPages    = listPages
 	ListMagnets  = listMagnets

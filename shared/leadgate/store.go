@@ -87,6 +87,8 @@ type Store interface {
 
 	FollowUpStore
 	ConsoleStore
+	LeadLister
+	LeadReader
 }
 
 // FollowUpStore is the part of the store the follow-up emails work on.

@@ -32,6 +32,8 @@ type Store interface {
 	Pages(ctx context.Context) ([]leadgate.Page, error)
 	PageStats(ctx context.Context, page, from, to string) ([]leadgate.SourceDayCounts, error)
 	PutSignInLink(ctx context.Context, l leadgate.SignInLink) error
+	LeadByRef(ctx context.Context, ref string) (leadgate.Lead, error)
+	Sends(ctx context.Context, email string) ([]leadgate.Send, error)
 }
 
 var _ Store = leadgate.Store(nil)
@@ -115,6 +117,11 @@ func (c *Console) routes() http.Handler {
 	// tells a stranger which exist.
 	mux.Handle(HomePath+"{$}", c.private(c.pages, nil))
 	mux.Handle(PagesPath, c.private(c.pages, nil))
+	mux.Handle(LeadsPath, c.private(c.leads, nil))
+	mux.Handle(LeadsCSVPath, c.private(c.leadsCSV, nil))
+	mux.Handle(LeadPattern, c.private(c.lead, nil))
+	mux.Handle(LeadExportPattern, c.private(c.leadExport, nil))
+	mux.Handle(LeadErasePattern, c.private(c.eraseForm, c.erase))
 	mux.Handle(SignOutPath, c.private(nil, c.signOut))
 	mux.Handle(SignOutEverywherePath, c.private(nil, c.signOutEverywhere))
 	mux.Handle(Prefix, c.private(nil, nil))

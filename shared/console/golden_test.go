@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -56,6 +57,8 @@ func (b *mailbox) Send(_ context.Context, m leadgate.Message) (string, error) {
 type goldenSite struct {
 	handler http.Handler
 	mail    *mailbox
+	store   *bolt.Store
+	key     *signing.Key
 }
 
 // newGoldenSite serves the console on an embedded store with the fixed clock and
@@ -106,7 +109,7 @@ func newGoldenSite(t *testing.T, empty bool) *goldenSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &goldenSite{handler: c.Handler(), mail: box}
+	return &goldenSite{handler: c.Handler(), mail: box, store: store, key: key}
 }
 
 // page answers a request and returns the page, which must come with status.
@@ -243,5 +246,6 @@ func TestGoldenCoversEveryRenderer(t *testing.T) {
 		"writeCounts":     `<td class="n">`,
 		"writeEmailHTML":  `aria-roledescription="email"`,
 	}
+	maps.Copy(marks, leadsMarks)
 	golden.CheckRenderersCovered(t, marks)
 }

@@ -16,9 +16,12 @@ import (
 // escaping for its context. Each renderer has at least one golden page
 // (testdata/golden/), and golden_test.go checks that it does.
 
-// stylesheet is the console's one stylesheet, inline in each page's <style> element.
-// The pages carry no style attribute and no script.
-const stylesheet = `
+// stylesheet is the console's one stylesheet, inline in each page's <style> element:
+// the base, then each area's part. The pages carry no style attribute and no
+// script.
+const stylesheet = baseStyle + leadsStyle
+
+const baseStyle = `
 :root{color-scheme:light;--ink:#1b1f24;--muted:#4a5460;--line:#c4ccd6;--brand:#0b5cad;--bad:#b3261e;--bg:#f5f7fa}
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg)}
@@ -103,6 +106,7 @@ func writeHead(m *markup.Writer, l layout) {
 		"<a class=\"brand\" href=\"" + HomePath + "\">" + consoleName + "</a>\n<nav aria-label=\"Console\">\n<ul>")
 	if l.User != nil {
 		writeNavItem(m, l.Current, Link{Text: "Pages", URL: PagesPath})
+		writeNavItem(m, l.Current, Link{Text: "Leads", URL: LeadsPath})
 	}
 	for _, t := range l.Tools {
 		writeNavItem(m, l.Current, t)

@@ -29,36 +29,111 @@ var bucketLeadIndex = []byte("leadindex")
 // matches little answers in bounded time with Next set.
 const maxExamined = 20000
 
-// leadRecord is a lead's entry in the index: the fields the table filters on.
+// leadRecord is a lead's entry in the index: the fields the table filters on,
+// encoded as recordFields separated by NUL (pages by recordListSep), so that a
+// walk reads them without a decoder. The fields hold no NUL or separator: those
+// are replaced by spaces, which only the search could notice.
 type leadRecord struct {
-	Email   string          `json:"e"`
-	Search  string          `json:"q,omitempty"` // name and company in lower case
-	Status  leadgate.Status `json:"st"`
-	Stage   leadgate.Stage  `json:"sg,omitempty"`
-	Consent bool            `json:"c,omitempty"`
-	Source  string          `json:"src,omitempty"`
-	Pages   []string        `json:"p,omitempty"`
+	Email   string
+	Search  string // name and company in lower case, one per line
+	Status  leadgate.Status
+	Stage   leadgate.Stage
+	Consent bool
+	Source  string
+	Pages   []string
 }
 
+const (
+	recordFields  = 7
+	recordSep     = 0
+	recordListSep = 0x1f
+)
+
+var recordClean = strings.NewReplacer("\x00", " ", "\x1f", " ")
+
 func recordOf(l leadgate.Lead) leadRecord {
-	return leadRecord{Email: l.Email, Search: leadgate.LeadSearchText(leadgate.Lead{Name: l.Name, Company: l.Company}),
+	return leadRecord{Email: l.Email, Search: strings.ToLower(l.Name + "\n" + l.Company),
 		Status: l.Status, Stage: l.Stage, Consent: l.Consent.Given, Source: l.FirstTouch.UTMSource, Pages: l.Pages}
 }
 
-// lead is as much of the lead as the record says, for LeadQuery.Matches.
-func (r leadRecord) lead() leadgate.Lead {
-	return leadgate.Lead{Email: r.Email, Status: r.Status, Stage: r.Stage, Consent: leadgate.Consent{Given: r.Consent},
-		FirstTouch: leadgate.Attribution{UTMSource: r.Source}, Pages: r.Pages}
+func (r leadRecord) encode() []byte {
+	consent := ""
+	if r.Consent {
+		consent = "1"
+	}
+	fields := []string{r.Email, r.Search, string(r.Status), string(r.Stage), consent, r.Source}
+	for i, f := range fields {
+		fields[i] = recordClean.Replace(f)
+	}
+	pages := make([]string, len(r.Pages))
+	for i, p := range r.Pages {
+		pages[i] = recordClean.Replace(p)
+	}
+	return []byte(strings.Join(append(fields, strings.Join(pages, string(rune(recordListSep)))), string(rune(recordSep))))
 }
 
-func (r leadRecord) matches(q leadgate.LeadQuery, search string) bool {
-	if search != "" {
-		q.Search = "" // checked here against the record's own text
-		if !strings.Contains(r.Email, search) && !strings.Contains(r.Search, search) {
+func decodeRecord(v []byte) (leadRecord, error) {
+	parts := strings.Split(string(v), string(rune(recordSep)))
+	if len(parts) != recordFields {
+		return leadRecord{}, errors.New("bad lead index record")
+	}
+	r := leadRecord{Email: parts[0], Search: parts[1], Status: leadgate.Status(parts[2]), Stage: leadgate.Stage(parts[3]),
+		Consent: parts[4] == "1", Source: parts[5]}
+	if parts[6] != "" {
+		r.Pages = strings.Split(parts[6], string(rune(recordListSep)))
+	}
+	return r, nil
+}
+
+// recordFilter is a query's filters as the walk checks them on encoded records,
+// without decoding or allocating.
+type recordFilter struct {
+	q      leadgate.LeadQuery
+	search []byte
+}
+
+func (f recordFilter) matches(v []byte) bool {
+	var field [recordFields][]byte
+	for i := range recordFields - 1 {
+		j := bytes.IndexByte(v, recordSep)
+		if j < 0 {
 			return false
 		}
+		field[i], v = v[:j], v[j+1:]
 	}
-	return q.Matches(r.lead())
+	field[recordFields-1] = v
+	q := f.q
+	switch {
+	case q.Stage == leadgate.StageCold && len(field[3]) > 0 && string(field[3]) != string(leadgate.StageCold):
+		return false
+	case q.Stage != leadgate.StageAny && q.Stage != leadgate.StageCold && string(field[3]) != string(q.Stage):
+		return false
+	case q.Source != "" && string(field[5]) != q.Source:
+		return false
+	case q.Consent == leadgate.ConsentGiven && len(field[4]) == 0, q.Consent == leadgate.ConsentNotGiven && len(field[4]) > 0:
+		return false
+	case len(q.Statuses) > 0 && !slices.Contains(q.Statuses, leadgate.Status(field[2])):
+		return false
+	case q.Page != "" && !hasListItem(field[6], q.Page):
+		return false
+	case len(f.search) > 0 && !bytes.Contains(field[0], f.search) && !bytes.Contains(field[1], f.search):
+		return false
+	}
+	return true
+}
+
+func hasListItem(list []byte, item string) bool {
+	for len(list) > 0 {
+		j := bytes.IndexByte(list, recordListSep)
+		if j < 0 {
+			return string(list) == item
+		}
+		if string(list[:j]) == item {
+			return true
+		}
+		list = list[j+1:]
+	}
+	return false
 }
 
 // indexKey is the index key of the lead created at created with id id.
@@ -76,13 +151,12 @@ func indexLead(tx *bbolt.Tx, l leadgate.Lead) error {
 	rec := recordOf(l)
 	if len(rec.Pages) == 0 {
 		if old := b.Get(k); old != nil {
-			var prev leadRecord
-			if json.Unmarshal(old, &prev) == nil {
+			if prev, err := decodeRecord(old); err == nil {
 				rec.Pages = prev.Pages
 			}
 		}
 	}
-	return putJSON(b, k, rec)
+	return b.Put(k, rec.encode())
 }
 
 // putLead writes the lead and its index record.
@@ -106,7 +180,7 @@ func buildLeadIndex(tx *bbolt.Tx) error {
 		if cur == nil {
 			return nil
 		}
-		return putJSON(idx, indexKey(cur.CreatedAt, cur.ID), recordOf(*cur))
+		return idx.Put(indexKey(cur.CreatedAt, cur.ID), recordOf(*cur).encode())
 	}
 	c := tx.Bucket(bucketLeads).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -159,7 +233,7 @@ func (s *Store) Leads(_ context.Context, q leadgate.LeadQuery) (leadgate.LeadLis
 	if !q.From.IsZero() {
 		floor = indexKey(q.From, "")
 	}
-	search := strings.ToLower(q.Search)
+	filter := recordFilter{q: q, search: []byte(strings.ToLower(q.Search))}
 	res := leadgate.LeadList{Leads: []leadgate.Lead{}}
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		c := tx.Bucket(bucketLeadIndex).Cursor()
@@ -182,15 +256,11 @@ func (s *Store) Leads(_ context.Context, q leadgate.LeadQuery) (leadgate.LeadLis
 			}
 			res.Examined++
 			last = k
-			var rec leadRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
-				return err
-			}
-			if !rec.matches(q, search) {
+			if !filter.matches(v) {
 				continue
 			}
 			var l leadgate.Lead
-			raw := leads.Get([]byte(rec.Email))
+			raw := leads.Get(v[:bytes.IndexByte(v, recordSep)])
 			if raw == nil {
 				continue
 			}
@@ -224,8 +294,8 @@ func (s *Store) LeadByRef(_ context.Context, ref string) (leadgate.Lead, error) 
 		if raw == nil {
 			return leadgate.ErrLeadNotFound
 		}
-		var rec leadRecord
-		if err := json.Unmarshal(raw, &rec); err != nil {
+		rec, err := decodeRecord(raw)
+		if err != nil {
 			return err
 		}
 		data := tx.Bucket(bucketLeads).Get([]byte(rec.Email))

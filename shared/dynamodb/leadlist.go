@@ -42,8 +42,13 @@ const (
 // names the same.
 var leadListProjection = []string{attrID, "name", "company", "status", "stage", "score", attrConsent, attrFirstTouch, attrCreatedAt, attrPages, attrSearch}
 
-// maxListRequests bounds the Queries of one Leads call.
-const maxListRequests = 3
+// maxListRequests bounds the Queries of one Leads call, and listPageItems the
+// index items one of them examines: a few hundred bytes each, so a Query stays
+// under the 1 MB a Query reads at most and costs at most about 100 read units.
+const (
+	maxListRequests = 3
+	listPageItems   = 2000
+)
 
 // indexLeadItem adds to a lead's item its GSI3 keys and search text.
 func indexLeadItem(item map[string]types.AttributeValue, l leadgate.Lead) {
@@ -66,7 +71,8 @@ var (
 )
 
 // Leads returns a page of the leads q selects from GSI3, newest first: at most
-// maxListRequests Queries, each reading up to 1 MB of the index and filtering it,
+// maxListRequests Queries, each reading up to listPageItems of the index and
+// filtering them,
 // until Limit leads matched. Next continues after the last lead handed out, or,
 // when the requests ran out, after the last item examined. GSI3 is read
 // eventually consistent: a lead of the last second may be missing.
@@ -114,6 +120,7 @@ func (s *Store) Leads(ctx context.Context, q leadgate.LeadQuery) (leadgate.LeadL
 	if filter.cond != "" {
 		in.KeyConditionExpression = aws.String(keyCond)
 		in.FilterExpression = aws.String(filter.cond)
+		in.Limit = aws.Int32(int32(s.listPageItems))
 	} else {
 		in.Limit = aws.Int32(int32(limit + 1)) // one more tells whether another page follows
 	}

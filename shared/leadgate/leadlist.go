@@ -117,7 +117,9 @@ const MaxSearchLength = 100
 // out (its time and id: the position after which the next page starts).
 func (q LeadQuery) Validate() error {
 	var fields []FieldError
-	bad := func(field, msg string) { fields = append(fields, FieldError{Field: field, Code: "invalid", Message: msg}) }
+	bad := func(field, msg string) {
+		fields = append(fields, FieldError{Field: field, Code: "invalid", Message: msg})
+	}
 	if len(q.Search) > MaxSearchLength {
 		bad("search", "at most "+strconv.Itoa(MaxSearchLength)+" characters")
 	}
@@ -151,30 +153,3 @@ func (q LeadQuery) Validate() error {
 }
 
 var statuses = []Status{StatusActive, StatusUnconfirmed, StatusUnsubscribed, StatusBounced, StatusComplained, StatusErased}
-
-// Matches reports whether the lead passes every filter of the query but the
-// cursor and the date range, which stores apply on their index's keys.
-func (q LeadQuery) Matches(l Lead) bool {
-	switch {
-	case q.Stage != StageAny && l.CurrentStage() != q.Stage:
-		return false
-	case q.Source != "" && l.FirstTouch.UTMSource != q.Source:
-		return false
-	case q.Consent == ConsentGiven && !l.Consent.Given, q.Consent == ConsentNotGiven && l.Consent.Given:
-		return false
-	case len(q.Statuses) > 0 && !slices.Contains(q.Statuses, l.Status):
-		return false
-	case q.Page != "" && !slices.Contains(l.Pages, q.Page):
-		return false
-	}
-	if q.Search == "" {
-		return true
-	}
-	return strings.Contains(LeadSearchText(l), strings.ToLower(q.Search))
-}
-
-// LeadSearchText is what Search looks in: the address, name and company in lower
-// case, one per line (so that no match spans two).
-func LeadSearchText(l Lead) string {
-	return strings.ToLower(l.Email + "\n" + l.Name + "\n" + l.Company)
-}

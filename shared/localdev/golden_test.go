@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"leadgate/shared/capture"
+	"leadgate/shared/console"
 	"leadgate/shared/followup"
 	"leadgate/shared/funnel"
 	"leadgate/shared/golden"
@@ -153,8 +154,11 @@ func TestGoldenLocalPages(t *testing.T) {
 	t.Run("start-fresh", func(t *testing.T) {
 		golden.Check(t, "start-fresh.html", goldenPageBytes(r.do(t, "GET", "/", nil, 200).Body.String()))
 	})
-	t.Run("leads-none", func(t *testing.T) {
-		golden.Check(t, "leads-none.html", goldenPageBytes(r.do(t, "GET", "/dev/leads", nil, 200).Body.String()))
+	t.Run("leads-redirect", func(t *testing.T) {
+		// The lead table is the console's now.
+		if got := r.do(t, "GET", "/dev/leads", nil, http.StatusSeeOther).Header().Get("Location"); got != console.LeadsPath {
+			t.Fatalf("/dev/leads sends to %q, want %s", got, console.LeadsPath)
+		}
 	})
 	t.Run("dashboard-empty", func(t *testing.T) {
 		golden.Check(t, "dashboard-empty.html", goldenPageBytes(r.do(t, "GET", "/dev/dashboard?page="+localdev.SampleSlug, nil, 200).Body.String()))
@@ -180,7 +184,6 @@ func TestGoldenLocalPages(t *testing.T) {
 
 	for _, p := range []struct{ name, path string }{
 		{"start", "/"},
-		{"leads", "/dev/leads"},
 		{"dashboard-pages", "/dev/dashboard"},
 		{"dashboard", "/dev/dashboard?page=" + localdev.SampleSlug},
 	} {
@@ -206,7 +209,6 @@ func TestGoldenStartPageWithClock(t *testing.T) {
 func TestGoldenCoversEveryTemplate(t *testing.T) {
 	marks := map[string]string{
 		"dashboard.html": "Dashboard — Leadgate local</title>",
-		"leads.html":     "<h1>Leads on this machine</h1>",
 		"start.html":     "<h1>Leadgate, running locally</h1>",
 	}
 	templates, err := filepath.Glob(filepath.Join("templates", "*.html"))

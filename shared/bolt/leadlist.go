@@ -143,16 +143,19 @@ func indexKey(created time.Time, id string) []byte {
 	return append(k, id...)
 }
 
-// indexLead writes the lead's index record; a lead from before Pages were kept
-// keeps the pages its record had.
+// indexLead writes the lead's index record, keeping the pages its record had: a
+// lead stored before leads kept their pages has them only there.
 func indexLead(tx *bbolt.Tx, l leadgate.Lead) error {
 	b := tx.Bucket(bucketLeadIndex)
 	k := indexKey(l.CreatedAt, l.ID)
 	rec := recordOf(l)
-	if len(rec.Pages) == 0 {
-		if old := b.Get(k); old != nil {
-			if prev, err := decodeRecord(old); err == nil {
-				rec.Pages = prev.Pages
+	rec.Pages = slices.Clone(rec.Pages)
+	if old := b.Get(k); old != nil {
+		if prev, err := decodeRecord(old); err == nil {
+			for _, p := range prev.Pages {
+				if !slices.Contains(rec.Pages, p) {
+					rec.Pages = append(rec.Pages, p)
+				}
 			}
 		}
 	}

@@ -65,8 +65,11 @@ const (
 
 // LeadLister is the part of a store the console's lead table reads.
 type LeadLister interface {
-	// Leads returns a page of the leads q selects, newest first. A cursor that is
-	// not one gives EINVALID.
+	// Leads returns a page of the leads q selects, newest first (ties by id). A
+	// cursor that is not one, or any other bad field, gives EINVALID. The leads
+	// carry at least what the table shows and filters on (ID, Email, Name, Company,
+	// Pages, Status, Stage, Score, Consent.Given, FirstTouch, CreatedAt); read one
+	// whole with LeadByEmail or LeadByRef. Erased leads are gone, so never listed.
 	Leads(ctx context.Context, q LeadQuery) (LeadList, error)
 }
 

@@ -23,6 +23,13 @@
 #   wru/lead, rru/lead      write and read request units of one lead's whole funnel
 #                           (view, capture, emails, confirm, download)   (≤ 30, ≤ 10)
 #   gsi-wru/lead            its index writes, counted apart: printed, no target
+#   ddb-requests-lead-list  the most DynamoDB requests one call of the console's
+#                           lead table made, whatever its filter (<= 3)
+#   console-leads-p50-ms    BenchmarkConsoleLeadPages (shared/bolt): the slowest
+#                           median server time of the console's lead pages (table,
+#                           filtered, deep page, detail, erase) on the embedded store
+#                           at console-leads leads (<= 100; LEADGATE_BENCH_LEADS,
+#                           default 100,000)
 #   BenchmarkCaptureVsBoltWrite1KB (shared/bolt: /store, /service; shared/httpapi: the
 #                           route): x-bolt-write, a capture's time over one 1 KB bbolt
 #                           write's, the two taken in turns (≤ 1.5); without it,
@@ -182,6 +189,12 @@ END {
 		else row(target, v, check(num(v) <= limits[u]))
 	}
 	if (unit("gsi-wru/lead") != "") row("whole funnel GSI WRU per lead (no target)", unit("gsi-wru/lead"), "")
+	v = unit("ddb-requests-lead-list")
+	if (v == "") notMeasured("DynamoDB requests, console lead list <= 3")
+	else row("DynamoDB requests, console lead list <= 3", v, check(num(v) <= 3))
+	v = unit("console-leads-p50-ms")
+	if (v == "") notMeasured("console lead pages p50 at 100,000 leads <= 100 ms")
+	else row(sprintf("console lead pages p50 at %d leads <= 100 ms", unit("console-leads")), sprintf("%.1f ms (slowest page)", v), check(num(v) <= 100))
 
 	b = "leadgate/shared/bolt"
 	write = val[b, "BenchmarkBoltWrite1KB", "ns/op"]

@@ -28,6 +28,7 @@ type Store interface {
 	LeadByEmail(ctx context.Context, email string) (leadgate.Lead, error)
 	Submissions(ctx context.Context, email string) ([]leadgate.Submission, error)
 	EraseLead(ctx context.Context, e leadgate.Erasure) (leadgate.Erased, error)
+	Leads(ctx context.Context, q leadgate.LeadQuery) (leadgate.LeadList, error)
 
 	Grant(ctx context.Context, id string) (leadgate.Grant, error)
 	RevokeGrant(ctx context.Context, id string) error

@@ -2,9 +2,7 @@ package admin
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -184,38 +182,29 @@ func (s *Service) ExportLeads(ctx context.Context, slug string, since time.Time)
 // (other than the standard ones) get a column each. After each page w is flushed
 // if it can be. A failure of w is ErrExportWrite; one of the store comes as is.
 func (e *Export) Write(ctx context.Context, w io.Writer) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write(append(append([]string{}, standardColumns...), e.custom...))
-	page := e.first
-	for {
+	page, started := e.first, false
+	return writeCSVPages(w, append(append([]string{}, standardColumns...), e.custom...), func() ([][]string, bool, error) {
+		if started {
+			if page.Next == "" {
+				return nil, false, nil
+			}
+			var err error
+			if page, err = e.s.store.PageLeads(ctx, e.slug, e.since, page.Next, exportPageSize); err != nil {
+				return nil, false, err
+			}
+		}
+		started = true
+		rows := make([][]string, 0, len(page.Leads))
 		for _, pl := range page.Leads {
-			_ = cw.Write(csvRow(pl, e.custom))
+			rows = append(rows, csvRow(pl, e.custom))
 		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			return fmt.Errorf("%w: %w", ErrExportWrite, err)
-		}
-		if f, ok := w.(interface{ Flush() }); ok {
-			f.Flush()
-		}
-		if page.Next == "" {
-			return nil
-		}
-		var err error
-		if page, err = e.s.store.PageLeads(ctx, e.slug, e.since, page.Next, exportPageSize); err != nil {
-			return err
-		}
-	}
+		return rows, true, nil
+	})
 }
 
 func csvRow(pl leadgate.PageLead, custom []string) []string {
 	l := pl.Lead
-	t := func(at time.Time) string {
-		if at.IsZero() {
-			return ""
-		}
-		return at.UTC().Format(time.RFC3339)
-	}
+	t := csvTime
 	row := []string{
 		t(pl.Submission.At), pl.Submission.ID, l.ID, l.Email, l.Name, l.Company, l.JobTitle, l.Phone, string(l.Status), string(l.CurrentStage()), strconv.Itoa(l.Score),
 		strconv.FormatBool(l.Consent.Given), l.Consent.TextVersion, t(l.Consent.At),
@@ -224,9 +213,6 @@ func csvRow(pl leadgate.PageLead, custom []string) []string {
 	}
 	for _, name := range custom {
 		row = append(row, l.Custom[name])
-	}
-	for i, cell := range row {
-		row[i] = FormulaSafe(cell)
 	}
 	return row
 }

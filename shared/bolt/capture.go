@@ -81,6 +81,9 @@ func record(tx *bbolt.Tx, c leadgate.Capture) (leadgate.CaptureResult, error) {
 	if err := leads.Put(email, leadJSON); err != nil {
 		return res, err
 	}
+	if err := indexLead(tx, res.Lead); err != nil {
+		return res, err
+	}
 	if err := leads.Put(subKey, subJSON); err != nil {
 		return res, err
 	}

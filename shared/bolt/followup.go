@@ -270,7 +270,7 @@ func (s *Store) Confirm(_ context.Context, id string, now time.Time) (leadgate.C
 		}
 		var changes []leadgate.Change
 		if leadChanged {
-			if err := putJSON(leads, []byte(c.Email), lead); err != nil {
+			if err := putLead(tx, lead); err != nil {
 				return err
 			}
 			changes = append(changes, leadgate.Change{Kind: leadgate.LeadUpdated, At: now, Lead: &lead, OldLead: &old})
@@ -375,7 +375,7 @@ func (s *Store) changeLead(op string, find func(*bbolt.Tx) (string, error), edit
 		}
 		lead.UpdatedAt = now
 		lead.Version++
-		if err := putJSON(leads, []byte(email), lead); err != nil {
+		if err := putLead(tx, lead); err != nil {
 			return err
 		}
 		changed = true

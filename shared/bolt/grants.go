@@ -127,7 +127,7 @@ func (s *Store) CountDownload(_ context.Context, d leadgate.Download) error {
 		lead := old
 		lead.FirstDownloadAt = d.At
 		lead.Version++
-		if err := putJSON(leads, []byte(d.Email), lead); err != nil {
+		if err := putLead(tx, lead); err != nil {
 			return err
 		}
 		changed = true

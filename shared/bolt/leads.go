@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"slices"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -105,29 +104,6 @@ func (s *Store) Submissions(_ context.Context, email string) ([]leadgate.Submiss
 		return nil, leadgate.Internal("list submissions", err)
 	}
 	return subs, nil
-}
-
-// Leads returns every lead, newest first; the local run's lead list reads it.
-func (s *Store) Leads(_ context.Context) ([]leadgate.Lead, error) {
-	var leads []leadgate.Lead
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketLeads).ForEach(func(k, v []byte) error {
-			if kindOf(k) != itemLead {
-				return nil
-			}
-			var l leadgate.Lead
-			if err := json.Unmarshal(v, &l); err != nil {
-				return err
-			}
-			leads = append(leads, l)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, leadgate.Internal("list leads", err)
-	}
-	slices.SortFunc(leads, func(a, b leadgate.Lead) int { return b.CreatedAt.Compare(a.CreatedAt) })
-	return leads, nil
 }
 
 // countLeadItems counts the leads bucket's items by kind, under the names of the

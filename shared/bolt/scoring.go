@@ -34,7 +34,7 @@ func (s *Store) SetScore(_ context.Context, email string, score int, stage leadg
 			return nil
 		}
 		lead.Version++
-		if err := putJSON(leads, []byte(email), lead); err != nil {
+		if err := putLead(tx, lead); err != nil {
 			return err
 		}
 		changed = true

@@ -39,6 +39,7 @@ var allBuckets = [][]byte{
 	bucketMailDays,                                                   // maildays.go
 	bucketConsoleLinks, bucketConsoleSessions, bucketConsolePasskeys, // console.go
 	bucketConsoleCeremonies, // passkeys.go
+	bucketLeadIndex, // leadlist.go
 }
 
 // Store is a leadgate.Store in one bbolt file.
@@ -111,7 +112,10 @@ func open(path string, opts Options, o *bbolt.Options) (*Store, error) {
 		if err := releaseDeadClaims(tx); err != nil {
 			return err
 		}
-		return moveOldBuckets(tx)
+		if err := moveOldBuckets(tx); err != nil {
+			return err
+		}
+		return buildLeadIndex(tx)
 	})
 	if err != nil {
 		db.Close()

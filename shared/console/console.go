@@ -34,6 +34,8 @@ type Store interface {
 	Spends(ctx context.Context, page string) ([]leadgate.Spend, error)
 	MailStats(ctx context.Context, from, to string) ([]leadgate.MailDayCounts, error)
 	PutSignInLink(ctx context.Context, l leadgate.SignInLink) error
+	LeadByRef(ctx context.Context, ref string) (leadgate.Lead, error)
+	Sends(ctx context.Context, email string) ([]leadgate.Send, error)
 }
 
 var _ Store = leadgate.Store(nil)
@@ -151,6 +153,11 @@ func (c *Console) routes() http.Handler {
 	mux.Handle(FunnelPath, c.private(c.funnelPage, nil))
 	mux.Handle(SpendPath, c.private(nil, c.saveSpend))
 	mux.Handle(DeliverabilityPath, c.private(c.deliverability, nil))
+	mux.Handle(LeadsPath, c.private(c.leads, nil))
+	mux.Handle(LeadsCSVPath, c.private(c.leadsCSV, nil))
+	mux.Handle(LeadPattern, c.private(c.lead, nil))
+	mux.Handle(LeadExportPattern, c.private(c.leadExport, nil))
+	mux.Handle(LeadErasePattern, c.private(c.eraseForm, c.erase))
 	mux.Handle(SignOutPath, c.private(nil, c.signOut))
 	mux.Handle(SignOutEverywherePath, c.private(nil, c.signOutEverywhere))
 	c.magnetRoutes(mux)

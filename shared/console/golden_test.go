@@ -58,6 +58,7 @@ type goldenSite struct {
 	handler http.Handler
 	mail    *mailbox
 	store   *bolt.Store
+	key     *signing.Key
 }
 
 // newGoldenSite serves the console on an embedded store with the fixed clock and
@@ -131,7 +132,7 @@ func newGoldenSite(t *testing.T, empty bool, opts ...any) *goldenSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &goldenSite{handler: c.Handler(), mail: box, store: store}
+	return &goldenSite{handler: c.Handler(), mail: box, store: store, key: key}
 }
 
 // page answers a request and returns the page, which must come with status.
@@ -295,5 +296,6 @@ func TestGoldenCoversEveryRenderer(t *testing.T) {
 	}
 	maps.Copy(marks, magnetMarks)
 	maps.Copy(marks, editorMarks)
+	maps.Copy(marks, leadsMarks)
 	golden.CheckRenderersCovered(t, marks)
 }

@@ -1,5 +1,7 @@
 package console
 
+import "net/url"
+
 // The console's paths: the one place each is written. Every one lives under Prefix,
 // which is also the session cookie's path.
 const (
@@ -54,6 +56,16 @@ const (
 	// PasskeysScriptPath is the passkey pages' script, served from the console's
 	// own origin.
 	PasskeysScriptPath = "/console/assets/passkeys.js"
+
+	// LeadsPath is the lead table, with its filters in the query; LeadsCSVPath the
+	// CSV file of every lead they select.
+	LeadsPath    = "/console/leads"
+	LeadsCSVPath = "/console/leads.csv"
+	// LeadPattern is one lead, named by leadgate.LeadRef (never its address); its
+	// GDPR export (GET) and erasure (GET asks, POST erases) below it.
+	LeadPattern       = "/console/leads/{ref}"
+	LeadExportPattern = "/console/leads/{ref}/export"
+	LeadErasePattern  = "/console/leads/{ref}/erase"
 )
 
 // MagnetPath is the page of magnet id; MagnetUploadLinkPath and
@@ -87,3 +99,8 @@ const (
 // (preview, publish, unpublish, duplicate, delete, yaml).
 func EditPagePath(slug string) string           { return "/console/pages/" + slug }
 func PageActionPath(slug, action string) string { return "/console/pages/" + slug + "/" + action }
+
+// LeadPath, LeadExportPath and LeadErasePath are the paths of the lead ref names.
+func LeadPath(ref string) string       { return "/console/leads/" + url.PathEscape(ref) }
+func LeadExportPath(ref string) string { return LeadPath(ref) + "/export" }
+func LeadErasePath(ref string) string  { return LeadPath(ref) + "/erase" }

@@ -63,6 +63,12 @@ var (
 	noticeMethodNotAllowed = notice{Title: "Not allowed",
 		Message:  "This address does not take that kind of request.",
 		LinkText: "Back to the console", LinkPath: HomePath}
+	noticeLeadNotFound = notice{Title: "No such lead",
+		Message:  "No lead is stored at this address: it may have been erased.",
+		LinkText: "Leads", LinkPath: LeadsPath}
+	noticeLeadErased = notice{Title: "The lead was erased",
+		Message:  "The lead, its submissions and the emails kept for it are gone; its download links no longer work. The pages' counts stay as they were.",
+		LinkText: "Leads", LinkPath: LeadsPath}
 	noticeFailed = notice{Title: "Something went wrong",
 		Message:  "Nothing was changed. Please try again in a moment.",
 		LinkText: "Back to the console", LinkPath: HomePath}
@@ -113,3 +119,11 @@ func noticePageDeleted(p leadgate.Page) notice {
 	return notice{Title: "Page deleted", Message: "The page " + p.Slug + " was deleted. Its leads and counts are kept.",
 		LinkText: "Pages", LinkPath: PagesPath}
 }
+
+// The leads area's messages next to a bad filter.
+const (
+	msgBadDate   = "Enter a date such as 2026-03-02."
+	msgDateOrder = "The last day must not come before the first."
+	msgBadCursor = "This link to a further page of the table is not one the console made. Start again from the newest lead."
+	msgPickOne   = "Pick one of the choices offered."
+)

@@ -3,6 +3,7 @@ package dynamodb_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -377,8 +378,9 @@ func TestTableDefinition(t *testing.T) {
 	want := map[string]string{
 		dynamodb.IndexGSI1: dynamodb.AttrGSI1PK + "/" + dynamodb.AttrGSI1SK,
 		dynamodb.IndexGSI2: dynamodb.AttrGSI2PK + "/" + dynamodb.AttrGSI2SK,
+		dynamodb.IndexGSI3: "item_type/gsi3sk",
 	}
-	if len(indexes) != len(want) || indexes[dynamodb.IndexGSI1] != want[dynamodb.IndexGSI1] || indexes[dynamodb.IndexGSI2] != want[dynamodb.IndexGSI2] {
+	if !maps.Equal(indexes, want) {
 		t.Errorf("indexes %v, want %v", indexes, want)
 	}
 }

@@ -17,6 +17,7 @@ const (
 	AttrItemType = attrItemType
 	IndexGSI1    = indexGSI1
 	IndexGSI2    = indexGSI2
+	IndexGSI3    = indexGSI3
 	DueBucket    = dueBucket
 	ListPages    = listPages
 	ListMagnets  = listMagnets
@@ -76,3 +77,12 @@ func (s *Store) CaptureItems(c leadgate.Capture) ([]types.TransactWriteItem, err
 	sub.LeadID = lead.ID
 	return s.captureItems(c, lead, nil, sub, counters)
 }
+
+// LeadItem is the item the store writes for a lead.
+func LeadItem(l leadgate.Lead) (map[string]types.AttributeValue, error) {
+	return marshalItem(l, prefixLead+l.Email, skLead, typeLead)
+}
+
+// SetListPageItems sets how many index items a Query of the lead table examines,
+// so that a test reaches the request bound with few leads.
+func SetListPageItems(s *Store, n int32) { s.listPageItems = n }

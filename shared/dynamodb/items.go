@@ -37,8 +37,12 @@ func marshalItem(v any, pk, sk, itemType string) (map[string]types.AttributeValu
 	item[attrPK] = str(pk)
 	item[attrSK] = str(sk)
 	item[attrItemType] = str(itemType)
-	switch v.(type) {
-	case leadgate.Lead, *leadgate.Lead:
+	switch l := v.(type) {
+	case leadgate.Lead:
+		indexLeadItem(item, l)
+		compactLead(item)
+	case *leadgate.Lead:
+		indexLeadItem(item, *l)
 		compactLead(item)
 	case leadgate.Submission, *leadgate.Submission:
 		compactSubmission(item)

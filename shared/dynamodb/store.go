@@ -83,6 +83,8 @@ type Store struct {
 	OnCapacity func(op string, consumed []types.ConsumedCapacity)
 
 	links linkSet // the unsubscribe links put or found (PutUnsubscribe)
+
+	listPageItems int32 // the index items a Query of the lead table examines (leadlist.go)
 }
 
 var _ leadgate.Store = (*Store)(nil)
@@ -90,7 +92,7 @@ var _ leadgate.Store = (*Store)(nil)
 // New returns a store on the named table, which must have the shape of
 // TableDefinition.
 func New(client API, table string) *Store {
-	return &Store{client: client, table: table}
+	return &Store{client: client, table: table, listPageItems: listPageItems}
 }
 
 func (s *Store) capacityMode() types.ReturnConsumedCapacity {

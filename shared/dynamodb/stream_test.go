@@ -292,7 +292,18 @@ func TestStreamFixtures(t *testing.T) {
 		}
 	}
 
-	checkFixture(t, readEvent(t, path))
+	checkFixture(t, readEvent(t, path), nil)
+}
+
+// withoutPages clears what leads written before they kept their pages lack.
+func withoutPages(want []leadgate.Change) {
+	for _, ch := range want {
+		for _, l := range []*leadgate.Lead{ch.Lead, ch.OldLead} {
+			if l != nil {
+				l.Pages = nil
+			}
+		}
+	}
 }
 
 // TestStreamFixtureOfFullItems decodes records of the fixture's writes as the store
@@ -300,12 +311,12 @@ func TestStreamFixtures(t *testing.T) {
 // attributes say (and before a day's totals were the sum of its sources): records
 // of such items, of tables written before, decode to the same changes.
 func TestStreamFixtureOfFullItems(t *testing.T) {
-	checkFixture(t, readEvent(t, filepath.Join("testdata", "dynamodb-stream-captures-full-items.json")))
+	checkFixture(t, readEvent(t, filepath.Join("testdata", "dynamodb-stream-captures-full-items.json")), withoutPages)
 }
 
 // checkFixture checks a fixture's shape, that it holds every kind of record, and
 // its changes field by field.
-func checkFixture(t *testing.T, e events.DynamoDBEvent) {
+func checkFixture(t *testing.T, e events.DynamoDBEvent, adjust func([]leadgate.Change)) {
 	t.Helper()
 	checkLambdaShape(t, e)
 	checkAttributeTypes(t, e, "S", "N", "BOOL", "M", "L", "NULL")
@@ -348,6 +359,9 @@ func checkFixture(t *testing.T, e events.DynamoDBEvent) {
 		got = append(got, ch)
 	}
 	want := wantFixtureChanges()
+	if adjust != nil {
+		adjust(want)
+	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d changes (%v), want %d", len(got), changeKinds(got), len(want))
 	}

@@ -181,7 +181,7 @@ const (
 )
 
 // TableDefinition returns the table the Store needs: on demand, with a stream of
-// new and old images for the follow-up handler, and the two GSIs.
+// new and old images for the follow-up handler, and the three GSIs.
 func TableDefinition(name string) *awsddb.CreateTableInput {
 	str := func(n string) types.AttributeDefinition {
 		return types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: types.ScalarAttributeTypeS}
@@ -197,6 +197,7 @@ func TableDefinition(name string) *awsddb.CreateTableInput {
 		BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{
 			str(attrPK), str(attrSK), str(attrGSI1PK), str(attrGSI1SK), str(attrGSI2PK), str(attrGSI2SK),
+			str(attrItemType), str(attrGSI3SK),
 		},
 		KeySchema: key(attrPK, attrSK),
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
@@ -204,6 +205,8 @@ func TableDefinition(name string) *awsddb.CreateTableInput {
 				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
 			{IndexName: aws.String(indexGSI2), KeySchema: key(attrGSI2PK, attrGSI2SK),
 				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
+			{IndexName: aws.String(indexGSI3), KeySchema: key(attrGSI3PK, attrGSI3SK),
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: leadListProjection}},
 		},
 		StreamSpecification: &types.StreamSpecification{
 			StreamEnabled:  aws.Bool(true),

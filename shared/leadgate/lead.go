@@ -2,6 +2,7 @@ package leadgate
 
 import (
 	"maps"
+	"slices"
 	"time"
 )
 
@@ -92,6 +93,9 @@ type Lead struct {
 	FirstTouch   Attribution       `json:"first_touch"`
 	LastTouch    Attribution       `json:"last_touch"`
 	Submissions  int               `json:"submissions"`
+	// Pages are the slugs of the pages the lead submitted on, in the order of
+	// their first submission: the console's lead table filters on them.
+	Pages []string `json:"pages,omitempty"`
 	// ConfirmedAt is when the lead first proved the address through a confirmation
 	// link; zero: never. Double opt-in pages need it, whatever the Status.
 	ConfirmedAt time.Time `json:"confirmed_at,omitzero"`
@@ -169,6 +173,7 @@ func NewLead(id string, sub Submission, page Page) Lead {
 		FirstTouch:  sub.Attribution,
 		LastTouch:   sub.Attribution,
 		Submissions: 1,
+		Pages:       []string{sub.Page},
 		CreatedAt:   sub.At,
 		UpdatedAt:   sub.At,
 		Version:     1,
@@ -191,6 +196,9 @@ func (l Lead) Apply(sub Submission, page Page) Lead {
 	l.Custom = maps.Clone(l.Custom)
 	l.LastTouch = sub.Attribution
 	l.Submissions++
+	if !slices.Contains(l.Pages, sub.Page) {
+		l.Pages = append(slices.Clip(l.Pages), sub.Page)
+	}
 	l.UpdatedAt = sub.At
 	l.Version++
 	if typed := sub.Values[FieldNameEmail]; typed != "" {

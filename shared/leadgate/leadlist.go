@@ -2,6 +2,9 @@ package leadgate
 
 import (
 	"context"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -62,7 +65,94 @@ const (
 
 // LeadLister is the part of a store the console's lead table reads.
 type LeadLister interface {
-	// Leads returns a page of the leads q selects, newest first. A cursor that is
-	// not one gives EINVALID.
+	// Leads returns a page of the leads q selects, newest first (ties by id). A
+	// cursor that is not one, or any other bad field, gives EINVALID. The leads
+	// carry at least what the table shows and filters on (ID, Email, Name, Company,
+	// Pages, Status, Stage, Score, Consent.Given, FirstTouch, CreatedAt); read one
+	// whole with LeadByEmail or LeadByRef. Erased leads are gone, so never listed.
 	Leads(ctx context.Context, q LeadQuery) (LeadList, error)
 }
+
+// LeadReader is what the console's lead detail reads besides the lead table.
+type LeadReader interface {
+	// LeadByRef returns the lead that ref (LeadRef of it) names, or ENOTFOUND; a ref
+	// that is not one is ENOTFOUND too.
+	LeadByRef(ctx context.Context, ref string) (Lead, error)
+	// Sends returns the emails sent (or claimed) to the address, by send key; none
+	// is an empty list.
+	Sends(ctx context.Context, email string) ([]Send, error)
+}
+
+// LeadRef names a lead in URLs without its address (URLs land in logs and
+// browser histories): its creation time and id, which are also where the lead
+// table's index keeps it, so that every store finds it with one lookup.
+func LeadRef(l Lead) string {
+	return strconv.FormatInt(l.CreatedAt.UnixNano(), 36) + "." + l.ID
+}
+
+// ParseLeadRef reads a ref of LeadRef; false for anything else.
+func ParseLeadRef(ref string) (created time.Time, id string, ok bool) {
+	t, id, found := strings.Cut(ref, ".")
+	if !found || len(t) > 13 || !validID(id) {
+		return time.Time{}, "", false
+	}
+	n, err := strconv.ParseInt(t, 36, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, "", false
+	}
+	return time.Unix(0, n).UTC(), id, true
+}
+
+// LeadListLimit returns the page size a store uses for limit: the default for 0 or
+// less, at most MaxLeadListLimit.
+func LeadListLimit(limit int) int {
+	if limit <= 0 {
+		return DefaultLeadListLimit
+	}
+	return min(limit, MaxLeadListLimit)
+}
+
+// MaxSearchLength bounds LeadQuery.Search.
+const MaxSearchLength = 100
+
+// Validate checks each field of the query, naming every bad one: the stage,
+// consent and statuses known, the dates in order, the cursor one a store handed
+// out (its time and id: the position after which the next page starts).
+func (q LeadQuery) Validate() error {
+	var fields []FieldError
+	bad := func(field, msg string) {
+		fields = append(fields, FieldError{Field: field, Code: "invalid", Message: msg})
+	}
+	if len(q.Search) > MaxSearchLength {
+		bad("search", "at most "+strconv.Itoa(MaxSearchLength)+" characters")
+	}
+	if q.Stage != StageAny && !slices.Contains(Stages, q.Stage) {
+		bad("stage", "one of cold, mql and sql")
+	}
+	if q.Consent != ConsentAny && q.Consent != ConsentGiven && q.Consent != ConsentNotGiven {
+		bad("consent", "given or not_given")
+	}
+	for _, s := range q.Statuses {
+		if !slices.Contains(statuses, s) {
+			bad("status", "a lead status such as active or bounced")
+			break
+		}
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		bad("to", "after the start of the range")
+	}
+	if q.Limit < 0 || q.Limit > MaxLeadListLimit {
+		bad("limit", "a number from 1 to "+strconv.Itoa(MaxLeadListLimit))
+	}
+	if q.Cursor != "" {
+		if _, _, err := ParseLeadsCursor(q.Cursor); err != nil {
+			fields = append(fields, AsError(err).Fields...)
+		}
+	}
+	if len(fields) > 0 {
+		return Invalid(fields...)
+	}
+	return nil
+}
+
+var statuses = []Status{StatusActive, StatusUnconfirmed, StatusUnsubscribed, StatusBounced, StatusComplained, StatusErased}

@@ -92,6 +92,8 @@ type Store interface {
 	FollowUpStore
 	ConsoleStore
 	MailStatsStore
+	LeadLister
+	LeadReader
 }
 
 // FollowUpStore is the part of the store the follow-up emails work on.

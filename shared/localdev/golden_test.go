@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"leadgate/shared/capture"
+	"leadgate/shared/console"
 	"leadgate/shared/followup"
 	"leadgate/shared/funnel"
 	"leadgate/shared/golden"
@@ -153,8 +154,11 @@ func TestGoldenLocalPages(t *testing.T) {
 	t.Run("start-fresh", func(t *testing.T) {
 		golden.Check(t, "start-fresh.html", goldenPageBytes(r.do(t, "GET", "/", nil, 200).Body.String()))
 	})
-	t.Run("leads-none", func(t *testing.T) {
-		golden.Check(t, "leads-none.html", goldenPageBytes(r.do(t, "GET", "/dev/leads", nil, 200).Body.String()))
+	t.Run("leads-redirect", func(t *testing.T) {
+		// The lead table is the console's now.
+		if got := r.do(t, "GET", "/dev/leads", nil, http.StatusSeeOther).Header().Get("Location"); got != console.LeadsPath {
+			t.Fatalf("/dev/leads sends to %q, want %s", got, console.LeadsPath)
+		}
 	})
 
 	// Two leads from a campaign, one of them downloading twice; a third, direct,
@@ -177,7 +181,6 @@ func TestGoldenLocalPages(t *testing.T) {
 
 	for _, p := range []struct{ name, path string }{
 		{"start", "/"},
-		{"leads", "/dev/leads"},
 	} {
 		t.Run(p.name, func(t *testing.T) {
 			golden.Check(t, p.name+".html", goldenPageBytes(r.do(t, "GET", p.path, nil, 200).Body.String()))
@@ -200,7 +203,6 @@ func TestGoldenStartPageWithClock(t *testing.T) {
 // renders into at least one of them.
 func TestGoldenCoversEveryTemplate(t *testing.T) {
 	marks := map[string]string{
-		"leads.html": "<h1>Leads on this machine</h1>",
 		"start.html": "<h1>Leadgate, running locally</h1>",
 	}
 	templates, err := filepath.Glob(filepath.Join("templates", "*.html"))

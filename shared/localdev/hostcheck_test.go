@@ -213,6 +213,7 @@ func TestAllowedHostsFollowTheListenAddress(t *testing.T) {
 			defer srv.Close()
 			serve := func(host string) int {
 				req := httptest.NewRequest("GET", "/dev/leads", nil)
+				req.Header.Set("Accept", "application/json")
 				req.Host = host
 				w := httptest.NewRecorder()
 				srv.Handler().ServeHTTP(w, req)

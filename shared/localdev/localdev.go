@@ -417,9 +417,6 @@ func (startView) SampleFormTokenPath() string { return leadgate.FormTokenPath(Sa
 
 // Listings the embedded store offers beyond the port; other backends show less.
 type (
-	leadLister interface {
-		Leads(context.Context) ([]leadgate.Lead, error)
-	}
 	changeReader interface {
 		RecentChanges(limit int) ([]leadgate.Change, error)
 		ItemCounts() (map[string]int, error)
@@ -488,31 +485,39 @@ func (s *Server) redirectToHosted(path func(slug string) string) http.HandlerFun
 	}
 }
 
-// handleLeads lists the leads stored on this machine, as a table or, for
-// Accept: application/json, as JSON. It exists on the local server only: on AWS, leads
-// are read through the admin API.
+// handleLeads sends a browser to the console's lead table, which replaced the
+// local one; for Accept: application/json it answers every lead as JSON, newest
+// first, for scripts and tests.
 func (s *Server) handleLeads(w http.ResponseWriter, r *http.Request) {
-	ll, ok := s.Store.(leadLister)
-	if !ok {
-		httpapi.RenderMessage(w, http.StatusNotFound, httpapi.MessageView{Title: "Not here", Message: "The lead list is on the embedded store only; read DynamoDB with the AWS CLI or the console.", LinkURL: "/", LinkText: "Start page"})
+	if !strings.Contains(r.Header.Get("Accept"), "application/json") {
+		http.Redirect(w, r, console.LeadsPath, http.StatusSeeOther)
 		return
 	}
-	leads, err := ll.Leads(r.Context())
+	leads, err := allLeads(r.Context(), s.Store)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if strings.Contains(r.Header.Get("Accept"), "application/json") {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(leads)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	if err := templates.ExecuteTemplate(w, "leads.html", leads); err != nil {
-		s.log.ErrorContext(r.Context(), "render leads page", "error", err)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(leads)
+}
+
+// allLeads reads every lead, newest first, following the table's cursor to the end.
+func allLeads(ctx context.Context, store leadgate.LeadLister) ([]leadgate.Lead, error) {
+	leads := []leadgate.Lead{}
+	q := leadgate.LeadQuery{Limit: leadgate.MaxLeadListLimit}
+	for {
+		page, err := store.Leads(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		leads = append(leads, page.Leads...)
+		if page.Next == "" {
+			return leads, nil
+		}
+		q.Cursor = page.Next
 	}
 }
 

@@ -37,7 +37,7 @@ type leadStage struct {
 type stageStore interface {
 	Changes(after uint64, limit int) ([]leadgate.Change, error)
 	RecentChanges(limit int) ([]leadgate.Change, error)
-	Leads(ctx context.Context) ([]leadgate.Lead, error)
+	leadgate.LeadLister
 	Submissions(ctx context.Context, email string) ([]leadgate.Submission, error)
 }
 
@@ -92,7 +92,7 @@ func (ix *stageIndex) read(ctx context.Context) error {
 	if len(last) > 0 {
 		ix.pos = last[0].Seq
 	}
-	leads, err := ix.store.Leads(ctx)
+	leads, err := allLeads(ctx, ix.store)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,335 @@
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"leadgate/shared/leadgate"
+)
+
+// The lead index orders the leads by creation time for the console's table, with a
+// compact record of what its filters look at, so that a page of the table walks it
+// newest first without decoding whole leads:
+//
+//	time(8) id  → leadRecord (time: big-endian Unix nanoseconds of CreatedAt)
+//
+// Every write of a lead writes its record in the same transaction (indexLead);
+// erasure deletes it. A file from before the index gets it built on open.
+var bucketLeadIndex = []byte("leadindex")
+
+// maxExamined bounds the records one Leads call looks at, so that a filter that
+// matches little answers in bounded time with Next set.
+const maxExamined = 20000
+
+// leadRecord is a lead's entry in the index: the fields the table filters on,
+// encoded as recordFields separated by NUL (pages by recordListSep), so that a
+// walk reads them without a decoder. The fields hold no NUL or separator: those
+// are replaced by spaces, which only the search could notice.
+type leadRecord struct {
+	Email   string
+	Search  string // name and company in lower case, one per line
+	Status  leadgate.Status
+	Stage   leadgate.Stage
+	Consent bool
+	Source  string
+	Pages   []string
+}
+
+const (
+	recordFields  = 7
+	recordSep     = 0
+	recordListSep = 0x1f
+)
+
+var recordClean = strings.NewReplacer("\x00", " ", "\x1f", " ")
+
+func recordOf(l leadgate.Lead) leadRecord {
+	return leadRecord{Email: l.Email, Search: strings.ToLower(l.Name + "\n" + l.Company),
+		Status: l.Status, Stage: l.Stage, Consent: l.Consent.Given, Source: l.FirstTouch.UTMSource, Pages: l.Pages}
+}
+
+func (r leadRecord) encode() []byte {
+	consent := ""
+	if r.Consent {
+		consent = "1"
+	}
+	fields := []string{r.Email, r.Search, string(r.Status), string(r.Stage), consent, r.Source}
+	for i, f := range fields {
+		fields[i] = recordClean.Replace(f)
+	}
+	pages := make([]string, len(r.Pages))
+	for i, p := range r.Pages {
+		pages[i] = recordClean.Replace(p)
+	}
+	return []byte(strings.Join(append(fields, strings.Join(pages, string(rune(recordListSep)))), string(rune(recordSep))))
+}
+
+func decodeRecord(v []byte) (leadRecord, error) {
+	parts := strings.Split(string(v), string(rune(recordSep)))
+	if len(parts) != recordFields {
+		return leadRecord{}, errors.New("bad lead index record")
+	}
+	r := leadRecord{Email: parts[0], Search: parts[1], Status: leadgate.Status(parts[2]), Stage: leadgate.Stage(parts[3]),
+		Consent: parts[4] == "1", Source: parts[5]}
+	if parts[6] != "" {
+		r.Pages = strings.Split(parts[6], string(rune(recordListSep)))
+	}
+	return r, nil
+}
+
+// recordFilter is a query's filters as the walk checks them on encoded records,
+// without decoding or allocating.
+type recordFilter struct {
+	q      leadgate.LeadQuery
+	search []byte
+}
+
+func (f recordFilter) matches(v []byte) bool {
+	var field [recordFields][]byte
+	for i := range recordFields - 1 {
+		j := bytes.IndexByte(v, recordSep)
+		if j < 0 {
+			return false
+		}
+		field[i], v = v[:j], v[j+1:]
+	}
+	field[recordFields-1] = v
+	q := f.q
+	switch {
+	case q.Stage == leadgate.StageCold && len(field[3]) > 0 && string(field[3]) != string(leadgate.StageCold):
+		return false
+	case q.Stage != leadgate.StageAny && q.Stage != leadgate.StageCold && string(field[3]) != string(q.Stage):
+		return false
+	case q.Source != "" && string(field[5]) != q.Source:
+		return false
+	case q.Consent == leadgate.ConsentGiven && len(field[4]) == 0, q.Consent == leadgate.ConsentNotGiven && len(field[4]) > 0:
+		return false
+	case len(q.Statuses) > 0 && !slices.Contains(q.Statuses, leadgate.Status(field[2])):
+		return false
+	case q.Page != "" && !hasListItem(field[6], q.Page):
+		return false
+	case len(f.search) > 0 && !bytes.Contains(field[0], f.search) && !bytes.Contains(field[1], f.search):
+		return false
+	}
+	return true
+}
+
+func hasListItem(list []byte, item string) bool {
+	for len(list) > 0 {
+		j := bytes.IndexByte(list, recordListSep)
+		if j < 0 {
+			return string(list) == item
+		}
+		if string(list[:j]) == item {
+			return true
+		}
+		list = list[j+1:]
+	}
+	return false
+}
+
+// indexKey is the index key of the lead created at created with id id.
+func indexKey(created time.Time, id string) []byte {
+	k := make([]byte, 0, 8+len(id))
+	k = binary.BigEndian.AppendUint64(k, uint64(created.UnixNano()))
+	return append(k, id...)
+}
+
+// indexLead writes the lead's index record, keeping the pages its record had: a
+// lead stored before leads kept their pages has them only there.
+func indexLead(tx *bbolt.Tx, l leadgate.Lead) error {
+	b := tx.Bucket(bucketLeadIndex)
+	k := indexKey(l.CreatedAt, l.ID)
+	rec := recordOf(l)
+	rec.Pages = slices.Clone(rec.Pages)
+	if old := b.Get(k); old != nil {
+		if prev, err := decodeRecord(old); err == nil {
+			for _, p := range prev.Pages {
+				if !slices.Contains(rec.Pages, p) {
+					rec.Pages = append(rec.Pages, p)
+				}
+			}
+		}
+	}
+	return b.Put(k, rec.encode())
+}
+
+// putLead writes the lead and its index record.
+func putLead(tx *bbolt.Tx, l leadgate.Lead) error {
+	if err := putJSON(tx.Bucket(bucketLeads), []byte(l.Email), l); err != nil {
+		return err
+	}
+	return indexLead(tx, l)
+}
+
+// buildLeadIndex fills an empty index from the leads bucket, where each lead's key
+// comes just before its submissions': the pages of a lead stored before leads kept
+// them are read from its submissions.
+func buildLeadIndex(tx *bbolt.Tx) error {
+	idx := tx.Bucket(bucketLeadIndex)
+	if k, _ := idx.Cursor().First(); k != nil {
+		return nil
+	}
+	var cur *leadgate.Lead
+	flush := func() error {
+		if cur == nil {
+			return nil
+		}
+		return idx.Put(indexKey(cur.CreatedAt, cur.ID), recordOf(*cur).encode())
+	}
+	c := tx.Bucket(bucketLeads).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		switch kindOf(k) {
+		case itemLead:
+			if err := flush(); err != nil {
+				return err
+			}
+			cur = new(leadgate.Lead)
+			if err := json.Unmarshal(v, cur); err != nil {
+				return err
+			}
+		case itemSubmission:
+			if cur == nil || !bytes.HasPrefix(k, addressPrefix(cur.Email)) {
+				continue
+			}
+			var sub struct {
+				Page string `json:"page"`
+			}
+			if err := json.Unmarshal(v, &sub); err != nil {
+				return err
+			}
+			if !slices.Contains(cur.Pages, sub.Page) {
+				cur.Pages = append(cur.Pages, sub.Page)
+			}
+		}
+	}
+	return flush()
+}
+
+// Leads returns a page of the leads q selects, newest first: it walks the index
+// back from the cursor (or from To), at most maxExamined records, and reads the
+// whole lead of each match.
+func (s *Store) Leads(_ context.Context, q leadgate.LeadQuery) (leadgate.LeadList, error) {
+	if err := q.Validate(); err != nil {
+		return leadgate.LeadList{}, err
+	}
+	limit := leadgate.LeadListLimit(q.Limit)
+	var start []byte // the walk begins below it; nil: at the newest
+	if !q.To.IsZero() {
+		start = indexKey(q.To, "")
+	}
+	if q.Cursor != "" {
+		at, id, _ := leadgate.ParseLeadsCursor(q.Cursor)
+		if k := indexKey(at, id); start == nil || bytes.Compare(k, start) < 0 {
+			start = k
+		}
+	}
+	var floor []byte
+	if !q.From.IsZero() {
+		floor = indexKey(q.From, "")
+	}
+	filter := recordFilter{q: q, search: []byte(strings.ToLower(q.Search))}
+	res := leadgate.LeadList{Leads: []leadgate.Lead{}}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketLeadIndex).Cursor()
+		leads := tx.Bucket(bucketLeads)
+		var k, v, last []byte
+		if start == nil {
+			k, v = c.Last()
+		} else if k, _ = c.Seek(start); k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		for ; k != nil; k, v = c.Prev() {
+			if floor != nil && bytes.Compare(k, floor) < 0 {
+				return nil
+			}
+			if res.Examined == maxExamined || len(res.Leads) == limit {
+				res.Next = cursorOf(last)
+				return nil
+			}
+			res.Examined++
+			last = k
+			if !filter.matches(v) {
+				continue
+			}
+			var l leadgate.Lead
+			raw := leads.Get(v[:bytes.IndexByte(v, recordSep)])
+			if raw == nil {
+				continue
+			}
+			if err := json.Unmarshal(raw, &l); err != nil {
+				return err
+			}
+			res.Leads = append(res.Leads, l)
+		}
+		return nil
+	})
+	if err != nil {
+		return leadgate.LeadList{}, leadgate.Internal("list leads", err)
+	}
+	return res, nil
+}
+
+// cursorOf is the cursor that continues below the index key k.
+func cursorOf(k []byte) string {
+	return leadgate.EncodeLeadsCursor(time.Unix(0, int64(binary.BigEndian.Uint64(k[:8]))).UTC(), string(k[8:]))
+}
+
+// LeadByRef returns the lead ref names, through its index record.
+func (s *Store) LeadByRef(_ context.Context, ref string) (leadgate.Lead, error) {
+	created, id, ok := leadgate.ParseLeadRef(ref)
+	if !ok {
+		return leadgate.Lead{}, leadgate.ErrLeadNotFound
+	}
+	var l leadgate.Lead
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		raw := tx.Bucket(bucketLeadIndex).Get(indexKey(created, id))
+		if raw == nil {
+			return leadgate.ErrLeadNotFound
+		}
+		rec, err := decodeRecord(raw)
+		if err != nil {
+			return err
+		}
+		data := tx.Bucket(bucketLeads).Get([]byte(rec.Email))
+		if data == nil {
+			return leadgate.ErrLeadNotFound
+		}
+		return json.Unmarshal(data, &l)
+	})
+	if errors.Is(err, leadgate.ErrLeadNotFound) {
+		return leadgate.Lead{}, leadgate.ErrLeadNotFound
+	}
+	return l, storeError("get lead", err)
+}
+
+// Sends returns the address's sends, by send key.
+func (s *Store) Sends(_ context.Context, email string) ([]leadgate.Send, error) {
+	sends := []leadgate.Send{}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		prefix := pairKey(email, "")
+		c := tx.Bucket(bucketSends).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var send leadgate.Send
+			if err := json.Unmarshal(v, &send); err != nil {
+				return err
+			}
+			sends = append(sends, send)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, leadgate.Internal("list sends", err)
+	}
+	return sends, nil
+}

@@ -167,14 +167,21 @@ func (s *Service) ExportLeads(ctx context.Context, slug string, since time.Time)
 		e.FileName += "-since-" + since.UTC().Format(time.DateOnly)
 	}
 	e.FileName += ".csv"
+	e.custom = customFields(p)
+	return e, nil
+}
+
+// customFields names the page's fields a lead keeps in Custom, in form order.
+func customFields(p leadgate.Page) []string {
+	var custom []string
 	for _, f := range p.Fields {
 		switch f.Name {
 		case leadgate.FieldNameEmail, leadgate.FieldNameName, leadgate.FieldNameCompany, leadgate.FieldNameJobTitle, leadgate.FieldNamePhone:
 		default:
-			e.custom = append(e.custom, f.Name)
+			custom = append(custom, f.Name)
 		}
 	}
-	return e, nil
+	return custom
 }
 
 // Write writes the export to w, a page of rows at a time: a header row, then one

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ type LeadTableExport struct {
 	s     *Service
 	q     leadgate.LeadQuery
 	first leadgate.LeadList
+	// custom are the custom fields' columns: those of the query's page, or of
+	// every page, in form order, each once.
+	custom []string
 	// FileName names the file: leads-<day>.csv, the day of the export (UTC).
 	FileName string
 }
@@ -46,14 +50,29 @@ func (s *Service) ExportLeadTable(ctx context.Context, q leadgate.LeadQuery) (*L
 	if err != nil {
 		return nil, err
 	}
-	return &LeadTableExport{s: s, q: q, first: first, FileName: "leads-" + s.now().UTC().Format(time.DateOnly) + ".csv"}, nil
+	e := &LeadTableExport{s: s, q: q, first: first, FileName: "leads-" + s.now().UTC().Format(time.DateOnly) + ".csv"}
+	pages, err := s.store.Pages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pages {
+		if q.Page != "" && p.Slug != q.Page {
+			continue
+		}
+		for _, name := range customFields(p) {
+			if !slices.Contains(e.custom, name) {
+				e.custom = append(e.custom, name)
+			}
+		}
+	}
+	return e, nil
 }
 
 // Write writes the export to w: a header row, then one row per lead, following
 // the store's cursor to the end. A failure of w is ErrExportWrite.
 func (e *LeadTableExport) Write(ctx context.Context, w io.Writer) error {
 	list, started := e.first, false
-	return writeCSVPages(w, leadTableColumns, func() ([][]string, bool, error) {
+	return writeCSVPages(w, append(slices.Clone(leadTableColumns), e.custom...), func() ([][]string, bool, error) {
 		if started {
 			if list.Next == "" {
 				return nil, false, nil
@@ -68,7 +87,11 @@ func (e *LeadTableExport) Write(ctx context.Context, w io.Writer) error {
 		started = true
 		rows := make([][]string, 0, len(list.Leads))
 		for _, l := range list.Leads {
-			rows = append(rows, leadTableRow(l))
+			row := leadTableRow(l)
+			for _, name := range e.custom {
+				row = append(row, l.Custom[name])
+			}
+			rows = append(rows, row)
 		}
 		return rows, true, nil
 	})

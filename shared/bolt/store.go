@@ -39,7 +39,7 @@ var allBuckets = [][]byte{
 	bucketMailDays,                                                   // maildays.go
 	bucketConsoleLinks, bucketConsoleSessions, bucketConsolePasskeys, // console.go
 	bucketConsoleCeremonies, // passkeys.go
-	bucketLeadIndex, // leadlist.go
+	bucketLeadIndex,         // leadlist.go
 }
 
 // Store is a leadgate.Store in one bbolt file.

@@ -14,16 +14,13 @@ import (
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
+	"leadgate/shared/browsertest"
 	"leadgate/shared/capture"
 	"leadgate/shared/console"
 	"leadgate/shared/followup"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/localdev"
-	"leadgate/shared/testenv"
 )
-
-// chromiumPath is Debian's chromium, which infra/test.sh installs.
-const chromiumPath = "/usr/bin/chromium"
 
 // consoleBrowser is a Chromium signed in to the console of a local server.
 type consoleBrowser struct {
@@ -44,7 +41,6 @@ func openSignedInConsoleBrowser(t *testing.T, email string) *consoleBrowser {
 	if testing.Short() {
 		t.Skip("drives Chromium; not in -short mode")
 	}
-	testenv.File(t, chromiumPath, "install Debian's chromium (apt-get install chromium; make test does)")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +59,11 @@ func openSignedInConsoleBrowser(t *testing.T, email string) *consoleBrowser {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
+	// The change feed is followed, as make dev does: counters, emails, scores.
+	followCtx, stopFollowing := context.WithCancel(context.Background())
+	followed := make(chan struct{})
+	go func() { _ = srv.FollowChanges(followCtx); close(followed) }()
+	t.Cleanup(func() { stopFollowing(); <-followed })
 	ts := httptest.NewUnstartedServer(srv.Handler())
 	ts.Listener.Close()
 	ts.Listener = ln
@@ -71,16 +72,7 @@ func openSignedInConsoleBrowser(t *testing.T, email string) *consoleBrowser {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	allocCtx, stopAllocator := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(stopAllocator) // kills the browser if it still runs, and waits for it
-	bctx, stopBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(stopBrowser)
+	bctx := browsertest.Start(t, ctx)
 
 	b := &consoleBrowser{Srv: srv, Base: fu.BaseURL, Ctx: bctx, Email: email}
 	if err := chromedp.Do(bctx,
@@ -136,11 +128,11 @@ func (b *consoleBrowser) wantSignedIn(t *testing.T, path string) {
 	}
 }
 
-// A person signed in by email adds a passkey with the device's authenticator
-// (Chromium's virtual one: CTAP2, internal, resident keys, user verification),
-// signs out, and signs in again with the passkey alone.
-func TestPasskeyInARealBrowser(t *testing.T) {
-	b := openSignedInConsoleBrowser(t, "ada@example.com")
+// passkeyRoundTrip: the person signed in by email adds a passkey with the device's
+// authenticator (Chromium's virtual one: CTAP2, internal, resident keys, user
+// verification), signs out, and signs in again with the passkey alone.
+func (b *consoleBrowser) passkeyRoundTrip(t *testing.T) {
+	t.Helper()
 	if _, err := chromedp.Call(b.Ctx, webauthn.Enable, webauthn.EnableParams{EnableUI: new(false)}); err != nil {
 		t.Fatalf("WebAuthn.enable: %v", err)
 	}
@@ -172,7 +164,7 @@ func TestPasskeyInARealBrowser(t *testing.T) {
 	if hidden, _ := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`document.getElementById("passkey-nojs").hidden`)); !hidden {
 		t.Fatal("the page says passkeys need JavaScript while it runs")
 	}
-	keys, err := b.Srv.Store.Passkeys(context.Background(), "ada@example.com")
+	keys, err := b.Srv.Store.Passkeys(context.Background(), b.Email)
 	if err != nil || len(keys) != 1 || keys[0].Attachment != "platform" || keys[0].Flags&0x04 == 0 {
 		t.Fatalf("stored passkeys %+v, %v; want one, of the platform, user verified", keys, err)
 	}

@@ -17,10 +17,10 @@ const magnetsStyle = `
 .form .hint{color:var(--muted);font-size:.9rem;margin:.25rem 0 0}
 .form output,.form .fixed{display:block;font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
 .errors{border:2px solid var(--bad);border-radius:8px;padding:.5rem 1rem;margin:0 0 1rem}
-.stack{display:grid;gap:1.5rem}
-dl.file{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0 0 1rem}
+.stack{display:grid;gap:1.5rem;grid-template-columns:minmax(0,1fr)}
+dl.file{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25rem 1rem;margin:0 0 1rem}
 dl.file dt{font-weight:600}
-dl.file dd{margin:0}
+dl.file dd{margin:0;overflow-wrap:anywhere}
 input[type=file]{font:inherit;max-width:100%}
 progress{width:100%;height:1.25rem;margin:1rem 0 .25rem}
 .ok{color:#17663a}

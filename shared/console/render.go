@@ -40,6 +40,7 @@ main{max-width:72rem;margin:0 auto;padding:2rem 1.25rem}
 .narrow{max-width:34rem;margin:0 auto}
 .card{background:#fff;border:1px solid var(--line);border-radius:12px;padding:1.5rem}
 h1{font-size:1.6rem;line-height:1.25;margin:0 0 .5rem}
+h1,h2,p,dd{overflow-wrap:break-word}
 p{margin:.5rem 0 1rem}
 label{display:block;font-weight:600;margin:1rem 0 .25rem}
 input[type=email]{width:100%;font:inherit;padding:.6rem .7rem;border:1px solid #8a95a3;border-radius:8px;background:#fff;color:var(--ink)}

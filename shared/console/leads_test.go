@@ -249,7 +249,11 @@ func TestLeadCSVExport(t *testing.T) {
 	if got := rows[2][3]; got != "'=SUM(A1:A9)" {
 		t.Fatalf("a formula's cell %q, want it neutralised", got)
 	}
-	if got := strings.Join(rows[3], ","); got != "2026-02-27T09:30:00Z,lead-ada,ada@example.com,Ada Lovelace,Analytical Engines,spring-guide,mql,42,true,active,newsletter,cpc,spring" {
+	// The pages' custom fields follow the standard columns.
+	if got := rows[0][len(rows[0])-1]; got != "team_size" {
+		t.Fatalf("header %q, want the pages' custom field team_size last", rows[0])
+	}
+	if got := strings.Join(rows[3], ","); got != "2026-02-27T09:30:00Z,lead-ada,ada@example.com,Ada Lovelace,Analytical Engines,spring-guide,mql,42,true,active,newsletter,cpc,spring," {
 		t.Fatalf("Ada's row %s", got)
 	}
 	r = s.get(t, console.LeadsCSVPath+"?consent=given&search=ada", session)

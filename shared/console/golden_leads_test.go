@@ -17,7 +17,7 @@ var leadsMarks = map[string]string{
 	"writeLeadRows":     `<th scope="col">First source</th>`,
 	"writeLeadDetail":   `<h2>Stage history</h2>`,
 	"writeTouch":        `<tr><th scope="row">First touch</th>`,
-	"writeCells":        `<td>delivery#sub-ada</td>`,
+	"writeCells":        `<td>Delivery (download link)</td>`,
 	"writeEraseConfirm": `<button type="submit" class="primary danger">Erase this lead</button>`,
 }
 

@@ -1,6 +1,8 @@
 package console
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -260,6 +262,14 @@ func writeLeadDetail(m *markup.Writer, l layout, v leadView) {
 	fact("Company", ld.Company)
 	fact("Job title", ld.JobTitle)
 	fact("Phone", ld.Phone)
+	// The pages' own fields, by name: a marketer named them, so they are escaped.
+	for _, name := range slices.Sorted(maps.Keys(ld.Custom)) {
+		m.Raw("<dt>")
+		m.Text(name)
+		m.Raw("</dt><dd>")
+		m.Text(ld.Custom[name])
+		m.Raw("</dd>\n")
+	}
 	fact("Status", string(ld.Status))
 	fact("Stage", stageName(ld.CurrentStage()))
 	fact("Score", strconv.Itoa(ld.Score))
@@ -328,7 +338,7 @@ func writeLeadDetail(m *markup.Writer, l layout, v leadView) {
 			"<th scope=\"col\" class=\"n\">Attempts</th><th scope=\"col\">Reason</th></tr>\n</thead>\n<tbody>\n")
 		for _, s := range v.Sends {
 			m.Raw("<tr><td>")
-			m.Text(s.Key)
+			m.Text(sendName(s.Key))
 			m.Raw("</td><td>")
 			m.Text(string(s.Status))
 			m.Raw("</td><td>")
@@ -405,4 +415,20 @@ func writeEraseConfirm(m *markup.Writer, l layout, v eraseView) {
 	m.URL(v.BackPath)
 	m.Raw("\">Keep the lead</a></p>\n</div>\n")
 	writeFoot(m)
+}
+
+// sendName says which email a send's key names: the delivery, the confirmation,
+// the reminder to confirm, or a nurture step of a page.
+func sendName(key string) string {
+	switch kind, page, step := leadgate.ParseSendKey(key); kind {
+	case leadgate.SendDelivery:
+		return "Delivery (download link)"
+	case leadgate.SendConfirmation:
+		return "Confirmation request"
+	case leadgate.SendReminder:
+		return "Reminder to confirm"
+	case leadgate.SendNurture:
+		return "Nurture " + step + " (" + page + ")"
+	}
+	return key
 }

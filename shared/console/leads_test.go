@@ -45,6 +45,9 @@ func seedLeads(t *testing.T, store *bolt.Store, key *signing.Key, now time.Time)
 		c := storetest.Capture(p, email, at, source)
 		c.Submission.ID, c.NewLeadID = "sub-"+id, "lead-"+id
 		c.Submission.Values = map[string]string{"email": email, "name": name, "company": company}
+		if id == "ada" {
+			c.Submission.Values["team_size"] = "<11 & growing>" // a page's own field, shown escaped
+		}
 		c.Submission.Consent.Given = consent
 		c.Submission.Attribution.Referrer, c.Submission.Attribution.LandingURL = "search.example", ""
 		if source == "" {
@@ -214,10 +217,11 @@ func TestLeadDetail(t *testing.T) {
 	want(t, "table", r, 200, `href="`+path+`"`)
 	r = s.get(t, path, session)
 	want(t, "detail", r, 200, "<h1>ada@example.com</h1>", "Ada Lovelace", "Analytical Engines", "<dt>Stage</dt><dd>MQL</dd>", "<dt>Score</dt><dd>42</dd>",
+		"<dt>team_size</dt><dd>&lt;11 &amp; growing&gt;</dd>", // the page's own field, escaped
 		"First touch", "newsletter", "<dt>Text version</dt><dd>2026-01</dd>", "<dt>Marketing consent</dt><dd>yes</dd>",
 		"<td>2026-02-27 09:30</td><td>spring-guide</td>",                                        // the submission
 		"<td>playbook</td><td>spring-guide</td><td class=\"n\">1</td><td>2026-02-27 10:30</td>", // the download
-		"<td>delivery#sub-ada</td><td>sent</td>",                                                // the email
+		"<td>Delivery (download link)</td><td>sent</td>",                                        // the email
 		"<td>Cold</td><td>MQL</td><td>42</td>",                                                  // the stage change
 		`href="`+console.LeadExportPath(leadgate.LeadRef(leads.ada))+`"`, `href="`+console.LeadErasePath(leadgate.LeadRef(leads.ada))+`"`)
 	r = s.get(t, console.LeadPath(leadgate.LeadRef(leads.cleo)), session)
@@ -253,7 +257,7 @@ func TestLeadCSVExport(t *testing.T) {
 	if got := rows[0][len(rows[0])-1]; got != "team_size" {
 		t.Fatalf("header %q, want the pages' custom field team_size last", rows[0])
 	}
-	if got := strings.Join(rows[3], ","); got != "2026-02-27T09:30:00Z,lead-ada,ada@example.com,Ada Lovelace,Analytical Engines,spring-guide,mql,42,true,active,newsletter,cpc,spring," {
+	if got := strings.Join(rows[3], ","); got != "2026-02-27T09:30:00Z,lead-ada,ada@example.com,Ada Lovelace,Analytical Engines,spring-guide,mql,42,true,active,newsletter,cpc,spring,<11 & growing>" {
 		t.Fatalf("Ada's row %s", got)
 	}
 	r = s.get(t, console.LeadsCSVPath+"?consent=given&search=ada", session)

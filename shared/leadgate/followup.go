@@ -2,6 +2,7 @@ package leadgate
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -111,6 +112,29 @@ func ReminderKey(submissionID string) string { return "reminder#" + submissionID
 // lead, whatever retries and replays follow.
 func DeliveryKey(submissionID string) string     { return "delivery#" + submissionID }
 func ConfirmationKey(submissionID string) string { return "confirm#" + submissionID }
+
+// The kinds of email a send key names, as ParseSendKey gives them.
+const (
+	SendDelivery     = "delivery"
+	SendConfirmation = "confirm"
+	SendReminder     = "reminder"
+	SendNurture      = "nurture"
+)
+
+// ParseSendKey reads a send key made by the functions above: its kind, and for a
+// nurture step its page and step id. A key of no known kind gives kind "".
+func ParseSendKey(key string) (kind, page, step string) {
+	kind, rest, _ := strings.Cut(key, "#")
+	switch kind {
+	case SendDelivery, SendConfirmation, SendReminder:
+		return kind, "", ""
+	case SendNurture:
+		if page, step, ok := strings.Cut(rest, "#"); ok {
+			return kind, page, step
+		}
+	}
+	return "", "", ""
+}
 
 // SendStatus is where one email's send stands.
 type SendStatus string

@@ -188,3 +188,20 @@ func TestPageValidate(t *testing.T) {
 		})
 	}
 }
+
+// Each send key reads back as the email it names.
+func TestParseSendKey(t *testing.T) {
+	for key, want := range map[string][3]string{
+		leadgate.DeliveryKey("s1"):                {leadgate.SendDelivery, "", ""},
+		leadgate.ConfirmationKey("s1"):            {leadgate.SendConfirmation, "", ""},
+		leadgate.ReminderKey("s1"):                {leadgate.SendReminder, "", ""},
+		leadgate.NurtureKey("spring-guide", "d3"): {leadgate.SendNurture, "spring-guide", "d3"},
+		"nurture#no-step":                         {"", "", ""},
+		"other#x":                                 {"", "", ""},
+	} {
+		kind, page, step := leadgate.ParseSendKey(key)
+		if got := [3]string{kind, page, step}; got != want {
+			t.Errorf("ParseSendKey(%q) = %q, want %q", key, got, want)
+		}
+	}
+}

@@ -33,18 +33,23 @@ func moveStages(tx *bbolt.Tx, before, after *leadgate.Lead) error {
 	return nil
 }
 
-// buildStages fills an empty stage bucket from the lead index (which holds each
-// lead's stage and pages), for a store written before it kept stage counters.
+// buildStages fills an empty stage bucket from the leads, for a store written
+// before it kept stage counters. It counts each lead by its own Pages, as the
+// moves that follow will (a lead stored before leads kept their pages counts once
+// it submits again).
 func buildStages(tx *bbolt.Tx) error {
 	if k, _ := tx.Bucket(bucketStages).Cursor().First(); k != nil {
 		return nil
 	}
-	return tx.Bucket(bucketLeadIndex).ForEach(func(_, v []byte) error {
-		r, err := decodeRecord(v)
-		if err != nil {
+	return tx.Bucket(bucketLeads).ForEach(func(k, v []byte) error {
+		if kindOf(k) != itemLead {
+			return nil
+		}
+		var l leadgate.Lead
+		if err := json.Unmarshal(v, &l); err != nil {
 			return err
 		}
-		return moveStages(tx, nil, &leadgate.Lead{Stage: r.Stage, Pages: r.Pages})
+		return moveStages(tx, nil, &l)
 	})
 }
 

@@ -9,7 +9,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 .PHONY: help dev dev-aws test check bench clean build-CaptureFunction build-DownloadFunction build-FollowupFunction build-DispatcherFunction build-LinksFunction build-PageFunction build-SesEventsFunction build-AdminFunction
 
 help:
-	@echo "make dev    run the whole backend locally on the embedded store (http://127.0.0.1:8080)"
+	@echo "make dev    run the whole backend locally on the embedded store (http://localhost:8080)"
 	@echo "make dev-aws  the same server on the AWS adapters against DynamoDB Local, following its stream"
 	@echo "make test   run every check and test (installs DynamoDB Local on first run)"
 	@echo "make bench  run the benchmarks"

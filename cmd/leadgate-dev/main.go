@@ -66,7 +66,6 @@ func run(log *slog.Logger) error {
 		return fmt.Errorf("LEADGATE_CONSOLE_USERS: %w", err)
 	}
 	fu := followup.DefaultConfig()
-	fu.BaseURL = "http://" + addr
 	fu.From = envOr("SENDER_ADDRESS", "hello@example.com")
 	fu.FromName = envOr("SENDER_NAME", "Leadgate")
 	fu.SendRate = 0 // the outbox has no quota
@@ -98,8 +97,11 @@ func run(log *slog.Logger) error {
 		backend.Close()
 		return fmt.Errorf("listen on %s (set LEADGATE_ADDR to use another): %w", addr, err)
 	}
-	// The server answers requests for the address it listens on only: other names
-	// are other sites' (DNS rebinding).
+	// Links and the console are at localhost when listening on 127.0.0.1: browsers
+	// take no IP address for a passkey. The server answers requests for the
+	// address it listens on and for localhost only: other names are other sites'
+	// (DNS rebinding).
+	fu.BaseURL = localdev.BaseURL(ln.Addr().String())
 	srv, err := localdev.OpenOn(ctx, localdev.Config{DataDir: dataDir, Capture: cfg, FollowUp: fu, Clock: localdev.NewClock(offset), Log: log,
 		AdminToken: adminToken, Addr: ln.Addr().String(), ConsoleUsers: consoleUsers}, backend)
 	if err != nil {
@@ -120,14 +122,14 @@ func run(log *slog.Logger) error {
 		defer cancel()
 		_ = httpSrv.Shutdown(shutdown)
 	}()
-	fmt.Printf("\n  Leadgate is running locally. Open http://%s/\n  Leads go to %s. Stop with Ctrl-C.\n"+
-		"  Admin API: http://%s/v1/admin/ with the bearer token in %s (leadctl pages reads it).\n\n", ln.Addr(), srv.Backend(), ln.Addr(), tokenFrom)
+	fmt.Printf("\n  Leadgate is running locally. Open %s/\n  Leads go to %s. Stop with Ctrl-C.\n"+
+		"  Admin API: http://%s/v1/admin/ with the bearer token in %s (leadctl pages reads it).\n\n", fu.BaseURL, srv.Backend(), ln.Addr(), tokenFrom)
 	// One click from the console: a sign-in link for its first user.
 	if link, email, err := srv.ConsoleSignInURL(ctx); err != nil {
 		log.Warn("no console sign-in link made", "error", err)
 	} else if link != "" {
-		fmt.Printf("  Console: http://%s/console/ (users: LEADGATE_CONSOLE_USERS). Sign in as %s, once, within %d minutes:\n  %s\n\n",
-			ln.Addr(), email, int(leadgate.SignInLinkTTL.Minutes()), link)
+		fmt.Printf("  Console: %s/console/ (users: LEADGATE_CONSOLE_USERS; passkeys work at this address). Sign in as %s, once, within %d minutes:\n  %s\n\n",
+			fu.BaseURL, email, int(leadgate.SignInLinkTTL.Minutes()), link)
 	}
 	if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

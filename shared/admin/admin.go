@@ -35,6 +35,7 @@ type Store interface {
 
 	PageStats(ctx context.Context, page, from, to string) ([]leadgate.SourceDayCounts, error)
 	Spends(ctx context.Context, page string) ([]leadgate.Spend, error)
+	Overview(ctx context.Context) (leadgate.Overview, error)
 	PutSpend(ctx context.Context, s leadgate.Spend) error
 }
 

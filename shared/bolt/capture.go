@@ -56,9 +56,10 @@ func record(tx *bbolt.Tx, c leadgate.Capture) (leadgate.CaptureResult, error) {
 	}
 
 	oldJSON := leads.Get(email)
+	var old *leadgate.Lead
 	if oldJSON != nil {
-		var old leadgate.Lead
-		if err := json.Unmarshal(oldJSON, &old); err != nil {
+		old = new(leadgate.Lead)
+		if err := json.Unmarshal(oldJSON, old); err != nil {
 			return res, err
 		}
 		res.Lead = old.Apply(sub, c.Page)
@@ -82,6 +83,9 @@ func record(tx *bbolt.Tx, c leadgate.Capture) (leadgate.CaptureResult, error) {
 		return res, err
 	}
 	if err := indexLead(tx, res.Lead); err != nil {
+		return res, err
+	}
+	if err := moveStages(tx, old, &res.Lead); err != nil {
 		return res, err
 	}
 	if err := leads.Put(subKey, subJSON); err != nil {

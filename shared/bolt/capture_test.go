@@ -202,3 +202,44 @@ func TestOlderFileLayoutMoves(t *testing.T) {
 		t.Fatalf("capture within the window after the move: %+v, want a repeat of %s", res, sub.ID)
 	}
 }
+
+// A file written before the store kept stage counters gets them when it opens,
+// counted from its leads.
+func TestStageCountersBuiltOnOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "leads.db")
+	s, err := bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	p, q := storetest.Page("built-a"), storetest.Page("built-b")
+	for _, c := range []leadgate.Capture{
+		storetest.Capture(p, "one@example.com", storetest.T0, "x"),
+		storetest.Capture(q, "one@example.com", storetest.T0.Add(time.Hour), "x"),
+		storetest.Capture(q, "two@example.com", storetest.T0, "x"),
+	} {
+		if _, err := s.Capture(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	db, err := bbolt.Open(path, 0o600, bolt.OpenOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bbolt.Tx) error { return tx.DeleteBucket([]byte("stages")) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if s, err = bolt.Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	o, err := s.Overview(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b, all := o.PageStages(p.Slug), o.PageStages(q.Slug), o.PageStages(""); a.Cold != 1 || b.Cold != 2 || all.Cold != 2 {
+		t.Errorf("after opening: %s %+v, %s %+v, all %+v; want 1, 2 and 2 cold", p.Slug, a, q.Slug, b, all)
+	}
+}

@@ -105,6 +105,9 @@ func (s *Store) EraseLead(_ context.Context, e leadgate.Erasure) (leadgate.Erase
 		if err := tx.Bucket(bucketLeadIndex).Delete(indexKey(lead.CreatedAt, lead.ID)); err != nil {
 			return err
 		}
+		if err := moveStages(tx, &lead, nil); err != nil {
+			return err
+		}
 		res.Items++
 		prefix := addressPrefix(e.Email)
 		n, err := deleteWhere(tx.Bucket(bucketLeads), func(k, _ []byte) bool {

@@ -315,6 +315,7 @@ func (s *Store) Unsubscribe(_ context.Context, id string, now time.Time) error {
 		l.Consent.Given = false
 		if l.Status == leadgate.StatusActive || l.Status == leadgate.StatusUnconfirmed {
 			l.Status = leadgate.StatusUnsubscribed
+			l.SuppressedAt = now
 		}
 	}, now)
 }
@@ -334,12 +335,14 @@ func (s *Store) RecordMailEvent(_ context.Context, e leadgate.MailEvent) error {
 	}, func(l *leadgate.Lead) {
 		switch e.Kind {
 		case "bounce":
-			if l.Status != leadgate.StatusErased && l.Status != leadgate.StatusComplained {
+			if l.Status != leadgate.StatusErased && l.Status != leadgate.StatusComplained && l.Status != leadgate.StatusBounced {
 				l.Status = leadgate.StatusBounced
+				l.SuppressedAt = e.At
 			}
 		case "complaint":
-			if l.Status != leadgate.StatusErased {
+			if l.Status != leadgate.StatusErased && l.Status != leadgate.StatusComplained {
 				l.Status = leadgate.StatusComplained
+				l.SuppressedAt = e.At
 			}
 			l.Consent.Given = false
 		case "soft_bounce":

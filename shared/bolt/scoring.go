@@ -37,6 +37,9 @@ func (s *Store) SetScore(_ context.Context, email string, score int, stage leadg
 		if err := putLead(tx, lead); err != nil {
 			return err
 		}
+		if err := moveStages(tx, &old, &lead); err != nil {
+			return err
+		}
 		changed = true
 		return appendChanges(tx, leadgate.Change{Kind: leadgate.LeadUpdated, At: at, Lead: &lead, OldLead: &old})
 	})

@@ -40,6 +40,7 @@ var allBuckets = [][]byte{
 	bucketConsoleLinks, bucketConsoleSessions, bucketConsolePasskeys, // console.go
 	bucketConsoleCeremonies, // passkeys.go
 	bucketLeadIndex,         // leadlist.go
+	bucketStages,            // overview.go
 }
 
 // Store is a leadgate.Store in one bbolt file.
@@ -115,7 +116,10 @@ func open(path string, opts Options, o *bbolt.Options) (*Store, error) {
 		if err := moveOldBuckets(tx); err != nil {
 			return err
 		}
-		return buildLeadIndex(tx)
+		if err := buildLeadIndex(tx); err != nil {
+			return err
+		}
+		return buildStages(tx)
 	})
 	if err != nil {
 		db.Close()

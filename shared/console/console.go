@@ -31,7 +31,8 @@ import (
 type Store interface {
 	Pages(ctx context.Context) ([]leadgate.Page, error)
 	PageStats(ctx context.Context, page, from, to string) ([]leadgate.SourceDayCounts, error)
-	Spends(ctx context.Context, page string) ([]leadgate.Spend, error)
+	AllPageStats(ctx context.Context, from, to string) ([]leadgate.SourceDayCounts, error)
+	Overview(ctx context.Context) (leadgate.Overview, error)
 	MailStats(ctx context.Context, from, to string) ([]leadgate.MailDayCounts, error)
 	PutSignInLink(ctx context.Context, l leadgate.SignInLink) error
 	LeadByRef(ctx context.Context, ref string) (leadgate.Lead, error)
@@ -62,9 +63,6 @@ type Config struct {
 	// Leads lists the suppressed addresses on the deliverability page; nil: the
 	// page says the list is unavailable.
 	Leads leadgate.LeadLister
-	// Stages counts leads by stage for the funnel page; nil: the page says the
-	// counts are not kept.
-	Stages StageCounter
 	// Tools are links the navigation adds on every page: locally, the outbox and
 	// the start page.
 	Tools []Link

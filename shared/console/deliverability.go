@@ -150,8 +150,8 @@ func writeMailDays(m *markup.Writer, v deliverabilityView) {
 	m.Raw("</tbody>\n</table>\n</div>\n</section>\n")
 }
 
-// writeSuppressed writes the addresses no email goes to, with why and the time of
-// the lead's last change (a lead keeps no time of its suppression).
+// writeSuppressed writes the addresses no email goes to, with why and when they
+// were suppressed.
 func writeSuppressed(m *markup.Writer, v deliverabilityView) {
 	m.Raw("<section class=\"part\" aria-labelledby=\"suppressed-h\">\n<h2 id=\"suppressed-h\">Suppressed addresses</h2>\n")
 	switch {
@@ -172,16 +172,20 @@ func writeSuppressed(m *markup.Writer, v deliverabilityView) {
 		}
 		m.Raw(".</p>\n")
 	default:
-		m.Raw("<div class=\"table\">\n<table>\n<caption>Addresses that get no email any more, newest lead first. " +
-			"Last change is when the lead last changed, which for most is when it was suppressed.</caption>\n" +
-			"<thead><tr><th scope=\"col\">Address</th><th scope=\"col\">Reason</th><th scope=\"col\">Last change (UTC)</th></tr></thead>\n<tbody>\n")
+		m.Raw("<div class=\"table\">\n<table>\n<caption>Addresses that get no email any more, newest lead first, " +
+			"with when each bounced, complained or unsubscribed.</caption>\n" +
+			"<thead><tr><th scope=\"col\">Address</th><th scope=\"col\">Reason</th><th scope=\"col\">Suppressed (UTC)</th></tr></thead>\n<tbody>\n")
 		for _, l := range v.Suppressed {
 			m.Raw("<tr><td>")
 			m.Text(l.Email)
 			m.Raw("</td><td>")
 			m.Text(suppressionReasons[l.Status])
 			m.Raw("</td><td>")
-			m.Text(l.UpdatedAt.UTC().Format("2006-01-02 15:04"))
+			if l.SuppressedAt.IsZero() {
+				m.Raw("not recorded") // suppressed before leads kept the time
+			} else {
+				m.Text(l.SuppressedAt.UTC().Format("2006-01-02 15:04"))
+			}
 			m.Raw("</td></tr>\n")
 		}
 		m.Raw("</tbody>\n</table>\n</div>\n")

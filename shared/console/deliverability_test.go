@@ -62,8 +62,9 @@ func (f *fakeLeads) Leads(_ context.Context, q leadgate.LeadQuery) (leadgate.Lea
 
 func TestDeliverabilityListsSuppressed(t *testing.T) {
 	leads := &fakeLeads{list: leadgate.LeadList{Next: "c2", Examined: 200, Leads: []leadgate.Lead{
-		{Email: "bounced@example.com", Status: leadgate.StatusBounced, UpdatedAt: t0.Add(-time.Hour)},
-		{Email: `"x"<b>@example.com`, Status: leadgate.StatusComplained, UpdatedAt: t0.Add(-2 * time.Hour)},
+		{Email: "bounced@example.com", Status: leadgate.StatusBounced, SuppressedAt: t0.Add(-time.Hour), UpdatedAt: t0},
+		{Email: `"x"<b>@example.com`, Status: leadgate.StatusComplained, SuppressedAt: t0.Add(-2 * time.Hour)},
+		// Suppressed before leads kept the time.
 		{Email: "left@example.com", Status: leadgate.StatusUnsubscribed, UpdatedAt: t0.Add(-3 * time.Hour)},
 	}}}
 	s := newSiteWith(t, func(c *console.Config) { c.Leads = leads })
@@ -72,7 +73,7 @@ func TestDeliverabilityListsSuppressed(t *testing.T) {
 	want(t, "suppressed", r, 200,
 		`<tr><td>bounced@example.com</td><td>Bounced (the address does not take email)</td><td>2026-03-02 08:30</td></tr>`,
 		`<tr><td>&#34;x&#34;&lt;b&gt;@example.com</td><td>Complained (marked an email as spam)</td>`,
-		`<tr><td>left@example.com</td><td>Unsubscribed</td>`,
+		`<tr><td>left@example.com</td><td>Unsubscribed</td><td>not recorded</td></tr>`,
 		`<a href="/console/deliverability?from=2026-02-01&amp;to=2026-03-02&amp;cursor=c2">More</a>`)
 	q := leads.got[0]
 	if len(q.Statuses) != 3 || q.Cursor != "" || q.Limit != 50 {

@@ -15,13 +15,6 @@ import (
 	"leadgate/shared/markup"
 )
 
-// StageCounter counts leads by stage without reading every lead per request:
-// locally an index the change feed keeps up to date. page "" counts every lead
-// with a submission on any page, once.
-type StageCounter interface {
-	StageCounts(ctx context.Context, page string) (funnel.StageCounts, error)
-}
-
 // funnelView is the funnel page: the range form, and, unless the range was
 // refused, one page's funnel or every page's together.
 type funnelView struct {
@@ -34,8 +27,8 @@ type funnelView struct {
 	MaxLeads  int // of one day
 	AllPages  bool
 	Campaigns []campaignRow
-	// Stages is nil when the store keeps no stage counts.
-	Stages *funnel.StageCounts
+	// Stages are the leads by stage now: of the page, or every lead once.
+	Stages funnel.StageCounts
 	// Spend is the spend form of the page shown; nil on all pages.
 	Spend *spendForm
 	// Saved is the campaign whose spend was just saved.
@@ -103,10 +96,16 @@ func (c *Console) showFunnel(w http.ResponseWriter, r *http.Request, s signedIn,
 		return
 	}
 	from, to := v.Range.From, v.Range.To
+	o, err := c.cfg.Store.Overview(ctx)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	v.Stages = funnel.StagesOf(o.PageStages(slug))
 	if v.AllPages {
-		err = c.allPagesFunnel(ctx, pages, from, to, &v)
+		err = c.allPagesFunnel(ctx, pages, o, from, to, &v)
 	} else {
-		err = c.pageFunnel(ctx, page, from, to, &v)
+		err = c.pageFunnel(ctx, page, o, from, to, &v)
 		v.Spend = spend
 		if v.Spend == nil {
 			v.Spend = &spendForm{Currency: defaultCurrency}
@@ -125,14 +124,6 @@ func (c *Console) showFunnel(w http.ResponseWriter, r *http.Request, s signedIn,
 		c.fail(w, r, err)
 		return
 	}
-	if c.cfg.Stages != nil {
-		sc, err := c.cfg.Stages.StageCounts(ctx, slug)
-		if err != nil {
-			c.fail(w, r, err)
-			return
-		}
-		v.Stages = &sc
-	}
 	v.Shown = true
 	for _, d := range v.Report.Days {
 		v.MaxLeads = max(v.MaxLeads, d.Leads)
@@ -148,37 +139,31 @@ func (c *Console) sendFunnel(w http.ResponseWriter, s signedIn, v funnelView, st
 	send(w, status, m.String())
 }
 
-// pageFunnel reads one page's counters and spends: two reads.
-func (c *Console) pageFunnel(ctx context.Context, page leadgate.Page, from, to string, v *funnelView) error {
+// pageFunnel reads one page's counters; its spends are the overview's.
+func (c *Console) pageFunnel(ctx context.Context, page leadgate.Page, o leadgate.Overview, from, to string, v *funnelView) error {
 	rows, err := c.cfg.Store.PageStats(ctx, page.Slug, from, to)
 	if err != nil {
 		return err
 	}
-	spends, err := c.cfg.Store.Spends(ctx, page.Slug)
-	if err != nil {
-		return err
-	}
-	v.Report = funnel.Compute(page.Slug, from, to, rows, spends)
+	v.Report = funnel.Compute(page.Slug, from, to, rows, o.PageSpends(page.Slug))
 	v.Campaigns = campaignRows("", v.Report)
 	return nil
 }
 
-// allPagesFunnel sums every page's counters per day and per source; campaigns stay
-// per (page, campaign), each with its page's spend. Two reads per page: the
-// counters are kept per page, and there are tens of pages, not thousands.
-func (c *Console) allPagesFunnel(ctx context.Context, pages []leadgate.Page, from, to string, v *funnelView) error {
-	var all []leadgate.SourceDayCounts
+// allPagesFunnel sums every page's counters per day and per source, read at once
+// (AllPageStats); campaigns stay per (page, campaign), each with its page's spend
+// from the overview.
+func (c *Console) allPagesFunnel(ctx context.Context, pages []leadgate.Page, o leadgate.Overview, from, to string, v *funnelView) error {
+	all, err := c.cfg.Store.AllPageStats(ctx, from, to)
+	if err != nil {
+		return err
+	}
+	byPage := map[string][]leadgate.SourceDayCounts{}
+	for _, row := range all {
+		byPage[row.Page] = append(byPage[row.Page], row)
+	}
 	for _, p := range pages {
-		rows, err := c.cfg.Store.PageStats(ctx, p.Slug, from, to)
-		if err != nil {
-			return err
-		}
-		spends, err := c.cfg.Store.Spends(ctx, p.Slug)
-		if err != nil {
-			return err
-		}
-		all = append(all, rows...)
-		v.Campaigns = append(v.Campaigns, campaignRows(p.Slug, funnel.Compute(p.Slug, from, to, rows, spends))...)
+		v.Campaigns = append(v.Campaigns, campaignRows(p.Slug, funnel.Compute(p.Slug, from, to, byPage[p.Slug], o.PageSpends(p.Slug)))...)
 	}
 	v.Report = funnel.Compute("", from, to, all, nil)
 	slices.SortStableFunc(v.Campaigns, func(a, b campaignRow) int {

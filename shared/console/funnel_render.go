@@ -64,7 +64,7 @@ func writeFunnel(m *markup.Writer, l layout, v funnelView) {
 	writeDayLeads(m, v.Report, v.MaxLeads)
 	writeSources(m, v.Report)
 	writeCampaigns(m, v)
-	writeStages(m, v.Stages)
+	writeStages(m, v.Stages, v.AllPages)
 	if v.Spend != nil {
 		writeSpendForm(m, *v.Spend)
 	}
@@ -213,24 +213,20 @@ func money(amount float64, currency string) string {
 }
 
 // writeStages writes the leads by stage now (not limited to the range).
-func writeStages(m *markup.Writer, sc *funnel.StageCounts) {
+func writeStages(m *markup.Writer, sc funnel.StageCounts, allPages bool) {
 	m.Raw("<section class=\"part\" aria-labelledby=\"stages-h\">\n<h2 id=\"stages-h\">Lead quality now</h2>\n")
-	if sc == nil {
-		m.Raw("<p class=\"muted\">Counts by stage are not kept on this store.</p>\n</section>\n")
-		return
+	caption := "Leads with a submission on the page, of any day, by their stage now."
+	if allPages {
+		caption = "Leads with a submission on any page, each once, of any day, by their stage now."
 	}
-	m.Raw("<div class=\"table\">\n<table>\n<caption>Leads with a submission on the page, of any day, by their stage now.</caption>\n" +
+	m.Raw("<div class=\"table\">\n<table>\n<caption>" + caption + "</caption>\n" +
 		"<thead><tr><th scope=\"col\">Cold</th><th scope=\"col\">Marketing-qualified (MQL)</th><th scope=\"col\">Sales-qualified (SQL)</th></tr></thead>\n<tbody><tr><td class=\"n\">")
 	m.Int(sc.Cold)
 	m.Raw("</td><td class=\"n\">")
 	m.Int(sc.MQL)
 	m.Raw("</td><td class=\"n\">")
 	m.Int(sc.SQL)
-	m.Raw("</td></tr></tbody>\n</table>\n</div>\n")
-	if sc.Partial {
-		m.Raw("<p class=\"muted\">Counted from the newest leads only.</p>\n")
-	}
-	m.Raw("</section>\n")
+	m.Raw("</td></tr></tbody>\n</table>\n</div>\n</section>\n")
 }
 
 // writeSpendForm writes the form that sets what was spent on one campaign of the

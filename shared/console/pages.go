@@ -10,8 +10,9 @@ import (
 )
 
 // pages lists every page with its views, leads and conversion of the last 7 and 30
-// UTC days, today included: one read of the page list, and one of each page's
-// counters of the 30 days, from which both spans are summed.
+// UTC days, today included: one read of the page list, and one of every page's
+// counters of the 30 days together (AllPageStats), from which both spans are
+// summed.
 func (c *Console) pages(w http.ResponseWriter, r *http.Request, s signedIn) {
 	ctx := r.Context()
 	pages, err := c.cfg.Store.Pages(ctx)
@@ -24,14 +25,19 @@ func (c *Console) pages(w http.ResponseWriter, r *http.Request, s signedIn) {
 		c.fail(w, r, err)
 		return
 	}
+	all, err := c.cfg.Store.AllPageStats(ctx, from30, to)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	byPage := map[string][]leadgate.SourceDayCounts{}
+	for _, row := range all {
+		byPage[row.Page] = append(byPage[row.Page], row)
+	}
 	end, _ := time.Parse(time.DateOnly, to)
 	v := pagesView{From7: leadgate.Day(end.AddDate(0, 0, -6)), From30: from30, To: to, Pages: make([]pageRow, 0, len(pages))}
 	for _, p := range pages {
-		rows, err := c.cfg.Store.PageStats(ctx, p.Slug, from30, to)
-		if err != nil {
-			c.fail(w, r, err)
-			return
-		}
+		rows := byPage[p.Slug]
 		var recent []leadgate.SourceDayCounts
 		for _, row := range rows {
 			if row.Day >= v.From7 { // days as 2006-01-02 sort as they come

@@ -35,7 +35,8 @@ type counter struct {
 // Capture records a submission in one TransactWriteItems: put the lead (new: if it
 // does not exist; known: if its version is unchanged), put the submission, put the
 // dedupe marker (if absent or older than the window), count each rate counter (if
-// under its limit) and put the capture's grant, if any (if it does not exist). The
+// under its limit), put the capture's grant, if any (if it does not exist), and
+// add the lead to its page's stage counters when it is new or new on the page. The
 // cancellation reasons tell which condition failed: a counter means rate limited, the
 // marker means a repeat, the lead means the address is known (or changed meanwhile):
 // then the lead that came back with the failure is updated and the transaction tried
@@ -167,6 +168,8 @@ func (s *Store) captureItems(c leadgate.Capture, lead leadgate.Lead, old *leadga
 		}
 		items = append(items, put)
 	}
+	// The stage counters of the lead's pages, when it is new or gains a page.
+	items = append(items, s.stageUpdates(old, &lead)...)
 	return items, nil
 }
 

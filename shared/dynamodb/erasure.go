@@ -3,6 +3,7 @@ package dynamodb
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -18,7 +19,8 @@ import (
 // UpdateItem each, conditional on being the lead's), then the confirmation and
 // unsubscribe links are deleted (DeleteItem), then the partition is read (one
 // paginated Query of its keys) and deleted with BatchWriteItem, the lead itself
-// last, so that until the end the lead is found and the erasure can be retried.
+// last, in one transaction with its pages' stage counters, so that until the end
+// the lead is found and the erasure can be retried, and it leaves the counters once.
 // DynamoDB keeps deleted items in the table's stream for 24 hours and in its
 // point-in-time recovery backups for their retention period (35 days at most).
 func (s *Store) EraseLead(ctx context.Context, e leadgate.Erasure) (leadgate.Erased, error) {
@@ -77,14 +79,50 @@ func (s *Store) EraseLead(ctx context.Context, e leadgate.Erasure) (leadgate.Era
 	if err != nil {
 		return leadgate.Erased{}, err
 	}
-	if leadItemKey != nil {
-		keys = append(keys, leadItemKey)
-	}
 	if err := s.batchDelete(ctx, op+": delete partition", keys); err != nil {
 		return leadgate.Erased{}, err
 	}
 	res.Items = len(keys)
+	if leadItemKey != nil {
+		if err := s.deleteLead(ctx, op+": delete lead", lead); err != nil {
+			return leadgate.Erased{}, err
+		}
+		res.Items++
+	}
 	return res, nil
+}
+
+// leadAtVersion is the condition of a write of the lead as it was read.
+var leadAtVersion = condition("#version = :version")
+
+// deleteLead deletes the lead's item and takes it off its pages' stage counters,
+// in one TransactWriteItems conditioned on the version read; a lead that changed
+// meanwhile is read again, one erased meanwhile is done.
+func (s *Store) deleteLead(ctx context.Context, op string, lead leadgate.Lead) error {
+	build := func() ([]types.TransactWriteItem, error) {
+		items := []types.TransactWriteItem{s.deleteOf(leadKey(lead.Email), &leadAtVersion, values{":version": num(lead.Version)})}
+		items = append(items, s.stageUpdates(&lead, nil)...)
+		if len(items) > maxTransactItems {
+			return nil, fmt.Errorf("a lead of %d pages: its stage counters need more than one transaction", len(lead.Pages))
+		}
+		return items, nil
+	}
+	return s.transact(ctx, op, op, build, func(tx cancellation) (verdict, error) {
+		if !tx.failed(0) {
+			return unhandled, nil
+		}
+		item, err := s.refusedItem(ctx, op, tx.item(0), leadKey(lead.Email), errNoItem)
+		switch {
+		case errors.Is(err, errNoItem):
+			return answered, nil // erased meanwhile
+		case err != nil:
+			return answered, err
+		}
+		if err := unmarshalItem(item, &lead); err != nil {
+			return answered, leadgate.Internal(op, fmt.Errorf("unmarshal lead: %w", err))
+		}
+		return retryNow, nil
+	})
 }
 
 // partitionKeys queries the keys of every item of one partition.

@@ -6,21 +6,29 @@ import (
 	"leadgate/shared/leadgate"
 )
 
+// LeadListProjection names the attributes GSI3 projects besides the keys.
+var LeadListProjection = leadListProjection
+
 // The table's layout, for the external tests that read and write items directly.
 const (
-	AttrPK       = attrPK
-	AttrSK       = attrSK
-	AttrGSI1PK   = attrGSI1PK
-	AttrGSI1SK   = attrGSI1SK
-	AttrGSI2PK   = attrGSI2PK
-	AttrGSI2SK   = attrGSI2SK
-	AttrItemType = attrItemType
-	IndexGSI1    = indexGSI1
-	IndexGSI2    = indexGSI2
-	IndexGSI3    = indexGSI3
-	DueBucket    = dueBucket
-	ListPages    = listPages
-	ListMagnets  = listMagnets
+	AttrPK             = attrPK
+	AttrSK             = attrSK
+	AttrGSI1PK         = attrGSI1PK
+	AttrGSI1SK         = attrGSI1SK
+	AttrGSI2PK         = attrGSI2PK
+	AttrGSI2SK         = attrGSI2SK
+	AttrItemType       = attrItemType
+	IndexGSI1          = indexGSI1
+	IndexGSI2          = indexGSI2
+	IndexGSI3          = indexGSI3
+	IndexGSI4          = indexGSI4
+	AttrGSI3SK         = attrGSI3SK
+	AttrGSI4PK         = attrGSI4PK
+	AttrGSI4SK         = attrGSI4SK
+	AttrItemTypeGSI3PK = attrGSI3PK
+	DueBucket          = dueBucket
+	ListPages          = listPages
+	ListMagnets        = listMagnets
 
 	TypeDailyCounts     = typeDailyCounts
 	TypeSourceDayCounts = typeSourceDayCounts

@@ -40,7 +40,7 @@ const (
 
 // leadListProjection names the non-key attributes GSI3 projects; template.yaml
 // names the same.
-var leadListProjection = []string{attrID, "name", "company", "status", "stage", "score", attrConsent, attrFirstTouch, attrCreatedAt, attrPages, attrSearch, "custom"}
+var leadListProjection = []string{attrID, "name", "company", "status", "stage", "score", attrConsent, attrFirstTouch, attrCreatedAt, attrPages, attrSearch, "custom", "suppressed_at"}
 
 // maxListRequests bounds the Queries of one Leads call, and listPageItems the
 // index items one of them examines: a few hundred bytes each, so a Query stays

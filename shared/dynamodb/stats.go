@@ -14,7 +14,9 @@ import (
 
 // A page's partition holds its counters, one per day and source ("DAY#<day>#SRC#<source
 // key>"), and its campaigns' spends ("SPEND#<campaign>"); a day's totals are the
-// sum of its sources' counters, read in one Query. (Tables written before hold a
+// sum of its sources' counters, read in one Query. Counters and spends carry the
+// keys of GSI4 as well, which reads every page's at once (overview.go): each count
+// writes the index too, one write unit more. (Tables written before hold a
 // totals item per day as well, "DAY#<day>", which nothing reads any more.) A count
 // writes one item: views come in concurrently from many page functions, and one
 // counter per event keeps the price of a count at one write unit.
@@ -41,7 +43,7 @@ var sourceCounts = map[string]expr{}
 func init() {
 	for _, attr := range []string{attrViews, attrLeads, attrConfirmations, attrDownloads} {
 		sourceCounts[attr] = updating("ADD #"+attr+" :one SET #item_type = :type, #page = :page, #day = :day, "+
-			"#utm_source = :source, #utm_medium = :medium, #utm_campaign = :campaign", "")
+			"#utm_source = :source, #utm_medium = :medium, #utm_campaign = :campaign, #gsi4pk = :gsi4pk, #gsi4sk = :gsi4sk", "")
 	}
 }
 
@@ -51,6 +53,7 @@ func (s *Store) sourceUpdate(page, day string, src leadgate.Source, attr string)
 	return s.updateOf(key(prefixPage+page, sourceDaySK(day, src)), sourceCounts[attr], values{
 		":one": one, ":type": str(typeSourceDayCounts), ":page": str(page), ":day": str(day),
 		":source": str(src.Source), ":medium": str(src.Medium), ":campaign": str(src.Campaign),
+		":gsi4pk": str(statsDays), ":gsi4sk": str(day + "#" + page + "#" + src.Key()),
 	})
 }
 
@@ -177,6 +180,8 @@ func (s *Store) PutSpend(ctx context.Context, sp leadgate.Spend) error {
 	if err != nil {
 		return leadgate.Internal(op, err)
 	}
+	item[attrGSI4PK] = str(statsNow)
+	item[attrGSI4SK] = str(prefixSpend + sp.Page + "#" + sp.Campaign)
 	return s.put(ctx, op, item)
 }
 

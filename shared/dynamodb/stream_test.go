@@ -243,10 +243,12 @@ func wantFixtureChanges() []leadgate.Change {
 	confirmed.ConfirmedAt = f.confirmAt[0]
 	lead4 := lead3
 	lead4.Status, lead4.Consent.Given, lead4.UpdatedAt, lead4.Version = leadgate.StatusUnsubscribed, false, f.unsubAt, lead3.Version+1
+	lead4.SuppressedAt = f.unsubAt
 	grace3 := grace2
 	grace3.SoftBounces, grace3.UpdatedAt, grace3.Version = 1, f.mailEvents[0].At, grace2.Version+1
 	grace4 := grace3
 	grace4.Status, grace4.UpdatedAt, grace4.Version = leadgate.StatusBounced, f.mailEvents[1].At, grace3.Version+1
+	grace4.SuppressedAt = f.mailEvents[1].At
 	return []leadgate.Change{
 		{Kind: leadgate.LeadCreated, Lead: &lead1},
 		{Kind: leadgate.SubmissionCreated, Submission: &sub1},
@@ -295,12 +297,14 @@ func TestStreamFixtures(t *testing.T) {
 	checkFixture(t, readEvent(t, path), nil)
 }
 
-// withoutPages clears what leads written before they kept their pages lack.
+// withoutPages clears what leads written before they kept their pages and
+// suppression times lack.
 func withoutPages(want []leadgate.Change) {
 	for _, ch := range want {
 		for _, l := range []*leadgate.Lead{ch.Lead, ch.OldLead} {
 			if l != nil {
 				l.Pages = nil
+				l.SuppressedAt = time.Time{}
 			}
 		}
 	}

@@ -27,13 +27,14 @@ const (
 
 // The edits of a mail event: a hard bounce suppresses a lead unless it bounced,
 // complained or was erased before; a complaint suppresses it and withdraws its
-// consent, and an erased lead keeps its status but loses its consent; a soft bounce
-// counts.
+// consent, and a lead who complained before or was erased keeps its status but
+// loses its consent; a soft bounce counts. Suppressing sets the lead's
+// suppressed_at.
 var (
-	bounceLead     = leadUpdate("#status = :bounced", "NOT (#status IN (:bounced, :complained, :erased))")
-	complainLead   = leadUpdate("#status = :complained, #consent.#given = :false", "#status <> :erased AND (#status <> :complained OR #consent.#given = :true)")
-	complainErased = leadUpdate("#consent.#given = :false", "#status = :erased AND #consent.#given = :true")
-	softBounce     = updating("ADD #soft_bounces :one SET #updated_at = :now, #version = #version + :one", "attribute_exists(#pk)")
+	bounceLead    = leadUpdate("#status = :bounced, #suppressed_at = :now", "NOT (#status IN (:bounced, :complained, :erased))")
+	complainLead  = leadUpdate("#status = :complained, #suppressed_at = :now, #consent.#given = :false", "NOT (#status IN (:complained, :erased))")
+	complainAgain = leadUpdate("#consent.#given = :false", "#status IN (:complained, :erased) AND #consent.#given = :true")
+	softBounce    = updating("ADD #soft_bounces :one SET #updated_at = :now, #version = #version + :one", "attribute_exists(#pk)")
 )
 
 // RecordMailEvent applies a delivery event to the lead of its address: a hard bounce
@@ -56,16 +57,19 @@ func (s *Store) RecordMailEvent(ctx context.Context, e leadgate.MailEvent) error
 		return s.editLead(ctx, op, e.Email, e.At,
 			leadEdit{
 				e:    complainLead,
-				vals: values{":complained": complained, ":erased": erased, ":false": boolFalse, ":true": boolTrue},
+				vals: values{":complained": complained, ":erased": erased, ":false": boolFalse},
 				applies: func(l leadgate.Lead) bool {
-					return l.Status != leadgate.StatusErased && (l.Status != leadgate.StatusComplained || l.Consent.Given)
+					return l.Status != leadgate.StatusErased && l.Status != leadgate.StatusComplained
 				},
 			},
 			leadEdit{
-				// An erased lead stays erased; its consent still goes.
-				e:       complainErased,
-				vals:    values{":erased": erased, ":false": boolFalse, ":true": boolTrue},
-				applies: func(l leadgate.Lead) bool { return l.Status == leadgate.StatusErased && l.Consent.Given },
+				// A lead who complained before, or an erased one, keeps its status
+				// and its time; its consent still goes.
+				e:    complainAgain,
+				vals: values{":complained": complained, ":erased": erased, ":false": boolFalse, ":true": boolTrue},
+				applies: func(l leadgate.Lead) bool {
+					return (l.Status == leadgate.StatusErased || l.Status == leadgate.StatusComplained) && l.Consent.Given
+				},
 			},
 		)
 	case mailSoftBounce:

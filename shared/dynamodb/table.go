@@ -35,6 +35,22 @@ const (
 	// gsi2pk = dueBucket, gsi2sk = "<due time>#<email>#<step key>".
 	indexGSI2 = "gsi2"
 
+	// indexGSI4 reads what every page counts at once, for the console's lists
+	// (overview.go). It is sparse: gsi4pk = statsDays on each per-source counter,
+	// gsi4sk = "<day>#<page>#<source key>"; gsi4pk = statsNow on each spend,
+	// gsi4sk = "SPEND#<page>#<campaign>", and on each page's stage counters,
+	// gsi4sk = "STAGES#<page>".
+	attrGSI4PK = "gsi4pk"
+	attrGSI4SK = "gsi4sk"
+	indexGSI4  = "gsi4"
+
+	// statsDays and statsNow are the two gsi4pk: one Query each reads every page's
+	// counters of a range of days, and every page's spends and stage counters.
+	// Each is one GSI partition, which takes about 1,000 writes a second: counts
+	// of every page together (views mostly) beyond that would be throttled.
+	statsDays = "DAYS"
+	statsNow  = "NOW"
+
 	// dueBucket is the gsi2pk of every due step. One bucket keeps DueSteps one
 	// Query; a GSI partition takes about 1,000 writes a second, far more than steps
 	// are scheduled and finished. Sharding it would cost one Query per shard.
@@ -66,6 +82,8 @@ const (
 	// redelivered change counts nothing.
 	typeCountMark = "count_mark"
 	typeSpend     = "spend" // what was spent on one campaign of a page
+	// typeStageCounts holds a page's leads by stage now (overview.go).
+	typeStageCounts = "stage_counts"
 	// typeDownloadMark marks one counted download (grant, n), so that counting it
 	// again changes nothing.
 	typeDownloadMark = "download_mark"
@@ -123,6 +141,7 @@ const (
 	prefixCeremony    = "CONSOLE#CEREMONY#" // pk of a begun passkey ceremony: "CONSOLE#CEREMONY#<id>" (a hash of the token)
 
 	skPage         = "PAGE"
+	skStages       = "STAGES" // a page's stage counters, in its partition
 	skMagnet       = "MAGNET"
 	skLead         = "LEAD"
 	skGrant        = "GRANT"
@@ -181,7 +200,7 @@ const (
 )
 
 // TableDefinition returns the table the Store needs: on demand, with a stream of
-// new and old images for the follow-up handler, and the three GSIs.
+// new and old images for the follow-up handler, and the four GSIs.
 func TableDefinition(name string) *awsddb.CreateTableInput {
 	str := func(n string) types.AttributeDefinition {
 		return types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: types.ScalarAttributeTypeS}
@@ -197,7 +216,7 @@ func TableDefinition(name string) *awsddb.CreateTableInput {
 		BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{
 			str(attrPK), str(attrSK), str(attrGSI1PK), str(attrGSI1SK), str(attrGSI2PK), str(attrGSI2SK),
-			str(attrItemType), str(attrGSI3SK),
+			str(attrItemType), str(attrGSI3SK), str(attrGSI4PK), str(attrGSI4SK),
 		},
 		KeySchema: key(attrPK, attrSK),
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
@@ -207,6 +226,8 @@ func TableDefinition(name string) *awsddb.CreateTableInput {
 				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
 			{IndexName: aws.String(indexGSI3), KeySchema: key(attrGSI3PK, attrGSI3SK),
 				Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: leadListProjection}},
+			{IndexName: aws.String(indexGSI4), KeySchema: key(attrGSI4PK, attrGSI4SK),
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
 		},
 		StreamSpecification: &types.StreamSpecification{
 			StreamEnabled:  aws.Bool(true),

@@ -83,7 +83,7 @@ func (l *linkSet) forget(id string) {
 // The edits of an unsubscribe: a lead who may get email leaves, with its consent;
 // one who bounced, complained or was erased keeps its status, and loses its consent.
 var (
-	unsubscribeLead = leadUpdate("#consent.#given = :false, #status = :unsubscribed", "#status IN (:active, :unconfirmed)")
+	unsubscribeLead = leadUpdate("#consent.#given = :false, #status = :unsubscribed, #suppressed_at = :now", "#status IN (:active, :unconfirmed)")
 	withdrawConsent = leadUpdate("#consent.#given = :false", "NOT (#status IN (:active, :unconfirmed)) AND #consent.#given = :true")
 )
 

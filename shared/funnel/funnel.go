@@ -51,8 +51,7 @@ func (c *Counter) HandleChange(ctx context.Context, ch leadgate.Change) error {
 type StatsStore interface {
 	Page(ctx context.Context, slug string) (leadgate.Page, error)
 	PageStats(ctx context.Context, page, from, to string) ([]leadgate.SourceDayCounts, error)
-	Spends(ctx context.Context, page string) ([]leadgate.Spend, error)
-	PageLeads(ctx context.Context, page string, since time.Time, cursor string, limit int) (leadgate.PageLeads, error)
+	Overview(ctx context.Context) (leadgate.Overview, error)
 }
 
 // Counts are the funnel's steps over some span, with the conversion rate: leads
@@ -122,62 +121,24 @@ type Report struct {
 	Stages StageCounts `json:"stages"`
 }
 
-// StageCounts are how many of a page's leads stand at each stage. Partial: the
-// page has more than MaxStageScan submissions, and only the newest were read.
+// StageCounts are how many of a page's leads stand at each stage now, as the
+// store's stage counters keep them (leadgate.StageCounts).
 type StageCounts struct {
-	Cold    int  `json:"cold"`
-	MQL     int  `json:"mql"`
-	SQL     int  `json:"sql"`
-	Partial bool `json:"partial"`
+	Cold int `json:"cold"`
+	MQL  int `json:"mql"`
+	SQL  int `json:"sql"`
 }
 
-// MaxStageScan bounds the submissions read to count a page's leads by stage.
-const MaxStageScan = 100_000
-
-// CountStages reads the page's submissions newest first (its lead index) and
-// counts each lead once, by its current stage.
-func CountStages(ctx context.Context, store interface {
-	PageLeads(ctx context.Context, page string, since time.Time, cursor string, limit int) (leadgate.PageLeads, error)
-}, page string) (StageCounts, error) {
-	var sc StageCounts
-	seen := map[string]bool{}
-	cursor, read := "", 0
-	for {
-		pl, err := store.PageLeads(ctx, page, time.Time{}, cursor, leadgate.MaxPageLeadsLimit)
-		if err != nil {
-			return sc, err
-		}
-		for _, l := range pl.Leads {
-			read++
-			if seen[l.Lead.Email] {
-				continue
-			}
-			seen[l.Lead.Email] = true
-			switch l.Lead.CurrentStage() {
-			case leadgate.StageSQL:
-				sc.SQL++
-			case leadgate.StageMQL:
-				sc.MQL++
-			default:
-				sc.Cold++
-			}
-		}
-		if pl.Next == "" {
-			return sc, nil
-		}
-		if read >= MaxStageScan {
-			sc.Partial = true
-			return sc, nil
-		}
-		cursor = pl.Next
-	}
+// StagesOf returns the counts of the store's counters.
+func StagesOf(c leadgate.StageCounts) StageCounts {
+	return StageCounts{Cold: c.Cold, MQL: c.MQL, SQL: c.SQL}
 }
 
 // Build reads the page's counters of the days from from to to (UTC days, both
-// included, as leadgate.ParseDayRange checks them), its spends, and its leads by
-// stage (CountStages): ENOTFOUND for
-// an unknown page. A campaign's spend is its total; its cost per lead divides it
-// by the campaign's leads of the range.
+// included, as leadgate.ParseDayRange checks them), and every page's spends and
+// stage counters (the store's Overview), from which it takes the page's:
+// ENOTFOUND for an unknown page. A campaign's spend is its total; its cost per
+// lead divides it by the campaign's leads of the range.
 func Build(ctx context.Context, store StatsStore, page, from, to string) (Report, error) {
 	if _, err := store.Page(ctx, page); err != nil {
 		return Report{}, err
@@ -186,16 +147,12 @@ func Build(ctx context.Context, store StatsStore, page, from, to string) (Report
 	if err != nil {
 		return Report{}, err
 	}
-	spends, err := store.Spends(ctx, page)
+	o, err := store.Overview(ctx)
 	if err != nil {
 		return Report{}, err
 	}
-	stages, err := CountStages(ctx, store, page)
-	if err != nil {
-		return Report{}, err
-	}
-	rep := Compute(page, from, to, rows, spends)
-	rep.Stages = stages
+	rep := Compute(page, from, to, rows, o.PageSpends(page))
+	rep.Stages = StagesOf(o.PageStages(page))
 	return rep, nil
 }
 

@@ -99,6 +99,9 @@ type Lead struct {
 	// ConfirmedAt is when the lead first proved the address through a confirmation
 	// link; zero: never. Double opt-in pages need it, whatever the Status.
 	ConfirmedAt time.Time `json:"confirmed_at,omitzero"`
+	// SuppressedAt is when Status last became bounced, complained or unsubscribed;
+	// zero while it is none of them (a lead who opts in again loses it).
+	SuppressedAt time.Time `json:"suppressed_at,omitzero"`
 	// SoftBounces counts temporary delivery failures; a hard bounce sets Status.
 	SoftBounces int `json:"soft_bounces,omitempty"`
 	// FirstDownloadAt is when the lead first downloaded a magnet; zero: never.
@@ -209,6 +212,7 @@ func (l Lead) Apply(sub Submission, page Page) Lead {
 		l.Consent = sub.Consent
 		if l.Status == StatusUnsubscribed && sub.Consent.Given {
 			l.Status = StatusActive
+			l.SuppressedAt = time.Time{}
 			if page.OptIn == OptInDouble {
 				l.Status = StatusUnconfirmed
 			}

@@ -67,9 +67,10 @@ const (
 type LeadLister interface {
 	// Leads returns a page of the leads q selects, newest first (ties by id). A
 	// cursor that is not one, or any other bad field, gives EINVALID. The leads
-	// carry at least what the table shows and filters on (ID, Email, Name, Company,
-	// Pages, Status, Stage, Score, Consent.Given, FirstTouch, CreatedAt); read one
-	// whole with LeadByEmail or LeadByRef. Erased leads are gone, so never listed.
+	// carry at least what the table and the suppressed list show and filter on
+	// (ID, Email, Name, Company, Pages, Status, SuppressedAt, Stage, Score,
+	// Consent.Given, FirstTouch, CreatedAt); read one whole with LeadByEmail or
+	// LeadByRef. Erased leads are gone, so never listed.
 	Leads(ctx context.Context, q LeadQuery) (LeadList, error)
 }
 

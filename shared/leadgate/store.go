@@ -68,6 +68,15 @@ type Store interface {
 	PutSpend(ctx context.Context, s Spend) error
 	// Spends returns the spends of a page, by campaign; none is an empty list.
 	Spends(ctx context.Context, page string) ([]Spend, error)
+	// AllPageStats returns every page's per-source counters of every day from from
+	// to to (UTC days, both included), in no set order; none is an empty list. It
+	// reads them at once, not page by page, for the console's lists.
+	AllPageStats(ctx context.Context, from, to string) ([]SourceDayCounts, error)
+	// Overview returns every page's spends and stage counters (stages.go), read
+	// at once. The stage counters move in the same write as the lead whose stage
+	// or pages change: a capture that creates a lead or brings it to a new page,
+	// SetScore, EraseLead.
+	Overview(ctx context.Context) (Overview, error)
 
 	// PageLeads returns the page's submissions made at or after since, newest
 	// first, each with its lead, limit at a time (0: DefaultPageLeadsLimit; at most

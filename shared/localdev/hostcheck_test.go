@@ -18,6 +18,7 @@ import (
 
 	"leadgate/shared/browsertest"
 	"leadgate/shared/capture"
+	"leadgate/shared/consoleauth"
 	"leadgate/shared/followup"
 	"leadgate/shared/localdev"
 )
@@ -197,6 +198,10 @@ func TestAllowedHostsFollowTheListenAddress(t *testing.T) {
 			ok:      []string{"localhost", "127.0.0.1", "[::1]", "localhost:80"},
 			refused: []string{"evil.example", "192.0.2.7", "localhost:8080"}},
 		{addr: "localhost:8080", ok: []string{"localhost:8080", "127.0.0.1:8080"}, refused: []string{"192.0.2.7:8080"}},
+		// make dev: listening on 127.0.0.1, its links and console at localhost.
+		{addr: "127.0.0.1:8080", base: "http://localhost:8080",
+			ok:      []string{"localhost:8080", "127.0.0.1:8080", "[::1]:8080"},
+			refused: []string{"evil.example:8080", "localhost.evil.example:8080", "localhost:8081", "localhost"}},
 		{addr: "127.0.0.1:8080", base: "https://leads.test.example",
 			ok:      []string{"leads.test.example", "127.0.0.1:8080"},
 			refused: []string{"other.test.example", "leads.test.example:8080"}},
@@ -385,5 +390,25 @@ func TestClockButtonsInARealBrowser(t *testing.T) {
 	}
 	if !strings.Contains(page, "cross-origin request detected") || r.clock.Offset() != 24*time.Hour {
 		t.Fatalf("the other site's post answered %q; clock %s ahead, want it refused", page, r.clock.Offset())
+	}
+}
+
+// Locally the links and the console are at localhost, which passkeys accept, when
+// the server listens on a loopback IP.
+func TestBaseURLIsLocalhostOnLoopback(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:8080":  "http://localhost:8080",
+		"[::1]:9000":      "http://localhost:9000",
+		"localhost:8080":  "http://localhost:8080",
+		"0.0.0.0:8080":    "http://0.0.0.0:8080",
+		"192.0.2.7:8080":  "http://192.0.2.7:8080",
+		"leads.test:8080": "http://leads.test:8080",
+	} {
+		if got := localdev.BaseURL(addr); got != want {
+			t.Errorf("BaseURL(%q) = %q, want %q", addr, got, want)
+		}
+	}
+	if _, err := consoleauth.PasskeyOrigin(localdev.BaseURL("127.0.0.1:8080")); err != nil {
+		t.Errorf("passkeys refuse the local base URL: %v", err)
 	}
 }

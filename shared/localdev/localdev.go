@@ -122,7 +122,6 @@ type Server struct {
 	Outbox    *outbox.Outbox
 	log       *slog.Logger
 	handler   http.Handler
-	stages    *stageIndex // the console's counts by stage; nil: the store has no feed
 	// console and consoleUser: the console, if served, and its first user.
 	console     *console.Console
 	consoleUser string
@@ -185,7 +184,6 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	s.Downloads = downloads.New(b.Store, bucket, cfg.Now)
 	s.FollowUp = followup.New(b.Store, sendingAtMost(followSends, mailer), key, cfg.FollowUp, cfg.Now, cfg.Log)
 	s.Outbox = box
-	s.stages = newStageIndex(b.Store)
 	mux := http.NewServeMux()
 	httpapi.New(s.Capture, cfg.Log).Register(mux)
 	httpapi.NewDownloadAPI(s.Downloads, cfg.Log).Register(mux)
@@ -199,8 +197,7 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 		// to the address too. SES keeps none.
 		erased = box.EraseAddress
 	}
-	// The console's stage index forgets the address too.
-	if erased = s.stages.forgetting(erased); erased != nil {
+	if erased != nil {
 		svc.WithEraseHook(erased)
 	}
 	if cfg.AdminToken != "" {
@@ -215,9 +212,6 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 			Auth: consoleauth.New(b.Store, key, consoleauth.DefaultConfig(cfg.ConsoleUsers), cfg.Now), Admin: svc, Store: b.Store, Key: key,
 			Mailer: mailer, BaseURL: cfg.FollowUp.BaseURL, From: cfg.FollowUp.From, FromName: cfg.FollowUp.FromName,
 			Tools: tools, Now: cfg.Now, Log: cfg.Log,
-		}
-		if s.stages != nil {
-			ccfg.Stages = s.stages
 		}
 		// The suppressed list needs the store's lead query, where it has one.
 		if ll, ok := b.Store.(leadgate.LeadLister); ok {

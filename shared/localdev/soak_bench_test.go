@@ -423,7 +423,7 @@ func (r *soakRun) funnelMedian(b *testing.B, client *http.Client, session, query
 		}
 		times = append(times, float64(time.Since(t0))/float64(time.Millisecond))
 	}
-	b.Logf("funnel page%s: first request %.1f ms (reads every lead into its stage index)", query, times[0])
+	b.Logf("funnel page%s: first request %.1f ms (reads the stage counters)", query, times[0])
 	slices.Sort(times)
 	return times[len(times)/2]
 }

@@ -18,6 +18,7 @@ func RunLeadListConformance(t *testing.T, newStore NewStore) {
 	t.Run("BadCursorInvalid", func(t *testing.T) { testLeadBadQuery(t, newStore(t)) })
 	t.Run("ErasedLeadNotListed", func(t *testing.T) { testLeadErasedNotListed(t, newStore(t)) })
 	t.Run("LeadByRefAndSends", func(t *testing.T) { testLeadByRef(t, newStore(t)) })
+	t.Run("SuppressedListedWithTheirTime", func(t *testing.T) { testSuppressedListed(t, newStore(t)) })
 }
 
 // leadSpec is one lead of the filters' data set.
@@ -230,6 +231,39 @@ func testLeadErasedNotListed(t *testing.T, s leadgate.Store) {
 	}
 	_, err := s.LeadByRef(ctx(t), leadgate.LeadRef(gone))
 	wantCode(t, "LeadByRef(erased)", err, leadgate.ENOTFOUND)
+}
+
+// testSuppressedListed lists the suppressed leads, as the deliverability page does,
+// each with when it was suppressed.
+func testSuppressedListed(t *testing.T, s leadgate.Store) {
+	p := Page("suppressed-list")
+	mustPutPage(t, s, p)
+	for i, e := range []string{"fine@example.com", "bounced@example.com", "angry@example.com"} {
+		mustCapture(t, s, Capture(p, e, T0.Add(time.Duration(i)*time.Minute), "x"))
+	}
+	for _, e := range []leadgate.MailEvent{
+		{Kind: "bounce", Email: "bounced@example.com", MessageID: "l1", At: T0.Add(time.Hour)},
+		{Kind: "complaint", Email: "angry@example.com", MessageID: "l2", At: T0.Add(2 * time.Hour)},
+	} {
+		if err := s.RecordMailEvent(ctx(t), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := s.Leads(ctx(t), leadgate.LeadQuery{Statuses: []leadgate.Status{leadgate.StatusBounced, leadgate.StatusComplained, leadgate.StatusUnsubscribed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range list.Leads {
+		got = append(got, l.Email+" "+string(l.Status)+" "+l.SuppressedAt.UTC().Format(time.RFC3339))
+	}
+	want := []string{
+		"angry@example.com complained " + T0.Add(2*time.Hour).Format(time.RFC3339),
+		"bounced@example.com bounced " + T0.Add(time.Hour).Format(time.RFC3339),
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("suppressed leads %q, want %q", got, want)
+	}
 }
 
 func testLeadByRef(t *testing.T, s leadgate.Store) {

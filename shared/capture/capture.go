@@ -5,7 +5,9 @@ package capture
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +22,9 @@ type Store interface {
 	Page(ctx context.Context, slug string) (leadgate.Page, error)
 	Magnet(ctx context.Context, id string) (leadgate.Magnet, error)
 	Capture(ctx context.Context, c leadgate.Capture) (leadgate.CaptureResult, error)
+	// Grant and PutGrant find or make the working link a repeat is offered.
+	Grant(ctx context.Context, id string) (leadgate.Grant, error)
+	PutGrant(ctx context.Context, g leadgate.Grant) error
 }
 
 // Config tunes the spam checks, dedupe and rate limits.
@@ -28,6 +33,9 @@ type Config struct {
 	MinFillTime time.Duration
 	// FormTokenMaxAge: an older form asks the person to submit again.
 	FormTokenMaxAge time.Duration
+	// FormTokenUses: a form token carries at most this many captures (repeats
+	// included); later posts with it get the fake success a bot gets. 0: no limit.
+	FormTokenUses int
 	// DedupeWindow: the same address on the same page within it is one submission.
 	DedupeWindow time.Duration
 	// At most RatePerEmail captures per address and RatePerIP per client IP in each
@@ -45,6 +53,7 @@ func DefaultConfig() Config {
 	return Config{
 		MinFillTime:     3 * time.Second,
 		FormTokenMaxAge: 24 * time.Hour,
+		FormTokenUses:   3,
 		DedupeWindow:    24 * time.Hour,
 		RatePerEmail:    5,
 		RatePerIP:       30,
@@ -135,14 +144,20 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if reason, err := s.spamCheck(page, req, now); err != nil {
-		return Result{}, err
-	} else if reason != "" {
+	// A bot's answer: a success that stored nothing, with a decoy link that its
+	// route answers like a real one without handing out the file.
+	fake := func(reason string) Result {
 		res := Result{Page: page, LeadID: newID(), SubmissionID: newID(), LeadCreated: true, Next: next(page), Spam: reason}
 		if magnet != nil {
-			res.DownloadToken = s.key.GrantToken(newID()) // looks real, opens nothing
+			res.DownloadToken = s.key.DecoyGrantToken()
 		}
-		return res, nil
+		return res
+	}
+	renderedAt, reason, err := s.spamCheck(page, req, now)
+	if err != nil {
+		return Result{}, err
+	} else if reason != "" {
+		return fake(reason), nil
 	}
 
 	sub, ignored, err := buildSubmission(page, req, now)
@@ -151,10 +166,19 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 	}
 	c := leadgate.Capture{Submission: sub, Page: page, NewLeadID: newID(), DedupeWindow: s.cfg.DedupeWindow}
 	if s.cfg.RatePerEmail > 0 {
-		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: "email:" + s.key.Digest("email", sub.Email), Limit: s.cfg.RatePerEmail, Window: s.cfg.RateWindow})
+		// Repeats are spared: else anyone could post someone's address a few times
+		// on one page and lock that address out of every page.
+		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: "email:" + s.key.Digest("email", sub.Email), Limit: s.cfg.RatePerEmail, Window: s.cfg.RateWindow, RepeatsFree: true})
 	}
 	if s.cfg.RatePerIP > 0 && req.IP != "" {
 		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: "ip:" + s.key.Digest("ip", req.IP), Limit: s.cfg.RatePerIP, Window: s.cfg.RateWindow})
+	}
+	tokenLimit := ""
+	if s.cfg.FormTokenUses > 0 && !renderedAt.IsZero() {
+		// Counted in the capture's own write, over the token's whole life, so one
+		// token cannot carry a bot's thousands of addresses.
+		tokenLimit = "form:" + s.key.Digest("form", req.Values[leadgate.FieldNameFormToken])
+		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: tokenLimit, Limit: s.cfg.FormTokenUses, Window: s.cfg.FormTokenMaxAge, Start: renderedAt})
 	}
 	token := ""
 	if magnet != nil {
@@ -166,6 +190,10 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 		c.Grant = &g
 	}
 	res, err := s.store.Capture(ctx, c)
+	var reached leadgate.LimitReached
+	if tokenLimit != "" && errors.As(err, &reached) && reached.Key == tokenLimit {
+		return fake("form token reused"), nil
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -175,13 +203,59 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 		MagnetMissing: page.OptIn == leadgate.OptInSingle && magnet == nil,
 	}
 	if magnet != nil {
-		// A repeat is offered the link its first submission earned.
 		out.DownloadToken = token
 		if res.Submission.ID != sub.ID {
-			out.DownloadToken = s.key.GrantToken(res.Submission.ID)
+			out.DownloadToken, err = s.repeatLink(ctx, res, page, *magnet)
+			if err != nil {
+				return Result{}, err
+			}
 		}
 	}
 	return out, nil
+}
+
+// maxReplacedLinks bounds the links one submission's repeats may be given after
+// revocations or expiry.
+const maxReplacedLinks = 20
+
+// repeatLink returns the token of a working link for a repeat: the link its first
+// submission earned, or, when that was revoked or has expired (whose page says to
+// submit the form again), the first of its replacements that works, made if need
+// be. Replacements are derived like the first link, so repeats share one.
+func (s *Service) repeatLink(ctx context.Context, res leadgate.CaptureResult, page leadgate.Page, m leadgate.Magnet) (string, error) {
+	now := s.now()
+	for n := 0; n <= maxReplacedLinks; n++ {
+		token := s.key.GrantToken(res.Submission.ID)
+		if n > 0 {
+			token = s.key.GrantToken(res.Submission.ID + "/" + strconv.Itoa(n))
+		}
+		g, err := s.store.Grant(ctx, leadgate.GrantID(token))
+		switch {
+		case err == nil && g.Usable(now) == nil:
+			return token, nil
+		case err == nil:
+			continue // revoked or expired: try the next replacement
+		case leadgate.ErrorCode(err) != leadgate.ENOTFOUND:
+			return "", err
+		}
+		if n == 0 {
+			// The first submission earned no link (its page gated no magnet then).
+			continue
+		}
+		sub := res.Submission
+		sub.At = now.UTC().Truncate(time.Millisecond)
+		g = leadgate.NewGrant(token, sub, page, m)
+		g.LeadID = res.Lead.ID
+		if s.cfg.DownloadLinkTTL > 0 {
+			g.ExpiresAt = sub.At.Add(s.cfg.DownloadLinkTTL)
+		}
+		err = s.store.PutGrant(ctx, g)
+		if err == nil || leadgate.ErrorCode(err) == leadgate.ECONFLICT { // a concurrent repeat made it
+			return token, nil
+		}
+		return "", err
+	}
+	return "", leadgate.Errorf(leadgate.EGONE, "this download link was replaced too often")
 }
 
 // magnet returns the magnet a single opt-in page hands out at once, or nil: on double
@@ -202,34 +276,35 @@ func (s *Service) magnet(ctx context.Context, page leadgate.Page) (*leadgate.Mag
 	}
 }
 
-// spamCheck returns why a post looks like a bot's ("" for a person), or an error for
-// a form token that is missing, forged or stale, which a person fixes by reloading.
-func (s *Service) spamCheck(page leadgate.Page, req Request, now time.Time) (string, error) {
+// spamCheck returns the form's render time and why a post looks like a bot's (""
+// for a person), or an error for a form token that is missing, forged or stale,
+// which a person fixes by reloading.
+func (s *Service) spamCheck(page leadgate.Page, req Request, now time.Time) (time.Time, string, error) {
 	if strings.TrimSpace(req.Values[leadgate.FieldNameHoneypot]) != "" {
-		return "honeypot", nil
+		return time.Time{}, "honeypot", nil
 	}
 	token, ok := req.Values[leadgate.FieldNameFormToken]
 	if !ok || token == "" {
 		if page.UntimedFormsAllowed {
-			return "", nil
+			return time.Time{}, "", nil
 		}
-		return "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "required",
+		return time.Time{}, "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "required",
 			Message: "this form is missing its token: reload the page and submit again"})
 	}
 	renderedAt, err := s.key.VerifyFormToken(token, page.Slug)
 	if err != nil {
-		return "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "invalid",
+		return time.Time{}, "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "invalid",
 			Message: "this form is no longer valid: reload the page and submit again"})
 	}
 	age := now.Sub(renderedAt)
 	if age > s.cfg.FormTokenMaxAge {
-		return "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "expired",
+		return time.Time{}, "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "expired",
 			Message: "this form has expired: reload the page and submit again"})
 	}
 	if age < s.cfg.MinFillTime {
-		return "too fast", nil
+		return time.Time{}, "too fast", nil
 	}
-	return "", nil
+	return renderedAt, "", nil
 }
 
 // Limits of hidden attribution values: URLs may be long, the rest are short codes.
@@ -344,6 +419,11 @@ func buildSubmission(page leadgate.Page, req Request, now time.Time) (leadgate.S
 func checkField(f leadgate.Field, v string) *leadgate.FieldError {
 	if fe := leadgate.CheckText(f.Name, v, f.Limit(), f.Type == leadgate.FieldTextarea); fe != nil {
 		return fe
+	}
+	if f.Name == leadgate.FieldNameName {
+		if fe := leadgate.CheckPlainName(f.Name, v); fe != nil {
+			return fe
+		}
 	}
 	if v == "" {
 		return nil

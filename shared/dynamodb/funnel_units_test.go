@@ -170,7 +170,7 @@ func newFunnel(tb testing.TB) (*meter, *funnel) {
 	f := &funnel{
 		ctx: ctx, clock: clock, key: key, page: page, plain: plain, store: store,
 		capture:   capture.New(store, key, capture.DefaultConfig(), clock.now),
-		downloads: downloads.New(store, funnelObjects{}, clock.now),
+		downloads: downloads.New(store, funnelObjects{}, key, clock.now),
 		pipeline:  pipeline.New(store, followUp, clock.now),
 	}
 	m.reset()

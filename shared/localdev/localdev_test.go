@@ -63,7 +63,7 @@ func post(t *testing.T, url string) int {
 }
 
 var (
-	tokenInput   = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
+	tokenInput = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
 	// downloadLink finds the download button: a form that POSTs to the link.
 	downloadLink = regexp.MustCompile(`<form method="post" action="([^"]*/v1/downloads/[^"]+)"`)
 )

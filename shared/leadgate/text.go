@@ -107,10 +107,12 @@ func CheckPlainName(field, value string) *FieldError {
 }
 
 // PlainName reports whether name holds no web or email address: no "@", no "://",
-// no "www." and no dot between two letters or digits followed by a letter (as in
-// evil.example); initials such as "J. R. R." and "Smith Jr." pass.
+// no "www." and no dot between a letter or digit and two more, the first a letter
+// (as in evil.example); initials such as "J. R. R." and "Smith Jr." pass, and so
+// does markup, which every email escapes.
 func PlainName(name string) bool {
-	if strings.ContainsAny(name, "@/\\") || strings.Contains(strings.ToLower(name), "www.") {
+	lower := strings.ToLower(name)
+	if strings.Contains(name, "@") || strings.Contains(name, "://") || strings.Contains(lower, "www.") {
 		return false
 	}
 	rs := []rune(name)
@@ -120,6 +122,14 @@ func PlainName(name string) bool {
 		}
 	}
 	return true
+}
+
+// Greetable reports whether a stored name may go into an email's greeting or
+// subject as it is: one line of valid text with no invisible or direction
+// character and no web or email address. Names stored before capture refused such
+// text fail it, and get the neutral greeting instead.
+func Greetable(name string) bool {
+	return CheckText("name", name, DefaultTextLength, false) == nil && PlainName(name)
 }
 
 func alnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,9 +21,6 @@ type Store interface {
 	Page(ctx context.Context, slug string) (leadgate.Page, error)
 	Magnet(ctx context.Context, id string) (leadgate.Magnet, error)
 	Capture(ctx context.Context, c leadgate.Capture) (leadgate.CaptureResult, error)
-	// Grant and PutGrant find or make the working link a repeat is offered.
-	Grant(ctx context.Context, id string) (leadgate.Grant, error)
-	PutGrant(ctx context.Context, g leadgate.Grant) error
 }
 
 // Config tunes the spam checks, dedupe and rate limits.
@@ -188,6 +184,10 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 			g.ExpiresAt = sub.At.Add(s.cfg.DownloadLinkTTL)
 		}
 		c.Grant = &g
+		// A repeat is handed its first submission's link: never one that expired,
+		// whose page says to submit the form again. (A revoked link's store forgets
+		// its repeat.)
+		c.DedupeWindow = min(c.DedupeWindow, g.ExpiresAt.Sub(sub.At))
 	}
 	res, err := s.store.Capture(ctx, c)
 	var reached leadgate.LimitReached
@@ -203,59 +203,13 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 		MagnetMissing: page.OptIn == leadgate.OptInSingle && magnet == nil,
 	}
 	if magnet != nil {
+		// A repeat is offered the link its first submission earned.
 		out.DownloadToken = token
 		if res.Submission.ID != sub.ID {
-			out.DownloadToken, err = s.repeatLink(ctx, res, page, *magnet)
-			if err != nil {
-				return Result{}, err
-			}
+			out.DownloadToken = s.key.GrantToken(res.Submission.ID)
 		}
 	}
 	return out, nil
-}
-
-// maxReplacedLinks bounds the links one submission's repeats may be given after
-// revocations or expiry.
-const maxReplacedLinks = 20
-
-// repeatLink returns the token of a working link for a repeat: the link its first
-// submission earned, or, when that was revoked or has expired (whose page says to
-// submit the form again), the first of its replacements that works, made if need
-// be. Replacements are derived like the first link, so repeats share one.
-func (s *Service) repeatLink(ctx context.Context, res leadgate.CaptureResult, page leadgate.Page, m leadgate.Magnet) (string, error) {
-	now := s.now()
-	for n := 0; n <= maxReplacedLinks; n++ {
-		token := s.key.GrantToken(res.Submission.ID)
-		if n > 0 {
-			token = s.key.GrantToken(res.Submission.ID + "/" + strconv.Itoa(n))
-		}
-		g, err := s.store.Grant(ctx, leadgate.GrantID(token))
-		switch {
-		case err == nil && g.Usable(now) == nil:
-			return token, nil
-		case err == nil:
-			continue // revoked or expired: try the next replacement
-		case leadgate.ErrorCode(err) != leadgate.ENOTFOUND:
-			return "", err
-		}
-		if n == 0 {
-			// The first submission earned no link (its page gated no magnet then).
-			continue
-		}
-		sub := res.Submission
-		sub.At = now.UTC().Truncate(time.Millisecond)
-		g = leadgate.NewGrant(token, sub, page, m)
-		g.LeadID = res.Lead.ID
-		if s.cfg.DownloadLinkTTL > 0 {
-			g.ExpiresAt = sub.At.Add(s.cfg.DownloadLinkTTL)
-		}
-		err = s.store.PutGrant(ctx, g)
-		if err == nil || leadgate.ErrorCode(err) == leadgate.ECONFLICT { // a concurrent repeat made it
-			return token, nil
-		}
-		return "", err
-	}
-	return "", leadgate.Errorf(leadgate.EGONE, "this download link was replaced too often")
 }
 
 // magnet returns the magnet a single opt-in page hands out at once, or nil: on double

@@ -39,16 +39,6 @@ func (s *leadStore) Magnet(_ context.Context, id string) (leadgate.Magnet, error
 	return s.magnet(id)
 }
 
-func (s *leadStore) Grant(_ context.Context, id string) (leadgate.Grant, error) {
-	s.t.Errorf("Grant(%q) called", id)
-	return leadgate.Grant{}, leadgate.ErrGrantNotFound
-}
-
-func (s *leadStore) PutGrant(_ context.Context, g leadgate.Grant) error {
-	s.t.Errorf("PutGrant(%q) called", g.ID)
-	return errors.New("not expected")
-}
-
 func (s *leadStore) Capture(_ context.Context, c leadgate.Capture) (leadgate.CaptureResult, error) {
 	if s.capture == nil {
 		s.t.Errorf("Capture(%+v) called", c.Submission)

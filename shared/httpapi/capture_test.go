@@ -543,10 +543,6 @@ func (f failingStore) Magnet(context.Context, string) (leadgate.Magnet, error) {
 func (f failingStore) Capture(context.Context, leadgate.Capture) (leadgate.CaptureResult, error) {
 	return leadgate.CaptureResult{}, f.err
 }
-func (f failingStore) Grant(context.Context, string) (leadgate.Grant, error) {
-	return leadgate.Grant{}, f.err
-}
-func (f failingStore) PutGrant(context.Context, leadgate.Grant) error { return f.err }
 
 func TestServerErrorsDoNotEchoInternals(t *testing.T) {
 	key, _ := signing.NewKey([]byte(secret))

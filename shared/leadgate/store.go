@@ -40,7 +40,9 @@ type Store interface {
 	// for no such grant; EGONE for an expired, revoked or erased one, counting
 	// nothing. Each counted download appears in the change feed as DownloadMade.
 	UseGrant(ctx context.Context, id string, t time.Time) (Grant, error)
-	// RevokeGrant stops a grant's links for good; ENOTFOUND for no such grant.
+	// RevokeGrant stops a grant's links for good; ENOTFOUND for no such grant. While
+	// the grant's submission is the last of its address on its page, its dedupe
+	// marker goes too: the form sent again is a new submission with a new link.
 	RevokeGrant(ctx context.Context, id string) error
 	// CountDownload adds a download to its page's daily counters and records the
 	// lead's first download. Counting the same (grant, N) again changes nothing, so a

@@ -127,3 +127,45 @@ func testConsentKeptWhenUnticked(t *testing.T, s leadgate.Store) {
 		t.Fatalf("consent after a new tick: %+v", l.Consent)
 	}
 }
+
+// testRevokeForgetsRepeat: the page of a revoked link says to submit the form again.
+// Within the dedupe window that post must be a new submission with a new grant, not
+// a repeat handed the revoked link; revoking an older grant, whose submission is no
+// longer the last on its page, leaves the later one's repeats alone.
+func testRevokeForgetsRepeat(t *testing.T, s leadgate.Store) {
+	p := Page("revoked")
+	mustPutPage(t, s, p)
+	const email = "leaked@example.com"
+	capture := func(at time.Time, token string) leadgate.CaptureResult {
+		t.Helper()
+		c := Capture(p, email, at, "x")
+		g := leadgate.NewGrant(token, c.Submission, p, Magnet())
+		c.Grant = &g
+		return mustCapture(t, s, c)
+	}
+	first := capture(T0, "revoked-one")
+	if err := s.RevokeGrant(ctx(t), leadgate.GrantID("revoked-one")); err != nil {
+		t.Fatal(err)
+	}
+	again := capture(T0.Add(time.Minute), "revoked-two")
+	if again.Repeat || again.Submission.ID == first.Submission.ID {
+		t.Fatalf("the form sent again after revocation: %+v, want a new submission", again)
+	}
+	if g := mustGrant(t, s, leadgate.GrantID("revoked-two")); g.Usable(T0.Add(2*time.Minute)) != nil {
+		t.Fatalf("the new grant %+v does not work", g)
+	}
+	if g := mustGrant(t, s, leadgate.GrantID("revoked-one")); !g.Revoked {
+		t.Fatal("the revoked grant came back")
+	}
+	// The next post is a repeat of the new submission.
+	if res := capture(T0.Add(2*time.Minute), "revoked-three"); !res.Repeat || res.Submission.ID != again.Submission.ID {
+		t.Fatalf("a post after the new submission: %+v, want its repeat", res)
+	}
+	// Revoking the first grant again changes nothing of the later submission's marker.
+	if err := s.RevokeGrant(ctx(t), leadgate.GrantID("revoked-one")); err != nil {
+		t.Fatal(err)
+	}
+	if res := capture(T0.Add(3*time.Minute), "revoked-four"); !res.Repeat {
+		t.Fatal("revoking an older grant forgot a later submission's repeat")
+	}
+}

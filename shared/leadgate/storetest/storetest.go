@@ -40,6 +40,7 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("RepeatsSpareAddressLimit", func(t *testing.T) { testRepeatsSpareAddressLimit(t, newStore(t)) })
 	t.Run("LimitWindowFromStart", func(t *testing.T) { testLimitWindowFromStart(t, newStore(t)) })
 	t.Run("ConsentKeptWhenUnticked", func(t *testing.T) { testConsentKeptWhenUnticked(t, newStore(t)) })
+	t.Run("RevokeForgetsRepeat", func(t *testing.T) { testRevokeForgetsRepeat(t, newStore(t)) })
 	t.Run("ConcurrentSameAddressIsOneSubmission", func(t *testing.T) { testConcurrentSame(t, newStore(t)) })
 	t.Run("ConcurrentDifferentAddressesAllStored", func(t *testing.T) { testConcurrentDifferent(t, newStore(t)) })
 	t.Run("CaptureCreatesGrant", func(t *testing.T) { testCaptureGrant(t, newStore(t)) })

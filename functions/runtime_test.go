@@ -305,8 +305,15 @@ type downloadCheck struct {
 }
 
 var downloadEvents = map[string]downloadCheck{
-	"download-get.json":  {status: 302, redirect: true, counts: true},
-	"download-head.json": {status: 302, redirect: true}, // link checkers: answered, not counted
+	// A GET or HEAD of the link is its page, which scanners fetch too: not counted.
+	"download-get.json": {status: 200, body: func(t *testing.T, res events.APIGatewayV2HTTPResponse) {
+		if !strings.Contains(res.Body, `<form method="post" action="/v1/downloads/`+downloadToken+`">`) {
+			t.Errorf("body %.300s, want the page whose button POSTs to the link", res.Body)
+		}
+	}},
+	"download-head.json": {status: 200},
+	// The button: counted, and sent on to the file.
+	"download-post.json": {status: 303, redirect: true, counts: true},
 	"download-unknown.json": {
 		status: 404,
 		body: func(t *testing.T, res events.APIGatewayV2HTTPResponse) {
@@ -386,7 +393,7 @@ func downloadCase(t *testing.T, r *bootstrapRun) ([]bootstrapEvent, func(t *test
 		if g, err := r.store.Grant(r.ctx, grant.ID); err != nil || g.Downloads != 1 {
 			t.Errorf("after the events the grant counts %d downloads (%v), want exactly 1", g.Downloads, err)
 		}
-		id := r.ids["download-get.json"]
+		id := r.ids["download-post.json"]
 		checkJSONLogs(t, r.p.stdoutWith(id, 5*time.Second), map[string]string{
 			"msg": "download", "request_id": id, "page": page.Slug, "n": "1",
 		})

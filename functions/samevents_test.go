@@ -190,7 +190,7 @@ func (f samFixture) httpFunctions() map[string]http.Handler {
 	return map[string]http.Handler{
 		"CaptureFunction":  httpapi.New(capture.New(f.store, f.key, capture.DefaultConfig(), samNow), f.log).Handler(),
 		"PageFunction":     httpapi.NewPageAPI(capture.New(f.store, f.key, capture.DefaultConfig(), samNow), f.store, f.log).Handler(),
-		"DownloadFunction": httpapi.NewDownloadAPI(downloads.New(f.store, f.bucket, samNow), f.log).Handler(),
+		"DownloadFunction": httpapi.NewDownloadAPI(downloads.New(f.store, f.bucket, f.key, samNow), f.log).Handler(),
 		"LinksFunction":    httpapi.NewLinksAPI(followup.NewLinks(f.store, f.key, samNow), f.log).Handler(),
 		"AdminFunction":    adminapi.New(admin.New(f.store, f.bucket, f.key, samNow), f.log).Handler(),
 	}
@@ -213,8 +213,8 @@ func (f samFixture) followUpService(t *testing.T) *followup.Service {
 // adapter and each HTTP function. SAM's sample (POST /path/to/resource, a
 // base64 {"test":"body"}, source IP 192.168.0.1/32) gets each function's own answer
 // for a route it does not serve; with a route's method and path, a function answers
-// as it does for API Gateway's events: 200 for a page, a form token, a list, 302 to a
-// download, and its own refusal of the sample's body where the route wants one.
+// as it does for API Gateway's events: 200 for a page, a form token, a list, a
+// download link's page, and its own refusal of the sample's body where the route wants one.
 func TestSAMHTTPEventsReachTheRoutes(t *testing.T) {
 	tests := []struct {
 		file, function string
@@ -229,7 +229,7 @@ func TestSAMHTTPEventsReachTheRoutes(t *testing.T) {
 		{"apigateway-http-api-proxy-capture.json", "CaptureFunction", 415, ""},
 		{"apigateway-http-api-proxy-form-token.json", "CaptureFunction", 200, ""},
 		{"apigateway-http-api-proxy-page.json", "PageFunction", 200, "<h1>The lead magnet playbook</h1>"},
-		{"apigateway-http-api-proxy-download.json", "DownloadFunction", 302, ""},
+		{"apigateway-http-api-proxy-download.json", "DownloadFunction", 200, `<button type="submit">Download</button>`},
 		{"apigateway-http-api-proxy-unsubscribe.json", "LinksFunction", 200, ""},
 		{"apigateway-http-api-proxy-admin-pages.json", "AdminFunction", 200, `"slug":"` + localdev.SampleSlug + `"`},
 		{"apigateway-http-api-proxy-admin-put-page.json", "AdminFunction", 415, ""},

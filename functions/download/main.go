@@ -1,6 +1,6 @@
-// Command download is the Lambda function behind GET /v1/downloads/{token}: it checks
-// and counts the click in one DynamoDB request and redirects to a presigned S3 URL
-// that lives five minutes.
+// Command download is the Lambda function behind /v1/downloads/{token}: a GET or HEAD
+// gets the link's page, whose button POSTs; the POST checks and counts the download
+// in one DynamoDB request and redirects to a presigned S3 URL that lives five minutes.
 package main
 
 import (
@@ -17,17 +17,23 @@ import (
 	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/s3"
+	"leadgate/shared/signing"
 )
 
 func main() {
 	lambdaruntime.Start(apigw.Handler(lambdainit.Start("download", setup)))
 }
 
-// setup reads TABLE_NAME and BUCKET_NAME and returns the function's HTTP handler.
+// setup reads TABLE_NAME, BUCKET_NAME and FORM_SIGNING_SECRET (which tells the decoy
+// links of bots' fake successes) and returns the function's HTTP handler.
 func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
 	bucket := getenv("BUCKET_NAME")
 	if bucket == "" {
 		return nil, errors.New("BUCKET_NAME is not set: name the S3 bucket of lead magnets")
+	}
+	key, err := lambdainit.SigningKey(getenv)
+	if err != nil {
+		return nil, err
 	}
 	store, awsCfg, err := lambdainit.CachedStore(getenv)
 	if err != nil {
@@ -39,11 +45,11 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 		return nil, err
 	}
 	objects := s3.New(nil, presigner, bucket)
-	return handler(store, objects, time.Now, log), nil
+	return handler(store, objects, key, time.Now, log), nil
 }
 
 // handler composes the download route; the tests call it with the embedded store and
 // the local bucket to run the events/ files through the Lambda entry.
-func handler(store downloads.Store, objects leadgate.ObjectStore, now func() time.Time, log *slog.Logger) http.Handler {
-	return httpapi.NewDownloadAPI(downloads.New(store, objects, now), log).Handler()
+func handler(store downloads.Store, objects leadgate.ObjectStore, key *signing.Key, now func() time.Time, log *slog.Logger) http.Handler {
+	return httpapi.NewDownloadAPI(downloads.New(store, objects, key, now), log).Handler()
 }

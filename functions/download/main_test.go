@@ -21,6 +21,7 @@ import (
 	"leadgate/shared/leadgate"
 	"leadgate/shared/localbucket"
 	"leadgate/shared/localdev"
+	"leadgate/shared/signing"
 )
 
 var update = flag.Bool("update", false, "rewrite the events/ files")
@@ -31,6 +32,10 @@ const fixtureToken = "Zx3vQm8LrT2nWc5yKp7dHs4fJb9gNa6E"
 var clickedAt = time.Date(2026, 11, 21, 8, 15, 0, 0, time.UTC)
 
 func request(method, token string) events.APIGatewayV2HTTPRequest {
+	route := "GET /v1/downloads/{token}"
+	if method == "POST" {
+		route = "POST /v1/downloads/{token}"
+	}
 	path := "/v1/downloads/" + token
 	headers := map[string]string{
 		"accept":            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
@@ -41,11 +46,11 @@ func request(method, token string) events.APIGatewayV2HTTPRequest {
 		"x-forwarded-proto": "https",
 	}
 	return events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: "GET /v1/downloads/{token}", RawPath: path, Headers: headers,
+		Version: "2.0", RouteKey: route, RawPath: path, Headers: headers,
 		PathParameters: map[string]string{"token": token},
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			AccountID: "123456789012", APIID: "k7xmpl3q2d", DomainName: "k7xmpl3q2d.execute-api.eu-west-1.amazonaws.com",
-			DomainPrefix: "k7xmpl3q2d", RequestID: "Ex4mpleDownload=", RouteKey: "GET /v1/downloads/{token}",
+			DomainPrefix: "k7xmpl3q2d", RequestID: "Ex4mpleDownload=", RouteKey: route,
 			Stage: "$default", Time: "21/Nov/2026:08:15:00 +0000", TimeEpoch: clickedAt.UnixMilli(),
 			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
 				Method: method, Path: path, Protocol: "HTTP/1.1", SourceIP: "198.51.100.23", UserAgent: headers["user-agent"],
@@ -60,8 +65,9 @@ var cases = []struct {
 	status int
 	counts int // the grant's downloads afterwards
 }{
-	{"download-get.json", request("GET", fixtureToken), 302, 1},
-	{"download-head.json", request("HEAD", fixtureToken), 302, 0},
+	{"download-get.json", request("GET", fixtureToken), 200, 0}, // the link's page: scanners GET links too
+	{"download-head.json", request("HEAD", fixtureToken), 200, 0},
+	{"download-post.json", request("POST", fixtureToken), 303, 1}, // the page's button
 	{"download-unknown.json", request("GET", strings.Repeat("A", 32)), 404, 0},
 }
 
@@ -103,7 +109,11 @@ func TestEventsThroughTheLambdaEntry(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v (run go test ./functions/download -update to write the events)", err)
 			}
-			h := handler(store, bucket, func() time.Time { return clickedAt }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			key, err := signing.NewKey(bytes.Repeat([]byte("s"), 32))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := handler(store, bucket, key, func() time.Time { return clickedAt }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			out, err := lambda.NewHandler(apigw.Handler(h)).Invoke(ctx, data)
 			if err != nil {
 				t.Fatal(err)
@@ -118,7 +128,7 @@ func TestEventsThroughTheLambdaEntry(t *testing.T) {
 			if res.Headers["Cache-Control"] != "no-store" || res.Headers["Referrer-Policy"] != "no-referrer" {
 				t.Fatalf("headers %v", res.Headers)
 			}
-			if tc.status == 302 && !strings.HasPrefix(res.Headers["Location"], "https://files.example/dev/bucket/magnets/lead-gen-playbook.pdf?expires=") {
+			if tc.status == 303 && !strings.HasPrefix(res.Headers["Location"], "https://files.example/dev/bucket/magnets/lead-gen-playbook.pdf?expires=") {
 				t.Fatalf("Location %q", res.Headers["Location"])
 			}
 			got, err := store.Grant(ctx, g.ID)
@@ -135,8 +145,9 @@ func TestSetupRefusesMissingSettings(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{map[string]string{"BUCKET_NAME": "magnets"}, "TABLE_NAME"},
+		{map[string]string{"BUCKET_NAME": "magnets", "FORM_SIGNING_SECRET": strings.Repeat("s", 32)}, "TABLE_NAME"},
 		{map[string]string{"TABLE_NAME": "leads"}, "BUCKET_NAME"},
+		{map[string]string{"TABLE_NAME": "leads", "BUCKET_NAME": "magnets"}, "FORM_SIGNING_SECRET"},
 	} {
 		_, err := setup(context.Background(), func(k string) string { return tc.env[k] }, log)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -154,7 +154,7 @@ func TestRevokeLink(t *testing.T) {
 	if err := h.store.PutGrant(ctx, g); err != nil {
 		t.Fatal(err)
 	}
-	clicks := downloads.New(h.store, h.bucket, func() time.Time { return h.now })
+	clicks := downloads.New(h.store, h.bucket, nil, func() time.Time { return h.now })
 	if _, _, err := clicks.Download(ctx, token); err != nil {
 		t.Fatalf("a click before revocation: %v", err)
 	}

@@ -17,19 +17,28 @@ import (
 func (s *Store) Capture(_ context.Context, c leadgate.Capture) (leadgate.CaptureResult, error) {
 	s.rates.mu.Lock()
 	defer s.rates.mu.Unlock()
-	if err := s.rates.check(c.RateLimits, c.Submission.At); err != nil {
-		return leadgate.CaptureResult{}, err
+	var (
+		res     leadgate.CaptureResult
+		limited error
+	)
+	// The limits are checked once the dedupe marker has said whether this is a
+	// repeat, which some limits spare.
+	check := func(repeat bool) error {
+		limited = s.rates.check(leadgate.CountedFor(c.RateLimits, repeat), c.Submission.At)
+		return limited
 	}
-	var res leadgate.CaptureResult
 	err := s.update(func(tx *bbolt.Tx) error {
 		var err error
-		res, err = record(tx, c)
+		res, err = record(tx, c, check)
 		return err
 	})
+	if limited != nil {
+		return leadgate.CaptureResult{}, limited
+	}
 	if err != nil {
 		return leadgate.CaptureResult{}, storeError("capture", err)
 	}
-	s.rates.count(c.RateLimits, c.Submission.At)
+	s.rates.count(leadgate.CountedFor(c.RateLimits, res.Repeat), c.Submission.At)
 	if !res.Repeat {
 		s.notify()
 	}
@@ -37,8 +46,9 @@ func (s *Store) Capture(_ context.Context, c leadgate.Capture) (leadgate.Capture
 }
 
 // record writes a capture inside tx: nothing for a repeat; otherwise the lead, the
-// submission, its dedupe marker, the grant and the two changes.
-func record(tx *bbolt.Tx, c leadgate.Capture) (leadgate.CaptureResult, error) {
+// submission, its dedupe marker, the grant and the two changes. check(repeat) is
+// asked first whether the rate limits allow it.
+func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (leadgate.CaptureResult, error) {
 	var res leadgate.CaptureResult
 	sub := c.Submission
 	leads := tx.Bucket(bucketLeads)
@@ -47,12 +57,18 @@ func record(tx *bbolt.Tx, c leadgate.Capture) (leadgate.CaptureResult, error) {
 	marker := dedupeKey(prefix, sub.Page)
 	if last := leads.Get(marker); last != nil {
 		if at, ok := submissionTime(last, prefix); ok && sub.At.Sub(at).Abs() < c.DedupeWindow {
+			if err := check(true); err != nil {
+				return res, err
+			}
 			if err := json.Unmarshal(leads.Get(last), &res.Submission); err != nil {
 				return res, err
 			}
 			res.Repeat = true
 			return res, json.Unmarshal(leads.Get(email), &res.Lead)
 		}
+	}
+	if err := check(false); err != nil {
+		return res, err
 	}
 
 	oldJSON := leads.Get(email)

@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -74,7 +75,8 @@ func (s *Store) UseGrant(_ context.Context, id string, t time.Time) (leadgate.Gr
 	return g, nil
 }
 
-// RevokeGrant marks a grant revoked.
+// RevokeGrant marks a grant revoked and, while its submission is the last of its
+// address on its page, deletes that dedupe marker.
 func (s *Store) RevokeGrant(_ context.Context, id string) error {
 	err := s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketGrants)
@@ -87,7 +89,21 @@ func (s *Store) RevokeGrant(_ context.Context, id string) error {
 			return err
 		}
 		g.Revoked = true
-		return putJSON(b, []byte(id), g)
+		if err := putJSON(b, []byte(id), g); err != nil {
+			return err
+		}
+		if g.Email == "" { // erased: no marker left
+			return nil
+		}
+		// The form sent again, as the revoked link's page says, is then a new
+		// submission with a new link, not a repeat handed the revoked one.
+		leads := tx.Bucket(bucketLeads)
+		prefix := addressPrefix(g.Email)
+		marker := dedupeKey(prefix, g.Page)
+		if bytes.Equal(leads.Get(marker), submissionKey(prefix, leadgate.Submission{ID: g.SubmissionID, At: g.CreatedAt})) {
+			return leads.Delete(marker)
+		}
+		return nil
 	})
 	return storeError("revoke grant", err)
 }

@@ -5,6 +5,7 @@ package capture
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +29,9 @@ type Config struct {
 	MinFillTime time.Duration
 	// FormTokenMaxAge: an older form asks the person to submit again.
 	FormTokenMaxAge time.Duration
+	// FormTokenUses: a form token carries at most this many captures (repeats
+	// included); later posts with it get the fake success a bot gets. 0: no limit.
+	FormTokenUses int
 	// DedupeWindow: the same address on the same page within it is one submission.
 	DedupeWindow time.Duration
 	// At most RatePerEmail captures per address and RatePerIP per client IP in each
@@ -45,6 +49,7 @@ func DefaultConfig() Config {
 	return Config{
 		MinFillTime:     3 * time.Second,
 		FormTokenMaxAge: 24 * time.Hour,
+		FormTokenUses:   3,
 		DedupeWindow:    24 * time.Hour,
 		RatePerEmail:    5,
 		RatePerIP:       30,
@@ -135,14 +140,20 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if reason, err := s.spamCheck(page, req, now); err != nil {
-		return Result{}, err
-	} else if reason != "" {
+	// A bot's answer: a success that stored nothing, with a decoy link that its
+	// route answers like a real one without handing out the file.
+	fake := func(reason string) Result {
 		res := Result{Page: page, LeadID: newID(), SubmissionID: newID(), LeadCreated: true, Next: next(page), Spam: reason}
 		if magnet != nil {
-			res.DownloadToken = s.key.GrantToken(newID()) // looks real, opens nothing
+			res.DownloadToken = s.key.DecoyGrantToken()
 		}
-		return res, nil
+		return res
+	}
+	renderedAt, reason, err := s.spamCheck(page, req, now)
+	if err != nil {
+		return Result{}, err
+	} else if reason != "" {
+		return fake(reason), nil
 	}
 
 	sub, ignored, err := buildSubmission(page, req, now)
@@ -151,10 +162,19 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 	}
 	c := leadgate.Capture{Submission: sub, Page: page, NewLeadID: newID(), DedupeWindow: s.cfg.DedupeWindow}
 	if s.cfg.RatePerEmail > 0 {
-		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: "email:" + s.key.Digest("email", sub.Email), Limit: s.cfg.RatePerEmail, Window: s.cfg.RateWindow})
+		// Repeats are spared: else anyone could post someone's address a few times
+		// on one page and lock that address out of every page.
+		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: "email:" + s.key.Digest("email", sub.Email), Limit: s.cfg.RatePerEmail, Window: s.cfg.RateWindow, RepeatsFree: true})
 	}
 	if s.cfg.RatePerIP > 0 && req.IP != "" {
 		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: "ip:" + s.key.Digest("ip", req.IP), Limit: s.cfg.RatePerIP, Window: s.cfg.RateWindow})
+	}
+	tokenLimit := ""
+	if s.cfg.FormTokenUses > 0 && !renderedAt.IsZero() {
+		// Counted in the capture's own write, over the token's whole life, so one
+		// token cannot carry a bot's thousands of addresses.
+		tokenLimit = "form:" + s.key.Digest("form", req.Values[leadgate.FieldNameFormToken])
+		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: tokenLimit, Limit: s.cfg.FormTokenUses, Window: s.cfg.FormTokenMaxAge, Start: renderedAt})
 	}
 	token := ""
 	if magnet != nil {
@@ -164,8 +184,16 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 			g.ExpiresAt = sub.At.Add(s.cfg.DownloadLinkTTL)
 		}
 		c.Grant = &g
+		// A repeat is handed its first submission's link: never one that expired,
+		// whose page says to submit the form again. (A revoked link's store forgets
+		// its repeat.)
+		c.DedupeWindow = min(c.DedupeWindow, g.ExpiresAt.Sub(sub.At))
 	}
 	res, err := s.store.Capture(ctx, c)
+	var reached leadgate.LimitReached
+	if tokenLimit != "" && errors.As(err, &reached) && reached.Key == tokenLimit {
+		return fake("form token reused"), nil
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -202,34 +230,35 @@ func (s *Service) magnet(ctx context.Context, page leadgate.Page) (*leadgate.Mag
 	}
 }
 
-// spamCheck returns why a post looks like a bot's ("" for a person), or an error for
-// a form token that is missing, forged or stale, which a person fixes by reloading.
-func (s *Service) spamCheck(page leadgate.Page, req Request, now time.Time) (string, error) {
+// spamCheck returns the form's render time and why a post looks like a bot's (""
+// for a person), or an error for a form token that is missing, forged or stale,
+// which a person fixes by reloading.
+func (s *Service) spamCheck(page leadgate.Page, req Request, now time.Time) (time.Time, string, error) {
 	if strings.TrimSpace(req.Values[leadgate.FieldNameHoneypot]) != "" {
-		return "honeypot", nil
+		return time.Time{}, "honeypot", nil
 	}
 	token, ok := req.Values[leadgate.FieldNameFormToken]
 	if !ok || token == "" {
 		if page.UntimedFormsAllowed {
-			return "", nil
+			return time.Time{}, "", nil
 		}
-		return "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "required",
+		return time.Time{}, "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "required",
 			Message: "this form is missing its token: reload the page and submit again"})
 	}
 	renderedAt, err := s.key.VerifyFormToken(token, page.Slug)
 	if err != nil {
-		return "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "invalid",
+		return time.Time{}, "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "invalid",
 			Message: "this form is no longer valid: reload the page and submit again"})
 	}
 	age := now.Sub(renderedAt)
 	if age > s.cfg.FormTokenMaxAge {
-		return "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "expired",
+		return time.Time{}, "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "expired",
 			Message: "this form has expired: reload the page and submit again"})
 	}
 	if age < s.cfg.MinFillTime {
-		return "too fast", nil
+		return time.Time{}, "too fast", nil
 	}
-	return "", nil
+	return renderedAt, "", nil
 }
 
 // Limits of hidden attribution values: URLs may be long, the rest are short codes.
@@ -344,6 +373,11 @@ func buildSubmission(page leadgate.Page, req Request, now time.Time) (leadgate.S
 func checkField(f leadgate.Field, v string) *leadgate.FieldError {
 	if fe := leadgate.CheckText(f.Name, v, f.Limit(), f.Type == leadgate.FieldTextarea); fe != nil {
 		return fe
+	}
+	if f.Name == leadgate.FieldNameName {
+		if fe := leadgate.CheckPlainName(f.Name, v); fe != nil {
+			return fe
+		}
 	}
 	if v == "" {
 		return nil

@@ -137,7 +137,7 @@ func TestConsoleInARealBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("f-company_size"), "51-200"),
 	)
 	time.Sleep(3100 * time.Millisecond) // a person takes longer than the minimum fill time
-	do("submit the hosted page", chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS("a.button")))
+	do("submit the hosted page", chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(`main form[action*="/v1/downloads/"] button`)))
 	lead, err := b.Srv.Store.LeadByEmail(ctx, "cleo.browser@example.com")
 	if err != nil || lead.Custom["company_size"] != "51-200" {
 		t.Fatalf("lead %+v, %v; want the custom field kept", lead, err)

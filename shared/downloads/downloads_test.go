@@ -11,6 +11,7 @@ import (
 
 	"leadgate/shared/downloads"
 	"leadgate/shared/leadgate"
+	"leadgate/shared/signing"
 )
 
 // grantStore is a downloads.Store of func fields; a nil field fails the test when
@@ -109,7 +110,7 @@ var malformed = map[string]string{
 func TestDownload(t *testing.T) {
 	for name, tok := range malformed {
 		t.Run("malformed/"+name, func(t *testing.T) {
-			svc := downloads.New(&grantStore{t: t}, &objectStore{t: t}, clock)
+			svc := downloads.New(&grantStore{t: t}, &objectStore{t: t}, testKey, clock)
 			url, g, err := svc.Download(context.Background(), tok)
 			if leadgate.ErrorCode(err) != leadgate.ENOTFOUND || url != "" || g != (leadgate.Grant{}) {
 				t.Errorf("Download = %q, %+v, %v; want ENOTFOUND and nothing else", url, g, err)
@@ -121,7 +122,7 @@ func TestDownload(t *testing.T) {
 		store := &grantStore{t: t, useGrant: func(string, time.Time) (leadgate.Grant, error) {
 			return leadgate.Grant{}, leadgate.ErrGrantNotFound
 		}}
-		url, _, err := downloads.New(store, &objectStore{t: t}, clock).Download(context.Background(), token)
+		url, _, err := downloads.New(store, &objectStore{t: t}, testKey, clock).Download(context.Background(), token)
 		if leadgate.ErrorCode(err) != leadgate.ENOTFOUND || url != "" {
 			t.Errorf("Download = %q, %v; want ENOTFOUND", url, err)
 		}
@@ -132,7 +133,7 @@ func TestDownload(t *testing.T) {
 	} {
 		t.Run("gone/"+name, func(t *testing.T) {
 			store := &grantStore{t: t, useGrant: func(string, time.Time) (leadgate.Grant, error) { return grant, gone }}
-			url, g, err := downloads.New(store, &objectStore{t: t}, clock).Download(context.Background(), token)
+			url, g, err := downloads.New(store, &objectStore{t: t}, testKey, clock).Download(context.Background(), token)
 			if !errors.Is(err, gone) || url != "" {
 				t.Errorf("Download = %q, %v; want %v and no URL", url, err, gone)
 			}
@@ -151,7 +152,7 @@ func TestDownload(t *testing.T) {
 			g.Downloads++
 			return g, nil
 		}}
-		url, g, err := downloads.New(store, &objectStore{t: t, downloadURL: fileURL}, clock).Download(context.Background(), token)
+		url, g, err := downloads.New(store, &objectStore{t: t, downloadURL: fileURL}, testKey, clock).Download(context.Background(), token)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +173,7 @@ func TestDownload(t *testing.T) {
 		fail := errors.New("signing failed")
 		store := &grantStore{t: t, useGrant: func(string, time.Time) (leadgate.Grant, error) { return grant, nil }}
 		objects := &objectStore{t: t, downloadURL: func(string, string, string, time.Duration) (string, error) { return "", fail }}
-		if _, _, err := downloads.New(store, objects, clock).Download(context.Background(), token); !errors.Is(err, fail) {
+		if _, _, err := downloads.New(store, objects, testKey, clock).Download(context.Background(), token); !errors.Is(err, fail) {
 			t.Errorf("Download: %v, want %v", err, fail)
 		}
 	})
@@ -181,18 +182,16 @@ func TestDownload(t *testing.T) {
 func TestCheck(t *testing.T) {
 	for name, tok := range malformed {
 		t.Run("malformed/"+name, func(t *testing.T) {
-			url, _, err := downloads.New(&grantStore{t: t}, &objectStore{t: t}, clock).Check(context.Background(), tok)
-			if leadgate.ErrorCode(err) != leadgate.ENOTFOUND || url != "" {
-				t.Errorf("Check = %q, %v; want ENOTFOUND", url, err)
+			if _, err := downloads.New(&grantStore{t: t}, &objectStore{t: t}, testKey, clock).Check(context.Background(), tok); leadgate.ErrorCode(err) != leadgate.ENOTFOUND {
+				t.Errorf("Check: %v; want ENOTFOUND", err)
 			}
 		})
 	}
 
 	t.Run("unknown token", func(t *testing.T) {
 		store := &grantStore{t: t, grant: func(string) (leadgate.Grant, error) { return leadgate.Grant{}, leadgate.ErrGrantNotFound }}
-		url, _, err := downloads.New(store, &objectStore{t: t}, clock).Check(context.Background(), token)
-		if leadgate.ErrorCode(err) != leadgate.ENOTFOUND || url != "" {
-			t.Errorf("Check = %q, %v; want ENOTFOUND", url, err)
+		if _, err := downloads.New(store, &objectStore{t: t}, testKey, clock).Check(context.Background(), token); leadgate.ErrorCode(err) != leadgate.ENOTFOUND {
+			t.Errorf("Check: %v; want ENOTFOUND", err)
 		}
 	})
 
@@ -203,9 +202,9 @@ func TestCheck(t *testing.T) {
 	for name, g := range map[string]leadgate.Grant{"expired": expiredNow, "revoked": revoked, "erased": erased} {
 		t.Run("gone/"+name, func(t *testing.T) {
 			store := &grantStore{t: t, grant: func(string) (leadgate.Grant, error) { return g, nil }}
-			url, got, err := downloads.New(store, &objectStore{t: t}, clock).Check(context.Background(), token)
-			if leadgate.ErrorCode(err) != leadgate.EGONE || url != "" {
-				t.Errorf("Check = %q, %v; want EGONE and no URL", url, err)
+			got, err := downloads.New(store, &objectStore{t: t}, testKey, clock).Check(context.Background(), token)
+			if leadgate.ErrorCode(err) != leadgate.EGONE {
+				t.Errorf("Check: %v; want EGONE", err)
 			}
 			if got.Page != grant.Page {
 				t.Errorf("grant page %q, want %q", got.Page, grant.Page)
@@ -220,12 +219,13 @@ func TestCheck(t *testing.T) {
 			looked = append(looked, id)
 			return grant, nil
 		}}
-		url, g, err := downloads.New(store, &objectStore{t: t, downloadURL: fileURL}, clock).Check(context.Background(), token)
+		// objects has no downloadURL: the link's page hands out no file.
+		g, err := downloads.New(store, &objectStore{t: t}, testKey, clock).Check(context.Background(), token)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if url != wantURL || g.Downloads != 0 {
-			t.Errorf("Check = %q, %d downloads; want %q and none counted", url, g.Downloads, wantURL)
+		if g.Downloads != 0 {
+			t.Errorf("Check: %d downloads; want none counted", g.Downloads)
 		}
 		if want := []string{leadgate.GrantID(token)}; !slices.Equal(looked, want) {
 			t.Errorf("Grant calls %q, want %q", looked, want)
@@ -241,7 +241,7 @@ func TestPage(t *testing.T) {
 		}
 		return page, nil
 	}}
-	svc := downloads.New(store, &objectStore{t: t}, clock)
+	svc := downloads.New(store, &objectStore{t: t}, testKey, clock)
 	t.Run("known", func(t *testing.T) {
 		got, err := svc.Page(context.Background(), "playbook")
 		if err != nil || got.FormURL != page.FormURL {
@@ -253,4 +253,44 @@ func TestPage(t *testing.T) {
 			t.Errorf("Page: %v, want ENOTFOUND", err)
 		}
 	})
+}
+
+var testKey = func() *signing.Key {
+	k, err := signing.NewKey([]byte("downloads-test-secret-of-32-bytes!!"))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
+// A bot's fake success carries a decoy link: the store knows no grant, yet the link
+// answers as a working one would, and its download is a file URL of the usual kind
+// to a magnet key that holds nothing, never the page's file.
+func TestDecoy(t *testing.T) {
+	decoy := testKey.DecoyGrantToken()
+	store := &grantStore{t: t,
+		grant:    func(string) (leadgate.Grant, error) { return leadgate.Grant{}, leadgate.ErrGrantNotFound },
+		useGrant: func(string, time.Time) (leadgate.Grant, error) { return leadgate.Grant{}, leadgate.ErrGrantNotFound },
+	}
+	var asked []string
+	objects := &objectStore{t: t, downloadURL: func(key, name, contentType string, ttl time.Duration) (string, error) {
+		asked = append(asked, key)
+		return "https://files.example/" + key, nil
+	}}
+	svc := downloads.New(store, objects, testKey, clock)
+	if _, err := svc.Check(context.Background(), decoy); err != nil {
+		t.Fatalf("Check of a decoy: %v, want a working link", err)
+	}
+	url, g, err := svc.Download(context.Background(), decoy)
+	if err != nil || url == "" || g.ID != "" {
+		t.Fatalf("Download of a decoy = %q, %+v, %v; want a file URL and no grant", url, g, err)
+	}
+	if len(asked) != 1 || !strings.HasPrefix(asked[0], leadgate.MagnetKeyPrefix) || asked[0] == grant.ObjectKey {
+		t.Fatalf("decoy file keys %q: want one magnet key that is no magnet's", asked)
+	}
+	// Another key's decoy is an unknown link.
+	other, _ := signing.NewKey([]byte("another-secret-of-at-least-32-bytes"))
+	if _, _, err := svc.Download(context.Background(), other.DecoyGrantToken()); leadgate.ErrorCode(err) != leadgate.ENOTFOUND {
+		t.Fatalf("another key's decoy: %v, want ENOTFOUND", err)
+	}
 }

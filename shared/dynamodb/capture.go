@@ -41,8 +41,9 @@ type counter struct {
 // marker means a repeat, the lead means the address is known (or changed meanwhile):
 // then the lead that came back with the failure is updated and the transaction tried
 // again. A new address thus costs one request, a known one two. A repeat is answered
-// from the marker and the lead that came back with the failure, and counted against
-// the rate limits in a second request; it and a refused capture write no grant.
+// from the marker and the lead that came back with the failure, whatever the
+// counters said, and counted against the limits that do not spare repeats in a
+// second request; it and a refused capture write no grant.
 func (s *Store) Capture(ctx context.Context, c leadgate.Capture) (leadgate.CaptureResult, error) {
 	op := "capture on page " + c.Page.Slug
 	counters, err := countersFor(c.RateLimits, c.Submission.At)
@@ -65,13 +66,15 @@ func (s *Store) Capture(ctx context.Context, c leadgate.Capture) (leadgate.Captu
 		return s.captureItems(c, lead, old, sub, counters)
 	}
 	err = s.transact(ctx, op, "capture", build, func(tx cancellation) (verdict, error) {
-		if i := firstFailed(tx.reasons[:min(len(tx.reasons), txGrant)], txCounters); i >= 0 {
-			return answered, counters[i-txCounters].limit.Exceeded(c.Submission.At)
-		}
+		// A repeat first: it is answered under the limits that do not spare repeats,
+		// whatever the others say.
 		if tx.failed(txDedupe) {
 			var err error
-			res, err = s.repeat(ctx, op, c, tx.item(txDedupe), tx.item(txLead), counters)
+			res, err = s.repeat(ctx, op, c, tx.item(txDedupe), tx.item(txLead), repeatCounters(counters))
 			return answered, err
+		}
+		if i := firstFailed(tx.reasons[:min(len(tx.reasons), txGrant)], txCounters); i >= 0 {
+			return answered, counters[i-txCounters].limit.Exceeded(c.Submission.At)
 		}
 		if c.Grant != nil && tx.failed(txGrant) {
 			// Tokens are random: a grant of the same ID is a reused token, and a
@@ -183,8 +186,8 @@ func (s *Store) counterUpdate(ct counter) types.TransactWriteItem {
 // repeat answers a capture that the dedupe marker refused with the earlier
 // submission's identity (its ID, lead, address, page and time), which the marker
 // and the lead that came back with the failure hold: its values are not read
-// again. It still counts against the rate limits (a bot repeating one address must
-// not escape them), in a second transaction.
+// again. It still counts against the rate limits that do not spare repeats (a bot
+// repeating one address must not escape the per-IP one), in a second transaction.
 func (s *Store) repeat(ctx context.Context, op string, c leadgate.Capture, marker, leadItem map[string]types.AttributeValue, counters []counter) (leadgate.CaptureResult, error) {
 	pk := prefixLead + c.Submission.Email
 	marker, err := s.refusedItem(ctx, op+": dedupe marker", marker, key(pk, prefixDedupe+c.Submission.Page), errNoItem)
@@ -248,6 +251,18 @@ func (s *Store) count(ctx context.Context, op string, counters []counter, at tim
 		}
 		return unhandled, nil
 	})
+}
+
+// repeatCounters returns the counters a repeat counts against: those of the limits
+// that do not spare repeats.
+func repeatCounters(counters []counter) []counter {
+	out := make([]counter, 0, len(counters))
+	for _, ct := range counters {
+		if !ct.limit.RepeatsFree {
+			out = append(out, ct)
+		}
+	}
+	return out
 }
 
 // countersFor returns the rate counters of a capture at t. Limits of the same key and

@@ -61,6 +61,8 @@ var (
 	useGrant = updating("ADD #downloads :one SET #first_download_at = if_not_exists(#first_download_at, :at), #last_download_at = :at",
 		"attribute_exists(#pk) AND NOT (#revoked = :true) AND NOT (#erased = :true) AND #link_expires_at > :at")
 	revokeGrant = updating("SET #revoked = :true", "attribute_exists(#pk)")
+	// markerOf holds while the dedupe marker still names the given submission.
+	markerOf = condition("#submission_sk = :sk")
 )
 
 // UseGrant checks the grant and counts one download in one UpdateItem: its condition
@@ -91,9 +93,28 @@ func (s *Store) UseGrant(ctx context.Context, id string, t time.Time) (leadgate.
 	return g, leadgate.ErrGrantGone
 }
 
-// RevokeGrant marks a grant revoked, if it exists.
+// RevokeGrant marks a grant revoked, if it exists, then deletes the dedupe marker of
+// its submission if the marker still names it, so that the form sent again (what the
+// revoked link's page says to do) is a new submission with a new link. Revocation is
+// rare: a second write is worth it, and no capture pays for it.
 func (s *Store) RevokeGrant(ctx context.Context, id string) error {
-	return s.writeOr(ctx, "revoke grant", s.updateOf(grantKey(id), revokeGrant, values{":true": boolTrue}), leadgate.ErrGrantNotFound)
+	const op = "revoke grant"
+	attrs, refused, err := s.write(ctx, op, s.updateOf(grantKey(id), revokeGrant, values{":true": boolTrue}), types.ReturnValueAllNew)
+	switch {
+	case refused:
+		return leadgate.ErrGrantNotFound
+	case err != nil:
+		return err
+	}
+	g, err := unmarshalGrant(attrs)
+	if err != nil {
+		return leadgate.Internal(op, fmt.Errorf("unmarshal: %w", err))
+	}
+	if g.Email == "" { // erased: no marker left
+		return nil
+	}
+	marker := key(prefixLead+g.Email, prefixDedupe+g.Page)
+	return s.writeOr(ctx, op+": forget its repeat", s.deleteOf(marker, &markerOf, values{":sk": str(submissionSK(g.CreatedAt, g.SubmissionID))}), nil)
 }
 
 // Positions of the items in a CountDownload transaction.

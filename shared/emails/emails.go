@@ -33,6 +33,17 @@ type Data struct {
 	LinkDays       int
 }
 
+// VisitorName returns a lead's name as an email may show it, in the greeting and
+// perhaps a subject: "" (the neutral greeting) for a name holding a web or email
+// address or invisible characters, stored before capture refused them, so that no
+// stranger's link reads as ours.
+func VisitorName(name string) string {
+	if !leadgate.Greetable(name) {
+		return ""
+	}
+	return name
+}
+
 // Kinds of email, each with a default template.
 const (
 	Delivery     = "delivery"

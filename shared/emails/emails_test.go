@@ -131,3 +131,42 @@ func TestCheckTemplatesNamesEachBrokenPart(t *testing.T) {
 		t.Errorf("message %q does not name the step", e.Fields[3].Message)
 	}
 }
+
+// A stranger's name goes into the greeting and a page's own subject: one holding a
+// web or email address, or invisible characters, must not be mailed as typed.
+// VisitorName is what the follow-up emails put into Data.
+func TestUnsafeNamesGetTheNeutralGreeting(t *testing.T) {
+	own := leadgate.EmailTemplate{Subject: "{{.FirstName}}, your guide", Text: "Hello {{.Name}}. {{.DownloadURL}}"}
+	for _, name := range []string{"https://evil.example/verify-your-account", "evil.example/login Ada", "ada@evil.example", "Ada\u202etxt.exe", "Ada\u200bLovelace"} {
+		d := data()
+		d.Name = emails.VisitorName(name)
+		for _, tc := range []struct {
+			kind string
+			t    leadgate.EmailTemplate
+		}{{emails.Delivery, leadgate.EmailTemplate{}}, {emails.Nurture, own}} {
+			subject, text, html, err := emails.Render(tc.kind, tc.t, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, part := range []string{subject, text, html} {
+				if strings.Contains(part, "evil") || strings.ContainsAny(part, "\u202e\u200b") {
+					t.Fatalf("%s email mails the name %q as typed: %q", tc.kind, name, part)
+				}
+			}
+			if tc.kind == emails.Delivery && !strings.Contains(text, "Hi there,") {
+				t.Fatalf("greeting for %q: %q, want the neutral one", name, text)
+			}
+			if tc.kind == emails.Nurture && subject != "there, your guide" {
+				t.Fatalf("subject for %q: %q", name, subject)
+			}
+		}
+	}
+}
+
+func TestVisitorNameKeepsPlainNames(t *testing.T) {
+	for _, name := range []string{"Ada Lovelace", "J. R. R. Tolkien", "Zoë", "می\u200cخواهم"} {
+		if got := emails.VisitorName(name); got != name {
+			t.Errorf("VisitorName(%q) = %q", name, got)
+		}
+	}
+}

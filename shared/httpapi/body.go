@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"leadgate/shared/leadgate"
 )
@@ -102,7 +104,7 @@ func parseJSON(data []byte) (formValues, error) {
 		case raw[0] == 'n':
 		case raw[0] == '"':
 			var v string
-			if json.Unmarshal(raw, &v) != nil {
+			if json.Unmarshal(raw, &v) != nil || notText(raw, v) {
 				return parseJSONMembers(data)
 			}
 			fv.values[name] = v
@@ -113,6 +115,20 @@ func parseJSON(data []byte) (formValues, error) {
 		}
 	}
 	return fv, nil
+}
+
+// notText reports whether the JSON string raw, decoded as v, held invalid UTF-8 or
+// an escaped lone surrogate: decoding turned each into a U+FFFD that raw did not
+// hold, literally or escaped.
+func notText(raw []byte, v string) bool {
+	if !strings.ContainsRune(v, utf8.RuneError) {
+		return false
+	}
+	if !utf8.Valid(raw) {
+		return true
+	}
+	held := bytes.Count(raw, []byte("\uFFFD")) + bytes.Count(raw, []byte("\ufffd")) + bytes.Count(raw, []byte(string(utf8.RuneError)))
+	return strings.Count(v, string(utf8.RuneError)) > held
 }
 
 // topLevelMembers counts the members of the valid JSON object data (a duplicate
@@ -182,6 +198,12 @@ func parseJSONMembers(data []byte) (formValues, error) {
 			var v string
 			if err := json.Unmarshal(raw, &v); err != nil {
 				return malformed("the body is not valid JSON")
+			}
+			if notText(raw, v) {
+				// Refused like a form's invalid UTF-8, rather than stored with the
+				// U+FFFD that decoding put in its place.
+				fv.wrong = append(fv.wrong, *leadgate.NotText(name))
+				continue
 			}
 			fv.values[name] = v
 		case 't', 'f':

@@ -35,6 +35,7 @@ type harness struct {
 	now     time.Time
 	handler http.Handler
 	page    leadgate.Page
+	ip      string // the client's address; 203.0.113.9 unless set
 }
 
 func newHarness(t testing.TB, tune ...func(*capture.Config)) *harness {
@@ -53,7 +54,7 @@ func newHarness(t testing.TB, tune ...func(*capture.Config)) *harness {
 	h.page.Fields = append(h.page.Fields, leadgate.Field{Name: "phone", Label: "Phone", Type: leadgate.FieldTel})
 	withErrorURL := storetest.Page("with-error-url")
 	withErrorURL.ErrorURL = "https://example.com/form-error"
-	for _, p := range []leadgate.Page{h.page, withErrorURL} {
+	for _, p := range []leadgate.Page{h.page, withErrorURL, storetest.Page("second-guide"), storetest.Page("third-guide"), storetest.Page("fourth-guide")} {
 		if err := store.PutPage(context.Background(), p); err != nil {
 			t.Fatal(err)
 		}
@@ -104,6 +105,9 @@ func (h *harness) do(method, path, contentType, body string, header http.Header)
 	h.t.Helper()
 	r := httptest.NewRequest(method, path, strings.NewReader(body))
 	r.RemoteAddr = "203.0.113.9:41234"
+	if h.ip != "" {
+		r.RemoteAddr = h.ip + ":41234"
+	}
 	if contentType != "" {
 		r.Header.Set("Content-Type", contentType)
 	}
@@ -209,6 +213,17 @@ func TestBadInputStoresNothing(t *testing.T) {
 		{name: "object for email", contentType: jsonType, body: `{"email":{"$ne":""}}`, status: 422, field: "email"},
 		{name: "boolean for name", contentType: jsonType, body: h.lead("a@example.com", map[string]any{"name": true}), status: 422, field: "name"},
 		{name: "invalid UTF-8", contentType: formType, body: h.form(url.Values{"email": {"a@example.com"}, "name": {"Ada\xff"}}), status: 422, html: true},
+		{name: "invalid UTF-8 in JSON", contentType: jsonType, body: strings.Replace(h.lead("a@example.com", map[string]any{"name": "Ada-MARK"}), "-MARK", "\xff", 1), status: 422, field: "name"},
+		{name: "lone surrogate in JSON", contentType: jsonType, body: strings.Replace(h.lead("a@example.com", map[string]any{"name": "Ada-MARK"}), "-MARK", `\ud800`, 1), status: 422, field: "name"},
+		{name: "invalid UTF-8 in JSON attribution", contentType: jsonType, body: strings.Replace(h.lead("a@example.com", map[string]any{"utm_source": "news-MARK"}), "-MARK", "\xc3", 1), status: 422, field: "utm_source"},
+		{name: "name is a URL", contentType: jsonType, body: h.lead("a@example.com", map[string]any{"name": "https://evil.example/verify-your-account"}), status: 422, field: "name"},
+		{name: "name is a bare domain", contentType: jsonType, body: h.lead("a@example.com", map[string]any{"name": "evil.example"}), status: 422, field: "name"},
+		{name: "name is an address", contentType: jsonType, body: h.lead("a@example.com", map[string]any{"name": "ada@evil.example"}), status: 422, field: "name"},
+		{name: "name URL in a form", contentType: formType, body: h.form(url.Values{"email": {"a@example.com"}, "name": {"www.evil.example"}}), status: 422, html: true},
+		{name: "name with right-to-left override", contentType: jsonType, body: h.lead("a@example.com", map[string]any{"name": "Ada \u202efdp.exe"}), status: 422, field: "name"},
+		{name: "name with zero-width space", contentType: jsonType, body: h.lead("a@example.com", map[string]any{"name": "Ada\u200bLovelace"}), status: 422, field: "name"},
+		{name: "company with bidi isolate", contentType: jsonType, body: h.lead("a@example.com", map[string]any{"company": "\u2067Engines\u2069"}), status: 422, field: "company"},
+		{name: "attribution with bidi override", contentType: formType, body: h.form(url.Values{"email": {"a@example.com"}, "utm_source": {"news\u202eletter"}}), status: 422, html: true},
 		{name: "phone letters", contentType: jsonType, body: h.lead("a@example.com", map[string]any{"phone": "call me maybe"}), status: 422, field: "phone"},
 		{name: "attribution control character", contentType: jsonType, body: h.lead("a@example.com", map[string]any{"utm_source": "x\ry"}), status: 422, field: "utm_source"},
 		{name: "referrer too long", contentType: jsonType, body: h.lead("a@example.com", map[string]any{"referrer": "https://x.example/" + strings.Repeat("a", 2000)}), status: 422, field: "referrer"},
@@ -433,16 +448,16 @@ func TestRateLimitAnswers429WithRetryAfter(t *testing.T) {
 		}
 	}
 	// The limit is per window of an hour; these came in different windows, so make
-	// three in one window.
+	// three in one window, on three pages (repeats on one page do not count).
 	h.now = storetest.T0.Add(1000 * time.Hour)
-	for i := range 3 {
+	for i, slug := range []string{"spring-guide", "second-guide", "third-guide"} {
 		h.now = h.now.Add(time.Second)
-		if w := h.do("POST", leadsURL, jsonType, h.lead("burst@example.com", nil), nil); w.Code/100 != 2 {
+		if w := h.do("POST", leadgate.CapturePath(slug), jsonType, h.lead("burst@example.com", map[string]any{"form_token": h.token(slug, 10*time.Second)}), nil); w.Code != 201 {
 			t.Fatalf("capture %d: %d %s", i, w.Code, w.Body)
 		}
 	}
 	before := h.counts()
-	w := h.do("POST", leadsURL, jsonType, h.lead("burst@example.com", nil), nil)
+	w := h.do("POST", leadgate.CapturePath("fourth-guide"), jsonType, h.lead("burst@example.com", map[string]any{"form_token": h.token("fourth-guide", 10*time.Second)}), nil)
 	if w.Code != http.StatusTooManyRequests {
 		t.Fatalf("status %d, want 429: %s", w.Code, w.Body)
 	}

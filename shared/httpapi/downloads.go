@@ -8,7 +8,8 @@ import (
 	"leadgate/shared/leadgate"
 )
 
-// DownloadAPI serves GET and HEAD /v1/downloads/{token}.
+// DownloadAPI serves /v1/downloads/{token}: GET and HEAD show the link's page, whose
+// one button POSTs to the link and gets the file.
 type DownloadAPI struct {
 	downloads *downloads.Service
 	log       *slog.Logger
@@ -21,11 +22,12 @@ func NewDownloadAPI(d *downloads.Service, log *slog.Logger) *DownloadAPI {
 
 // Register mounts the route on mux.
 func (a *DownloadAPI) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+leadgate.DownloadPattern, a.handleDownload) // GET patterns match HEAD too
+	mux.HandleFunc("GET "+leadgate.DownloadPattern, a.downloadPage) // GET patterns match HEAD too
+	mux.HandleFunc("POST "+leadgate.DownloadPattern, a.download)
 	mux.HandleFunc(leadgate.DownloadPattern, func(w http.ResponseWriter, r *http.Request) {
 		privateHeaders(w)
-		w.Header().Set("Allow", "GET, HEAD")
-		personError(w, r, a.log, leadgate.Errorf(leadgate.EMETHOD, "use GET"), nil)
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		personError(w, r, a.log, leadgate.Errorf(leadgate.EMETHOD, "use GET or POST"), nil)
 	})
 }
 
@@ -39,35 +41,46 @@ func (a *DownloadAPI) Handler() http.Handler {
 	return mux
 }
 
-// handleDownload answers a click: 302 to the file's short-lived URL, or a page that
-// says what happened, since a person clicked. The token never reaches a log line.
-func (a *DownloadAPI) handleDownload(w http.ResponseWriter, r *http.Request) {
+// downloadPage answers a GET or HEAD of the link: a page whose button POSTs to it,
+// or the page that says why the link no longer works. Mail scanners, link
+// previewers and prefetching browsers GET links without a person; none of them
+// submits a form, so only the POST counts a download and scores the lead.
+func (a *DownloadAPI) downloadPage(w http.ResponseWriter, r *http.Request) {
 	privateHeaders(w)
-	token := r.PathValue("token")
-	var (
-		url   string
-		grant leadgate.Grant
-		err   error
-	)
-	if r.Method == http.MethodHead {
-		url, grant, err = a.downloads.Check(r.Context(), token)
-	} else {
-		url, grant, err = a.downloads.Download(r.Context(), token)
-	}
+	grant, err := a.downloads.Check(r.Context(), r.PathValue("token"))
 	if err != nil {
-		var page *leadgate.Page
-		if grant.Page != "" {
-			if p, perr := a.downloads.Page(r.Context(), grant.Page); perr == nil {
-				page = &p
-			}
-		}
-		personError(w, r, a.log, err, page)
+		a.fail(w, r, grant, err)
 		return
 	}
-	if r.Method != http.MethodHead {
+	renderAction(w, http.StatusOK, actionView(notices.Notice(leadgate.NoticeDownloadAsk), r.URL.Path))
+}
+
+// download answers the button: 303 to the file's short-lived URL, counted, or a page
+// that says what happened. The token never reaches a log line.
+func (a *DownloadAPI) download(w http.ResponseWriter, r *http.Request) {
+	privateHeaders(w)
+	drain(r)
+	url, grant, err := a.downloads.Download(r.Context(), r.PathValue("token"))
+	if err != nil {
+		a.fail(w, r, grant, err)
+		return
+	}
+	if grant.ID != "" { // a decoy's is not logged as a download
 		a.log.InfoContext(r.Context(), "download", "page", grant.Page, "magnet", grant.MagnetID, "lead_id", grant.LeadID, "n", grant.Downloads)
 	}
-	http.Redirect(w, r, url, http.StatusFound)
+	http.Redirect(w, r, url, http.StatusSeeOther)
+}
+
+// fail answers a link that does not work with a page that says why, offering the
+// grant's page's form again when it is gone.
+func (a *DownloadAPI) fail(w http.ResponseWriter, r *http.Request, grant leadgate.Grant, err error) {
+	var page *leadgate.Page
+	if grant.Page != "" {
+		if p, perr := a.downloads.Page(r.Context(), grant.Page); perr == nil {
+			page = &p
+		}
+	}
+	personError(w, r, a.log, err, page)
 }
 
 // privateHeaders keeps a link's answers out of caches and its URL out of Referer

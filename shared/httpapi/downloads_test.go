@@ -19,6 +19,7 @@ import (
 	"leadgate/shared/httpapi"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/leadgate/storetest"
+	"leadgate/shared/signing"
 )
 
 // linkObjects mints recognisable URLs; the adapters' own suites check real links.
@@ -36,6 +37,7 @@ func (linkObjects) DownloadURL(_ context.Context, key, fileName, contentType str
 }
 
 type downloadHarness struct {
+	key     *signing.Key
 	store   *bolt.Store
 	now     time.Time
 	handler http.Handler
@@ -55,7 +57,11 @@ func newDownloadHarness(t *testing.T) *downloadHarness {
 	if err := store.PutPage(context.Background(), page); err != nil {
 		t.Fatal(err)
 	}
-	svc := downloads.New(store, linkObjects{}, func() time.Time { return h.now })
+	h.key, err = signing.NewKey([]byte(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := downloads.New(store, linkObjects{}, h.key, func() time.Time { return h.now })
 	h.handler = httpapi.NewDownloadAPI(svc, slog.New(slog.NewTextHandler(h.logs, nil))).Handler()
 	return h
 }
@@ -74,39 +80,92 @@ func (h *downloadHarness) grant(t *testing.T, token string, edit func(*leadgate.
 }
 
 func (h *downloadHarness) get(method, token string) *httptest.ResponseRecorder {
+	return h.do(method, token, nil)
+}
+
+func (h *downloadHarness) do(method, token string, header http.Header) *httptest.ResponseRecorder {
 	w := httptest.NewRecorder()
-	h.handler.ServeHTTP(w, httptest.NewRequest(method, "/v1/downloads/"+token, nil))
+	r := httptest.NewRequest(method, "/v1/downloads/"+token, nil)
+	for k, vs := range header {
+		r.Header[k] = vs
+	}
+	h.handler.ServeHTTP(w, r)
 	return w
 }
 
 func token(c byte) string { return strings.Repeat(string(c), 32) }
 
-func TestDownloadRedirectsAndCounts(t *testing.T) {
+// scanners are requests that fetch a link with no person behind them: mail
+// scanners, link previewers, a browser's prefetch, link checkers' HEAD.
+var scanners = []struct {
+	name, method string
+	header       http.Header
+}{
+	{"mail scanner", "GET", http.Header{"User-Agent": {"Mozilla/5.0 (compatible; SafeLinks scanner)"}}},
+	{"link previewer", "GET", http.Header{"User-Agent": {"Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"}}},
+	{"prefetch", "GET", http.Header{"Sec-Purpose": {"prefetch"}, "Purpose": {"prefetch"}}},
+	{"link checker", "HEAD", nil},
+	{"browser that looks like a person", "GET", http.Header{"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}},
+}
+
+func TestDownloadPageThenButtonCounts(t *testing.T) {
 	h := newDownloadHarness(t)
 	g := h.grant(t, token('a'), nil)
-	w := h.get("GET", token('a'))
-	if w.Code != http.StatusFound {
-		t.Fatalf("status %d: %s", w.Code, w.Body)
+	// Every fetch of the link itself gets its page and counts nothing.
+	for _, sc := range scanners {
+		w := h.do(sc.method, token('a'), sc.header)
+		if w.Code != http.StatusOK || w.Header().Get("Location") != "" {
+			t.Fatalf("%s: %d %v, want the link's page", sc.name, w.Code, w.Header())
+		}
+		if sc.method == "GET" && !strings.Contains(w.Body.String(), `<form method="post" action="/v1/downloads/`+token('a')+`">`) {
+			t.Fatalf("%s: the page has no button that POSTs to the link: %s", sc.name, w.Body)
+		}
+		if w.Header().Get("Cache-Control") != "no-store" || w.Header().Get("Referrer-Policy") != "no-referrer" {
+			t.Fatalf("headers %v", w.Header())
+		}
+	}
+	if got, _ := h.store.Grant(context.Background(), g.ID); got.Downloads != 0 {
+		t.Fatalf("fetches of the link counted %d downloads, want none", got.Downloads)
+	}
+	// The button: one POST, counted, sent on to the file.
+	w := h.do("POST", token('a'), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("POST: status %d: %s", w.Code, w.Body)
 	}
 	if loc := w.Header().Get("Location"); loc != "https://objects.example/magnets/playbook.pdf?file=The+Playbook.pdf&ttl=5m0s" {
 		t.Fatalf("Location %q", loc)
 	}
-	if w.Header().Get("Cache-Control") != "no-store" || w.Header().Get("Referrer-Policy") != "no-referrer" {
-		t.Fatalf("headers %v", w.Header())
-	}
 	if got, _ := h.store.Grant(context.Background(), g.ID); got.Downloads != 1 {
 		t.Fatalf("%d downloads counted, want 1", got.Downloads)
 	}
-	// HEAD, as link checkers send, answers alike and counts nothing.
-	w = h.get("HEAD", token('a'))
-	if w.Code != http.StatusFound || w.Body.Len() != 0 {
-		t.Fatalf("HEAD: %d %q", w.Code, w.Body)
-	}
-	if got, _ := h.store.Grant(context.Background(), g.ID); got.Downloads != 1 {
-		t.Fatalf("HEAD counted: %d downloads", got.Downloads)
-	}
 	if strings.Contains(h.logs.String(), token('a')) {
 		t.Fatalf("the token reached the log: %s", h.logs)
+	}
+}
+
+// A bot's fake success carries a decoy link: it must answer as a real one does, in
+// status and shape, without handing out the file.
+func TestDecoyLinkAnswersLikeARealOne(t *testing.T) {
+	h := newDownloadHarness(t)
+	h.grant(t, token('a'), nil)
+	decoy := h.key.DecoyGrantToken()
+	for _, method := range []string{"GET", "HEAD", "POST"} {
+		real, fake := h.do(method, token('a'), nil), h.do(method, decoy, nil)
+		if real.Code != fake.Code {
+			t.Fatalf("%s: a real link answers %d, a decoy %d", method, real.Code, fake.Code)
+		}
+		if method == "GET" && strings.ReplaceAll(real.Body.String(), token('a'), decoy) != fake.Body.String() {
+			t.Fatalf("the decoy's page differs from a real one's:\n%s\n%s", real.Body, fake.Body)
+		}
+		if method == "POST" {
+			loc := fake.Header().Get("Location")
+			if !strings.HasPrefix(loc, "https://objects.example/magnets/") || strings.Contains(loc, "playbook") {
+				t.Fatalf("decoy's file URL %q: want one of the usual kind, not the magnet's", loc)
+			}
+		}
+	}
+	if strings.Contains(h.logs.String(), "msg=download") && strings.Count(h.logs.String(), "msg=download") != 1 {
+		t.Fatalf("the decoy was logged as a download: %s", h.logs)
 	}
 }
 
@@ -130,7 +189,10 @@ func TestDownloadRefusals(t *testing.T) {
 		{"expired HEAD", "HEAD", token('e'), 410, ""},
 		{"revoked", "GET", token('r'), 410, "was withdrawn"},
 		{"erased lead", "GET", token('x'), 410, "no longer works"},
-		{"POST", "POST", token('r'), 405, "Not allowed"},
+		{"unknown POST", "POST", token('u'), 404, "Link not found"},
+		{"expired POST", "POST", token('e'), 410, "has expired"},
+		{"revoked POST", "POST", token('r'), 410, "was withdrawn"},
+		{"PUT", "PUT", token('r'), 405, "Not allowed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -147,7 +209,7 @@ func TestDownloadRefusals(t *testing.T) {
 			if w.Header().Get("Referrer-Policy") != "no-referrer" || w.Header().Get("Cache-Control") != "no-store" {
 				t.Fatalf("headers %v", w.Header())
 			}
-			if tc.status == 410 && tc.method == "GET" && !strings.Contains(w.Body.String(), `href="https://example.com/playbook"`) {
+			if tc.status == 410 && tc.method != "HEAD" && !strings.Contains(w.Body.String(), `href="https://example.com/playbook"`) {
 				t.Fatalf("the expired-link page does not offer the form again: %s", w.Body)
 			}
 		})
@@ -169,12 +231,12 @@ func TestConcurrentClicksAllCounted(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			codes[i] = h.get("GET", token('c')).Code
+			codes[i] = h.get("POST", token('c')).Code
 		}()
 	}
 	wg.Wait()
 	for i, c := range codes {
-		if c != http.StatusFound {
+		if c != http.StatusSeeOther {
 			t.Fatalf("click %d: %d", i, c)
 		}
 	}

@@ -124,7 +124,7 @@ func newGoldenSite(t *testing.T) *goldenSite {
 	mux := http.NewServeMux()
 	httpapi.New(svc, log).Register(mux)
 	httpapi.NewPageAPI(svc, store, log).Register(mux)
-	httpapi.NewDownloadAPI(downloads.New(store, goldenObjects{}, now), log).Register(mux)
+	httpapi.NewDownloadAPI(downloads.New(store, goldenObjects{}, key, now), log).Register(mux)
 	httpapi.NewLinksAPI(followup.NewLinks(store, key, now), log).Register(mux)
 	return &goldenSite{store: store, key: key, handler: mux}
 }
@@ -213,8 +213,9 @@ func TestGoldenDownloadPages(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	expired, minimal := strings.Repeat("e", 32), strings.Repeat("m", 32)
+	expired, minimal, ready := strings.Repeat("e", 32), strings.Repeat("m", 32), strings.Repeat("r", 32)
 	grant(expired, nil)
+	grant(ready, func(g *leadgate.Grant) { g.ExpiresAt = goldenNow.Add(time.Hour) })
 	grant(minimal, func(g *leadgate.Grant) { g.Page = "golden-minimal" }) // a page with no form URL
 	cases := []struct {
 		name, method, token string
@@ -224,7 +225,9 @@ func TestGoldenDownloadPages(t *testing.T) {
 		{"download-malformed", "GET", "%3Cscript%3E", 404},
 		{"download-expired", "GET", expired, 410},
 		{"download-expired-no-form", "GET", minimal, 410},
-		{"download-method-not-allowed", "POST", expired, 405},
+		{"download-method-not-allowed", "PUT", expired, 405},
+		{"download-expired-post", "POST", expired, 410},
+		{"download-ready", "GET", ready, 200},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -62,9 +62,11 @@ func (a *LinksAPI) Handler() http.Handler {
 	return mux
 }
 
-// ActionView is a page whose button POSTs to Action.
+// ActionView is a page whose button POSTs to Action. Status: the page reports what
+// just happened (a confirmation, a form sent), for screen readers to announce.
 type ActionView struct {
 	Title, Message, Action, Button, Note string
+	Status                               bool
 }
 
 func (a *LinksAPI) confirmPage(w http.ResponseWriter, r *http.Request) {
@@ -93,11 +95,11 @@ func (a *LinksAPI) confirm(w http.ResponseWriter, r *http.Request) {
 		personError(w, r, a.log, err, nil)
 		return
 	}
-	download = BaseURL(r) + download
 	a.log.InfoContext(r.Context(), "address confirmed")
-	msg := noticeView(notices.Notice(leadgate.NoticeConfirmed))
-	msg.LinkURL, msg.LinkText = download, "Download now"
-	RenderMessage(w, http.StatusOK, msg)
+	// The button POSTs to the download link: one click gets the file.
+	v := actionView(notices.Notice(leadgate.NoticeConfirmed), download)
+	v.Button, v.Status = "Download now", true
+	renderAction(w, http.StatusOK, v)
 }
 
 func (a *LinksAPI) unsubscribePage(w http.ResponseWriter, r *http.Request) {

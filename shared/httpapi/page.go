@@ -164,11 +164,15 @@ func (a *PageAPI) handleThanks(w http.ResponseWriter, r *http.Request) {
 	v := noticeView(notices.Notice(leadgate.NoticeThanksConfirm))
 	if page.OptIn == leadgate.OptInSingle {
 		days := int(page.DownloadLinkTTL().Hours() / 24)
-		v = noticeView(notices.Notice(leadgate.NoticeThanksInbox))
 		if link := ownDownloadLink(r, r.URL.Query().Get("download_url")); link != "" {
-			v = noticeView(notices.Notice(leadgate.NoticeThanksReady))
-			v.LinkURL, v.LinkText = link, "Download "+page.Title
+			// The button POSTs to the link: the person's one click downloads, and is
+			// what counts (a GET of the link is its page, as scanners fetch it).
+			a := actionView(notices.Notice(leadgate.NoticeThanksReady), link)
+			a.Message, a.Button, a.Status = fmt.Sprintf(a.Message, days), "Download "+page.Title, true
+			renderAction(w, http.StatusOK, a)
+			return
 		}
+		v = noticeView(notices.Notice(leadgate.NoticeThanksInbox))
 		v.Message = fmt.Sprintf(v.Message, days)
 	}
 	RenderMessage(w, http.StatusOK, v)

@@ -107,7 +107,8 @@ func (h *pageHarness) views(t *testing.T, slug string) int {
 var (
 	hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
 	tokenValue  = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
-	buttonLink  = regexp.MustCompile(`<a class="button" href="([^"]*)">`)
+	// buttonLink finds the download button: a form that POSTs to the link.
+	buttonLink = regexp.MustCompile(`<form method="post" action="([^"]*)">`)
 )
 
 // The hosted page is the page's form, server-rendered: title, description, cover,

@@ -243,7 +243,11 @@ func writeMessagePage(m *markup.Writer, v MessageView) {
 // writeActionPage writes a page whose button POSTs to v.Action.
 func writeActionPage(m *markup.Writer, v ActionView) {
 	writeHead(m, v.Title)
-	m.Raw("\n<div class=\"card\">\n<h1>")
+	if v.Status {
+		m.Raw("\n<div class=\"card\" role=\"status\">\n<h1>")
+	} else {
+		m.Raw("\n<div class=\"card\">\n<h1>")
+	}
 	m.Text(v.Title)
 	m.Raw("</h1>\n<p>")
 	m.Text(v.Message)

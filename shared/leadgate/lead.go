@@ -208,7 +208,9 @@ func (l Lead) Apply(sub Submission, page Page) Lead {
 		l.EmailAsTyped = typed
 	}
 	l.fill(sub.Values)
-	if page.AsksConsent() {
+	// Consent is given by a tick and withdrawn only by unsubscribing: a box left
+	// unticked on another page (or a JSON false) keeps what the lead said before.
+	if page.AsksConsent() && (sub.Consent.Given || !l.Consent.Given) {
 		l.Consent = sub.Consent
 		if l.Status == StatusUnsubscribed && sub.Consent.Given {
 			l.Status = StatusActive

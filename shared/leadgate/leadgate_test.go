@@ -95,8 +95,12 @@ func TestLeadApply(t *testing.T) {
 	if got.Name != "Ada Lovelace" || got.Company != "New Co" || got.EmailAsTyped != "ADA@example.com" {
 		t.Fatalf("values: an empty value must not erase, a new one replaces: %+v", got)
 	}
-	if got.Consent.Given || got.MarketingAllowed() {
-		t.Fatal("the latest answer to the consent question must win")
+	if !got.Consent.Given || !got.MarketingAllowed() || got.Consent.At != lead.Consent.At {
+		t.Fatal("an unticked box must keep consent given before: only unsubscribing withdraws it")
+	}
+	never := leadgate.NewLead("lead-2", later, page)
+	if ticked := never.Apply(first, page); !ticked.Consent.Given || !ticked.MarketingAllowed() {
+		t.Fatal("a tick must give consent a lead had not given")
 	}
 	if lead.Company != "Analytical Engines Ltd" {
 		t.Fatal("Apply changed the lead it was called on")

@@ -34,6 +34,7 @@ const (
 	NoticeThanksConfirm     NoticeID = "thanks_confirm"
 	NoticeThanksInbox       NoticeID = "thanks_inbox"
 	NoticeThanksReady       NoticeID = "thanks_ready"
+	NoticeDownloadAsk       NoticeID = "download_ask"
 	NoticeConfirmAsk        NoticeID = "confirm_ask"
 	NoticeConfirmed         NoticeID = "confirmed"
 	NoticeAlreadyConfirmed  NoticeID = "already_confirmed"

@@ -18,6 +18,7 @@ var English = Catalogue{
 	NoticeThanksConfirm:     {Title: "Thank you!", Message: "Check your inbox: confirm your address and the download is yours."},
 	NoticeThanksInbox:       {Title: "Thank you!", Message: "Your copy is on its way to your inbox. The link in the email works for %d days."},
 	NoticeThanksReady:       {Title: "Thank you!", Message: "Your copy is ready. The link is in your inbox too, and works for %d days."},
+	NoticeDownloadAsk:       {Title: "Your download is ready", Message: "Press the button and the file is yours.", Button: "Download"},
 	NoticeConfirmAsk: {Title: "Confirm your address", Message: "One click and the download is yours.",
 		Button: "Confirm my address", Note: "Did not ask for it? Close this page: nothing more will come."},
 	NoticeConfirmed:        {Title: "Thank you: your address is confirmed", Message: "Your download is ready, and the link is on its way to your inbox too."},

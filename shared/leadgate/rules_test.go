@@ -91,7 +91,7 @@ func TestEnglishHasEveryNotice(t *testing.T) {
 		leadgate.NoticeOpenPageInBrowser, leadgate.NoticeFormRateLimited, leadgate.NoticeFormTooLarge,
 		leadgate.NoticeFormNotUnderstood, leadgate.NoticeFormForbidden, leadgate.NoticeFormUnavailable,
 		leadgate.NoticeLinkFailed, leadgate.NoticeLinkNotFound, leadgate.NoticeLinkGone, leadgate.NoticeOpenLinkInBrowser,
-		leadgate.NoticeThanksConfirm, leadgate.NoticeThanksInbox, leadgate.NoticeThanksReady, leadgate.NoticeConfirmAsk,
+		leadgate.NoticeThanksConfirm, leadgate.NoticeThanksInbox, leadgate.NoticeThanksReady, leadgate.NoticeDownloadAsk, leadgate.NoticeConfirmAsk,
 		leadgate.NoticeConfirmed, leadgate.NoticeAlreadyConfirmed, leadgate.NoticeUnsubscribeAsk, leadgate.NoticeUnsubscribed,
 	}
 	if len(leadgate.English) != len(ids) {

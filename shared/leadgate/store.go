@@ -40,7 +40,9 @@ type Store interface {
 	// for no such grant; EGONE for an expired, revoked or erased one, counting
 	// nothing. Each counted download appears in the change feed as DownloadMade.
 	UseGrant(ctx context.Context, id string, t time.Time) (Grant, error)
-	// RevokeGrant stops a grant's links for good; ENOTFOUND for no such grant.
+	// RevokeGrant stops a grant's links for good; ENOTFOUND for no such grant. While
+	// the grant's submission is the last of its address on its page, its dedupe
+	// marker goes too: the form sent again is a new submission with a new link.
 	RevokeGrant(ctx context.Context, id string) error
 	// CountDownload adds a download to its page's daily counters and records the
 	// lead's first download. Counting the same (grant, N) again changes nothing, so a
@@ -172,16 +174,50 @@ type RateLimit struct {
 	Key    string // e.g. "email:<hash>" or "ip:<hash>"; never a raw address
 	Limit  int
 	Window time.Duration
+	// RepeatsFree: a repeat within the dedupe window is neither refused nor counted
+	// under this limit, so that posting someone's address again and again on one
+	// page cannot use up that address's limit on every other page.
+	RepeatsFree bool
+	// Start, when set, is the start of the limit's one window (a form token's render
+	// time), instead of the fixed window of the clock that holds t.
+	Start time.Time
 }
 
 // WindowStart returns the start of the fixed window that holds t.
-func (r RateLimit) WindowStart(t time.Time) time.Time { return t.Truncate(r.Window) }
+func (r RateLimit) WindowStart(t time.Time) time.Time {
+	if !r.Start.IsZero() {
+		return r.Start
+	}
+	return t.Truncate(r.Window)
+}
 
-// Exceeded returns the ERATELIMITED error for a limit reached at t.
+// Exceeded returns the ERATELIMITED error for a limit reached at t; it wraps a
+// LimitReached that names the limit's key.
 func (r RateLimit) Exceeded(t time.Time) *Error {
-	wait := r.WindowStart(t).Add(r.Window).Sub(t)
+	wait := max(r.WindowStart(t).Add(r.Window).Sub(t), 0)
 	wait = wait.Truncate(time.Second) + time.Second
-	return &Error{Code: ERATELIMITED, Message: "too many submissions, please try again later", RetryAfter: wait}
+	return &Error{Code: ERATELIMITED, Message: "too many submissions, please try again later", RetryAfter: wait, Err: LimitReached{Key: r.Key}}
+}
+
+// LimitReached names the rate limit a capture was refused by, for the service that
+// set it to tell its limits apart.
+type LimitReached struct{ Key string }
+
+func (LimitReached) Error() string { return "rate limit reached" }
+
+// CountedFor returns the limits a capture counts against: all of them, or for a
+// repeat those that are not RepeatsFree.
+func CountedFor(limits []RateLimit, repeat bool) []RateLimit {
+	if !repeat {
+		return limits
+	}
+	out := make([]RateLimit, 0, len(limits))
+	for _, l := range limits {
+		if !l.RepeatsFree {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // CaptureResult is what a store recorded for a Capture.

@@ -57,12 +57,18 @@ func validDomain(d string) bool {
 	return true
 }
 
+// NotText is the error of a value that is not valid UTF-8 (or, in JSON, holds an
+// escaped lone surrogate), whatever the body's content type.
+func NotText(field string) *FieldError {
+	return &FieldError{Field: field, Code: "invalid", Message: "contains characters that are not valid text"}
+}
+
 // CheckText checks one field value: valid UTF-8, within limit characters, and free of
 // control characters. Multi-line fields may hold line breaks and tabs; no other field
 // may, because any of them may reach an email header.
 func CheckText(field, value string, limit int, multiline bool) *FieldError {
 	if !utf8.ValidString(value) {
-		return &FieldError{Field: field, Code: "invalid", Message: "contains characters that are not valid text"}
+		return NotText(field)
 	}
 	if utf8.RuneCountInString(value) > limit {
 		return &FieldError{Field: field, Code: "too_long", Message: "too long: at most " + strconv.Itoa(limit) + " characters"}
@@ -74,6 +80,56 @@ func CheckText(field, value string, limit int, multiline bool) *FieldError {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u0085' {
 			return &FieldError{Field: field, Code: "control_character", Message: "contains a line break or another control character"}
 		}
+		if invisible(r) {
+			return &FieldError{Field: field, Code: "invisible_character", Message: "contains an invisible or text-direction character"}
+		}
 	}
 	return nil
 }
+
+// invisible reports whether r is a format character (Unicode Cf): the
+// right-to-left override and other direction controls, zero-width spaces and the
+// like, which make text read otherwise than it is stored, in an email or a lead
+// list. The zero-width joiner and non-joiner are let through: Persian, Indic
+// scripts and emoji need them.
+func invisible(r rune) bool {
+	return r > unicode.MaxASCII && r != '\u200c' && r != '\u200d' && unicode.Is(unicode.Cf, r)
+}
+
+// CheckPlainName checks a name that emails greet a person with ("Hi {{.FirstName}}"):
+// it may not hold a web or email address, which a mail client would turn into a
+// link in our name (a name such as https://evil.example/verify-your-account).
+func CheckPlainName(field, value string) *FieldError {
+	if PlainName(value) {
+		return nil
+	}
+	return &FieldError{Field: field, Code: "address", Message: "enter your name without a web or email address"}
+}
+
+// PlainName reports whether name holds no web or email address: no "@", no "://",
+// no "www." and no dot between a letter or digit and two more, the first a letter
+// (as in evil.example); initials such as "J. R. R." and "Smith Jr." pass, and so
+// does markup, which every email escapes.
+func PlainName(name string) bool {
+	lower := strings.ToLower(name)
+	if strings.Contains(name, "@") || strings.Contains(name, "://") || strings.Contains(lower, "www.") {
+		return false
+	}
+	rs := []rune(name)
+	for i := 1; i+2 < len(rs); i++ {
+		if rs[i] == '.' && alnum(rs[i-1]) && unicode.IsLetter(rs[i+1]) && alnum(rs[i+2]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Greetable reports whether a stored name may go into an email's greeting or
+// subject as it is: one line of valid text with no invisible or direction
+// character and no web or email address. Names stored before capture refused such
+// text fail it, and get the neutral greeting instead.
+func Greetable(name string) bool {
+	return CheckText("name", name, DefaultTextLength, false) == nil && PlainName(name)
+}
+
+func alnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

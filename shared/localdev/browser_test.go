@@ -84,12 +84,14 @@ func TestHostedPageInARealBrowser(t *testing.T) {
 	if err != nil || res.Status != 200 || thanks.Path != "/p/"+localdev.SampleSlug+"/thanks" {
 		t.Fatalf("after the submit: %d %s, want the thank-you page", res.Status, res.URL)
 	}
-	link, err := chromedp.Run(bctx, chromedp.AttributeValue(chromedp.CSS("a.button"), "href"))
+	// The download is one button: a form that POSTs to the link (a GET of the link
+	// is its page, which scanners and previewers fetch without counting).
+	link, err := chromedp.Run(bctx, chromedp.AttributeValue(chromedp.CSS("main form"), "action"))
 	if err != nil || !strings.HasPrefix(link.Value, r.ts.URL+"/v1/downloads/") {
-		t.Fatalf("thank-you page's download link %q (%v)", link.Value, err)
+		t.Fatalf("thank-you page's download button posts to %q (%v)", link.Value, err)
 	}
 
-	// Follow the link: the click's answer is an attachment, which the browser saves.
+	// Press the button: the answer is a redirect to an attachment, which the browser saves.
 	progress := chromedp.Events(bctx, browser.DownloadProgress)
 	downloadDay := leadgate.Day(r.clock.Now())
 	if _, err := chromedp.Call(bctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
@@ -97,8 +99,8 @@ func TestHostedPageInARealBrowser(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS("a.button"))); err != nil {
-		t.Fatalf("click the download link: %v", err)
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`main form button[type="submit"]`))); err != nil {
+		t.Fatalf("press the download button: %v", err)
 	}
 	var file string
 	for ev, err := range progress {

@@ -48,7 +48,7 @@ func TestEraseLeadEndToEnd(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode
 	}
-	if got := status("GET", link); got != http.StatusFound {
+	if got := status("POST", link); got != http.StatusSeeOther {
 		t.Fatalf("download before erasure: %d", got)
 	}
 	ctx := context.Background()

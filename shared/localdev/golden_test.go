@@ -171,7 +171,7 @@ func TestGoldenLocalPages(t *testing.T) {
 	r.submit(t, "", url.Values{"email": {"cleo@example.com"}, "name": {`Cleo "<b>" O'Neil & Co`}, "job_title": {"Head of Growth"}, "consent": {"on"}})
 	r.do(t, "GET", "/p/"+localdev.SampleSlug+"?utm_source=partner&utm_campaign=%3Ci%3Ex%3C%2Fi%3E", nil, 200)
 	for range 2 {
-		r.do(t, "GET", strings.TrimPrefix(link, "http://example.com"), nil, http.StatusFound)
+		r.do(t, "POST", strings.TrimPrefix(link, "http://example.com"), nil, http.StatusSeeOther)
 	}
 	if err := r.srv.Store.PutSpend(context.Background(), leadgate.Spend{Page: localdev.SampleSlug, Campaign: "spring",
 		Amount: 120, Currency: "EUR", UpdatedAt: r.now}); err != nil {

@@ -181,7 +181,7 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 		mailer = box
 	}
 	s := &Server{clock: cfg.Clock, dataDir: cfg.DataDir, now: cfg.Now, backend: b, Store: b.Store, Capture: capture.New(b.Store, key, cfg.Capture, cfg.Now), log: cfg.Log}
-	s.Downloads = downloads.New(b.Store, bucket, cfg.Now)
+	s.Downloads = downloads.New(b.Store, bucket, key, cfg.Now)
 	s.FollowUp = followup.New(b.Store, sendingAtMost(followSends, mailer), key, cfg.FollowUp, cfg.Now, cfg.Log)
 	s.Outbox = box
 	mux := http.NewServeMux()

@@ -49,9 +49,23 @@ func get(t *testing.T, url string) (int, string) {
 	return res.StatusCode, string(body)
 }
 
+// post presses a button that POSTs to url (with no fields) and reads the answer,
+// following its redirect.
+func post(t *testing.T, url string) int {
+	t.Helper()
+	res, err := http.PostForm(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	_, _ = io.Copy(io.Discard, res.Body)
+	return res.StatusCode
+}
+
 var (
-	tokenInput   = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
-	downloadLink = regexp.MustCompile(`<a class="button" href="([^"]*/v1/downloads/[^"]+)"`)
+	tokenInput = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
+	// downloadLink finds the download button: a form that POSTs to the link.
+	downloadLink = regexp.MustCompile(`<form method="post" action="([^"]*/v1/downloads/[^"]+)"`)
 )
 
 func TestSampleFormEndToEndAndAfterRestart(t *testing.T) {
@@ -100,13 +114,13 @@ func TestSampleFormEndToEndAndAfterRestart(t *testing.T) {
 	if status != 200 || !strings.Contains(thanks, "Thank you") {
 		t.Fatalf("thank-you page %d", status)
 	}
-	// The thank-you page offers the download link; following it gives the PDF, byte
+	// The thank-you page offers the download button; pressing it gives the PDF, byte
 	// for byte, through a short-lived link of the local bucket.
 	link := downloadLink.FindStringSubmatch(thanks)
 	if link == nil {
 		t.Fatalf("thank-you page offers no download link: %s", thanks)
 	}
-	res, err = http.Get(html.UnescapeString(link[1]))
+	res, err = http.PostForm(html.UnescapeString(link[1]), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,13 +217,13 @@ func TestExpiredLinkExplainsItself(t *testing.T) {
 	}
 	res.Body.Close()
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err = noFollow.Get(created.Next.DownloadURL)
+	res, err = noFollow.PostForm(created.Next.DownloadURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
 	fileURL := res.Header.Get("Location")
-	if res.StatusCode != 302 || !strings.HasPrefix(fileURL, "/dev/bucket/") {
+	if res.StatusCode != 303 || !strings.HasPrefix(fileURL, "/dev/bucket/") {
 		t.Fatalf("click: %d to %q", res.StatusCode, fileURL)
 	}
 	c.now = c.now.Add(6 * time.Minute)

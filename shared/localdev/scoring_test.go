@@ -97,7 +97,7 @@ func TestLeadMovesColdToMQLToSQL(t *testing.T) {
 	}
 	thanks, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	link := regexp.MustCompile(`href="([^"]*/v1/downloads/[^"]+)"`).FindStringSubmatch(string(thanks))
+	link := regexp.MustCompile(`action="([^"]*/v1/downloads/[^"]+)"`).FindStringSubmatch(string(thanks))
 	if res.StatusCode != http.StatusOK || link == nil {
 		t.Fatalf("confirm: %d, no download link", res.StatusCode)
 	}
@@ -109,7 +109,7 @@ func TestLeadMovesColdToMQLToSQL(t *testing.T) {
 	if strings.HasPrefix(dl, "/") {
 		dl = r.ts.URL + dl
 	}
-	if status, _ := get(t, dl); status != http.StatusOK {
+	if status := post(t, dl); status != http.StatusOK {
 		t.Fatalf("download: %d", status)
 	}
 	lead := r.waitStage(t, "vera@example.com", leadgate.StageSQL, 50)

@@ -102,7 +102,7 @@ func TestStatsFollowAScriptedFunnel(t *testing.T) {
 	}
 	thanks, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	link := regexp.MustCompile(`href="([^"]*/v1/downloads/[^"]+)"`).FindStringSubmatch(string(thanks))
+	link := regexp.MustCompile(`action="([^"]*/v1/downloads/[^"]+)"`).FindStringSubmatch(string(thanks))
 	if res.StatusCode != http.StatusOK || link == nil {
 		t.Fatalf("confirm: %d, no download link", res.StatusCode)
 	}
@@ -111,7 +111,7 @@ func TestStatsFollowAScriptedFunnel(t *testing.T) {
 		dl = r.ts.URL + dl
 	}
 	for range 2 {
-		if status, _ := get(t, dl); status != http.StatusOK {
+		if status := post(t, dl); status != http.StatusOK {
 			t.Fatalf("download: %d", status)
 		}
 	}

@@ -6,6 +6,7 @@ package signing
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -26,6 +27,7 @@ type Key struct {
 	confirm []byte
 	unsub   []byte
 	csrf    []byte
+	decoy   []byte
 }
 
 // NewKey derives the purpose keys from secret.
@@ -35,7 +37,7 @@ func NewKey(secret []byte) (*Key, error) {
 	}
 	return &Key{form: derive(secret, "form-token/v1"), digest: derive(secret, "digest/v1"), grant: derive(secret, "grant-token/v1"),
 		confirm: derive(secret, "confirm-token/v1"), unsub: derive(secret, "unsubscribe-token/v1"),
-		csrf: derive(secret, "console-csrf/v1")}, nil
+		csrf: derive(secret, "console-csrf/v1"), decoy: derive(secret, "decoy-grant-token/v1")}, nil
 }
 
 func derive(secret []byte, purpose string) []byte {
@@ -127,6 +129,33 @@ func linkToken(key []byte, id string) string {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(id))
 	return b64.EncodeToString(m.Sum(nil)[:24])
+}
+
+// DecoyGrantToken returns a link token for a bot's fake success: shaped like a grant
+// token, but 96 random bits followed by 96 bits of HMAC over them, so the download
+// route can tell it from a real one without anything stored, and answer it like one
+// without handing out a file.
+func (k *Key) DecoyGrantToken() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:12])
+	copy(b[12:], decoyMAC(k.decoy, b[:12]))
+	return b64.EncodeToString(b[:])
+}
+
+// IsDecoyGrantToken reports whether token is one of DecoyGrantToken's. A real grant
+// token passes by chance once in 2^96.
+func (k *Key) IsDecoyGrantToken(token string) bool {
+	b, err := b64.DecodeString(token)
+	if err != nil || len(b) != 24 {
+		return false
+	}
+	return hmac.Equal(b[12:], decoyMAC(k.decoy, b[:12]))
+}
+
+func decoyMAC(key, nonce []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write(nonce)
+	return m.Sum(nil)[:12]
 }
 
 // WellFormedToken reports whether s can be a link token at all, so that junk costs no

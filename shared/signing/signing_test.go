@@ -102,3 +102,21 @@ func TestCSRFToken(t *testing.T) {
 		}
 	}
 }
+
+func TestDecoyGrantTokens(t *testing.T) {
+	key, err := signing.NewKey([]byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := signing.NewKey([]byte(strings.Repeat("o", 32)))
+	decoy := key.DecoyGrantToken()
+	if !signing.WellFormedToken(decoy) || decoy == key.DecoyGrantToken() {
+		t.Fatalf("decoy %q: want a well-formed, fresh link token", decoy)
+	}
+	if !key.IsDecoyGrantToken(decoy) {
+		t.Fatal("a decoy is not recognised by its key")
+	}
+	if other.IsDecoyGrantToken(decoy) || key.IsDecoyGrantToken(key.GrantToken("sub-1")) || key.IsDecoyGrantToken("x") {
+		t.Fatal("a token that is not this key's decoy taken for one")
+	}
+}

@@ -1,0 +1,106 @@
+// Tests of the deployment and operations side of template.yaml and samconfig.toml: a
+// first deploy has a value for every parameter, and the build is not cached by SAM.
+package functions_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// samconfigEnvironments reads samconfig.toml's deploy parameter_overrides by
+// environment ("default", "prod"): the file's one quoted string of Key=Value pairs
+// each (no TOML library: the file is plain enough). Keys of the build sections come
+// back under "<env>.build".
+func samconfigEnvironments(t *testing.T) map[string]map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot, "samconfig.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := regexp.MustCompile(`^\[([a-z]+)\.([a-z]+)\.parameters\]$`)
+	out := map[string]map[string]string{}
+	env, cmd := "", ""
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if m := section.FindStringSubmatch(line); m != nil {
+			env, cmd = m[1], m[2]
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.HasPrefix(line, "#") || env == "" {
+			continue
+		}
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		switch {
+		case cmd == "deploy" && k == "parameter_overrides":
+			s, err := strconv.Unquote(v)
+			if err != nil {
+				t.Fatalf("samconfig.toml [%s.deploy.parameters]: parameter_overrides: %v", env, err)
+			}
+			params := map[string]string{}
+			for _, kv := range strings.Fields(s) {
+				name, value, _ := strings.Cut(kv, "=")
+				params[name] = value
+			}
+			out[env] = params
+		case cmd == "build":
+			if out[env+".build"] == nil {
+				out[env+".build"] = map[string]string{}
+			}
+			out[env+".build"][k] = v
+		}
+	}
+	return out
+}
+
+// The first `sam deploy` (and every later one) of each samconfig environment has a
+// value for every parameter without a default; --guided offers them as its answers.
+func TestSamconfigGivesEveryRequiredParameter(t *testing.T) {
+	tpl := loadTemplate(t)
+	params, _ := tpl.raw["Parameters"].(map[string]any)
+	envs := samconfigEnvironments(t)
+	for _, env := range []string{"default", "prod"} {
+		overrides, ok := envs[env]
+		if !ok {
+			t.Errorf("samconfig.toml has no [%s.deploy.parameters] parameter_overrides", env)
+			continue
+		}
+		for name := range overrides {
+			if _, ok := params[name]; !ok {
+				t.Errorf("samconfig.toml [%s]: %s is not a parameter of template.yaml", env, name)
+			}
+		}
+		for name, p := range params {
+			if _, hasDefault := p.(map[string]any)["Default"]; hasDefault {
+				continue
+			}
+			if overrides[name] == "" {
+				t.Errorf("samconfig.toml [%s]: no value for %s, which has no default: sam deploy stops", env, name)
+			}
+		}
+	}
+	// Every parameter says what it is for, with an example or its default, for the
+	// guided deploy's prompts.
+	for name, p := range params {
+		if d, _ := p.(map[string]any)["Description"].(string); d == "" {
+			t.Errorf("template.yaml: parameter %s has no Description", name)
+		}
+	}
+}
+
+// SAM's build cache hashes the whole CodeUri (the repository, emulators and local
+// store included) once per function and is never valid; Go's build cache is the one
+// that works, so the build sections leave SAM's off.
+func TestSamBuildLeavesCachingToGo(t *testing.T) {
+	envs := samconfigEnvironments(t)
+	for _, env := range []string{"default", "prod"} {
+		b := envs[env+".build"]
+		if b["cached"] != "false" || b["build_in_source"] != "true" {
+			t.Errorf("samconfig.toml [%s.build.parameters] = %v, want cached = false and build_in_source = true", env, b)
+		}
+	}
+}

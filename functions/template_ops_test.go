@@ -104,3 +104,33 @@ func TestSamBuildLeavesCachingToGo(t *testing.T) {
 		}
 	}
 }
+
+// The custom domain is optional: its parameters default to empty, and its resources
+// exist only under the conditions that need them.
+func TestCustomDomainIsOptional(t *testing.T) {
+	tpl := loadTemplate(t)
+	params, _ := tpl.raw["Parameters"].(map[string]any)
+	for _, name := range []string{"DomainName", "CertificateArn", "HostedZoneId", "ApiBasePath"} {
+		p, _ := params[name].(map[string]any)
+		if d, ok := p["Default"]; !ok || d != "" {
+			t.Errorf("parameter %s: Default %v, want an optional parameter (empty default)", name, d)
+		}
+	}
+	conds, _ := tpl.raw["Conditions"].(map[string]any)
+	for id, want := range map[string]string{"ApiDomainName": "HasDomain", "ApiDomainMapping": "HasDomain", "ApiDomainRecord": "HasDomainRecord"} {
+		res, _ := tpl.resources()[id].(map[string]any)
+		if res == nil {
+			t.Errorf("template.yaml has no %s", id)
+			continue
+		}
+		if res["Condition"] != want || conds[want] == nil {
+			t.Errorf("%s: Condition %v, want %s (declared in Conditions)", id, res["Condition"], want)
+		}
+	}
+	// Every function gets the mapping key, for shared/apigw to take off the path.
+	for _, fn := range tpl.functions(t) {
+		if _, ok := fn.Env["API_BASE_PATH"]; !ok {
+			t.Errorf("%s: no API_BASE_PATH", fn.ID)
+		}
+	}
+}

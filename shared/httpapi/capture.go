@@ -234,14 +234,25 @@ func (a *API) handleFormToken(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, formTokenBody{FormToken: a.capture.FormToken(page.Slug), MinFillSeconds: a.capture.MinFillTime().Seconds()})
 }
 
-// baseURL is the API's own origin as the client reached it. API Gateway terminates
-// TLS and says so in X-Forwarded-Proto.
+// BaseURL is the API's own base URL as the client reached it: its origin, and the
+// base path of a custom domain's API mapping (apigw.PrefixHeader, which apigw sets
+// or removes on every request). API Gateway terminates TLS and says so in
+// X-Forwarded-Proto.
 func BaseURL(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	return scheme + "://" + r.Host + basePrefix(r)
+}
+
+// basePrefix is the mapping's base path the request came in under ("/offers"), or "".
+func basePrefix(r *http.Request) string {
+	p := r.Header.Get("X-Forwarded-Prefix")
+	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?#\"\\<> ") {
+		return ""
+	}
+	return strings.TrimRight(p, "/")
 }
 
 // thankYouURL adds the download link to the page's thank-you URL, for the page to

@@ -96,9 +96,9 @@ var cases = []struct {
 	file     string
 	basePath string // API_BASE_PATH
 	event    events.APIGatewayV2HTTPRequest
-	status int
-	views  int // the page's views of the day afterwards
-	check  func(t *testing.T, key *signing.Key, res events.APIGatewayV2HTTPResponse)
+	status   int
+	views    int // the page's views of the day afterwards
+	check    func(t *testing.T, key *signing.Key, res events.APIGatewayV2HTTPResponse)
 }{
 	{
 		file: "page-get.json", event: request(localdev.SampleSlug, "utm_source=newsletter&utm_campaign=launch"), status: 200, views: 1,

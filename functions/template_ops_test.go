@@ -134,3 +134,71 @@ func TestCustomDomainIsOptional(t *testing.T) {
 		}
 	}
 }
+
+// apiRoutes returns the HTTP API's routes ("GET /p/{slug}") and the resource each
+// reaches: a function's HttpApi events, and the console's AWS::ApiGatewayV2::Route
+// resources (by their integration's function).
+func apiRoutes(t *testing.T, tpl samTemplate) map[string]string {
+	t.Helper()
+	routes := map[string]string{}
+	for id := range tpl.resources() {
+		switch tpl.resourceType(id) {
+		case "AWS::Serverless::Function":
+			evs, _ := dig(tpl.resources(), id, "Properties", "Events").(map[string]any)
+			for name, ev := range evs {
+				if dig(ev, "Type") != "HttpApi" {
+					continue
+				}
+				method, _ := dig(ev, "Properties", "Method").(string)
+				path, _ := dig(ev, "Properties", "Path").(string)
+				if method == "" || path == "" {
+					t.Fatalf("%s event %s: no Method or Path", id, name)
+				}
+				routes[strings.ToUpper(method)+" "+path] = id
+			}
+		case "AWS::ApiGatewayV2::Route":
+			key, _ := dig(tpl.resources(), id, "Properties", "RouteKey").(string)
+			target, _ := dig(tpl.resources(), id, "Properties", "Target").(string)
+			integ := strings.TrimSuffix(strings.TrimPrefix(target, "integrations/${"), "}")
+			uri, _ := dig(tpl.resources(), integ, "Properties", "IntegrationUri").(string)
+			routes[key] = strings.TrimSuffix(strings.TrimPrefix(uri, "${"), ".Arn}")
+		}
+	}
+	return routes
+}
+
+// Preflights reach the capture function, which answers them with the page's own
+// allowed_origins: no API-level CORS answers them first, for every origin at once.
+func TestPreflightsReachTheCaptureFunction(t *testing.T) {
+	tpl := loadTemplate(t)
+	if cors := dig(tpl.resources(), "HttpApi", "Properties", "CorsConfiguration"); cors != nil {
+		t.Errorf("HttpApi has a CorsConfiguration %v: API Gateway would answer preflights itself, for every page's origins", cors)
+	}
+	routes := apiRoutes(t, tpl)
+	for _, route := range []string{"OPTIONS /v1/pages/{slug}/leads", "OPTIONS /v1/pages/{slug}/form-token"} {
+		if routes[route] != "CaptureFunction" {
+			t.Errorf("%s reaches %q, want CaptureFunction", route, routes[route])
+		}
+	}
+}
+
+// Every public GET route has its HEAD twin on the same function: net/http's mux
+// answers HEAD wherever it answers GET, and link checkers and mail scanners ask
+// with HEAD. The admin API's routes are for leadctl, which never asks with HEAD.
+func TestEveryPublicGetRouteAnswersHead(t *testing.T) {
+	routes := apiRoutes(t, loadTemplate(t))
+	n := 0
+	for route, fn := range routes {
+		path, ok := strings.CutPrefix(route, "GET ")
+		if !ok || strings.HasPrefix(path, "/v1/admin/") {
+			continue
+		}
+		n++
+		if routes["HEAD "+path] != fn {
+			t.Errorf("%s reaches %s, HEAD %s reaches %q", route, fn, path, routes["HEAD "+path])
+		}
+	}
+	if n < 7 {
+		t.Errorf("%d public GET routes found, want the pages, downloads, links, form token and console", n)
+	}
+}

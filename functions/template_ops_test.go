@@ -3,9 +3,12 @@
 package functions_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -200,5 +203,108 @@ func TestEveryPublicGetRouteAnswersHead(t *testing.T) {
 	}
 	if n < 7 {
 		t.Errorf("%d public GET routes found, want the pages, downloads, links, form token and console", n)
+	}
+}
+
+// alarms returns the template's CloudWatch alarms by logical ID, as plain values.
+func alarms(tpl samTemplate) map[string]any {
+	out := map[string]any{}
+	for id, res := range tpl.resources() {
+		if tpl.resourceType(id) == "AWS::CloudWatch::Alarm" {
+			out[id] = dig(res, "Properties")
+		}
+	}
+	return out
+}
+
+// alarmsTheTopic reports whether an alarm notifies the alarm topic.
+func alarmsTheTopic(a any) bool {
+	for _, act := range asList(dig(a, "AlarmActions")) {
+		if act == "${AlarmTopic}" {
+			return true
+		}
+	}
+	return false
+}
+
+// hasAlarm reports whether some alarm watches namespace/metric with the dimension
+// name=value and notifies the alarm topic.
+func hasAlarm(tpl samTemplate, namespace, metric, name, value string) bool {
+	for _, a := range alarms(tpl) {
+		if dig(a, "Namespace") != namespace || dig(a, "MetricName") != metric || !alarmsTheTopic(a) {
+			continue
+		}
+		for _, d := range asList(dig(a, "Dimensions")) {
+			if dig(d, "Name") == name && dig(d, "Value") == value {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Every function has its errors and throttles alarmed, every queue its depth, and
+// the stream, the API's 5xx and SES's reputation are watched; every alarm goes to
+// the topic AlarmEmail subscribes to.
+func TestEveryFunctionAndQueueIsAlarmed(t *testing.T) {
+	tpl := loadTemplate(t)
+	for _, fn := range tpl.functions(t) {
+		for _, metric := range []string{"Errors", "Throttles"} {
+			if !hasAlarm(tpl, "AWS/Lambda", metric, "FunctionName", "${"+fn.ID+"}") {
+				t.Errorf("%s has no %s alarm to AlarmTopic", fn.ID, metric)
+			}
+		}
+	}
+	for id := range tpl.resources() {
+		if tpl.resourceType(id) == "AWS::SQS::Queue" &&
+			!hasAlarm(tpl, "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "${"+id+".QueueName}") {
+			t.Errorf("queue %s has no depth alarm to AlarmTopic", id)
+		}
+	}
+	if !hasAlarm(tpl, "AWS/Lambda", "IteratorAge", "FunctionName", "${FollowupFunction}") {
+		t.Error("no alarm on the follow-up stream's iterator age")
+	}
+	var ses []string
+	for id, a := range alarms(tpl) {
+		if !alarmsTheTopic(a) {
+			t.Errorf("alarm %s notifies no one", id)
+		}
+		if dig(a, "Namespace") == "AWS/SES" {
+			ses = append(ses, dig(a, "MetricName").(string))
+		}
+	}
+	slices.Sort(ses)
+	if !slices.Equal(ses, []string{"Reputation.BounceRate", "Reputation.ComplaintRate"}) {
+		t.Errorf("SES alarms on %v, want the bounce and complaint rates", ses)
+	}
+	if a := alarms(tpl)["Api5xxRateAlarm"]; a == nil || !strings.Contains(fmt.Sprint(a), "5xx") {
+		t.Error("no alarm on the API's 5xx rate")
+	}
+	if sub := tpl.resources()["AlarmEmailSubscription"]; dig(sub, "Condition") != "HasAlarmEmail" {
+		t.Error("AlarmEmail subscribes no address (AlarmEmailSubscription under HasAlarmEmail)")
+	}
+	if tpl.resourceType("Dashboard") != "AWS::CloudWatch::Dashboard" {
+		t.Error("no CloudWatch dashboard")
+	}
+}
+
+// The API's access log holds no token, query string or client address: the route
+// template, never the path.
+func TestAccessLogsHoldNoPersonalData(t *testing.T) {
+	tpl := loadTemplate(t)
+	format, _ := dig(tpl.resources(), "HttpApi", "Properties", "AccessLogSettings", "Format").(string)
+	var fields map[string]string
+	if err := json.Unmarshal([]byte(format), &fields); err != nil {
+		t.Fatalf("access log format %q is not JSON: %v", format, err)
+	}
+	for _, want := range []string{"$context.requestId", "$context.routeKey", "$context.status", "$context.responseLatency"} {
+		if !strings.Contains(format, want) {
+			t.Errorf("access log lacks %s", want)
+		}
+	}
+	for _, banned := range []string{"$context.path", "$context.identity.sourceIp", "$context.http", "querystring", "$context.identity.userAgent"} {
+		if strings.Contains(strings.ToLower(format), strings.ToLower(banned)) {
+			t.Errorf("access log has %s", banned)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"leadgate/shared/downloads"
 	"leadgate/shared/leadgate"
+	"leadgate/shared/metrics"
 )
 
 // DownloadAPI serves GET and HEAD /v1/downloads/{token}.
@@ -65,7 +66,8 @@ func (a *DownloadAPI) handleDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != http.MethodHead {
-		a.log.InfoContext(r.Context(), "download", "page", grant.Page, "magnet", grant.MagnetID, "lead_id", grant.LeadID, "n", grant.Downloads)
+		a.log.InfoContext(r.Context(), "download", "page", grant.Page, "magnet", grant.MagnetID, "lead_id", grant.LeadID, "n", grant.Downloads,
+			metrics.Count(metrics.Downloads))
 	}
 	http.Redirect(w, r, url, http.StatusFound)
 }

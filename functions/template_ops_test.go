@@ -308,3 +308,33 @@ func TestAccessLogsHoldNoPersonalData(t *testing.T) {
 		}
 	}
 }
+
+// No event source drops what fails: the stream's failures, the SNS deliveries and
+// the schedule's runs each end in a queue, which has its alarm.
+func TestNoEventIsDropped(t *testing.T) {
+	tpl := loadTemplate(t)
+	res := tpl.resources()
+	isQueue := func(arn any) bool {
+		s, _ := arn.(string)
+		id, ok := strings.CutSuffix(strings.TrimPrefix(s, "${"), ".Arn}")
+		return ok && tpl.resourceType(id) == "AWS::SQS::Queue"
+	}
+	stream := dig(res, "FollowupFunction", "Properties", "Events", "TableStream", "Properties", "DestinationConfig", "OnFailure", "Destination")
+	if !isQueue(stream) {
+		t.Errorf("the stream's failures go to %v, want a queue", stream)
+	}
+	ses := dig(res, "SesEventsFunction", "Properties")
+	if d := dig(ses, "EventInvokeConfig", "DestinationConfig", "OnFailure", "Destination"); !isQueue(d) {
+		t.Errorf("ses-events' failed invocations go to %v, want a queue", d)
+	}
+	if d := dig(ses, "Events", "EmailEvents", "Properties", "RedrivePolicy", "deadLetterTargetArn"); !isQueue(d) {
+		t.Errorf("SNS's undeliverable messages go to %v, want a queue", d)
+	}
+	sched := dig(res, "DispatcherFunction", "Properties", "Events", "EveryMinute", "Properties")
+	if dig(sched, "RetryPolicy", "MaximumRetryAttempts") == nil || !isQueue(dig(sched, "DeadLetterConfig", "Arn")) {
+		t.Errorf("the dispatcher's schedule: %v, want a retry policy and a dead-letter queue", sched)
+	}
+	if d := dig(res, "DispatcherFunction", "Properties", "EventInvokeConfig", "DestinationConfig", "OnFailure", "Destination"); !isQueue(d) {
+		t.Errorf("the dispatcher's failed runs go to %v, want a queue", d)
+	}
+}

@@ -338,3 +338,43 @@ func TestNoEventIsDropped(t *testing.T) {
 		t.Errorf("the dispatcher's failed runs go to %v, want a queue", d)
 	}
 }
+
+// No function's configuration holds the signing secret: each that needs it gets the
+// secret's ARN, and may read that one secret, nothing else of Secrets Manager.
+func TestSigningSecretIsReadNotPassed(t *testing.T) {
+	tpl := loadTemplate(t)
+	n := 0
+	for _, fn := range tpl.functions(t) {
+		for k, v := range fn.Env {
+			if strings.Contains(v, "resolve:secretsmanager") || strings.Contains(v, "resolve:ssm-secure") || k == "FORM_SIGNING_SECRET" {
+				t.Errorf("%s: %s puts a secret in the environment", fn.ID, k)
+			}
+		}
+		arn, reads := fn.Env["SIGNING_SECRET_ARN"]
+		var granted []string
+		for _, p := range asList(dig(tpl.resources(), fn.ID, "Properties", "Policies")) {
+			for _, st := range asList(dig(p, "Statement")) {
+				for _, a := range asList(dig(st, "Action")) {
+					if s, _ := a.(string); strings.HasPrefix(s, "secretsmanager:") {
+						granted = append(granted, fmt.Sprintf("%s on %v", s, dig(st, "Resource")))
+					}
+				}
+			}
+		}
+		switch {
+		case reads:
+			n++
+			if arn != "${SigningSecret}" {
+				t.Errorf("%s: SIGNING_SECRET_ARN=%q, want the SigningSecret's ARN (its Ref)", fn.ID, arn)
+			}
+			if !slices.Equal(granted, []string{"secretsmanager:GetSecretValue on ${SigningSecret}"}) {
+				t.Errorf("%s: Secrets Manager grants %v, want GetSecretValue on SigningSecret alone", fn.ID, granted)
+			}
+		case len(granted) > 0:
+			t.Errorf("%s reads no secret, yet may %v", fn.ID, granted)
+		}
+	}
+	if n < 7 {
+		t.Errorf("%d functions read the signing secret, want the seven that sign or verify tokens", n)
+	}
+}

@@ -130,7 +130,7 @@ var cases = []struct {
 		},
 	},
 	{
-		file: "page-get-mapped.json", basePath: "offers", event: mapped(request(localdev.SampleSlug, "utm_source=newsletter")), status: 200, views: 1,
+		file: "mapped-page-get.json", basePath: "offers", event: mapped(request(localdev.SampleSlug, "utm_source=newsletter")), status: 200, views: 1,
 		check: func(t *testing.T, key *signing.Key, res events.APIGatewayV2HTTPResponse) {
 			// The form posts back under the base path, and the lead records where it landed.
 			for _, want := range []string{`action="/offers/v1/pages/lead-gen-playbook/leads"`,

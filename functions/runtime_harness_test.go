@@ -735,6 +735,10 @@ func functionEnv(t testing.TB, tpl samTemplate, fn lambdaFunction, table, endpoi
 		})
 	}
 	env["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+	if _, ok := env["SIGNING_SECRET_ARN"]; ok {
+		// The fixture secret, read from moto's Secrets Manager as on AWS.
+		env["AWS_ENDPOINT_URL_SECRETS_MANAGER"], env["SIGNING_SECRET_ARN"] = motoSecret(t, fixtureSecret)
+	}
 	// The events' form tokens were signed at a fixed past time.
 	env["FORM_TOKEN_MAX_AGE"] = "876000h"
 	return env

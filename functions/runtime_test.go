@@ -225,6 +225,8 @@ var captureEvents = map[string]eventCheck{
 		status:  204,
 		headers: map[string]string{"Access-Control-Allow-Origin": "http://localhost:3000"},
 	},
+	// An origin the page does not list: refused at the preflight, by the function.
+	"capture-preflight-other-origin.json": {status: 403},
 }
 
 // captureCase: the sample page and magnet seeded, the capture events answered, the
@@ -648,7 +650,7 @@ func TestBootstrapsReportBadSettingsAtInit(t *testing.T) {
 		value    *string // nil: unset
 	}{
 		{"no TABLE_NAME", "TABLE_NAME", nil},
-		{"short FORM_SIGNING_SECRET", "FORM_SIGNING_SECRET", aws.String(shortSecret)},
+		{"short secret", "SIGNING_SECRET_ARN", aws.String(shortSecret)}, // the ARN of a secret this short
 		{"DEDUPE_WINDOW=soon", "DEDUPE_WINDOW", aws.String("soon")},
 	}
 	ran := 0
@@ -662,9 +664,12 @@ func TestBootstrapsReportBadSettingsAtInit(t *testing.T) {
 				bin := buildFunction(t, fn.ID, true)
 				// No table is touched before the settings are read.
 				env := functionEnv(t, tpl, fn, "leadgate-harness", "http://127.0.0.1:9")
-				if tc.value == nil {
+				switch {
+				case tc.value == nil:
 					delete(env, tc.variable)
-				} else {
+				case tc.variable == "SIGNING_SECRET_ARN":
+					_, env[tc.variable] = motoSecret(t, *tc.value)
+				default:
 					env[tc.variable] = *tc.value
 				}
 				api := newRuntimeAPI(t)
@@ -697,6 +702,6 @@ func TestBootstrapsReportBadSettingsAtInit(t *testing.T) {
 		}
 	}
 	if ran == 0 {
-		t.Fatal("no function of template.yaml reads TABLE_NAME, FORM_SIGNING_SECRET or DEDUPE_WINDOW")
+		t.Fatal("no function of template.yaml reads TABLE_NAME, SIGNING_SECRET_ARN or DEDUPE_WINDOW")
 	}
 }

@@ -1048,6 +1048,13 @@ func unspecificResource(tpl samTemplate, r any) string {
 	case s == "*":
 		return `"*" is every resource of the account: name the ARN`
 	}
+	// A Ref of these types gives the ARN itself.
+	if id, ok := strings.CutSuffix(strings.TrimPrefix(s, "${"), "}"); ok && !strings.ContainsAny(id, ".:/") {
+		switch tpl.resourceType(id) {
+		case "AWS::SecretsManager::Secret", "AWS::SNS::Topic":
+			return ""
+		}
+	}
 	if m := resourceAttr.FindStringSubmatch(s); m != nil {
 		if tpl.resourceType(m[1]) == "" {
 			return "GetAtt of " + m[1] + ", which the template does not declare"
@@ -1175,6 +1182,10 @@ func TestSAMLocalEnvFileCoversEveryFunction(t *testing.T) {
 				t.Fatalf("%s has no entry for %s", samLocalEnvFile, fn.ID)
 			}
 			for name := range fn.Env {
+				// "Parameters" sets a variable for every function.
+				if _, ok := file["Parameters"][name]; ok {
+					continue
+				}
 				if _, ok := vars[name]; !ok {
 					t.Errorf("%s does not set %s, which template.yaml gives %s", samLocalEnvFile, name, fn.ID)
 				}
@@ -1204,17 +1215,33 @@ func TestSAMLocalEnvFileCoversEveryFunction(t *testing.T) {
 	}
 }
 
-// checkLocalSecret checks that the env file's secret is a local fake that verifies
-// the events' form tokens, and that FORM_TOKEN_MAX_AGE outlasts them by a year.
+// checkLocalSecret checks that the env file names the secret infra/local/moto.sh
+// seeds, a local fake that verifies the events' form tokens, and that
+// FORM_TOKEN_MAX_AGE outlasts them by a year.
 func checkLocalSecret(t *testing.T, vars map[string]string, tokens []string) {
 	t.Helper()
-	secret := vars["FORM_SIGNING_SECRET"]
+	script, err := os.ReadFile(filepath.Join(repoRoot, "infra", "local", "moto.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := regexp.MustCompile(`(?m)^local_secret_name="([^"]+)"`).FindSubmatch(script)
+	value := regexp.MustCompile(`(?m)^local_secret='\{"secret":"([^"]+)"\}'`).FindSubmatch(script)
+	if name == nil || value == nil {
+		t.Fatal("infra/local/moto.sh: no local_secret_name and local_secret={\"secret\":...}")
+	}
+	if u, err := url.Parse(vars["AWS_ENDPOINT_URL_SECRETS_MANAGER"]); err != nil || u.Hostname() != "host.docker.internal" {
+		t.Errorf("AWS_ENDPOINT_URL_SECRETS_MANAGER=%q: inside the function's container moto is at host.docker.internal", vars["AWS_ENDPOINT_URL_SECRETS_MANAGER"])
+	}
+	if vars["SIGNING_SECRET_ARN"] != string(name[1]) {
+		t.Errorf("SIGNING_SECRET_ARN=%q, want the secret moto.sh seeds, %s", vars["SIGNING_SECRET_ARN"], name[1])
+	}
+	secret := string(value[1])
 	key, err := signing.NewKey([]byte(secret))
 	if err != nil {
-		t.Fatalf("FORM_SIGNING_SECRET: %v", err)
+		t.Fatalf("moto.sh's local secret: %v", err)
 	}
 	if !strings.Contains(secret, "never-used-in-a-deployment") {
-		t.Errorf("FORM_SIGNING_SECRET %q should say it is a local fake", secret)
+		t.Errorf("moto.sh's local secret %q should say it is a local fake", secret)
 	}
 	maxAge, err := time.ParseDuration(vars["FORM_TOKEN_MAX_AGE"])
 	if err != nil {

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every check and test of the repository: formatting, vet, staticcheck; the SAM
 # template linted and built with SAM CLI and cfn-lint (installed into .cache/venv);
-# then all Go tests with the race detector, with DynamoDB Local, MinIO and
-# aws-ses-v2-local installed (cached under .cache/) and started on 127.0.0.1 for the
-# DynamoDB, S3 and SES adapters' tests, and stopped afterwards. Debian's
+# then all Go tests with the race detector, with DynamoDB Local, MinIO,
+# aws-ses-v2-local and moto installed (cached under .cache/) and started on 127.0.0.1
+# for the DynamoDB, S3, SES and Secrets Manager tests, and stopped afterwards. Debian's
 # poppler-utils and chromium are installed with apt-get when missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -79,6 +79,16 @@ export SES_LOCAL_PORT="$ses_port"
 trap 'bash infra/local/dynamodb-local.sh stop || true; bash infra/local/minio.sh stop || true; bash infra/local/ses-local.sh stop || true' EXIT
 bash infra/local/ses-local.sh start
 export LEADGATE_SES_ENDPOINT="http://127.0.0.1:$ses_port"
+
+step "moto (Secrets Manager)"
+# The functions read the signing secret from Secrets Manager at init; the bootstrap
+# and lambdainit tests read it from moto's.
+bash infra/local/moto.sh install
+moto_port="${MOTO_PORT:-5000}"
+export MOTO_PORT="$moto_port"
+trap 'bash infra/local/dynamodb-local.sh stop || true; bash infra/local/minio.sh stop || true; bash infra/local/ses-local.sh stop || true; bash infra/local/moto.sh stop || true' EXIT
+bash infra/local/moto.sh start
+export LEADGATE_MOTO_ENDPOINT="http://127.0.0.1:$moto_port"
 
 step "go test"
 go test -race -count=1 ./...

@@ -3,7 +3,9 @@
 // stack's, with SigV4): it applies page files, lists pages, prints a page's embed
 // snippet, uploads a lead magnet's file and registers the magnet, revokes download
 // links, exports a page's leads, erases a lead and prints a page's funnel stats. It
-// never opens a store itself, so it runs alongside make dev.
+// never opens a store itself, so it runs alongside make dev. One operator command,
+// replay, talks to a deployed stack's queues and functions instead: it re-drives
+// what failed through the functions, never writing the table itself.
 package main
 
 import (
@@ -33,6 +35,7 @@ Commands:
   leads export   write a page's leads as CSV (formula-safe)
   lead erase     erase everything stored of one address (GDPR)
   stats          print a page's funnel: totals and one row per source
+  replay         re-drive a failure queue of a deployed stack (AWS credentials)
 
 Every command talks to the local run (make dev; -api, -token) or, with -sigv4, to a
 deployed stack. Run "leadctl <command> -h" for a command's flags.
@@ -63,6 +66,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if len(args) >= 1 && args[0] == "stats" {
 		return statsCmd(ctx, args[1:], out)
+	}
+	if len(args) >= 1 && args[0] == "replay" {
+		return replayCmd(ctx, args[1:], out)
 	}
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
 		fmt.Fprint(out, usage)

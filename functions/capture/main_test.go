@@ -177,6 +177,21 @@ var cases = []eventCase{
 			}
 		},
 	},
+	{
+		// On AWS too the function answers preflights (template.yaml routes OPTIONS to
+		// it), so an origin the page does not list is refused before its POST.
+		file: "capture-preflight-other-origin.json",
+		event: func(*signing.Key) events.APIGatewayV2HTTPRequest {
+			return request("OPTIONS", "", "", false, map[string]string{"origin": "https://elsewhere.example.net",
+				"access-control-request-method": "POST", "access-control-request-headers": "content-type"})
+		},
+		status: 403,
+		check: func(t *testing.T, res events.APIGatewayV2HTTPResponse) {
+			if _, ok := res.Headers["Access-Control-Allow-Origin"]; ok {
+				t.Fatalf("headers %v allow an origin the page does not list", res.Headers)
+			}
+		},
+	},
 }
 
 func TestEventsThroughTheLambdaEntry(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -79,12 +80,25 @@ var (
 	hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
 )
 
+// mapped is e as it arrives through a custom domain whose API mapping has the key
+// "offers": API Gateway matches the route without the key but leaves it in the path.
+func mapped(e events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPRequest {
+	const domain = "go.example.com"
+	e.Headers = maps.Clone(e.Headers)
+	e.Headers["host"] = domain
+	e.RawPath = "/offers" + e.RawPath
+	e.RequestContext.DomainName, e.RequestContext.DomainPrefix = domain, "go"
+	e.RequestContext.HTTP.Path = "/offers" + e.RequestContext.HTTP.Path
+	return e
+}
+
 var cases = []struct {
-	file   string
-	event  events.APIGatewayV2HTTPRequest
-	status int
-	views  int // the page's views of the day afterwards
-	check  func(t *testing.T, key *signing.Key, res events.APIGatewayV2HTTPResponse)
+	file     string
+	basePath string // API_BASE_PATH
+	event    events.APIGatewayV2HTTPRequest
+	status   int
+	views    int // the page's views of the day afterwards
+	check    func(t *testing.T, key *signing.Key, res events.APIGatewayV2HTTPResponse)
 }{
 	{
 		file: "page-get.json", event: request(localdev.SampleSlug, "utm_source=newsletter&utm_campaign=launch"), status: 200, views: 1,
@@ -111,6 +125,18 @@ var cases = []struct {
 			} {
 				if hidden[k] != v {
 					t.Errorf("hidden %s = %q, want %q", k, hidden[k], v)
+				}
+			}
+		},
+	},
+	{
+		file: "mapped-page-get.json", basePath: "offers", event: mapped(request(localdev.SampleSlug, "utm_source=newsletter")), status: 200, views: 1,
+		check: func(t *testing.T, key *signing.Key, res events.APIGatewayV2HTTPResponse) {
+			// The form posts back under the base path, and the lead records where it landed.
+			for _, want := range []string{`action="/offers/v1/pages/lead-gen-playbook/leads"`,
+				`name="landing_url" value="https://go.example.com/offers/p/lead-gen-playbook?utm_source=newsletter"`} {
+				if !strings.Contains(res.Body, want) {
+					t.Errorf("page lacks %s", want)
 				}
 			}
 		},
@@ -146,6 +172,7 @@ func TestEventsThroughTheLambdaEntry(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
+			t.Setenv("API_BASE_PATH", tc.basePath)
 			ctx := context.Background()
 			store, err := bolt.Open(filepath.Join(t.TempDir(), "leads.db"))
 			if err != nil {

@@ -24,7 +24,7 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (fun
 	if err != nil {
 		return nil, err
 	}
-	return handler(store, log), nil
+	return handler(sesevents.Counted(store, log), log), nil
 }
 
 func handler(store sesevents.Recorder, log *slog.Logger) func(context.Context, events.SNSEvent) error {

@@ -29,16 +29,35 @@ import (
 // A malformed event is answered with 400 rather than a Go error, because a Go
 // error makes API Gateway answer 500. The reason is logged with slog's default
 // logger: the client cannot fix an integration sending the wrong payload format.
+//
+// Under a custom domain whose API mapping has a key (API_BASE_PATH), the key is
+// taken off the path before h sees it, handed to h in PrefixHeader, and put back in
+// front of the paths h answers with (see addBasePath).
 func Handler(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return handler(h, basePathFromEnv())
+}
+
+func handler(h http.Handler, basePath string) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return func(ctx context.Context, e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		under := false
+		if e.RawPath != "" {
+			e.RawPath, under = stripBasePath(basePath, e.RawPath)
+		} else {
+			e.RequestContext.HTTP.Path, under = stripBasePath(basePath, e.RequestContext.HTTP.Path)
+		}
 		r, err := newRequest(ctx, e)
 		if err != nil {
 			slog.WarnContext(ctx, "apigw: malformed event", "err", err)
 			return badRequest(), nil
 		}
+		setPrefix(r, basePath, under)
 		w := newResponseWriter(r.Method)
 		h.ServeHTTP(w, r)
-		return w.response(), nil
+		res := w.response()
+		if under {
+			addBasePath(basePath, &res)
+		}
+		return res, nil
 	}
 }
 

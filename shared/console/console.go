@@ -53,8 +53,9 @@ type Config struct {
 	// Mailer sends the sign-in links: SES on AWS, the outbox locally.
 	Mailer leadgate.Mailer
 	// BaseURL is the origin the emailed links point at, such as
-	// https://console.example.com: never taken from a request's Host, which a
-	// sender of a sign-in request could name.
+	// https://console.example.com, with the base path of a custom domain's API
+	// mapping if there is one (https://example.com/offers): never taken from a
+	// request's Host, which a sender of a sign-in request could name.
 	BaseURL string
 	// From is the sender address of the sign-in emails (a verified SES identity on
 	// AWS); FromName its display name.
@@ -104,10 +105,13 @@ func New(cfg Config) (*Console, error) {
 		return nil, errors.New("console: the sender address (From) is required")
 	}
 	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil ||
+		strings.HasSuffix(u.Path+"/", Prefix) || strings.HasSuffix(u.Path, Prefix) { // the console's own address: its links would say /console twice
 		return nil, fmt.Errorf("console: base URL %q: want the origin of the emailed links, such as https://console.example.com", cfg.BaseURL)
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+	// Passkeys belong to the origin; a mapping's base path is no part of it.
+	origin := u.Scheme + "://" + u.Host
 	if o, err := url.Parse(cfg.UploadOrigin); cfg.UploadOrigin != "" && (err != nil || (o.Scheme != "http" && o.Scheme != "https") ||
 		o.Host == "" || o.Path != "" || o.RawQuery != "" || o.User != nil || strings.ContainsAny(cfg.UploadOrigin, " ;,'\"")) {
 		return nil, fmt.Errorf("console: upload origin %q: want scheme://host[:port], such as https://bucket.s3.eu-west-1.amazonaws.com", cfg.UploadOrigin)
@@ -119,8 +123,8 @@ func New(cfg Config) (*Console, error) {
 		cfg.Log = slog.Default()
 	}
 	c := &Console{cfg: cfg}
-	if c.passkeys, err = cfg.Auth.Passkeys(cfg.BaseURL, consoleName); err != nil {
-		_, why := consoleauth.PasskeyOrigin(cfg.BaseURL)
+	if c.passkeys, err = cfg.Auth.Passkeys(origin, consoleName); err != nil {
+		_, why := consoleauth.PasskeyOrigin(origin)
 		if why == nil {
 			return nil, fmt.Errorf("console: %w", err)
 		}

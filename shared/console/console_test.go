@@ -601,7 +601,8 @@ func TestConfigChecked(t *testing.T) {
 			t.Errorf("base URL %q accepted", base)
 		}
 	}
-	for _, base := range []string{"https://console.example.com", "http://127.0.0.1:8080/"} {
+	// A custom domain's API mapping puts a base path in front of every route.
+	for _, base := range []string{"https://console.example.com", "http://127.0.0.1:8080/", "https://example.com/offers"} {
 		cfg.BaseURL = base
 		if _, err := console.New(cfg); err != nil {
 			t.Errorf("base URL %q: %v", base, err)

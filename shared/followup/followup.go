@@ -23,6 +23,7 @@ import (
 
 	"leadgate/shared/emails"
 	"leadgate/shared/leadgate"
+	"leadgate/shared/metrics"
 	"leadgate/shared/signing"
 )
 
@@ -313,13 +314,18 @@ func (s *Service) send(ctx context.Context, page leadgate.Page, lead leadgate.Le
 		claim.Status, claim.SentAt, claim.MessageID = leadgate.SendSent, s.now(), id
 	case code == leadgate.EREJECTED || code == leadgate.EINVALID:
 		// Only codes are logged: a provider's message may quote the address.
-		s.log.ErrorContext(ctx, "email refused for good", "kind", kind, "lead_id", lead.ID, "page", page.Slug, "code", code)
+		s.log.ErrorContext(ctx, "email refused for good", "kind", kind, "lead_id", lead.ID, "page", page.Slug, "code", code,
+			metrics.Count(metrics.EmailsFailed))
 		claim.Status, claim.Reason = leadgate.SendFailed, leadgate.ErrorMessage(err)
 	case ambiguous(err):
 		// The provider may have taken the email: keep the claim, so that only its
 		// lease running out lets another try send again.
 		return "", err
 	default:
+		if code == leadgate.EUNAVAILABLE || code == leadgate.ERATELIMITED {
+			s.log.WarnContext(ctx, "email not sent for now; retried", "kind", kind, "lead_id", lead.ID, "code", code,
+				metrics.Count(metrics.EmailsThrottled))
+		}
 		if rerr := s.store.ReleaseSend(done, claim); rerr != nil && leadgate.ErrorCode(rerr) != leadgate.ECONFLICT {
 			return "", errors.Join(err, rerr)
 		}
@@ -332,7 +338,8 @@ func (s *Service) send(ctx context.Context, page leadgate.Page, lead leadgate.Le
 		return "", err
 	}
 	if claim.Status == leadgate.SendSent {
-		s.log.InfoContext(ctx, "email sent", "kind", kind, "lead_id", lead.ID, "page", page.Slug, "message_id", claim.MessageID)
+		s.log.InfoContext(ctx, "email sent", "kind", kind, "lead_id", lead.ID, "page", page.Slug, "message_id", claim.MessageID,
+			metrics.Count(metrics.EmailsSent))
 	}
 	return claim.Status, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"leadgate/shared/capture"
 	"leadgate/shared/leadgate"
+	"leadgate/shared/metrics"
 )
 
 type captureBody struct {
@@ -113,14 +114,18 @@ func (a *API) handleCapture(w http.ResponseWriter, r *http.Request) {
 // logCapture records the outcome without personal data: ids and the page only.
 func (a *API) logCapture(r *http.Request, res capture.Result) {
 	if res.Spam != "" {
-		a.log.InfoContext(r.Context(), "submission taken for spam, nothing stored", "page", res.Page.Slug, "reason", res.Spam)
+		a.log.InfoContext(r.Context(), "submission taken for spam, nothing stored", "page", res.Page.Slug, "reason", res.Spam,
+			metrics.Count(metrics.SpamRejected))
 		return
 	}
 	if res.MagnetMissing {
 		a.log.ErrorContext(r.Context(), "page gates a magnet that does not exist; lead captured without a download link", "page", res.Page.Slug, "magnet", res.Page.MagnetID)
 	}
-	a.log.InfoContext(r.Context(), "lead captured", "page", res.Page.Slug, "lead_id", res.LeadID,
-		"submission_id", res.SubmissionID, "new_lead", res.LeadCreated, "repeat", res.Repeat)
+	args := []any{"page", res.Page.Slug, "lead_id", res.LeadID, "submission_id", res.SubmissionID, "new_lead", res.LeadCreated, "repeat", res.Repeat}
+	if !res.Repeat { // a repeat within the dedupe window is the same submission
+		args = append(args, metrics.Count(metrics.LeadsCaptured))
+	}
+	a.log.InfoContext(r.Context(), "lead captured", args...)
 }
 
 // answerPerson turns an error into what a person at a browser should see: the form
@@ -234,14 +239,25 @@ func (a *API) handleFormToken(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, formTokenBody{FormToken: a.capture.FormToken(page.Slug), MinFillSeconds: a.capture.MinFillTime().Seconds()})
 }
 
-// baseURL is the API's own origin as the client reached it. API Gateway terminates
-// TLS and says so in X-Forwarded-Proto.
+// BaseURL is the API's own base URL as the client reached it: its origin, and the
+// base path of a custom domain's API mapping (apigw.PrefixHeader, which apigw sets
+// or removes on every request). API Gateway terminates TLS and says so in
+// X-Forwarded-Proto.
 func BaseURL(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	return scheme + "://" + r.Host + basePrefix(r)
+}
+
+// basePrefix is the mapping's base path the request came in under ("/offers"), or "".
+func basePrefix(r *http.Request) string {
+	p := r.Header.Get("X-Forwarded-Prefix")
+	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?#\"\\<> ") {
+		return ""
+	}
+	return strings.TrimRight(p, "/")
 }
 
 // thankYouURL adds the download link to the page's thank-you URL, for the page to

@@ -6,6 +6,7 @@ import (
 
 	"leadgate/shared/downloads"
 	"leadgate/shared/leadgate"
+	"leadgate/shared/metrics"
 )
 
 // DownloadAPI serves /v1/downloads/{token}: GET and HEAD show the link's page, whose
@@ -66,7 +67,8 @@ func (a *DownloadAPI) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if grant.ID != "" { // a decoy's is not logged as a download
-		a.log.InfoContext(r.Context(), "download", "page", grant.Page, "magnet", grant.MagnetID, "lead_id", grant.LeadID, "n", grant.Downloads)
+		a.log.InfoContext(r.Context(), "download", "page", grant.Page, "magnet", grant.MagnetID, "lead_id", grant.LeadID, "n", grant.Downloads,
+			metrics.Count(metrics.Downloads))
 	}
 	http.Redirect(w, r, url, http.StatusSeeOther)
 }

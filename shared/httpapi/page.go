@@ -182,8 +182,9 @@ func (a *PageAPI) handleThanks(w http.ResponseWriter, r *http.Request) {
 // request reached, the download route, nothing more), or "".
 func ownDownloadLink(r *http.Request, link string) string {
 	u, err := url.Parse(link)
-	if err != nil || u.Scheme+"://"+u.Host != BaseURL(r) || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
-		u.RawPath != "" || !isDownloadPath(u.Path) {
+	prefix := basePrefix(r)
+	if err != nil || u.Scheme+"://"+u.Host+prefix != BaseURL(r) || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
+		u.RawPath != "" || !strings.HasPrefix(u.Path, prefix) || !isDownloadPath(strings.TrimPrefix(u.Path, prefix)) {
 		return ""
 	}
 	return u.String()

@@ -3,13 +3,10 @@ package lambdainit
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-
-	"leadgate/shared/signing"
 )
 
 // Table reads TABLE_NAME, the DynamoDB table every function works on.
@@ -19,15 +16,6 @@ func Table(getenv func(string) string) (string, error) {
 		return "", errors.New("TABLE_NAME is not set: name the DynamoDB table of leads")
 	}
 	return table, nil
-}
-
-// SigningKey reads FORM_SIGNING_SECRET, the secret behind form tokens and link tokens.
-func SigningKey(getenv func(string) string) (*signing.Key, error) {
-	key, err := signing.NewKey([]byte(getenv("FORM_SIGNING_SECRET")))
-	if err != nil {
-		return nil, fmt.Errorf("FORM_SIGNING_SECRET: %w", err)
-	}
-	return key, nil
 }
 
 // AWSConfigFrom builds the SDK's configuration from what Lambda puts in a function's

@@ -14,6 +14,8 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"leadgate/shared/metrics"
 )
 
 // RequestIDKey is the attribute that carries the Lambda request ID.
@@ -35,7 +37,11 @@ func New(w io.Writer) *slog.Logger {
 		level = slog.LevelError
 	}
 	base := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
-	return slog.New(&requestIDHandler{Handler: base, root: base})
+	ns := os.Getenv("METRICS_NAMESPACE")
+	if ns == "" {
+		ns = "Leadgate"
+	}
+	return slog.New(&requestIDHandler{Handler: base, root: base, namespace: ns})
 }
 
 // requestIDHandler adds the request ID of the record's context to the record, at the
@@ -47,9 +53,19 @@ type requestIDHandler struct {
 	root   slog.Handler                      // the JSON handler, without attrs or groups
 	derive []func(slog.Handler) slog.Handler // the WithAttrs and WithGroup calls, in order
 	group  bool                              // whether derive opens a group
+
+	namespace string // of the EMF metrics (METRICS_NAMESPACE)
 }
 
 func (h *requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
+	// A record that counts a metric becomes an EMF document, whose keys CloudWatch
+	// reads at the top level of the line: only from a logger without groups.
+	if !h.group {
+		if emf := metrics.EMF(r, h.namespace); emf != nil {
+			r = r.Clone()
+			r.AddAttrs(emf...)
+		}
+	}
 	lc, ok := lambdacontext.FromContext(ctx)
 	if !ok || lc.AwsRequestID == "" {
 		return h.Handler.Handle(ctx, r)
@@ -85,5 +101,7 @@ func (h *requestIDHandler) with(d func(slog.Handler) slog.Handler, group bool) *
 		root:    h.root,
 		derive:  append(h.derive[:len(h.derive):len(h.derive)], d),
 		group:   h.group || group,
+
+		namespace: h.namespace,
 	}
 }

@@ -7,12 +7,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"leadgate/shared/leadgate"
+	"leadgate/shared/metrics"
 )
 
 // notification is the part of an SES event we use. Event publishing says
@@ -103,4 +105,26 @@ func Handle(ctx context.Context, store Recorder, e events.SNSEvent) (skipped int
 		}
 	}
 	return skipped, nil
+}
+
+// Counted returns store with each recorded event logged as a metric (Bounces,
+// SoftBounces, Complaints), without the address. An SNS delivery retried after a
+// failure counts its earlier events again; SES's own reputation metrics, which the
+// alarms watch, count each once.
+func Counted(store Recorder, log *slog.Logger) Recorder { return counted{store, log} }
+
+type counted struct {
+	Recorder
+	log *slog.Logger
+}
+
+func (c counted) RecordMailEvent(ctx context.Context, e leadgate.MailEvent) error {
+	if err := c.Recorder.RecordMailEvent(ctx, e); err != nil {
+		return err
+	}
+	name := map[string]string{"bounce": metrics.Bounces, "soft_bounce": metrics.SoftBounces, "complaint": metrics.Complaints}[e.Kind]
+	if name != "" {
+		c.log.InfoContext(ctx, "mail event recorded", "kind", e.Kind, metrics.Count(name))
+	}
+	return nil
 }

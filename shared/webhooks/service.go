@@ -59,6 +59,20 @@ func New(store Store, sender *Sender, now func() time.Time, notify Notifier) *Se
 // Sender returns the service's sender (its policy checks URLs).
 func (s *Service) Sender() *Sender { return s.sender }
 
+// Store returns the service's store of endpoints and deliveries.
+func (s *Service) Store() leadgate.WebhookStore { return s.store }
+
+// EraseLead cancels the lead's pending deliveries, removes its data from the log,
+// and queues lead.erased (its id only) for the endpoints that want it. It returns
+// how many deliveries it changed. Erasing again queues the same event, once.
+func (s *Service) EraseLead(ctx context.Context, email, leadID string, at time.Time) (int, error) {
+	n, err := s.store.EraseDeliveries(ctx, email)
+	if err != nil {
+		return n, err
+	}
+	return n, s.Enqueue(ctx, ErasedEvent(leadID, at))
+}
+
 // HandleChange is the pipeline's reaction: each event of the change gets one
 // delivery per endpoint that wants it, tried at once. A failed post is no error
 // here: its retry is scheduled in the store. Only the store's errors hand the change
@@ -150,6 +164,9 @@ func (s *Service) Test(ctx context.Context, endpointID string) (leadgate.Webhook
 
 // Redeliver sends a delivery again now, with its id, and returns it.
 func (s *Service) Redeliver(ctx context.Context, endpointID, id string) (leadgate.WebhookDelivery, error) {
+	if _, err := s.store.WebhookEndpoint(ctx, endpointID); err != nil {
+		return leadgate.WebhookDelivery{}, err
+	}
 	d, err := s.store.RedeliverDelivery(ctx, endpointID, id, s.now())
 	if err != nil {
 		return d, err

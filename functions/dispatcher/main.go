@@ -1,7 +1,7 @@
 // Command dispatcher is the Lambda function on an EventBridge schedule: it sends the
 // follow-up steps that are due (nurture emails, the confirmation reminder), skipping
 // leads who unsubscribed, bounced, complained or were erased, then the webhook
-// deliveries whose retry is due.
+// deliveries whose retry is due, and the pages' daily new-lead digests.
 package main
 
 import (
@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"leadgate/shared/alerts"
 	"leadgate/shared/followup"
 	"leadgate/shared/lambdainit"
 	"leadgate/shared/lambdaruntime"
@@ -45,7 +46,7 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (fun
 	if err != nil {
 		return nil, err
 	}
-	return handler(followup.New(store, mailer, key, cfg, time.Now, log), hooks, log), nil
+	return handler(followup.New(store, mailer, key, cfg, time.Now, log), hooks, alerts.New(store, mailer, cfg.From, time.Now), log), nil
 }
 
 const (
@@ -62,13 +63,15 @@ const (
 
 // handler sends due steps until none are due or the invocation's time is nearly up
 // (followup.Service.DispatchDue); the next scheduled run takes the rest.
-func handler(svc *followup.Service, hooks *webhooks.Service, log *slog.Logger) func(context.Context, events.EventBridgeEvent) error {
+func handler(svc *followup.Service, hooks *webhooks.Service, digests *alerts.Service, log *slog.Logger) func(context.Context, events.EventBridgeEvent) error {
 	return func(ctx context.Context, _ events.EventBridgeEvent) error {
 		total, err := svc.DispatchDue(ctx, pageSize, runMargin)
 		log.InfoContext(ctx, "dispatch run", "sent", total.Sent, "skipped", total.Skipped, "failed", total.Failed, "left_for_next_run", total.Retry)
 		tried, herr := deliverDue(ctx, hooks)
 		log.InfoContext(ctx, "webhook retries", "tried", tried)
-		return errors.Join(err, herr)
+		// The day before's new-lead digests, in the first hour of a UTC day.
+		derr := digests.SendDigests(ctx)
+		return errors.Join(err, herr, derr)
 	}
 }
 

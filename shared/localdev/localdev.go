@@ -22,6 +22,7 @@ import (
 
 	"leadgate/shared/admin"
 	"leadgate/shared/adminapi"
+	"leadgate/shared/alerts"
 	"leadgate/shared/bolt"
 	"leadgate/shared/capture"
 	"leadgate/shared/console"
@@ -121,6 +122,7 @@ type Server struct {
 	Downloads *downloads.Service
 	FollowUp  *followup.Service
 	Webhooks  *webhooks.Service
+	Alerts    *alerts.Service
 	Outbox    *outbox.Outbox
 	log       *slog.Logger
 	handler   http.Handler
@@ -192,6 +194,7 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	// users through the run's mailer.
 	s.Webhooks = webhooks.New(b.Store, webhooks.NewSender(webhooks.LocalPolicy), cfg.Now,
 		webhooks.MailNotifier{Mailer: mailer, From: cfg.FollowUp.From, To: cfg.ConsoleUsers.Emails()})
+	s.Alerts = alerts.New(b.Store, mailer, cfg.FollowUp.From, cfg.Now)
 	s.stages = newStageIndex(b.Store)
 	mux := http.NewServeMux()
 	httpapi.New(s.Capture, cfg.Log).Register(mux)
@@ -288,7 +291,7 @@ func (s *Server) ConsoleSignInURL(ctx context.Context) (link, email string, err 
 // fails is retried after a pause: delivery is at least once, and every reaction is
 // idempotent.
 func (s *Server) FollowChanges(ctx context.Context) error {
-	changes := pipeline.New(s.Store, s.FollowUp, s.now, s.Webhooks)
+	changes := pipeline.New(s.Store, s.FollowUp, s.now, s.Webhooks, s.Alerts)
 	handle := func(ctx context.Context, ch leadgate.Change) error {
 		attrs := []any{"id", ch.ID, "kind", ch.Kind}
 		if ch.Lead != nil {
@@ -320,8 +323,8 @@ func (s *Server) FollowChanges(ctx context.Context) error {
 	}
 }
 
-// RunDispatcher sends due follow-up steps and retries due webhook deliveries every
-// interval until ctx ends, as the scheduled dispatcher function does on AWS.
+// RunDispatcher sends due follow-up steps, retries due webhook deliveries and sends
+// the daily new-lead digests every interval until ctx ends, as the scheduled dispatcher function does on AWS.
 func (s *Server) RunDispatcher(ctx context.Context, every time.Duration) {
 	const dispatchPageSize = 100
 	t := time.NewTicker(every)
@@ -336,6 +339,9 @@ func (s *Server) RunDispatcher(ctx context.Context, every time.Duration) {
 			}
 			if _, err := s.Webhooks.DeliverDue(ctx, dispatchPageSize); err != nil && ctx.Err() == nil {
 				s.log.ErrorContext(ctx, "webhook retries failed", "error", err)
+			}
+			if err := s.Alerts.SendDigests(ctx); err != nil && ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "new-lead digests failed", "error", err)
 			}
 		}
 	}

@@ -40,6 +40,9 @@
 #                           share under one SES quota; printed, no target
 #   BenchmarkFunnelPages (shared/console): funnel-page-p50-ms, funnel-all-p50-ms,
 #                           deliverability-p50-ms (each <= 100)
+#   BenchmarkDeliveries (shared/webhooks): deliveries/s, due webhook deliveries
+#                           claimed, signed, posted to a local receiver and recorded
+#                           by one service on the embedded store; printed, no target
 #   BenchmarkSoak (shared/localdev, runs once: about 4 minutes): the local server on
 #                           the embedded store, its follower on, 50,000 captures over
 #                           HTTP and their emails, then 500 captures/s for 60 s:
@@ -239,6 +242,11 @@ END {
 			row("soak: 500 captures/s, last email <= 10 s", sprintf("%.1f s (%.0f captures/s, <= %d emails waiting)", v, r, w), check(num(v) <= 10 && num(r) >= 475 && num(w) <= 5000))
 		}
 	}
+
+	s = "leadgate/shared/webhooks"; k = "BenchmarkDeliveries"
+	v = val[s, k, "deliveries/s"]
+	if (v == "") notMeasured("webhooks: deliveries/s, one instance (BenchmarkDeliveries)")
+	else row("webhooks: deliveries/s, one instance (no target)", sprintf("%.0f a second to a local receiver", v), "")
 
 	m = 0
 	for (name in ses) {

@@ -2,10 +2,11 @@
 // works through the admin API (the local run's, with its token, or a deployed
 // stack's, with SigV4): it applies page files, lists pages, prints a page's embed
 // snippet, uploads a lead magnet's file and registers the magnet, revokes download
-// links, exports a page's leads, erases a lead and prints a page's funnel stats. It
-// never opens a store itself, so it runs alongside make dev. One operator command,
-// replay, talks to a deployed stack's queues and functions instead: it re-drives
-// what failed through the functions, never writing the table itself.
+// links, exports a page's leads, erases a lead, prints a page's funnel stats and
+// manages webhook endpoints. It never opens a store itself, so it runs alongside
+// make dev. One operator command, replay, talks to a deployed stack's queues and
+// functions instead: it re-drives what failed through the functions, never writing
+// the table itself.
 package main
 
 import (
@@ -36,6 +37,13 @@ Commands:
   lead erase     erase everything stored of one address (GDPR)
   stats          print a page's funnel: totals and one row per source
   replay         re-drive a failure queue of a deployed stack (AWS credentials)
+  webhooks add        add a webhook (or Slack) endpoint; prints its secret once
+  webhooks list       list the endpoints
+  webhooks show       print an endpoint and its recent deliveries
+  webhooks update     change an endpoint's events, pages or state; rotate its secret
+  webhooks delete     delete an endpoint
+  webhooks test       send a test event now
+  webhooks redeliver  send one delivery again now
 
 Every command talks to the local run (make dev; -api, -token) or, with -sigv4, to a
 deployed stack. Run "leadctl <command> -h" for a command's flags.
@@ -58,6 +66,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		"links revoke": linksRevoke,
 		"leads export": leadsExport,
 		"lead erase":   leadErase,
+
+		"webhooks add":       webhooksAdd,
+		"webhooks list":      webhooksList,
+		"webhooks show":      webhooksShow,
+		"webhooks update":    webhooksUpdate,
+		"webhooks delete":    webhooksDelete,
+		"webhooks test":      webhooksTest,
+		"webhooks redeliver": webhooksRedeliver,
 	}
 	if len(args) >= 2 {
 		if cmd, ok := commands[args[0]+" "+args[1]]; ok {

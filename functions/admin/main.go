@@ -1,7 +1,8 @@
 // Command admin is the Lambda function behind the admin API, /v1/admin/...: pages
 // and magnets listed, read, created and updated, presigned PUTs for magnet files,
 // a page's leads exported, one lead's data exported or erased, funnel stats and
-// spend, and download links revoked. It checks no
+// spend, download links revoked, and webhook endpoints managed, tested and
+// redelivered. It checks no
 // credentials itself: every admin route of the HTTP API has AWS_IAM auth, so API
 // Gateway lets only SigV4-signed requests of allowed principals reach it.
 package main
@@ -21,6 +22,7 @@ import (
 	"leadgate/shared/leadgate"
 	"leadgate/shared/s3"
 	"leadgate/shared/signing"
+	"leadgate/shared/webhooks"
 )
 
 func main() {
@@ -56,6 +58,16 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 // handler composes the admin service and its routes; the tests call it with the
 // embedded store and the local bucket to run API Gateway events through the Lambda
 // entry.
-func handler(store admin.Store, objects leadgate.ObjectStore, key *signing.Key, now func() time.Time, log *slog.Logger) http.Handler {
-	return adminapi.New(admin.New(store, objects, key, now), log).Handler()
+func handler(store adminStore, objects leadgate.ObjectStore, key *signing.Key, now func() time.Time, log *slog.Logger) http.Handler {
+	// Tests and redeliveries post from here, under the AWS policy: https to public
+	// addresses only. No notifier: the stream and dispatcher functions email about
+	// disabled endpoints.
+	hooks := webhooks.New(store, webhooks.NewSender(webhooks.AWSPolicy), now, nil)
+	return adminapi.New(admin.New(store, objects, key, now).WithWebhooks(hooks), log).Handler()
+}
+
+// adminStore is what the admin service and its webhooks need of the store.
+type adminStore interface {
+	admin.Store
+	webhooks.Store
 }

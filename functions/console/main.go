@@ -24,6 +24,7 @@ import (
 	"leadgate/shared/leadgate"
 	"leadgate/shared/s3"
 	"leadgate/shared/ses"
+	"leadgate/shared/webhooks"
 )
 
 func main() {
@@ -63,14 +64,16 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 		// The browser PUTs magnet files there: the magnets pages allow it.
 		UploadOrigin: presigner.Origin(bucket),
 		Auth:         consoleauth.New(store, key, consoleauth.DefaultConfig(users), time.Now),
-		Admin:        admin.New(store, s3.New(nil, presigner, bucket), key, time.Now),
-		Store:        store,
-		Key:          key,
-		Mailer:       mailer,
-		BaseURL:      getenv("PUBLIC_BASE_URL"),
-		From:         getenv("SENDER_ADDRESS"),
-		FromName:     getenv("SENDER_NAME"),
-		Log:          log,
+		// Webhook tests and redeliveries post from here, under the AWS policy.
+		Admin: admin.New(store, s3.New(nil, presigner, bucket), key, time.Now).
+			WithWebhooks(webhooks.New(store, webhooks.NewSender(webhooks.AWSPolicy), time.Now, nil)),
+		Store:    store,
+		Key:      key,
+		Mailer:   mailer,
+		BaseURL:  getenv("PUBLIC_BASE_URL"),
+		From:     getenv("SENDER_ADDRESS"),
+		FromName: getenv("SENDER_NAME"),
+		Log:      log,
 	})
 	if err != nil {
 		return nil, err

@@ -1,6 +1,6 @@
 // Command followup is the Lambda function on the table's DynamoDB stream: it decodes
 // each record into a domain change and hands it to the change pipeline (the funnel
-// counters, the follow-up emails, lead scoring: see shared/pipeline). Records of one
+// counters, the follow-up emails, lead scoring, webhooks, new-lead alerts: see shared/pipeline). Records of one
 // item partition are handled in order, partitions concurrently; failures are
 // reported per record, so Lambda retries only what failed.
 package main
@@ -13,12 +13,14 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"leadgate/shared/alerts"
 	"leadgate/shared/dynamodb"
 	"leadgate/shared/followup"
 	"leadgate/shared/lambdainit"
 	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/pipeline"
 	"leadgate/shared/ses"
+	"leadgate/shared/webhooks"
 )
 
 func main() {
@@ -27,8 +29,9 @@ func main() {
 
 type handlerFunc func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
 
-// setup reads TABLE_NAME, FORM_SIGNING_SECRET, SES_CONFIGURATION_SET and the
-// follow-up settings (followup.ConfigFromEnv), and returns the stream handler.
+// setup reads TABLE_NAME, FORM_SIGNING_SECRET, SES_CONFIGURATION_SET, CONSOLE_USERS
+// (told of disabled webhooks) and the follow-up settings (followup.ConfigFromEnv),
+// and returns the stream handler.
 func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (handlerFunc, error) {
 	key, err := lambdainit.SigningKey(getenv)
 	if err != nil {
@@ -44,7 +47,11 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (han
 	}
 	mailer := ses.New(sesv2.NewFromConfig(awsCfg, ses.ClientOptions()), ses.Options{ConfigurationSetName: getenv("SES_CONFIGURATION_SET")})
 	svc := followup.New(store, mailer, key, cfg, time.Now, log)
-	return handler(pipeline.New(store, svc, time.Now), cfg.Concurrency), nil
+	hooks, err := webhooks.FromEnv(store, mailer, cfg.From, getenv, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	return handler(pipeline.New(store, svc, time.Now, hooks, alerts.New(store, mailer, cfg.From, time.Now)), cfg.Concurrency), nil
 }
 
 // handler hands each change of a stream batch to the pipeline (dynamodb.HandleBatch).

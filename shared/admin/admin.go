@@ -12,6 +12,7 @@ import (
 
 	"leadgate/shared/leadgate"
 	"leadgate/shared/signing"
+	"leadgate/shared/webhooks"
 )
 
 // Store is the part of the lead store the service works on.
@@ -52,6 +53,7 @@ type Service struct {
 	key     *signing.Key
 	now     func() time.Time
 	onErase EraseHook
+	hooks   *webhooks.Service // nil: no webhooks (WithWebhooks)
 }
 
 // New returns the service. key may be nil where no lead is exported or erased.

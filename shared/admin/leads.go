@@ -340,10 +340,19 @@ func (s *Service) EraseLead(ctx context.Context, email string) (Erased, error) {
 	if err != nil {
 		return Erased{}, err
 	}
+	// The lead's webhook deliveries first: once the lead is gone, a retried
+	// erasure ends at ENOTFOUND above, and they would stay.
+	hooked := 0
+	if s.hooks != nil {
+		if hooked, err = s.hooks.EraseLead(ctx, l.Email, l.ID, s.stamp()); err != nil {
+			return Erased{}, err
+		}
+	}
 	erased, err := s.store.EraseLead(ctx, erasure(s.key, l, subs))
 	if err != nil {
 		return Erased{}, err
 	}
+	erased.WebhookDeliveries = hooked
 	n, err := s.runEraseHook(ctx, l.Email)
 	if err != nil {
 		return Erased{}, err

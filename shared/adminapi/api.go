@@ -62,6 +62,10 @@ func (a *API) Register(mux *http.ServeMux) {
 		{p + "pages/{slug}/spend/{campaign}", "PUT", map[string]http.HandlerFunc{"PUT": a.putSpend}},
 		{p + "pages/{slug}/embed", "GET, HEAD", map[string]http.HandlerFunc{"GET": a.embed}},
 		{p + "links/revoke", "POST", map[string]http.HandlerFunc{"POST": a.revokeLink}},
+		{p + "webhooks", "GET, HEAD, POST", map[string]http.HandlerFunc{"GET": a.listWebhooks, "POST": a.createWebhook}},
+		{p + "webhooks/{id}", "GET, HEAD, PATCH, DELETE", map[string]http.HandlerFunc{"GET": a.getWebhook, "PATCH": a.patchWebhook, "DELETE": a.deleteWebhook}},
+		{p + "webhooks/{id}/test", "POST", map[string]http.HandlerFunc{"POST": a.testWebhook}},
+		{p + "webhooks/{id}/deliveries/{delivery}/redeliver", "POST", map[string]http.HandlerFunc{"POST": a.redeliver}},
 	}
 	for _, rt := range routes {
 		for method, h := range rt.by {

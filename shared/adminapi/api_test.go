@@ -19,6 +19,7 @@ import (
 	"leadgate/shared/leadgate/storetest"
 	"leadgate/shared/localbucket"
 	"leadgate/shared/signing"
+	"leadgate/shared/webhooks"
 )
 
 const adminToken = "test-admin-token-0123456789"
@@ -54,7 +55,8 @@ func newAdminHarness(t *testing.T) *adminHarness {
 		t.Fatal(err)
 	}
 	h.key = key
-	h.handler = adminapi.RequireBearer(adminToken, adminapi.New(admin.New(store, bucket, key, now), log).Handler(), log)
+	hooks := webhooks.New(store, webhooks.NewSender(webhooks.LocalPolicy), now, nil)
+	h.handler = adminapi.RequireBearer(adminToken, adminapi.New(admin.New(store, bucket, key, now).WithWebhooks(hooks), log).Handler(), log)
 	return h
 }
 

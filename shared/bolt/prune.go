@@ -182,7 +182,13 @@ func (s *Store) prune(sweepMarkers bool) error {
 			return err
 		}
 	}
-	if !sweepMarkers || s.opts.DedupeWindow <= 0 {
+	if !sweepMarkers {
+		return nil
+	}
+	if _, err := s.PruneDeliveries(time.Now()); err != nil {
+		return err
+	}
+	if s.opts.DedupeWindow <= 0 {
 		return nil
 	}
 	now, ok, err := s.feedNow(time.Now())

@@ -38,9 +38,10 @@ var allBuckets = [][]byte{
 	bucketSends, bucketSteps, bucketDue, bucketConfirmations, bucketUnsubscribes, bucketMailEvents, // followup.go
 	bucketMailDays,                                                   // maildays.go
 	bucketConsoleLinks, bucketConsoleSessions, bucketConsolePasskeys, // console.go
-	bucketConsoleCeremonies, // passkeys.go
-	bucketLeadIndex,         // leadlist.go
-	bucketStages,            // overview.go
+	bucketConsoleCeremonies,                                                                             // passkeys.go
+	bucketLeadIndex,                                                                                     // leadlist.go
+	bucketStages,                                                                                        // overview.go
+	bucketWebhooks, bucketDeliveries, bucketDeliveriesDue, bucketDeliveriesLead, bucketDeliveriesByHook, // webhooks.go
 }
 
 // Store is a leadgate.Store in one bbolt file.

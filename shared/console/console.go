@@ -163,6 +163,7 @@ func (c *Console) routes() http.Handler {
 	mux.Handle(SignOutPath, c.private(nil, c.signOut))
 	mux.Handle(SignOutEverywherePath, c.private(nil, c.signOutEverywhere))
 	c.magnetRoutes(mux)
+	c.webhookRoutes(mux)
 	mux.Handle(PasskeysPath, c.private(c.passkeysPage, nil))
 	mux.Handle(PasskeyRegisterBeginPath, c.private(nil, c.registerBegin))
 	mux.Handle(PasskeyRegisterFinishPath, c.private(nil, c.registerFinish))

@@ -22,6 +22,7 @@ import (
 	"leadgate/shared/localbucket"
 	"leadgate/shared/outbox"
 	"leadgate/shared/signing"
+	"leadgate/shared/webhooks"
 )
 
 // clock is a fake clock that tests move on.
@@ -638,5 +639,5 @@ func newAdmin(t testing.TB, store *bolt.Store, key *signing.Key, now func() time
 	if err != nil {
 		t.Fatal(err)
 	}
-	return admin.New(store, bucket, key, now)
+	return admin.New(store, bucket, key, now).WithWebhooks(webhooks.New(store, webhooks.NewSender(webhooks.LocalPolicy), now, nil))
 }

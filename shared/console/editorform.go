@@ -96,6 +96,13 @@ func readEditorForm(form url.Values, withSlug bool) editorForm {
 		}
 	}
 	p.AllowedOrigins = lines(form.Get("allowed_origins"))
+	for _, to := range lines(form.Get("alerts.to")) {
+		if n, fe := leadgate.NormaliseEmail(to); fe == nil {
+			to = n
+		}
+		p.Alerts.To = append(p.Alerts.To, to)
+	}
+	p.Alerts.Digest = form.Get("alerts.digest") == "on"
 
 	rows := func(name string, limit int) int {
 		n, _ := strconv.Atoi(form.Get("rows." + name))

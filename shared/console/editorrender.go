@@ -141,6 +141,9 @@ func writeEditor(m *markup.Writer, l layout, v editorView) {
 	m.Raw("</fieldset>\n<fieldset>\n<legend>Forms on other sites</legend>\n")
 	writeTextarea(m, f, "allowed_origins", "Allowed origins", strings.Join(p.AllowedOrigins, "\n"), "One a line, such as https://www.example.com: sites whose own forms post to this page.")
 	writeCheckbox(m, "untimed_forms_allowed", "on", "untimed_forms_allowed", "Accept forms without a form token (static forms on your site)", p.UntimedFormsAllowed)
+	m.Raw("</fieldset>\n<fieldset>\n<legend>New-lead alerts</legend>\n")
+	writeTextarea(m, f, "alerts.to", "Alert addresses", strings.Join(p.Alerts.To, "\n"), "One a line: each gets an email for every new lead of this page. Optional.")
+	writeCheckbox(m, "alerts.digest", "on", "alerts.digest", "One digest a day instead (the day before's new leads, sent after midnight UTC)", p.Alerts.Digest)
 	m.Raw("</fieldset>\n")
 
 	fu := p.FollowUp

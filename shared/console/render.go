@@ -19,7 +19,7 @@ import (
 // stylesheet is the console's one stylesheet, inline in each page's <style> element:
 // the base, then each area's. The pages carry no style attribute and no inline
 // script.
-const stylesheet = baseStyle + magnetsStyle + editorStyle + leadsStyle + passkeysStyle + funnelStyle
+const stylesheet = baseStyle + magnetsStyle + editorStyle + leadsStyle + passkeysStyle + funnelStyle + webhooksStyle
 
 const baseStyle = `
 :root{color-scheme:light;--ink:#1b1f24;--muted:#4a5460;--line:#c4ccd6;--brand:#0b5cad;--bad:#b3261e;--bg:#f5f7fa}
@@ -111,6 +111,7 @@ func writeHead(m *markup.Writer, l layout) {
 		writeNavItem(m, l.Current, Link{Text: "Leads", URL: LeadsPath})
 		writeNavItem(m, l.Current, Link{Text: "Funnel", URL: FunnelPath})
 		writeNavItem(m, l.Current, Link{Text: "Deliverability", URL: DeliverabilityPath})
+		writeNavItem(m, l.Current, Link{Text: "Webhooks", URL: WebhooksPath})
 		writeNavItem(m, l.Current, Link{Text: "Passkeys", URL: PasskeysPath})
 	}
 	for _, t := range l.Tools {

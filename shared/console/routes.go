@@ -22,6 +22,14 @@ const (
 	// DeliverabilityPath shows the emails sent and failed per day and the
 	// suppressed addresses.
 	DeliverabilityPath = "/console/deliverability"
+	// WebhooksPath lists the webhook endpoints (GET) and adds one (POST);
+	// WebhookPattern shows and saves one; the others delete it, send it a test
+	// event, and send one of its deliveries again.
+	WebhooksPath            = "/console/webhooks"
+	WebhookPattern          = "/console/webhooks/{id}"
+	WebhookDeletePattern    = "/console/webhooks/{id}/delete"
+	WebhookTestPattern      = "/console/webhooks/{id}/test"
+	WebhookRedeliverPattern = "/console/webhooks/{id}/deliveries/{delivery}/redeliver"
 	// SignInPath shows the sign-in form (GET) and emails a link (POST).
 	SignInPath = "/console/sign-in"
 	// SignInLinkPattern is an emailed sign-in link: GET shows a button, POST signs in.
@@ -104,3 +112,11 @@ func PageActionPath(slug, action string) string { return "/console/pages/" + slu
 func LeadPath(ref string) string       { return "/console/leads/" + url.PathEscape(ref) }
 func LeadExportPath(ref string) string { return LeadPath(ref) + "/export" }
 func LeadErasePath(ref string) string  { return LeadPath(ref) + "/erase" }
+
+// WebhookPath is the page of webhook id; the others its forms' actions.
+func WebhookPath(id string) string       { return "/console/webhooks/" + url.PathEscape(id) }
+func WebhookDeletePath(id string) string { return WebhookPath(id) + "/delete" }
+func WebhookTestPath(id string) string   { return WebhookPath(id) + "/test" }
+func WebhookRedeliverPath(id, delivery string) string {
+	return WebhookPath(id) + "/deliveries/" + url.PathEscape(delivery) + "/redeliver"
+}

@@ -113,4 +113,7 @@ type Erased struct {
 	Grants           int `json:"grants"`
 	Confirmations    int `json:"confirmations"`
 	UnsubscribeLinks int `json:"unsubscribe_links"`
+	// WebhookDeliveries counts the lead's webhook deliveries emptied of its data
+	// (the pending ones cancelled); the admin service fills it in.
+	WebhookDeliveries int `json:"webhook_deliveries,omitempty"`
 }

@@ -121,6 +121,8 @@ type Page struct {
 	FollowUp FollowUp `json:"follow_up,omitzero"`
 	// Scoring is how the page scores its leads; empty: DefaultScoringRules.
 	Scoring ScoringRules `json:"scoring,omitzero"`
+	// Alerts tells people of the page's new leads by email (alerts.go).
+	Alerts LeadAlerts `json:"alerts,omitzero"`
 	// Draft keeps the page from visitors: its hosted page and capture route answer
 	// as for no such page, while its leads and counts stay. The zero value is
 	// published, so pages stored and files written before drafts existed stay live.
@@ -235,6 +237,7 @@ func (p Page) Validate() error {
 		}
 	}
 	errs = append(errs, p.FollowUp.validate()...)
+	errs = append(errs, p.Alerts.validate()...)
 	errs = append(errs, p.Scoring.validate()...)
 	if len(errs) > 0 {
 		return &Error{Code: EINVALID, Message: "the page configuration is not valid", Fields: errs}

@@ -105,6 +105,7 @@ type Store interface {
 	MailStatsStore
 	LeadLister
 	LeadReader
+	WebhookStore
 }
 
 // FollowUpStore is the part of the store the follow-up emails work on.

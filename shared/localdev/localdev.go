@@ -22,6 +22,7 @@ import (
 
 	"leadgate/shared/admin"
 	"leadgate/shared/adminapi"
+	"leadgate/shared/alerts"
 	"leadgate/shared/bolt"
 	"leadgate/shared/capture"
 	"leadgate/shared/console"
@@ -34,6 +35,7 @@ import (
 	"leadgate/shared/outbox"
 	"leadgate/shared/pipeline"
 	"leadgate/shared/signing"
+	"leadgate/shared/webhooks"
 )
 
 // Config says where the local run keeps its state and how it captures.
@@ -119,6 +121,8 @@ type Server struct {
 	Capture   *capture.Service
 	Downloads *downloads.Service
 	FollowUp  *followup.Service
+	Webhooks  *webhooks.Service
+	Alerts    *alerts.Service
 	Outbox    *outbox.Outbox
 	log       *slog.Logger
 	handler   http.Handler
@@ -184,13 +188,19 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	s.Downloads = downloads.New(b.Store, bucket, key, cfg.Now)
 	s.FollowUp = followup.New(b.Store, sendingAtMost(followSends, mailer), key, cfg.FollowUp, cfg.Now, cfg.Log)
 	s.Outbox = box
+	// Locally http and loopback receivers are allowed, so that a developer can test
+	// with a receiver of their own; disabled endpoints are reported to the console's
+	// users through the run's mailer.
+	s.Webhooks = webhooks.New(b.Store, webhooks.NewSender(webhooks.LocalPolicy), cfg.Now,
+		webhooks.MailNotifier{Mailer: mailer, From: cfg.FollowUp.From, To: cfg.ConsoleUsers.Emails()})
+	s.Alerts = alerts.New(b.Store, mailer, cfg.FollowUp.From, cfg.Now)
 	mux := http.NewServeMux()
 	httpapi.New(s.Capture, cfg.Log).Register(mux)
 	httpapi.NewDownloadAPI(s.Downloads, cfg.Log).Register(mux)
 	httpapi.NewLinksAPI(followup.NewLinks(b.Store, key, cfg.Now), cfg.Log).Register(mux)
 	httpapi.NewPageAPI(s.Capture, b.Store, cfg.Log).Register(mux)
 	// One admin service behind the admin API and the console.
-	svc := admin.New(b.Store, bucket, key, cfg.Now)
+	svc := admin.New(b.Store, bucket, key, cfg.Now).WithWebhooks(s.Webhooks)
 	var erased admin.EraseHook
 	if mailer == box {
 		// Locally the outbox is the mailbox: an erasure deletes the messages sent
@@ -275,7 +285,7 @@ func (s *Server) ConsoleSignInURL(ctx context.Context) (link, email string, err 
 // fails is retried after a pause: delivery is at least once, and every reaction is
 // idempotent.
 func (s *Server) FollowChanges(ctx context.Context) error {
-	changes := pipeline.New(s.Store, s.FollowUp, s.now)
+	changes := pipeline.New(s.Store, s.FollowUp, s.now, s.Webhooks, s.Alerts)
 	handle := func(ctx context.Context, ch leadgate.Change) error {
 		attrs := []any{"id", ch.ID, "kind", ch.Kind}
 		if ch.Lead != nil {
@@ -307,8 +317,8 @@ func (s *Server) FollowChanges(ctx context.Context) error {
 	}
 }
 
-// RunDispatcher sends due follow-up steps every interval until ctx ends, as the
-// scheduled dispatcher function does on AWS.
+// RunDispatcher sends due follow-up steps, retries due webhook deliveries and sends
+// the daily new-lead digests every interval until ctx ends, as the scheduled dispatcher function does on AWS.
 func (s *Server) RunDispatcher(ctx context.Context, every time.Duration) {
 	const dispatchPageSize = 100
 	t := time.NewTicker(every)
@@ -320,6 +330,12 @@ func (s *Server) RunDispatcher(ctx context.Context, every time.Duration) {
 		case <-t.C:
 			if _, err := s.FollowUp.DispatchDue(ctx, dispatchPageSize, 0); err != nil && ctx.Err() == nil {
 				s.log.ErrorContext(ctx, "dispatch run failed", "error", err)
+			}
+			if _, err := s.Webhooks.DeliverDue(ctx, dispatchPageSize); err != nil && ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "webhook retries failed", "error", err)
+			}
+			if err := s.Alerts.SendDigests(ctx); err != nil && ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "new-lead digests failed", "error", err)
 			}
 		}
 	}

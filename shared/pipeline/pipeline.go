@@ -35,14 +35,17 @@ type Store interface {
 }
 
 // Reactions returns the reactions to a change, in the order they run: followUp is
-// the follow-up email service; now stamps stage changes.
-func Reactions(store Store, followUp Reaction, now func() time.Time) []Reaction {
-	return []Reaction{
+// the follow-up email service; now stamps stage changes; after are the reactions
+// that tell others (the webhooks, the new-lead alerts), run last.
+func Reactions(store Store, followUp Reaction, now func() time.Time, after ...Reaction) []Reaction {
+	return append([]Reaction{
 		funnel.NewCounter(store),
 		followUp,
 		// After the counter: scoring reads the first download the counter records.
 		scoring.New(store, now),
-	}
+		// Last: webhooks and alerts send the lead as the reactions before left
+		// it, and a slow receiver holds up nothing else.
+	}, after...)
 }
 
 // Pipeline hands each change to its reactions in order.
@@ -51,8 +54,8 @@ type Pipeline struct {
 }
 
 // New returns the pipeline of Reactions.
-func New(store Store, followUp Reaction, now func() time.Time) *Pipeline {
-	return Of(Reactions(store, followUp, now)...)
+func New(store Store, followUp Reaction, now func() time.Time, after ...Reaction) *Pipeline {
+	return Of(Reactions(store, followUp, now, after...)...)
 }
 
 // Of returns a pipeline of the given reactions, in that order.

@@ -69,6 +69,7 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("SuppressedAtKeptUntilOptIn", func(t *testing.T) { testSuppressedAt(t, newStore(t)) })
 	t.Run("Console", func(t *testing.T) { RunConsoleConformance(t, consoleStores(newStore)) })
 	t.Run("LeadList", func(t *testing.T) { RunLeadListConformance(t, newStore) })
+	t.Run("Webhooks", func(t *testing.T) { RunWebhookConformance(t, newStore) })
 }
 
 // Page returns a valid page for tests.

@@ -68,6 +68,7 @@ func goldenPage() leadgate.Page {
 		},
 		HiddenFields:   []string{"utm_source", "utm_medium", "utm_campaign", "referrer", "landing_url"},
 		ConsentText:    `Yes, send me a few emails about "lead generation" & growth. I can leave with one click.`,
+		PrivacyURL:     "/privacy",
 		ConsentVersion: "2026-03-v1",
 		OptIn:          leadgate.OptInSingle,
 		ThankYouURL:    "/p/golden/thanks",

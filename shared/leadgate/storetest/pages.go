@@ -91,6 +91,7 @@ func FullPage(slug string) leadgate.Page {
 		},
 		HiddenFields:        []string{"utm_source", "utm_medium", "utm_campaign", "referrer", "landing_url"},
 		ConsentText:         "true",
+		PrivacyURL:          "/privacy",
 		ConsentVersion:      "2026-03",
 		OptIn:               leadgate.OptInDouble,
 		ThankYouURL:         "/p/" + slug + "/thanks",

@@ -318,6 +318,12 @@ func TestGoldenCoversEveryRenderer(t *testing.T) {
 		"writeMessagePage":  `<div class="card" role="status">`,
 		"writeActionPage":   `<form method="post" action="/v1/`,
 		"writeEmbedForm":    `<label for="leadgate-`,
+		"writeCover":        `<img class="cover" src="`,
+		"writeCaptcha":      `class="cf-turnstile" data-sitekey="`,
+		"writeOptional":     `<span class="muted">(`,
+		"writeOptions":      `<option value="DE"`,
+		"writeChoiceField":  `<label class="choice" for="`,
+		"writeFieldError":   `<p class="error" id="e-`,
 	}
 	golden.CheckRenderersCovered(t, marks)
 }

@@ -65,6 +65,7 @@ func (a *LinksAPI) Handler() http.Handler {
 // ActionView is a page whose button POSTs to Action.
 type ActionView struct {
 	Title, Message, Action, Button, Note string
+	Lang                                 string // "" is en
 }
 
 func (a *LinksAPI) confirmPage(w http.ResponseWriter, r *http.Request) {

@@ -13,6 +13,7 @@ import (
 
 	"leadgate/shared/capture"
 	"leadgate/shared/leadgate"
+	"leadgate/shared/richtext"
 	"leadgate/shared/signing"
 )
 
@@ -82,7 +83,9 @@ func (a *PageAPI) handlePage(w http.ResponseWriter, r *http.Request) {
 		}
 		cancel()
 	}
-	RenderForm(w, http.StatusOK, NewFormView(page, a.capture.FormToken(page.Slug), values))
+	v := NewFormView(page, a.capture.FormToken(page.Slug), values)
+	v.Origin = BaseURL(r)
+	RenderForm(w, http.StatusOK, v)
 }
 
 // landingValues fills the hidden attribution fields the page accepts: the campaign
@@ -161,16 +164,18 @@ func (a *PageAPI) handleThanks(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	v := noticeView(notices.Notice(leadgate.NoticeThanksConfirm))
+	words := leadgate.CatalogueFor(page.Locale)
+	v := pageNoticeView(page, words.Notice(leadgate.NoticeThanksConfirm))
 	if page.OptIn == leadgate.OptInSingle {
 		days := int(page.DownloadLinkTTL().Hours() / 24)
-		v = noticeView(notices.Notice(leadgate.NoticeThanksInbox))
+		v = pageNoticeView(page, words.Notice(leadgate.NoticeThanksInbox))
 		if link := ownDownloadLink(r, r.URL.Query().Get("download_url")); link != "" {
-			v = noticeView(notices.Notice(leadgate.NoticeThanksReady))
-			v.LinkURL, v.LinkText = link, "Download "+page.Title
+			v = pageNoticeView(page, words.Notice(leadgate.NoticeThanksReady))
+			v.LinkURL, v.LinkText = link, fmt.Sprintf(words.Label(leadgate.LabelDownload), page.Title)
 		}
 		v.Message = fmt.Sprintf(v.Message, days)
 	}
+	v.ContentHTML = richtext.HTML(page.ThankYouContent)
 	RenderMessage(w, http.StatusOK, v)
 }
 

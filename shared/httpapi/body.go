@@ -60,7 +60,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 type formValues struct {
 	values   map[string]string
 	repeated []string
-	lists    map[string][]string // every value of the names sent more than once
+	lists    map[string][]string   // every value of the names sent more than once
 	wrong    []leadgate.FieldError // values of the wrong JSON type
 }
 

@@ -76,7 +76,6 @@ var captchaScripts = map[leadgate.CaptchaProvider]string{
 	leadgate.CaptchaHCaptcha:  "https://js.hcaptcha.com/1/api.js",
 }
 
-
 // contentPolicy is the Content-Security-Policy of a page with stylesheet style: that
 // stylesheet only, images over https, no script but a captcha provider's (only on a
 // page that uses one), forms posting to us or over https.

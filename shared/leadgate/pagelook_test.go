@@ -111,7 +111,10 @@ func TestPageLookValidate(t *testing.T) {
 		{"option with a comma", func(p *leadgate.Page) { p.Fields[len(p.Fields)-5].Options = []string{"a,b"} }, "fields"},
 		{"duplicate option", func(p *leadgate.Page) { p.Fields[len(p.Fields)-7].Options = []string{"a", "a"} }, "fields"},
 		{"options on text", func(p *leadgate.Page) { p.Fields[1].Options = []string{"a"} }, "fields"},
-		{"min above max", func(p *leadgate.Page) { p.Fields[len(p.Fields)-4].Min = num(10); p.Fields[len(p.Fields)-4].Max = num(1) }, "fields"},
+		{"min above max", func(p *leadgate.Page) {
+			p.Fields[len(p.Fields)-4].Min = num(10)
+			p.Fields[len(p.Fields)-4].Max = num(1)
+		}, "fields"},
 		{"max on text", func(p *leadgate.Page) { p.Fields[1].Max = num(1) }, "fields"},
 		{"hidden without value", func(p *leadgate.Page) { p.Fields[len(p.Fields)-1].Value = "" }, "fields"},
 		{"required hidden", func(p *leadgate.Page) { p.Fields[len(p.Fields)-1].Required = true }, "fields"},

@@ -96,6 +96,7 @@ func readEditorForm(form url.Values, withSlug bool) editorForm {
 		}
 	}
 	p.AllowedOrigins = lines(form.Get("allowed_origins"))
+	readLookSettings(form, &f)
 
 	rows := func(name string, limit int) int {
 		n, _ := strconv.Atoi(form.Get("rows." + name))
@@ -105,10 +106,11 @@ func readEditorForm(form url.Values, withSlug bool) editorForm {
 		at := fmt.Sprintf("fields[%d].", i)
 		fd := leadgate.Field{Name: get(at + "name"), Label: get(at + "label"), Type: leadgate.FieldType(get(at + "type")),
 			Required: form.Get(at+"required") == "on", MaxLength: f.number(form, at+"max_length")}
-		if fd.Name == "" && fd.Label == "" && form.Get(at+"max_length") == "" {
+		if fd.Name == "" && fd.Label == "" && form.Get(at+"max_length") == "" && fieldRowBlank(form, at) {
 			f.BlankFields++
 			continue
 		}
+		readFieldExtras(form, &f, at, &fd)
 		p.Fields = append(p.Fields, fd)
 	}
 

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"leadgate/shared/captcha"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -40,6 +41,9 @@ import (
 type Config struct {
 	DataDir string // the signing secret, the local bucket and the outbox live here
 	Capture capture.Config
+	// Captcha verifies the captcha of pages that carry one; nil: their posts are
+	// refused as unavailable.
+	Captcha *captcha.Verifier
 	// FollowUp sets the sender and the pace of sending; its BaseURL is the server's
 	// own address, for the links in emails.
 	FollowUp followup.Config
@@ -187,7 +191,7 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	s.Outbox = box
 	s.stages = newStageIndex(b.Store)
 	mux := http.NewServeMux()
-	httpapi.New(s.Capture, cfg.Log).Register(mux)
+	httpapi.New(s.Capture, cfg.Log).WithCaptcha(cfg.Captcha).Register(mux)
 	httpapi.NewDownloadAPI(s.Downloads, cfg.Log).Register(mux)
 	httpapi.NewLinksAPI(followup.NewLinks(b.Store, key, cfg.Now), cfg.Log).Register(mux)
 	httpapi.NewPageAPI(s.Capture, b.Store, cfg.Log).Register(mux)

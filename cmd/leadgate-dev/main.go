@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"leadgate/shared/captcha"
 	"log/slog"
 	"net"
 	"net/http"
@@ -103,6 +104,7 @@ func run(log *slog.Logger) error {
 	// (DNS rebinding).
 	fu.BaseURL = localdev.BaseURL(ln.Addr().String())
 	srv, err := localdev.OpenOn(ctx, localdev.Config{DataDir: dataDir, Capture: cfg, FollowUp: fu, Clock: localdev.NewClock(offset), Log: log,
+		Captcha:    captcha.FromEnv(os.Getenv),
 		AdminToken: adminToken, Addr: ln.Addr().String(), ConsoleUsers: consoleUsers}, backend)
 	if err != nil {
 		ln.Close()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"leadgate/shared/apigw"
+	"leadgate/shared/captcha"
 	"leadgate/shared/capture"
 	"leadgate/shared/httpapi"
 	"leadgate/shared/lambdainit"
@@ -21,8 +22,8 @@ func main() {
 	lambdaruntime.Start(apigw.Handler(lambdainit.Start("capture", setup)))
 }
 
-// setup reads TABLE_NAME, FORM_SIGNING_SECRET and the capture settings
-// (capture.ConfigFromEnv) and returns the function's HTTP handler.
+// setup reads TABLE_NAME, FORM_SIGNING_SECRET, the capture settings
+// (capture.ConfigFromEnv) and the captcha secrets (captcha.FromEnv) and returns the function's HTTP handler.
 func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
 	key, err := lambdainit.SigningKey(getenv)
 	if err != nil {
@@ -36,11 +37,11 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 	if err != nil {
 		return nil, err
 	}
-	return handler(store, key, cfg, time.Now, log), nil
+	return handler(store, key, cfg, time.Now, log).WithCaptcha(captcha.FromEnv(getenv)).Handler(), nil
 }
 
 // handler composes the capture route on a store; the tests call it with the embedded
 // store to run the events/ files through the Lambda entry.
-func handler(store capture.Store, key *signing.Key, cfg capture.Config, now func() time.Time, log *slog.Logger) http.Handler {
-	return httpapi.New(capture.New(store, key, cfg, now), log).Handler()
+func handler(store capture.Store, key *signing.Key, cfg capture.Config, now func() time.Time, log *slog.Logger) *httpapi.API {
+	return httpapi.New(capture.New(store, key, cfg, now), log)
 }

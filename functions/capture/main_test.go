@@ -229,7 +229,7 @@ func TestEventsThroughTheLambdaEntry(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v (run go test ./functions/capture -update to write the events)", err)
 			}
-			h := handler(store, key, capture.DefaultConfig(), func() time.Time { return receivedAt }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			h := handler(store, key, capture.DefaultConfig(), func() time.Time { return receivedAt }, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
 			out, err := lambda.NewHandler(apigw.Handler(h)).Invoke(ctx, data)
 			if err != nil {
 				t.Fatal(err)

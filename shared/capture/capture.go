@@ -335,6 +335,9 @@ func buildSubmission(page leadgate.Page, req Request, now time.Time) (leadgate.S
 		}
 	}
 	for _, f := range page.Fields {
+		if f.Type == leadgate.FieldHidden { // the page's constant, whatever was posted
+			values[f.Name] = f.Value
+		}
 		if f.Required && values[f.Name] == "" && !hasError(errs, f.Name) {
 			errs = append(errs, leadgate.FieldError{Field: f.Name, Code: "required", Message: "this field is required"})
 		}
@@ -402,6 +405,8 @@ func checkField(f leadgate.Field, v string) *leadgate.FieldError {
 		if digits < 5 {
 			return &leadgate.FieldError{Field: f.Name, Code: "invalid", Message: "enter a full phone number"}
 		}
+	default:
+		return f.CheckChoice(v)
 	}
 	return nil
 }

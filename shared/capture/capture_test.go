@@ -68,6 +68,7 @@ func testPage() leadgate.Page {
 		},
 		HiddenFields:   []string{"utm_source", "utm_campaign", "referrer"},
 		ConsentText:    "Send me a few emails.",
+		PrivacyURL:     "/privacy",
 		ConsentVersion: "v3",
 		OptIn:          leadgate.OptInDouble,
 		ThankYouURL:    "/p/playbook/thanks",

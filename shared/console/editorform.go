@@ -103,6 +103,7 @@ func readEditorForm(form url.Values, withSlug bool) editorForm {
 		p.Alerts.To = append(p.Alerts.To, to)
 	}
 	p.Alerts.Digest = form.Get("alerts.digest") == "on"
+	readLookSettings(form, &f)
 
 	rows := func(name string, limit int) int {
 		n, _ := strconv.Atoi(form.Get("rows." + name))
@@ -112,10 +113,11 @@ func readEditorForm(form url.Values, withSlug bool) editorForm {
 		at := fmt.Sprintf("fields[%d].", i)
 		fd := leadgate.Field{Name: get(at + "name"), Label: get(at + "label"), Type: leadgate.FieldType(get(at + "type")),
 			Required: form.Get(at+"required") == "on", MaxLength: f.number(form, at+"max_length")}
-		if fd.Name == "" && fd.Label == "" && form.Get(at+"max_length") == "" {
+		if fd.Name == "" && fd.Label == "" && form.Get(at+"max_length") == "" && fieldRowBlank(form, at) {
 			f.BlankFields++
 			continue
 		}
+		readFieldExtras(form, &f, at, &fd)
 		p.Fields = append(p.Fields, fd)
 	}
 

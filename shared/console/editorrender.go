@@ -103,7 +103,7 @@ func writeEditor(m *markup.Writer, l layout, v editorView) {
 		writeInputErrors(m, f, "slug")
 	}
 	writeInput(m, f, "title", "Title", p.Title, "")
-	writeTextarea(m, f, "description", "Description", p.Description, "Shown under the title. Optional.")
+	writeTextarea(m, f, "description", "Description", p.Description, "Markdown, shown under the title; raw HTML is left out. Optional.")
 	m.Raw("<label for=\"magnet_id\">Magnet</label>\n<select id=\"magnet_id\" name=\"magnet_id\"")
 	writeInvalid(m, f, "magnet_id")
 	m.Raw(">\n<option value=\"\">Choose the magnet this page gates</option>\n")
@@ -119,6 +119,7 @@ func writeEditor(m *markup.Writer, l layout, v editorView) {
 	writeInputErrors(m, f, "magnet_id")
 	writeInput(m, f, "cover_image_url", "Cover image URL", p.CoverImageURL, "An https URL or an absolute path; shown above the form. Optional.")
 	m.Raw("</fieldset>\n")
+	writeLookSettings(m, f)
 
 	writeFieldRows(m, f)
 
@@ -348,11 +349,12 @@ func writeFieldRows(m *markup.Writer, f editorForm) {
 		writeInput(m, f, at+"name", "Name", fd.Name, "")
 		writeInput(m, f, at+"label", "Label", fd.Label, "")
 		m.Raw(`<div><label for="` + at + `type">Type</label><select id="` + at + `type" name="` + at + `type">` + "\n")
-		for _, t := range []leadgate.FieldType{leadgate.FieldText, leadgate.FieldEmail, leadgate.FieldTel, leadgate.FieldTextarea} {
+		for _, t := range leadgate.FieldTypes {
 			writeOption(m, string(t), string(t), fd.Type == t)
 		}
 		m.Raw("</select></div>\n")
 		writeInput(m, f, at+"max_length", "Max length", f.shownNumber(at+"max_length", fd.MaxLength), "")
+		writeFieldExtras(m, f, at, fd)
 		writeCheckbox(m, at+"required", "on", at+"required", "Required", fd.Required)
 		if i < len(fields) {
 			m.Raw("<div class=\"actions\">")

@@ -37,6 +37,8 @@ var editorMarks = map[string]string{
 	"writeScoring":       `<legend>Scoring</legend>`,
 	"writeDuplicateForm": `<label for="slug">Address of the copy (slug)</label>`,
 	"writeDeleteConfirm": `<button type="submit" class="danger">Delete the page</button>`,
+	"writeLookSettings":  `<legend>Look and language</legend>`,
+	"writeFieldExtras":   `<textarea id="fields[5].options" name="fields[5].options"`,
 }
 
 func TestGoldenEditor(t *testing.T) {

@@ -147,6 +147,7 @@ func newFunnel(tb testing.TB) (*meter, *funnel) {
 		},
 		HiddenFields:   []string{"utm_source", "utm_medium", "utm_campaign", "referrer", "landing_url"},
 		ConsentText:    "Send me the occasional email about new guides.",
+		PrivacyURL:     "/privacy",
 		ConsentVersion: "2026-01",
 		OptIn:          leadgate.OptInSingle,
 		FollowUp: leadgate.FollowUp{Nurture: []leadgate.NurtureStep{

@@ -125,6 +125,7 @@ func fixturePage() leadgate.Page {
 			{Name: "team_size", Label: "Team size", Type: leadgate.FieldText, MaxLength: 10},
 		},
 		ConsentText:    "Send me the occasional email about new guides.",
+		PrivacyURL:     "/privacy",
 		ConsentVersion: "2026-01",
 		OptIn:          leadgate.OptInSingle,
 		ThankYouURL:    "https://example.com/thanks",

@@ -62,6 +62,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 type formValues struct {
 	values   map[string]string
 	repeated []string
+	lists    map[string][]string   // every value of the names sent more than once
 	wrong    []leadgate.FieldError // values of the wrong JSON type
 }
 
@@ -74,6 +75,10 @@ func parseForm(data []byte) (formValues, error) {
 	for name, vs := range q {
 		if len(vs) > 1 {
 			fv.repeated = append(fv.repeated, name)
+			if fv.lists == nil {
+				fv.lists = map[string][]string{}
+			}
+			fv.lists[name] = vs
 			if name == leadgate.FieldNameConsent {
 				// A hidden "off" before the checkbox is a common form idiom: a tick wins.
 				for _, v := range vs {

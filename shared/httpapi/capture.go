@@ -85,10 +85,16 @@ func (a *API) handleCapture(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	res, err := a.capture.Capture(r.Context(), capture.Request{
+	joinChoices(page, &fv)
+	req := capture.Request{
 		Slug: slug, Values: fv.values, Repeated: fv.repeated,
 		IP: clientIP(r), UserAgent: r.UserAgent(),
-	})
+	}
+	if err := a.checkCaptcha(r, page, fv.values); err != nil {
+		fail(&page, fv.values, withFieldErrors(page, req, err))
+		return
+	}
+	res, err := a.capture.Capture(r.Context(), req)
 	if err != nil {
 		fail(&page, fv.values, err)
 		return
@@ -142,15 +148,18 @@ func (a *API) answerPerson(w http.ResponseWriter, r *http.Request, page *leadgat
 			return
 		}
 		v := NewFormView(*page, a.capture.FormToken(page.Slug), keepValues(*page, values))
+		v.Origin = BaseURL(r)
 		for _, fe := range de.Fields {
+			msg := localise(*page, fe)
 			if _, ok := v.Errors[fe.Field]; !ok {
-				v.Errors[fe.Field] = leadgate.Sentence(fe.Message)
+				v.Errors[fe.Field] = msg
 			}
-			label := "This form"
-			if f, ok := page.Field(fe.Field); ok {
-				label = f.Label
+			if f, ok := page.Field(fe.Field); ok && page.PageLocale() == "en" {
+				msg = f.Label + ": " + fe.Message
+			} else if ok {
+				msg = f.Label + ": " + msg
 			}
-			v.Summary = append(v.Summary, leadgate.FieldError{Field: fe.Field, Code: fe.Code, Message: label + ": " + fe.Message})
+			v.Summary = append(v.Summary, leadgate.FieldError{Field: fe.Field, Code: fe.Code, Message: msg})
 		}
 		v.Consent = values[leadgate.FieldNameConsent] != "" && values[leadgate.FieldNameConsent] != "false"
 		RenderForm(w, status, v)
@@ -158,6 +167,7 @@ func (a *API) answerPerson(w http.ResponseWriter, r *http.Request, page *leadgat
 	}
 	msg := noticeView(notices.FormError(err))
 	if page != nil && de.Code != leadgate.ENOTFOUND {
+		msg = pageNoticeView(*page, leadgate.CatalogueFor(page.Locale).FormError(err))
 		msg.LinkURL, msg.LinkText = r.Referer(), "Back to the form"
 		if !sameSite(msg.LinkURL, r, *page) {
 			msg.LinkURL = ""

@@ -22,6 +22,7 @@ func EmbedSnippet(page leadgate.Page, apiBase string) string {
 		Page:     page,
 		Action:   strings.TrimRight(apiBase, "/") + leadgate.CapturePath(page.Slug),
 		IDPrefix: "leadgate-" + page.Slug + "-",
+		Embed:    true,
 	}
 	var m markup.Writer
 	m.Raw(embedComment(page))

@@ -68,6 +68,7 @@ func goldenPage() leadgate.Page {
 		},
 		HiddenFields:   []string{"utm_source", "utm_medium", "utm_campaign", "referrer", "landing_url"},
 		ConsentText:    `Yes, send me a few emails about "lead generation" & growth. I can leave with one click.`,
+		PrivacyURL:     "/privacy",
 		ConsentVersion: "2026-03-v1",
 		OptIn:          leadgate.OptInSingle,
 		ThankYouURL:    "/p/golden/thanks",
@@ -320,6 +321,12 @@ func TestGoldenCoversEveryRenderer(t *testing.T) {
 		"writeMessagePage":  `<div class="card" role="status">`,
 		"writeActionPage":   `<form method="post" action="/v1/`,
 		"writeEmbedForm":    `<label for="leadgate-`,
+		"writeCover":        `<img class="cover" src="`,
+		"writeCaptcha":      `class="cf-turnstile" data-sitekey="`,
+		"writeOptional":     `<span class="muted">(`,
+		"writeOptions":      `<option value="DE"`,
+		"writeChoiceField":  `<label class="choice" for="`,
+		"writeFieldError":   `<p class="error" id="e-`,
 	}
 	golden.CheckRenderersCovered(t, marks)
 }

@@ -7,6 +7,7 @@ import (
 
 	"leadgate/shared/leadgate"
 	"leadgate/shared/markup"
+	"leadgate/shared/richtext"
 )
 
 // FormView is what the form page shows: a page's form with the values and the
@@ -26,6 +27,13 @@ type FormView struct {
 	// Preview shows the page to its marketer: a banner says so, and the form has
 	// no action, no token and a disabled button, so it sends nothing.
 	Preview bool
+	// Embed is the snippet for another site: it has no stylesheet of ours.
+	Embed bool
+	// DescriptionHTML is the page's description as sanitised HTML (richtext).
+	DescriptionHTML string
+	// Origin is the API's origin as the visitor reached it, for the page's
+	// canonical URL and link preview; "" leaves them out.
+	Origin string
 }
 
 // HiddenField is one attribution field the form carries.
@@ -35,7 +43,8 @@ type HiddenField struct{ Name, Value string }
 // hidden attribution fields the page accepts filled from values (the landing URL's
 // query, for instance).
 func NewFormView(page leadgate.Page, token string, values map[string]string) FormView {
-	v := FormView{Page: page, Action: leadgate.CapturePath(page.Slug), Values: values, Errors: map[string]string{}, FormToken: token, IDPrefix: "f-"}
+	v := FormView{Page: page, Action: leadgate.CapturePath(page.Slug), Values: values, Errors: map[string]string{}, FormToken: token, IDPrefix: "f-",
+		DescriptionHTML: richtext.HTML(page.Description)}
 	if v.Values == nil {
 		v.Values = map[string]string{}
 	}
@@ -45,11 +54,43 @@ func NewFormView(page leadgate.Page, token string, values map[string]string) For
 	return v
 }
 
+// words is the catalogue of the page's locale.
+func (v FormView) words() leadgate.Catalogue { return leadgate.CatalogueFor(v.Page.Locale) }
+
+// head is the head of the hosted page: its look and, when the origin is known, its
+// link preview.
+func (v FormView) head() headView {
+	p := v.Page
+	h := headView{Title: p.Title, Lang: p.PageLocale(), Style: pageStyle(p.Look), Icon: p.Look.LogoURL}
+	if v.Origin != "" {
+		h.Canonical = v.Origin + leadgate.PagePath(p.Slug)
+		h.Description = richtext.Plain(p.Description)
+		h.Image = absoluteURL(v.Origin, p.CoverImageURL)
+	}
+	return h
+}
+
+// absoluteURL makes a page's path absolute on origin, as link previews need.
+func absoluteURL(origin, s string) string {
+	if len(s) > 0 && s[0] == '/' {
+		return origin + s
+	}
+	return s
+}
+
 // RenderForm writes a page's form as a complete HTML document.
 func RenderForm(w http.ResponseWriter, status int, v FormView) {
 	var m markup.Writer
 	writeFormPage(&m, v)
-	send(w, status, m.String())
+	send(w, status, m.String(), contentPolicy(pageStyle(v.Page.Look), captchaOf(v)))
+}
+
+// captchaOf is the provider whose script the form loads, if any.
+func captchaOf(v FormView) leadgate.CaptchaProvider {
+	if v.Preview {
+		return ""
+	}
+	return v.Page.Captcha.Provider
 }
 
 // RenderPreview writes page as its visitors see it, for its marketer: the form of
@@ -66,14 +107,28 @@ type MessageView struct {
 	Message  string
 	LinkURL  string
 	LinkText string
+	// LinkPost makes the link a button that POSTs to LinkURL: a download link,
+	// whose GET is only its page (scanners follow GETs).
+	LinkPost bool
+	// The look of the page the message belongs to; zero: the plain design.
+	Lang        string
+	Style       string
+	LogoURL     string
+	ContentHTML string // sanitised HTML (richtext) below the message
 }
 
-// notices is the wording people read on the pages this package renders.
+// notices is the wording of pages that belong to no page: English.
 var notices = leadgate.English
 
 // noticeView shows a notice of the catalogue as a message page.
 func noticeView(n leadgate.Notice) MessageView {
 	return MessageView{Title: n.Title, Message: n.Message}
+}
+
+// pageNoticeView shows a notice as a message page of page: in its language, with
+// its look.
+func pageNoticeView(page leadgate.Page, n leadgate.Notice) MessageView {
+	return MessageView{Title: n.Title, Message: n.Message, Lang: page.PageLocale(), Style: pageStyle(page.Look), LogoURL: page.Look.LogoURL}
 }
 
 // actionView shows a notice that asks for a click as a page whose button POSTs to
@@ -86,18 +141,23 @@ func actionView(n leadgate.Notice, action string) ActionView {
 func RenderMessage(w http.ResponseWriter, status int, v MessageView) {
 	var m markup.Writer
 	writeMessagePage(&m, v)
-	send(w, status, m.String())
+	style := v.Style
+	if style == "" {
+		style = baseStyle
+	}
+	send(w, status, m.String(), contentPolicy(style, ""))
 }
 
 // renderAction writes a page whose button POSTs to v.Action.
 func renderAction(w http.ResponseWriter, status int, v ActionView) {
 	var m markup.Writer
 	writeActionPage(&m, v)
-	send(w, status, m.String())
+	send(w, status, m.String(), contentPolicy(baseStyle, ""))
 }
 
-// send writes page, a complete HTML document, with the headers of every page.
-func send(w http.ResponseWriter, status int, page string) {
+// send writes page, a complete HTML document, with the headers of every page and
+// its Content-Security-Policy.
+func send(w http.ResponseWriter, status int, page, policy string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(len(page)))
@@ -106,9 +166,11 @@ func send(w http.ResponseWriter, status int, page string) {
 	if h.Get("Referrer-Policy") == "" { // a download page sets its own, stricter one
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	}
-	// Images over https: a hosted page's cover lives wherever the marketer keeps it.
-	// Nothing else loads from elsewhere, and no script runs.
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", policy)
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, page)
 }
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func formatNumber(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -67,6 +67,7 @@ func (a *LinksAPI) Handler() http.Handler {
 type ActionView struct {
 	Title, Message, Action, Button, Note string
 	Status                               bool
+	Lang                                 string // "" is en
 }
 
 func (a *LinksAPI) confirmPage(w http.ResponseWriter, r *http.Request) {

@@ -13,6 +13,7 @@ import (
 
 	"leadgate/shared/capture"
 	"leadgate/shared/leadgate"
+	"leadgate/shared/richtext"
 	"leadgate/shared/signing"
 )
 
@@ -82,7 +83,9 @@ func (a *PageAPI) handlePage(w http.ResponseWriter, r *http.Request) {
 		}
 		cancel()
 	}
-	RenderForm(w, http.StatusOK, NewFormView(page, a.capture.FormToken(page.Slug), values))
+	v := NewFormView(page, a.capture.FormToken(page.Slug), values)
+	v.Origin = BaseURL(r)
+	RenderForm(w, http.StatusOK, v)
 }
 
 // landingValues fills the hidden attribution fields the page accepts: the campaign
@@ -161,20 +164,20 @@ func (a *PageAPI) handleThanks(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	v := noticeView(notices.Notice(leadgate.NoticeThanksConfirm))
+	words := leadgate.CatalogueFor(page.Locale)
+	v := pageNoticeView(page, words.Notice(leadgate.NoticeThanksConfirm))
 	if page.OptIn == leadgate.OptInSingle {
 		days := int(page.DownloadLinkTTL().Hours() / 24)
+		v = pageNoticeView(page, words.Notice(leadgate.NoticeThanksInbox))
 		if link := ownDownloadLink(r, r.URL.Query().Get("download_url")); link != "" {
 			// The button POSTs to the link: the person's one click downloads, and is
 			// what counts (a GET of the link is its page, as scanners fetch it).
-			a := actionView(notices.Notice(leadgate.NoticeThanksReady), link)
-			a.Message, a.Button, a.Status = fmt.Sprintf(a.Message, days), "Download "+page.Title, true
-			renderAction(w, http.StatusOK, a)
-			return
+			v = pageNoticeView(page, words.Notice(leadgate.NoticeThanksReady))
+			v.LinkURL, v.LinkText, v.LinkPost = link, fmt.Sprintf(words.Label(leadgate.LabelDownload), page.Title), true
 		}
-		v = noticeView(notices.Notice(leadgate.NoticeThanksInbox))
 		v.Message = fmt.Sprintf(v.Message, days)
 	}
+	v.ContentHTML = richtext.HTML(page.ThankYouContent)
 	RenderMessage(w, http.StatusOK, v)
 }
 

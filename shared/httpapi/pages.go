@@ -1,6 +1,10 @@
 package httpapi
 
 import (
+	"slices"
+	"strings"
+
+	"leadgate/shared/captcha"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/markup"
 )
@@ -10,50 +14,79 @@ import (
 // writer's escaping for its context. Each renderer here has at least one golden page
 // (testdata/golden/), and golden_test.go checks that it does.
 
-// headBeforeTitle and headAfterTitle are the start of every page around its title:
-// the document head with the stylesheet, up to the opening of <main>.
-const (
-	headBeforeTitle = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-`
-	headAfterTitle = `
-<style>
-:root{color-scheme:light;--ink:#1b1f24;--muted:#4a5460;--line:#c4ccd6;--brand:#0b5cad;--bad:#b3261e;--bg:#f5f7fa}
-*{box-sizing:border-box}
-body{margin:0;font:17px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg)}
-main{max-width:34rem;margin:0 auto;padding:2rem 1.25rem}
-.card{background:#fff;border:1px solid var(--line);border-radius:12px;padding:1.5rem}
-h1{font-size:1.6rem;line-height:1.25;margin:0 0 .5rem}
-p{margin:.5rem 0 1rem}
-label{display:block;font-weight:600;margin:1rem 0 .25rem}
-input[type=text],input[type=email],input[type=tel],textarea{width:100%;font:inherit;padding:.6rem .7rem;border:1px solid #8a95a3;border-radius:8px;background:#fff;color:var(--ink)}
-input:focus,textarea:focus,button:focus,a:focus{outline:3px solid var(--brand);outline-offset:2px}
-input[aria-invalid=true],textarea[aria-invalid=true]{border:2px solid var(--bad)}
-.error{color:var(--bad);font-size:.95rem;margin:.25rem 0 0}
-.summary{border:2px solid var(--bad);border-radius:8px;padding:.75rem 1rem;margin:0 0 1rem}
-.summary h2{font-size:1.05rem;margin:0 0 .25rem;color:var(--bad)}
-.consent{display:flex;gap:.6rem;align-items:flex-start;margin:1.25rem 0 0;font-weight:400}
-.consent input{margin-top:.3rem;width:1.2rem;height:1.2rem}
-.cover{display:block;width:100%;height:auto;border-radius:8px;margin:0 0 1rem}
-button,.button{display:inline-block;margin-top:1.5rem;font:inherit;font-weight:600;color:#fff;background:var(--brand);border:0;border-radius:8px;padding:.75rem 1.25rem;cursor:pointer;text-decoration:none}
-.muted{color:var(--muted);font-size:.95rem}
-a{color:var(--brand)}
-@media (max-width:30rem){main{padding:1rem .75rem}.card{padding:1.25rem 1rem}h1{font-size:1.4rem}}
-</style>
-</head>
-<body>
-<main>
-`
-)
+// headView is what the head of a page says: its title, language and stylesheet, and
+// for a hosted page the link preview (Open Graph and Twitter card) and icon.
+type headView struct {
+	Title string
+	Lang  string // "" is en
+	Style string // the page's stylesheet; "" is baseStyle
+	// Canonical is the page's own absolute URL; "" for a page with no preview.
+	Canonical   string
+	Description string // plain text
+	Image       string // absolute URL of the preview image
+	Icon        string // the favicon; "" asks for none
+}
 
-// writeHead starts a page titled title, up to the opening of <main>.
-func writeHead(m *markup.Writer, title string) {
-	m.Raw(headBeforeTitle + "<title>")
-	m.Text(title)
-	m.Raw("</title>" + headAfterTitle)
+// writeHead starts a page, up to the opening of <main>.
+func writeHead(m *markup.Writer, h headView, mainClass string) {
+	lang := h.Lang
+	if lang == "" {
+		lang = "en"
+	}
+	style := h.Style
+	if style == "" {
+		style = baseStyle
+	}
+	m.Raw("<!doctype html>\n<html lang=\"")
+	m.Attr(lang)
+	m.Raw("\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>")
+	m.Text(h.Title)
+	m.Raw("</title>\n")
+	if h.Canonical != "" {
+		m.Raw(`<link rel="canonical" href="`)
+		m.URL(h.Canonical)
+		m.Raw("\">\n")
+		meta := func(attr, name, content string) {
+			if content == "" {
+				return
+			}
+			m.Raw("<meta " + attr + "=\"" + name + "\" content=\"")
+			m.Attr(content)
+			m.Raw("\">\n")
+		}
+		card := "summary"
+		if h.Image != "" {
+			card = "summary_large_image"
+		}
+		meta("name", "description", h.Description)
+		meta("property", "og:type", "website")
+		meta("property", "og:title", h.Title)
+		meta("property", "og:description", h.Description)
+		meta("property", "og:url", h.Canonical)
+		meta("property", "og:image", h.Image)
+		meta("property", "og:locale", lang)
+		meta("name", "twitter:card", card)
+		meta("name", "twitter:title", h.Title)
+		meta("name", "twitter:description", h.Description)
+		meta("name", "twitter:image", h.Image)
+	}
+	// Without a link the browser asks for /favicon.ico, a request we answer 404.
+	m.Raw(`<link rel="icon" href="`)
+	if h.Icon != "" {
+		m.URL(h.Icon)
+	} else {
+		m.Raw("data:,")
+	}
+	// The policy allows the stylesheet by the hash of exactly this text.
+	m.Raw("\">\n<style>")
+	m.Raw(style) // constant CSS and colours checked as #rrggbb (pageStyle)
+	m.Raw("</style>\n</head>\n<body>\n<main")
+	if mainClass != "" {
+		m.Raw(` class="`)
+		m.Attr(mainClass)
+		m.Raw(`"`)
+	}
+	m.Raw(">\n")
 }
 
 // writeFoot ends a page that writeHead started.
@@ -61,33 +94,49 @@ func writeFoot(m *markup.Writer) {
 	m.Raw("</main>\n</body>\n</html>\n")
 }
 
-// writeFormPage writes the hosted page of a form: the cover, title and description,
-// the summary of the errors of an earlier try, and the form with its token and
-// attribution fields.
+// writeFormPage writes the hosted page of a form: the logo, cover, title and
+// description, the summary of the errors of an earlier try, and the form with its
+// token, attribution fields, captcha and privacy link. The split layout puts the
+// cover beside the card on wide screens.
 func writeFormPage(m *markup.Writer, v FormView) {
-	writeHead(m, v.Page.Title)
+	p := v.Page
+	split := p.Look.Layout == leadgate.LayoutSplit && p.CoverImageURL != ""
+	mainClass := ""
+	if split {
+		mainClass = "split"
+	}
+	writeHead(m, v.head(), mainClass)
+	c := v.words()
 	if v.Preview {
 		m.Raw("\n<div class=\"summary\" role=\"note\">\n<h2>Preview</h2>\n<p>This is how visitors see the page. Its form sends nothing, and no view is counted.</p>\n</div>")
 	}
+	if split {
+		m.Raw("\n<div class=\"split-grid\">\n")
+		writeCover(m, p)
+	}
 	m.Raw("\n<div class=\"card\">\n")
-	if v.Page.CoverImageURL != "" {
-		m.Raw(`<img class="cover" src="`)
-		m.URL(v.Page.CoverImageURL)
-		m.Raw(`" alt="`)
-		m.Attr(v.Page.Title)
-		m.Raw("\">\n")
+	if p.Look.LogoURL != "" {
+		// The title follows as the h1: the logo adds nothing to read.
+		m.Raw(`<img class="logo" src="`)
+		m.URL(p.Look.LogoURL)
+		m.Raw("\" alt=\"\">\n")
+	}
+	if !split && p.CoverImageURL != "" {
+		writeCover(m, p)
 	}
 	m.Raw("<h1>")
-	m.Text(v.Page.Title)
+	m.Text(p.Title)
 	m.Raw("</h1>\n")
-	if v.Page.Description != "" {
-		m.Raw("<p>")
-		m.Text(v.Page.Description)
-		m.Raw("</p>")
+	if v.DescriptionHTML != "" {
+		m.Raw(`<div class="rich">`)
+		m.Raw(v.DescriptionHTML) // sanitised by richtext
+		m.Raw("</div>")
 	}
 	m.Raw("\n")
 	if len(v.Summary) > 0 {
-		m.Raw("<div class=\"summary\" role=\"alert\" tabindex=\"-1\" id=\"errors\">\n<h2>Please check the form</h2>\n<ul>")
+		m.Raw("<div class=\"summary\" role=\"alert\" tabindex=\"-1\" id=\"errors\">\n<h2>")
+		m.Text(c.Label(leadgate.LabelCheckForm))
+		m.Raw("</h2>\n<ul>")
 		for _, fe := range v.Summary {
 			m.Raw(`<li><a href="#`)
 			m.URLPart(v.IDPrefix)
@@ -116,30 +165,97 @@ func writeFormPage(m *markup.Writer, v FormView) {
 		m.Attr(h.Value)
 		m.Raw("\">\n")
 	}
+	if !v.Preview {
+		writeCaptcha(m, v)
+	}
+	m.Raw("<button type=\"submit\"")
 	if v.Preview {
-		m.Raw("<button type=\"submit\" disabled>Get your copy</button>\n</form>\n</div>\n")
-	} else {
-		m.Raw("<button type=\"submit\">Get your copy</button>\n</form>\n</div>\n")
+		m.Raw(" disabled")
+	}
+	m.Raw(">")
+	m.Text(c.Label(leadgate.LabelSubmit))
+	m.Raw("</button>\n</form>\n")
+	if p.PrivacyURL != "" {
+		m.Raw(`<p class="muted"><a href="`)
+		m.URL(p.PrivacyURL)
+		m.Raw(`">`)
+		m.Text(c.Label(leadgate.LabelPrivacy))
+		m.Raw("</a></p>\n")
+	}
+	m.Raw("</div>\n")
+	if split {
+		m.Raw("</div>\n")
 	}
 	writeFoot(m)
+}
+
+// writeCover writes the page's cover image, with the title as its text.
+func writeCover(m *markup.Writer, p leadgate.Page) {
+	m.Raw(`<img class="cover" src="`)
+	m.URL(p.CoverImageURL)
+	m.Raw(`" alt="`)
+	m.Attr(p.Title)
+	m.Raw("\">\n")
+}
+
+// writeCaptcha writes the element the captcha provider's script fills with its
+// widget, the script itself, and what a browser without JavaScript shows instead.
+func writeCaptcha(m *markup.Writer, v FormView) {
+	provider := v.Page.Captcha.Provider
+	class, ok := captchaWidgetClass[provider]
+	if !ok {
+		return
+	}
+	// The id is where the error summary's link leads.
+	m.Raw(`<div id="`)
+	m.Attr(v.IDPrefix)
+	m.Raw(`captcha" class="`)
+	m.Attr(class)
+	m.Raw(`" data-sitekey="`)
+	m.Attr(v.Page.Captcha.SiteKey)
+	m.Raw(`" data-language="`)
+	m.Attr(v.Page.PageLocale())
+	m.Raw("\"></div>\n")
+	if msg := v.Errors[captcha.Field]; msg != "" {
+		m.Raw(`<p class="error" role="alert">`)
+		m.Text(msg)
+		m.Raw("</p>\n")
+	}
+	m.Raw("<script src=\"")
+	m.URL(captchaScripts[provider])
+	m.Raw("\" async defer></script>\n<noscript><p class=\"error\">")
+	m.Text(v.words().Label(leadgate.LabelCaptchaOff))
+	m.Raw("</p></noscript>\n")
 }
 
 // writeFields writes a page's visible fields with their values and errors, the
 // consent checkbox and the honeypot; the hosted form and the embed snippet both use
 // it. It starts with a line break and ends without one.
 func writeFields(m *markup.Writer, v FormView) {
+	c := v.words()
 	for _, f := range v.Page.Fields {
+		fieldErr := v.Errors[f.Name]
+		switch f.Type {
+		case leadgate.FieldHidden:
+			m.Raw("\n<input type=\"hidden\" name=\"")
+			m.Attr(f.Name)
+			m.Raw(`" value="`)
+			m.Attr(f.Value)
+			m.Raw("\">")
+			continue
+		case leadgate.FieldRadio, leadgate.FieldCheckboxes, leadgate.FieldCheckbox:
+			writeChoiceField(m, v, f, fieldErr)
+			continue
+		}
 		m.Raw("\n<label for=\"")
 		m.Attr(v.IDPrefix)
 		m.Attr(f.Name)
 		m.Raw(`">`)
 		m.Text(f.Label)
-		if !f.Required {
-			m.Raw(` <span class="muted">(optional)</span>`)
-		}
+		writeOptional(m, c, f)
 		m.Raw("</label>\n")
-		fieldErr := v.Errors[f.Name]
-		if f.Type == leadgate.FieldTextarea {
+		switch f.Type {
+		case leadgate.FieldTextarea:
 			m.Raw(`<textarea id="`)
 			m.Attr(v.IDPrefix)
 			m.Attr(f.Name)
@@ -152,7 +268,23 @@ func writeFields(m *markup.Writer, v FormView) {
 			m.Raw(">")
 			m.Text(v.Values[f.Name])
 			m.Raw("</textarea>")
-		} else {
+		case leadgate.FieldSelect, leadgate.FieldCountry:
+			m.Raw(`<select id="`)
+			m.Attr(v.IDPrefix)
+			m.Attr(f.Name)
+			m.Raw(`" name="`)
+			m.Attr(f.Name)
+			m.Raw(`"`)
+			if f.Type == leadgate.FieldCountry {
+				m.Raw(` autocomplete="country"`)
+			}
+			writeControlState(m, f, fieldErr)
+			m.Raw(">\n<option value=\"\">")
+			m.Text(c.Label(leadgate.LabelChoose))
+			m.Raw("</option>")
+			writeOptions(m, f, v.Values[f.Name])
+			m.Raw("\n</select>")
+		default:
 			m.Raw(`<input id="`)
 			m.Attr(v.IDPrefix)
 			m.Attr(f.Name)
@@ -162,9 +294,24 @@ func writeFields(m *markup.Writer, v FormView) {
 			m.Attr(string(f.Type))
 			m.Raw(`" value="`)
 			m.Attr(v.Values[f.Name])
-			m.Raw(`" maxlength="`)
-			m.Int(f.Limit())
 			m.Raw(`"`)
+			if f.Type == leadgate.FieldNumber {
+				m.Raw(` inputmode="decimal" step="any"`)
+				if f.Min != nil {
+					m.Raw(` min="`)
+					m.Attr(formatNumber(*f.Min))
+					m.Raw(`"`)
+				}
+				if f.Max != nil {
+					m.Raw(` max="`)
+					m.Attr(formatNumber(*f.Max))
+					m.Raw(`"`)
+				}
+			} else {
+				m.Raw(` maxlength="`)
+				m.Int(f.Limit())
+				m.Raw(`"`)
+			}
 			switch {
 			case f.Type == leadgate.FieldEmail:
 				m.Raw(` autocomplete="email"`)
@@ -174,17 +321,13 @@ func writeFields(m *markup.Writer, v FormView) {
 				m.Raw(` autocomplete="organization"`)
 			case f.Type == leadgate.FieldTel:
 				m.Raw(` autocomplete="tel"`)
+			case f.Type == leadgate.FieldURL:
+				m.Raw(` autocomplete="url"`)
 			}
 			writeControlState(m, f, fieldErr)
 			m.Raw(">")
 		}
-		if fieldErr != "" {
-			m.Raw(`<p class="error" id="e-`)
-			m.Attr(f.Name)
-			m.Raw(`">`)
-			m.Text(fieldErr)
-			m.Raw("</p>")
-		}
+		writeFieldError(m, f, fieldErr)
 	}
 	m.Raw("\n")
 	if v.Page.AsksConsent() {
@@ -200,11 +343,142 @@ func writeFields(m *markup.Writer, v FormView) {
 		m.Text(v.Page.ConsentText)
 		m.Raw("</span></label>")
 	}
-	m.Raw("\n<div aria-hidden=\"true\" style=\"position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden\"><label for=\"")
+	// The hosted page hides the honeypot with its stylesheet; a snippet pasted into
+	// another site brings its own style, as it has no stylesheet of ours.
+	if v.Embed {
+		m.Raw("\n<div aria-hidden=\"true\" style=\"position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden\"><label for=\"")
+	} else {
+		m.Raw("\n<div aria-hidden=\"true\" class=\"hp\"><label for=\"")
+	}
 	m.Attr(v.IDPrefix)
-	m.Raw(`website">Leave this field empty</label><input id="`)
+	m.Raw(`website">`)
+	m.Text(c.Label(leadgate.LabelHoneypot))
+	m.Raw(`</label><input id="`)
 	m.Attr(v.IDPrefix)
 	m.Raw(`website" type="text" name="website" tabindex="-1" autocomplete="off"></div>`)
+}
+
+// writeOptional marks a field a person may leave empty.
+func writeOptional(m *markup.Writer, c leadgate.Catalogue, f leadgate.Field) {
+	if !f.Required {
+		m.Raw(` <span class="muted">`)
+		m.Text(c.Label(leadgate.LabelOptional))
+		m.Raw(`</span>`)
+	}
+}
+
+// writeOptions writes the options of a drop-down, the chosen one selected: the
+// field's own, or the countries.
+func writeOptions(m *markup.Writer, f leadgate.Field, chosen string) {
+	option := func(value, text string) {
+		m.Raw("\n<option value=\"")
+		m.Attr(value)
+		m.Raw(`"`)
+		if value == chosen {
+			m.Raw(" selected")
+		}
+		m.Raw(">")
+		m.Text(text)
+		m.Raw("</option>")
+	}
+	if f.Type == leadgate.FieldCountry {
+		for _, c := range leadgate.Countries {
+			option(c.Code, c.Name)
+		}
+		return
+	}
+	for _, o := range f.Options {
+		option(o, o)
+	}
+}
+
+// writeChoiceField writes a field of boxes to tick: a group of radio buttons or
+// checkboxes under a legend, or a single checkbox with the label beside it.
+func writeChoiceField(m *markup.Writer, v FormView, f leadgate.Field, fieldErr string) {
+	c := v.words()
+	if f.Type == leadgate.FieldCheckbox {
+		m.Raw("\n<label class=\"choice\" for=\"")
+		m.Attr(v.IDPrefix)
+		m.Attr(f.Name)
+		m.Raw(`"><input id="`)
+		m.Attr(v.IDPrefix)
+		m.Attr(f.Name)
+		m.Raw(`" type="checkbox" name="`)
+		m.Attr(f.Name)
+		m.Raw(`" value="` + leadgate.CheckboxValue + `"`)
+		if v.Values[f.Name] == leadgate.CheckboxValue {
+			m.Raw(" checked")
+		}
+		writeControlState(m, f, fieldErr)
+		m.Raw("> <span>")
+		m.Text(f.Label)
+		writeOptional(m, c, f)
+		m.Raw("</span></label>")
+		writeFieldError(m, f, fieldErr)
+		return
+	}
+	kind, chosen := "radio", []string{v.Values[f.Name]}
+	if f.Type == leadgate.FieldCheckboxes {
+		kind, chosen = "checkbox", strings.Split(v.Values[f.Name], ",")
+		for i := range chosen {
+			chosen[i] = strings.TrimSpace(chosen[i])
+		}
+	}
+	// The group's id is where the error summary's link leads.
+	m.Raw("\n<fieldset id=\"")
+	m.Attr(v.IDPrefix)
+	m.Attr(f.Name)
+	m.Raw(`"`)
+	if fieldErr != "" {
+		m.Raw(` aria-describedby="e-`)
+		m.Attr(f.Name)
+		m.Raw(`"`)
+	}
+	if f.Required && kind == "checkbox" {
+		// No checkbox of a group is required itself: say it of the group.
+		m.Raw(` aria-required="true"`)
+	}
+	m.Raw("><legend>")
+	m.Text(f.Label)
+	writeOptional(m, c, f)
+	m.Raw("</legend>")
+	for i, o := range f.Options {
+		id := v.IDPrefix + f.Name + "-" + itoa(i+1)
+		m.Raw("\n<label class=\"choice\" for=\"")
+		m.Attr(id)
+		m.Raw(`"><input id="`)
+		m.Attr(id)
+		m.Raw(`" type="` + kind + `" name="`)
+		m.Attr(f.Name)
+		m.Raw(`" value="`)
+		m.Attr(o)
+		m.Raw(`"`)
+		if slices.Contains(chosen, o) {
+			m.Raw(" checked")
+		}
+		if f.Required && kind == "radio" {
+			m.Raw(" required")
+		}
+		if fieldErr != "" {
+			m.Raw(` aria-invalid="true"`)
+		}
+		m.Raw("> <span>")
+		m.Text(o)
+		m.Raw("</span></label>")
+	}
+	writeFieldError(m, f, fieldErr)
+	m.Raw("\n</fieldset>")
+}
+
+// writeFieldError writes the message beside a field whose value was refused.
+func writeFieldError(m *markup.Writer, f leadgate.Field, fieldErr string) {
+	if fieldErr != "" {
+		m.Raw(`<p class="error" id="e-`)
+		m.Attr(f.Name)
+		m.Raw(`">`)
+		m.Text(fieldErr)
+		m.Raw("</p>")
+	}
 }
 
 // writeControlState writes the attributes of a control that say it is required and
@@ -220,21 +494,39 @@ func writeControlState(m *markup.Writer, f leadgate.Field, fieldErr string) {
 	}
 }
 
-// writeMessagePage writes a short page that tells a person what happened, with a
-// link onwards if it has one.
+// writeMessagePage writes a short page that tells a person what happened, with the
+// page's own content and a link onwards if it has them.
 func writeMessagePage(m *markup.Writer, v MessageView) {
-	writeHead(m, v.Title)
-	m.Raw("\n<div class=\"card\" role=\"status\">\n<h1>")
+	writeHead(m, headView{Title: v.Title, Lang: v.Lang, Style: v.Style}, "")
+	m.Raw("\n<div class=\"card\" role=\"status\">\n")
+	if v.LogoURL != "" {
+		m.Raw(`<img class="logo" src="`)
+		m.URL(v.LogoURL)
+		m.Raw("\" alt=\"\">\n")
+	}
+	m.Raw("<h1>")
 	m.Text(v.Title)
 	m.Raw("</h1>\n<p>")
 	m.Text(v.Message)
 	m.Raw("</p>\n")
-	if v.LinkURL != "" {
+	switch {
+	case v.LinkURL != "" && v.LinkPost:
+		m.Raw(`<form method="post" action="`)
+		m.URL(v.LinkURL)
+		m.Raw(`"><button type="submit" class="button">`)
+		m.Text(v.LinkText)
+		m.Raw("</button></form>")
+	case v.LinkURL != "":
 		m.Raw(`<a class="button" href="`)
 		m.URL(v.LinkURL)
 		m.Raw(`">`)
 		m.Text(v.LinkText)
 		m.Raw("</a>")
+	}
+	if v.ContentHTML != "" {
+		m.Raw("\n<div class=\"rich\">")
+		m.Raw(v.ContentHTML) // sanitised by richtext
+		m.Raw("</div>")
 	}
 	m.Raw("\n</div>\n")
 	writeFoot(m)
@@ -242,7 +534,7 @@ func writeMessagePage(m *markup.Writer, v MessageView) {
 
 // writeActionPage writes a page whose button POSTs to v.Action.
 func writeActionPage(m *markup.Writer, v ActionView) {
-	writeHead(m, v.Title)
+	writeHead(m, headView{Title: v.Title, Lang: v.Lang}, "")
 	if v.Status {
 		m.Raw("\n<div class=\"card\" role=\"status\">\n<h1>")
 	} else {
@@ -272,5 +564,7 @@ func writeEmbedForm(m *markup.Writer, v FormView) {
 	m.URL(v.Action)
 	m.Raw(`">`)
 	writeFields(m, v)
-	m.Raw("\n<button type=\"submit\">Get your copy</button>\n</form>\n")
+	m.Raw("\n<button type=\"submit\">")
+	m.Text(v.words().Label(leadgate.LabelSubmit))
+	m.Raw("</button>\n</form>\n")
 }

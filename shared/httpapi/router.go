@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"leadgate/shared/captcha"
 	"leadgate/shared/capture"
 	"leadgate/shared/leadgate"
 )
@@ -13,6 +14,7 @@ import (
 // API serves the public routes.
 type API struct {
 	capture *capture.Service
+	captcha *captcha.Verifier
 	log     *slog.Logger
 }
 

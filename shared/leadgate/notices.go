@@ -42,6 +42,21 @@ const (
 	NoticeUnsubscribed      NoticeID = "unsubscribed"
 )
 
+// The words of the hosted page's form, as one-line notices: a Label is its Title.
+const (
+	LabelOptional   NoticeID = "label_optional"    // beside an optional field's label
+	LabelSubmit     NoticeID = "label_submit"      // the form's button
+	LabelCheckForm  NoticeID = "label_check_form"  // heading of the list of errors
+	LabelHoneypot   NoticeID = "label_honeypot"    // the hidden field's label
+	LabelDownload   NoticeID = "label_download"    // the download button, %s the title
+	LabelPrivacy    NoticeID = "label_privacy"     // the privacy-policy link
+	LabelChoose     NoticeID = "label_choose"      // the empty choice of a drop-down
+	LabelRequired   NoticeID = "label_required"    // the error of a missing value
+	LabelInvalid    NoticeID = "label_invalid"     // the error of a refused value
+	LabelCaptcha    NoticeID = "label_captcha"     // the error of a missing or failed captcha
+	LabelCaptchaOff NoticeID = "label_captcha_off" // the captcha needs JavaScript
+)
+
 // Catalogue is the wording of every notice in one language. Messages may hold %s
 // verbs where a notice's caller fills in a value (Format).
 type Catalogue map[NoticeID]Notice
@@ -53,6 +68,26 @@ func (c Catalogue) Notice(id NoticeID) Notice {
 		return n
 	}
 	return c[NoticeSomethingWrong]
+}
+
+// Label returns the words of a form label id; a missing translation falls back to
+// English, never to an empty label.
+func (c Catalogue) Label(id NoticeID) string {
+	if n, ok := c[id]; ok && n.Title != "" {
+		return n.Title
+	}
+	return English[id].Title
+}
+
+// Catalogues holds the catalogue of each of Locales.
+var Catalogues = map[string]Catalogue{"en": English, "de": German, "fr": French, "es": Spanish}
+
+// CatalogueFor returns the catalogue of a page's locale; English for any other.
+func CatalogueFor(locale string) Catalogue {
+	if c, ok := Catalogues[locale]; ok {
+		return c
+	}
+	return English
 }
 
 // FormError is what a person reads when a form they sent was not taken.

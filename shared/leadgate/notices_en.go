@@ -26,4 +26,16 @@ var English = Catalogue{
 	NoticeUnsubscribeAsk: {Title: "Unsubscribe", Message: "Stop all emails to this address, from every page.",
 		Button: "Unsubscribe", Note: "You can opt in again any time by ticking the box on a form."},
 	NoticeUnsubscribed: {Title: "You are unsubscribed", Message: "We will send no more email to this address, from any page."},
+
+	LabelOptional:   {Title: "(optional)"},
+	LabelSubmit:     {Title: "Get your copy"},
+	LabelCheckForm:  {Title: "Please check the form"},
+	LabelHoneypot:   {Title: "Leave this field empty"},
+	LabelDownload:   {Title: "Download %s"},
+	LabelPrivacy:    {Title: "Privacy policy"},
+	LabelChoose:     {Title: "Choose…"},
+	LabelRequired:   {Title: "This field is required."},
+	LabelInvalid:    {Title: "Please check this answer."},
+	LabelCaptcha:    {Title: "Please complete the check that you are a person, then send the form again."},
+	LabelCaptchaOff: {Title: "This form checks that you are a person with a script: please allow JavaScript for this page."},
 }

@@ -52,6 +52,14 @@ type Field struct {
 	Type      FieldType `json:"type"`
 	Required  bool      `json:"required"`
 	MaxLength int       `json:"max_length,omitempty"` // 0: the type's default
+	// Options are the choices of a select, radio or checkboxes field: each is both
+	// the value kept and the text shown.
+	Options []string `json:"options,omitempty"`
+	// Min and Max bound a number field; nil: no bound.
+	Min *float64 `json:"min,omitempty"`
+	Max *float64 `json:"max,omitempty"`
+	// Value is a hidden field's constant: kept with every lead, whatever is posted.
+	Value string `json:"value,omitempty"`
 }
 
 // Limits of field values, by type, when a page does not set a smaller one.
@@ -66,6 +74,9 @@ const (
 
 // Limit returns the maximum length in characters of the field's value.
 func (f Field) Limit() int {
+	if n, ok := choiceLimit(f); ok {
+		return n
+	}
 	def := DefaultTextLength
 	switch f.Type {
 	case FieldEmail:
@@ -86,15 +97,28 @@ func (f Field) Limit() int {
 
 // Page is a landing page that gates one magnet behind a form.
 type Page struct {
-	Slug        string  `json:"slug"`
-	Title       string  `json:"title"`
-	Description string  `json:"description,omitempty"`
-	MagnetID    string  `json:"magnet_id"`
-	Fields      []Field `json:"fields"`
+	Slug  string `json:"slug"`
+	Title string `json:"title"`
+	// Description and ThankYouContent are Markdown, shown as sanitised HTML on the
+	// hosted page and its thank-you page: raw HTML never passes.
+	Description     string  `json:"description,omitempty"`
+	ThankYouContent string  `json:"thank_you_content,omitempty"`
+	MagnetID        string  `json:"magnet_id"`
+	Fields          []Field `json:"fields"`
 	// CoverImageURL is the image the hosted page shows above its form (the magnet's
 	// cover, say), with the title as its alt text: an https URL or an absolute path;
 	// empty: no image.
 	CoverImageURL string `json:"cover_image_url,omitempty"`
+	// Look is the page's brand: logo, colours and layout.
+	Look Look `json:"look,omitzero"`
+	// Locale is the language of the page's built-in words: en (the default), de,
+	// fr or es.
+	Locale string `json:"locale,omitempty"`
+	// PrivacyURL is the page's privacy policy, linked below its form; required when
+	// the page asks for consent.
+	PrivacyURL string `json:"privacy_url,omitempty"`
+	// Captcha is the challenge the form carries, verified on the server; empty: none.
+	Captcha Captcha `json:"captcha,omitzero"`
 	// HiddenFields lists the attribution fields (AttributionFields) this page accepts;
 	// any other hidden value is ignored.
 	HiddenFields []string `json:"hidden_fields"`
@@ -187,9 +211,9 @@ func (p Page) Validate() error {
 			add("fields", "reserved", "field name is reserved: "+f.Name)
 		}
 		seen[f.Name] = true
-		switch f.Type {
-		case FieldText, FieldEmail, FieldTel, FieldTextarea:
-		default:
+		if slices.Contains(FieldTypes, f.Type) {
+			errs = append(errs, validateField(f)...)
+		} else {
 			add("fields", "invalid", "unknown field type for "+f.Name)
 		}
 		if f.Name == FieldNameEmail {
@@ -236,6 +260,7 @@ func (p Page) Validate() error {
 			add("allowed_origins", "invalid", "an origin is scheme://host[:port] with no path: "+o)
 		}
 	}
+	errs = append(errs, p.validateLook()...)
 	errs = append(errs, p.FollowUp.validate()...)
 	errs = append(errs, p.Alerts.validate()...)
 	errs = append(errs, p.Scoring.validate()...)

@@ -94,7 +94,17 @@ func TestEnglishHasEveryNotice(t *testing.T) {
 		leadgate.NoticeThanksConfirm, leadgate.NoticeThanksInbox, leadgate.NoticeThanksReady, leadgate.NoticeDownloadAsk, leadgate.NoticeConfirmAsk,
 		leadgate.NoticeConfirmed, leadgate.NoticeAlreadyConfirmed, leadgate.NoticeUnsubscribeAsk, leadgate.NoticeUnsubscribed,
 	}
-	if len(leadgate.English) != len(ids) {
+	labels := []leadgate.NoticeID{
+		leadgate.LabelOptional, leadgate.LabelSubmit, leadgate.LabelCheckForm, leadgate.LabelHoneypot, leadgate.LabelDownload,
+		leadgate.LabelPrivacy, leadgate.LabelChoose, leadgate.LabelRequired, leadgate.LabelInvalid, leadgate.LabelCaptcha,
+		leadgate.LabelCaptchaOff,
+	}
+	for _, id := range labels {
+		if leadgate.English.Label(id) == "" {
+			t.Errorf("English lacks label %s", id)
+		}
+	}
+	if len(leadgate.English) != len(ids)+len(labels) {
 		t.Errorf("English has %d notices, the test knows %d: keep them in step", len(leadgate.English), len(ids))
 	}
 	for _, id := range ids {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"leadgate/shared/captcha"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -42,6 +43,9 @@ import (
 type Config struct {
 	DataDir string // the signing secret, the local bucket and the outbox live here
 	Capture capture.Config
+	// Captcha verifies the captcha of pages that carry one; nil: their posts are
+	// refused as unavailable.
+	Captcha *captcha.Verifier
 	// FollowUp sets the sender and the pace of sending; its BaseURL is the server's
 	// own address, for the links in emails.
 	FollowUp followup.Config
@@ -195,7 +199,7 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 		webhooks.MailNotifier{Mailer: mailer, From: cfg.FollowUp.From, To: cfg.ConsoleUsers.Emails()})
 	s.Alerts = alerts.New(b.Store, mailer, cfg.FollowUp.From, cfg.Now)
 	mux := http.NewServeMux()
-	httpapi.New(s.Capture, cfg.Log).Register(mux)
+	httpapi.New(s.Capture, cfg.Log).WithCaptcha(cfg.Captcha).Register(mux)
 	httpapi.NewDownloadAPI(s.Downloads, cfg.Log).Register(mux)
 	httpapi.NewLinksAPI(followup.NewLinks(b.Store, key, cfg.Now), cfg.Log).Register(mux)
 	httpapi.NewPageAPI(s.Capture, b.Store, cfg.Log).Register(mux)

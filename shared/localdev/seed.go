@@ -28,6 +28,7 @@ func SamplePage(now time.Time) leadgate.Page {
 		},
 		HiddenFields:   leadgate.AttributionFields,
 		ConsentText:    "Yes, send me a few helpful emails about lead generation. I can leave with one click.",
+		PrivacyURL:     "/privacy",
 		ConsentVersion: "2026-11-v1",
 		OptIn:          leadgate.OptInSingle,
 		ThankYouURL:    leadgate.ThanksPath(SampleSlug),

@@ -72,6 +72,8 @@ func testDeletePage(t *testing.T, s leadgate.Store) {
 	}
 }
 
+func ptr(f float64) *float64 { return &f }
+
 // FullPage returns a valid draft page that sets every setting a page has, with
 // texts that YAML and HTML forms could get wrong: several lines, values that read
 // as numbers or booleans, quotes, a custom required field.
@@ -88,9 +90,18 @@ func FullPage(slug string) leadgate.Page {
 			{Name: "phone", Label: "Phone", Type: leadgate.FieldTel},
 			{Name: "team_size", Label: "Team size", Type: leadgate.FieldText, Required: true, MaxLength: 20},
 			{Name: "notes", Label: "Anything else?", Type: leadgate.FieldTextarea, MaxLength: 3000},
+			{Name: "role", Label: "Role", Type: leadgate.FieldSelect, Options: []string{"Founder", "true", "12"}},
+			{Name: "seats", Label: "Seats", Type: leadgate.FieldNumber, Min: ptr(0.5), Max: ptr(250)},
+			{Name: "terms", Label: "I accept the terms", Type: leadgate.FieldCheckbox, Required: true},
+			{Name: "plan", Label: "Plan", Type: leadgate.FieldHidden, Value: "yes"},
 		},
+		Look:                leadgate.Look{LogoURL: "/logo.png", AccentColor: "#7a1fa2", BackgroundColor: "#fdf6e3", Layout: leadgate.LayoutSplit},
+		Locale:              "de",
+		ThankYouContent:     "**Danke!**\n\n- Kapitel 1\n- Kapitel 2\n",
+		Captcha:             leadgate.Captcha{Provider: leadgate.CaptchaHCaptcha, SiteKey: "10000000-ffff-ffff-ffff-000000000001"},
 		HiddenFields:        []string{"utm_source", "utm_medium", "utm_campaign", "referrer", "landing_url"},
 		ConsentText:         "true",
+		PrivacyURL:          "/privacy",
 		ConsentVersion:      "2026-03",
 		OptIn:               leadgate.OptInDouble,
 		ThankYouURL:         "/p/" + slug + "/thanks",

@@ -86,6 +86,7 @@ func Page(slug string) leadgate.Page {
 		},
 		HiddenFields:   []string{"utm_source", "utm_medium", "utm_campaign", "gclid", "referrer", "landing_url"},
 		ConsentText:    "Send me the occasional email about new guides.",
+		PrivacyURL:     "/privacy",
 		ConsentVersion: "2026-01",
 		OptIn:          leadgate.OptInSingle,
 		ThankYouURL:    "https://example.com/thanks",

@@ -1,0 +1,67 @@
+// Package richtext turns a marketer's Markdown (a page's description and thank-you
+// content) into HTML safe to put into a hosted page: goldmark renders it with raw
+// HTML left out, and bluemonday then keeps only the few elements and attributes
+// below, so that no markup, script or javascript: link the text carries can reach a
+// visitor even if the renderer let it through.
+package richtext
+
+import (
+	"bytes"
+	"html"
+	"strings"
+	"sync"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+)
+
+// Both are built on first use, not at start: a cold start that renders no Markdown
+// (a download, a capture) pays nothing for them.
+var (
+	renderer = sync.OnceValue(func() goldmark.Markdown {
+		// No html.WithUnsafe: raw HTML in the text is dropped, and links with a
+		// dangerous scheme lose their target.
+		return goldmark.New(goldmark.WithExtensions(extension.Strikethrough, extension.Linkify))
+	})
+	strict = sync.OnceValue(bluemonday.StrictPolicy)
+	policy = sync.OnceValue(func() *bluemonday.Policy {
+		p := bluemonday.NewPolicy()
+		// The page's own title is its h1: a heading in the text starts at h2.
+		p.AllowElements("p", "br", "strong", "em", "del", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "code", "pre", "hr")
+		p.AllowAttrs("href").OnElements("a")
+		p.AllowURLSchemes("https", "http", "mailto")
+		p.RequireParseableURLs(true)
+		p.RequireNoFollowOnLinks(true)
+		p.RequireNoReferrerOnLinks(true)
+		return p
+	})
+)
+
+// HTML renders markdown as sanitised HTML; empty text renders as "".
+func HTML(markdown string) string {
+	if markdown == "" {
+		return ""
+	}
+	var buf bytes.Buffer
+	if err := renderer().Convert([]byte(markdown), &buf); err != nil {
+		// Converting into a buffer does not fail; if it ever did, show nothing
+		// rather than text that was not sanitised.
+		return ""
+	}
+	return string(bytes.TrimSpace(policy().SanitizeBytes(buf.Bytes())))
+}
+
+// Plain renders markdown as one line of plain text, at most 300 characters, for a
+// link preview's description.
+func Plain(markdown string) string {
+	if markdown == "" {
+		return ""
+	}
+	text := html.UnescapeString(strict().Sanitize(HTML(markdown)))
+	text = strings.Join(strings.Fields(text), " ")
+	if r := []rune(text); len(r) > 300 {
+		text = strings.TrimSpace(string(r[:299])) + "…"
+	}
+	return text
+}

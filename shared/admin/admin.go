@@ -36,6 +36,9 @@ type Store interface {
 	PageStats(ctx context.Context, page, from, to string) ([]leadgate.SourceDayCounts, error)
 	Spends(ctx context.Context, page string) ([]leadgate.Spend, error)
 	PutSpend(ctx context.Context, s leadgate.Spend) error
+
+	AddCoupons(ctx context.Context, magnetID string, codes []string) (int, error)
+	CouponStock(ctx context.Context, magnetID string) (leadgate.CouponStock, error)
 }
 
 // EraseHook removes what a deployment keeps of an address outside the store (the

@@ -218,7 +218,11 @@ func grant(ctx context.Context, store Store, key *signing.Key, page leadgate.Pag
 	}
 	granted := sub
 	granted.At = at
-	err = store.PutGrant(ctx, leadgate.NewGrant(key.GrantToken(sub.ID), granted, page, m))
+	g := leadgate.NewGrant(key.GrantToken(sub.ID), granted, page, m)
+	if err := claimCoupon(ctx, store, key, m, &g); err != nil {
+		return err
+	}
+	err = store.PutGrant(ctx, g)
 	if leadgate.ErrorCode(err) == leadgate.ECONFLICT {
 		return nil
 	}

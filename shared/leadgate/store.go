@@ -94,6 +94,7 @@ type Store interface {
 	MailStatsStore
 	LeadLister
 	LeadReader
+	DeliveryStore
 }
 
 // FollowUpStore is the part of the store the follow-up emails work on.

@@ -1,0 +1,279 @@
+package dynamodb
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"leadgate/shared/leadgate"
+)
+
+// A coupon magnet's pool is the partition "COUPON#<magnet id>":
+//   - "FREE#<random>#<code>": a free code. A claim queries the first free code
+//     after a random point, so concurrent claims mostly pick different codes;
+//   - "CODE#<code>": every code ever added, so an upload adds none twice;
+//   - "CLAIM#<holder>": the code a holder (a digest of an address) claimed;
+//   - "STOCK": how many codes were added and claimed.
+//
+// A claim is one TransactWriteItems of two items (delete the free code if it is
+// still there, put the holder's claim if it has none), 4 WCU, then an UpdateItem of
+// the stock, 1 WCU, and a Query of one item, 0.5 RCU: about 5 WCU a lead. The stock
+// is left out of the transaction, since every claim writes it and transactions on
+// one item cancel each other; a process that dies between the two writes leaves
+// the stock one claim short, never a code given twice. An upload costs 4 WCU a code.
+const (
+	prefixCoupon = "COUPON#"
+	skFree       = "FREE#"
+	skCode       = "CODE#"
+	skClaim      = "CLAIM#"
+	skStock      = "STOCK"
+	typeCoupon   = "coupon"
+	typeClaim    = "coupon_claim"
+	typeStock    = "coupon_stock"
+	attrCode     = "code"
+	attrAdded    = "added"
+	attrClaimed  = "claimed"
+
+	// couponsPerTx: each code is two puts, the stock one update; 100 items at most.
+	couponsPerTx = 40
+	// claimAttempts bounds the tries of a claim that others take its code from.
+	claimAttempts = 60
+)
+
+var (
+	addStock   = updating("ADD #added :n SET #item_type = :type", "")
+	claimStock = updating("ADD #claimed :one SET #item_type = :type", "")
+	freeExists = condition("attribute_exists(#pk)")
+	firstFree  = keyQuery("#pk = :pk AND #sk BETWEEN :from AND :to", "")
+)
+
+// useGrantFile[i] counts a download of a bundle's i-th file: useGrant's update and
+// condition, with the file's count, which must exist.
+var useGrantFile = func() []expr {
+	out := make([]expr, leadgate.MaxBundleFiles)
+	for i := range out {
+		f := "#file_downloads[" + strconv.Itoa(i) + "]"
+		out[i] = updating("ADD #downloads :one SET "+f+" = "+f+" + :one, #first_download_at = if_not_exists(#first_download_at, :at), #last_download_at = :at",
+			"attribute_exists(#pk) AND attribute_exists("+f+") AND NOT (#revoked = :true) AND NOT (#erased = :true) AND #link_expires_at > :at")
+	}
+	return out
+}()
+
+// UseGrantFile counts a download of a bundle's file in one UpdateItem, as UseGrant.
+func (s *Store) UseGrantFile(ctx context.Context, id string, file int, t time.Time) (leadgate.Grant, error) {
+	const op = "use grant file"
+	if file < 0 || file >= len(useGrantFile) {
+		return leadgate.Grant{}, leadgate.ErrNoSuchFile
+	}
+	w := s.updateOf(grantKey(id), useGrantFile[file], values{":one": one, ":at": str(keyTime(t)), ":true": boolTrue})
+	item, refused, err := s.write(ctx, op, w, types.ReturnValueAllNew)
+	switch {
+	case err != nil:
+		return leadgate.Grant{}, err
+	case refused && len(item) == 0:
+		return leadgate.Grant{}, leadgate.ErrGrantNotFound
+	}
+	g, err := unmarshalGrant(item)
+	if err != nil {
+		return leadgate.Grant{}, leadgate.Internal(op, fmt.Errorf("unmarshal grant: %w", err))
+	}
+	if !refused {
+		return g, nil
+	}
+	if err := g.Usable(t); err != nil {
+		return g, err
+	}
+	if file >= len(g.FileDownloads) {
+		return g, leadgate.ErrNoSuchFile
+	}
+	return g, leadgate.ErrGrantGone
+}
+
+func couponPK(magnetID string) string { return prefixCoupon + magnetID }
+
+func randomPoint() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// AddCoupons adds codes couponsPerTx at a time, each batch one transaction: the
+// codes of a batch that exist already are dropped and the batch sent again.
+func (s *Store) AddCoupons(ctx context.Context, magnetID string, codes []string) (int, error) {
+	const op = "add coupons"
+	pk := couponPK(magnetID)
+	var uniq []string
+	seen := map[string]bool{}
+	for _, c := range codes {
+		if !seen[c] {
+			seen[c] = true
+			uniq = append(uniq, c)
+		}
+	}
+	added := 0
+	for len(uniq) > 0 {
+		batch := uniq[:min(couponsPerTx, len(uniq))]
+		uniq = uniq[len(batch):]
+		err := s.transact(ctx, op, op, func() ([]types.TransactWriteItem, error) {
+			if len(batch) == 0 {
+				return nil, nil
+			}
+			items := make([]types.TransactWriteItem, 0, 2*len(batch)+1)
+			for _, c := range batch {
+				mark := key(pk, skCode+c)
+				mark[attrItemType] = str(typeCoupon)
+				free := key(pk, skFree+randomPoint()+"#"+c)
+				free[attrItemType], free[attrCode] = str(typeCoupon), str(c)
+				items = append(items, s.putOf(mark, &itemAbsent, nil), s.putOf(free, nil, nil))
+			}
+			items = append(items, s.updateOf(key(pk, skStock), addStock, values{":n": num(int64(len(batch))), ":type": str(typeStock)}))
+			return items, nil
+		}, func(tx cancellation) (verdict, error) {
+			var keep []string
+			for i, c := range batch {
+				if !tx.failed(2 * i) {
+					keep = append(keep, c)
+				}
+			}
+			if len(keep) == len(batch) {
+				return unhandled, nil
+			}
+			batch = keep
+			if len(batch) == 0 {
+				return answered, nil
+			}
+			return retryNow, nil
+		})
+		if err != nil {
+			return added, err
+		}
+		added += len(batch)
+	}
+	return added, nil
+}
+
+// ClaimCoupon returns the holder's claim, or takes a free code for it.
+func (s *Store) ClaimCoupon(ctx context.Context, magnetID, holder string, at time.Time) (leadgate.CouponClaim, error) {
+	const op = "claim coupon"
+	pk := couponPK(magnetID)
+	if c, err := s.claimOf(ctx, pk, holder); err != errNoItem {
+		return c, err
+	}
+	for attempt := 1; attempt <= claimAttempts; attempt++ {
+		free, err := s.freeCode(ctx, pk)
+		if err != nil {
+			return leadgate.CouponClaim{}, err
+		}
+		code := free[attrCode].(*types.AttributeValueMemberS).Value
+		claim := key(pk, skClaim+holder)
+		claim[attrItemType], claim[attrCode], claim[attrAt] = str(typeClaim), str(code), str(keyTime(at))
+		items := []types.TransactWriteItem{
+			s.deleteOf(key(pk, free[attrSK].(*types.AttributeValueMemberS).Value), &freeExists, nil),
+			s.putOf(claim, &itemAbsent, nil),
+		}
+		taken, mine := false, false
+		err = s.transact(ctx, op, op, func() ([]types.TransactWriteItem, error) { return items, nil },
+			func(tx cancellation) (verdict, error) {
+				switch {
+				case tx.failed(1):
+					mine = true // the same holder claimed meanwhile
+					return answered, nil
+				case tx.failed(0):
+					taken = true
+					return answered, nil
+				case retryable(tx.reasons):
+					taken = true // another claim is on this code: look for another
+					return answered, nil
+				}
+				return unhandled, nil
+			})
+		switch {
+		case err != nil:
+			return leadgate.CouponClaim{}, err
+		case mine:
+			return s.claimOf(ctx, pk, holder)
+		case taken:
+			if attempt%10 == 0 {
+				if err := pause(ctx, 2); err != nil {
+					return leadgate.CouponClaim{}, leadgate.Unavailable(op, err)
+				}
+			}
+			continue
+		}
+		out, _, err := s.write(ctx, op+": stock", s.updateOf(key(pk, skStock), claimStock, values{":one": one, ":type": str(typeStock)}), types.ReturnValueAllNew)
+		c := leadgate.CouponClaim{Code: code, At: at}
+		if err == nil {
+			c.Left = stockOf(out).Left()
+		}
+		// The code is the holder's even if its count failed: give it.
+		return c, nil
+	}
+	return leadgate.CouponClaim{}, leadgate.Unavailable(op, fmt.Errorf("every free code was taken by others %d times", claimAttempts))
+}
+
+// claimOf reads a holder's claim and the stock; errNoItem when it has none.
+func (s *Store) claimOf(ctx context.Context, pk, holder string) (leadgate.CouponClaim, error) {
+	item, err := s.getItem(ctx, "read coupon claim", key(pk, skClaim+holder), errNoItem)
+	if err != nil {
+		return leadgate.CouponClaim{}, err
+	}
+	c := leadgate.CouponClaim{Repeat: true}
+	if v, ok := item[attrCode].(*types.AttributeValueMemberS); ok {
+		c.Code = v.Value
+	}
+	if v, ok := item[attrAt].(*types.AttributeValueMemberS); ok {
+		c.At, _ = time.Parse(time.RFC3339Nano, v.Value)
+	}
+	st, err := s.CouponStock(ctx, pk[len(prefixCoupon):])
+	if err != nil {
+		return leadgate.CouponClaim{}, err
+	}
+	c.Left = st.Left()
+	return c, nil
+}
+
+// freeCode returns a free code's item: the first after a random point, else the
+// first of all; ErrOfferEnded when there is none.
+func (s *Store) freeCode(ctx context.Context, pk string) (map[string]types.AttributeValue, error) {
+	for _, from := range []string{skFree + randomPoint(), skFree} {
+		in := s.queryOf("", firstFree, values{":pk": str(pk), ":from": str(from), ":to": str(skFree + "~")})
+		in.Limit = aws.Int32(1)
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return nil, errorFor("find free coupon", err)
+		}
+		if len(out.Items) > 0 {
+			return out.Items[0], nil
+		}
+	}
+	return nil, leadgate.ErrOfferEnded
+}
+
+// CouponStock reads the pool's counts with one GetItem.
+func (s *Store) CouponStock(ctx context.Context, magnetID string) (leadgate.CouponStock, error) {
+	item, err := s.getItem(ctx, "coupon stock", key(couponPK(magnetID), skStock), errNoItem)
+	if err == errNoItem {
+		return leadgate.CouponStock{}, nil
+	}
+	if err != nil {
+		return leadgate.CouponStock{}, err
+	}
+	return stockOf(item), nil
+}
+
+func stockOf(item map[string]types.AttributeValue) leadgate.CouponStock {
+	n := func(name string) int {
+		if v, ok := item[name].(*types.AttributeValueMemberN); ok {
+			i, _ := strconv.Atoi(v.Value)
+			return i
+		}
+		return 0
+	}
+	return leadgate.CouponStock{Added: n(attrAdded), Claimed: n(attrClaimed)}
+}

@@ -17,13 +17,15 @@ import (
 	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/s3"
+	"leadgate/shared/signing"
 )
 
 func main() {
 	lambdaruntime.Start(apigw.Handler(lambdainit.Start("download", setup)))
 }
 
-// setup reads TABLE_NAME and BUCKET_NAME and returns the function's HTTP handler.
+// setup reads TABLE_NAME, BUCKET_NAME and FORM_SIGNING_SECRET (trial magnets
+// sign the lead's address with it) and returns the function's HTTP handler.
 func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
 	bucket := getenv("BUCKET_NAME")
 	if bucket == "" {
@@ -33,17 +35,21 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 	if err != nil {
 		return nil, err
 	}
+	key, err := lambdainit.SigningKey(getenv)
+	if err != nil {
+		return nil, err
+	}
 	// The function only mints URLs: it signs them itself and builds no S3 client.
 	presigner, err := s3.NewPresigner(awsCfg, s3.PresignerOptions{})
 	if err != nil {
 		return nil, err
 	}
 	objects := s3.New(nil, presigner, bucket)
-	return handler(store, objects, time.Now, log), nil
+	return handler(store, objects, key, time.Now, log), nil
 }
 
 // handler composes the download route; the tests call it with the embedded store and
 // the local bucket to run the events/ files through the Lambda entry.
-func handler(store downloads.Store, objects leadgate.ObjectStore, now func() time.Time, log *slog.Logger) http.Handler {
-	return httpapi.NewDownloadAPI(downloads.New(store, objects, now), log).Handler()
+func handler(store downloads.Store, objects leadgate.ObjectStore, key *signing.Key, now func() time.Time, log *slog.Logger) http.Handler {
+	return httpapi.NewDownloadAPI(downloads.New(store, objects, now).WithKey(key), log).Handler()
 }

@@ -103,7 +103,7 @@ func TestEventsThroughTheLambdaEntry(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v (run go test ./functions/download -update to write the events)", err)
 			}
-			h := handler(store, bucket, func() time.Time { return clickedAt }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			h := handler(store, bucket, nil, func() time.Time { return clickedAt }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			out, err := lambda.NewHandler(apigw.Handler(h)).Invoke(ctx, data)
 			if err != nil {
 				t.Fatal(err)

@@ -41,7 +41,7 @@ func writeStock(b *bbolt.Bucket, magnetID string, st leadgate.CouponStock) error
 	return b.Put(stockKey(magnetID), raw)
 }
 
-// UseGrantFile counts one download of a bundle's file, as UseGrant counts one.
+// UseGrantFile counts one download of a bundle's file on its grant.
 func (s *Store) UseGrantFile(_ context.Context, id string, file int, t time.Time) (leadgate.Grant, error) {
 	var g leadgate.Grant
 	err := s.update(func(tx *bbolt.Tx) error {
@@ -59,22 +59,13 @@ func (s *Store) UseGrantFile(_ context.Context, id string, file int, t time.Time
 		if file < 0 || file >= len(g.FileDownloads) {
 			return leadgate.ErrNoSuchFile
 		}
-		g.Downloads++
 		g.FileDownloads[file]++
-		if g.FirstDownloadAt.IsZero() {
-			g.FirstDownloadAt = t
-		}
 		g.LastDownloadAt = t
-		if err := putJSON(b, []byte(id), g); err != nil {
-			return err
-		}
-		d := leadgate.Download{GrantID: g.ID, N: g.Downloads, Page: g.Page, Email: g.Email, At: t, Source: g.Source}
-		return appendChanges(tx, leadgate.Change{Kind: leadgate.DownloadMade, At: t, Download: &d})
+		return putJSON(b, []byte(id), g)
 	})
 	if err != nil {
 		return g, storeError("use grant file", err)
 	}
-	s.notify()
 	return g, nil
 }
 

@@ -137,9 +137,6 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := s.checkOffer(ctx, page, magnet); err != nil {
-		return Result{}, err
-	}
 	if reason, err := s.spamCheck(page, req, now); err != nil {
 		return Result{}, err
 	} else if reason != "" {

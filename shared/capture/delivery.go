@@ -34,31 +34,6 @@ func (s *Service) coupons() (CouponStore, error) {
 	return cs, nil
 }
 
-// checkOffer refuses a capture on a page whose coupon pool is empty, before the
-// lead is taken: the page says the offer has ended. On a double opt-in page the
-// code is claimed at confirmation, so the pool is only looked at here.
-func (s *Service) checkOffer(ctx context.Context, page leadgate.Page, magnet *leadgate.Magnet) error {
-	if magnet != nil || page.OptIn != leadgate.OptInDouble {
-		return nil // single opt-in: the claim itself says
-	}
-	m, err := s.store.Magnet(ctx, page.MagnetID)
-	if err != nil || m.DeliveryKind() != leadgate.DeliveryCoupon {
-		return nil // a missing magnet must not cost the lead
-	}
-	cs, err := s.coupons()
-	if err != nil {
-		return err
-	}
-	st, err := cs.CouponStock(ctx, m.ID)
-	if err != nil {
-		return err
-	}
-	if st.Left() <= 0 {
-		return leadgate.ErrOfferEnded
-	}
-	return nil
-}
-
 // claimCoupon gives the grant of a coupon magnet its code: the address's code if it
 // has one, else a free one. ErrOfferEnded when none is free.
 func (s *Service) claimCoupon(ctx context.Context, m leadgate.Magnet, g *leadgate.Grant) error {

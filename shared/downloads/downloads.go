@@ -28,6 +28,9 @@ type Service struct {
 	store   Store
 	objects leadgate.ObjectStore
 	now     func() time.Time
+	// key signs a trial's token of the address (delivery.go); nil: trials carry
+	// the address itself.
+	key *signing.Key
 }
 
 // New returns the download service.
@@ -48,7 +51,7 @@ func (s *Service) Download(ctx context.Context, token string) (string, leadgate.
 	if err != nil {
 		return "", g, err
 	}
-	url, err := s.objects.DownloadURL(ctx, g.ObjectKey, g.FileName, g.ContentType, URLTTL)
+	url, err := s.target(ctx, g)
 	return url, g, err
 }
 
@@ -65,7 +68,7 @@ func (s *Service) Check(ctx context.Context, token string) (string, leadgate.Gra
 	if err := g.Usable(s.now()); err != nil {
 		return "", g, err
 	}
-	url, err := s.objects.DownloadURL(ctx, g.ObjectKey, g.FileName, g.ContentType, URLTTL)
+	url, err := s.target(ctx, g)
 	return url, g, err
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,12 +22,15 @@ import (
 //   - "CLAIM#<holder>": the code a holder (a digest of an address) claimed;
 //   - "STOCK": how many codes were added and claimed.
 //
-// A claim is one TransactWriteItems of two items (delete the free code if it is
-// still there, put the holder's claim if it has none), 4 WCU, then an UpdateItem of
-// the stock, 1 WCU, and a Query of one item, 0.5 RCU: about 5 WCU a lead. The stock
-// is left out of the transaction, since every claim writes it and transactions on
-// one item cancel each other; a process that dies between the two writes leaves
-// the stock one claim short, never a code given twice. An upload costs 4 WCU a code.
+// An upload is one TransactWriteItems per 25 codes (a conditional put of each
+// code's mark, a put of its free item: 4 WCU a code) and an UpdateItem of the
+// stock. A claim is three single-item writes, no transaction: the conditional
+// delete of a free code (only one claim gets it), the conditional put of the
+// holder's claim, the stock's count, 1 WCU each; and a GetItem and a one-item
+// Query, 1 RCU: 3 WCU a lead. Every claim writes the stock, so transactions with
+// it would cancel each other. A process that dies between the delete and the put
+// loses that one code (never gives it twice); between the put and the count, the
+// stock is one claim short.
 const (
 	prefixCoupon = "COUPON#"
 	skFree       = "FREE#"
@@ -40,8 +44,10 @@ const (
 	attrAdded    = "added"
 	attrClaimed  = "claimed"
 
-	// couponsPerTx: each code is two puts, the stock one update; 100 items at most.
-	couponsPerTx = 40
+	// couponsPerTx: each code is two puts of a transaction's 100 items at most.
+	couponsPerTx = 25
+	// addWorkers is how many batches of an upload are in flight at once.
+	addWorkers = 2
 	// claimAttempts bounds the tries of a claim that others take its code from.
 	claimAttempts = 60
 )
@@ -53,19 +59,19 @@ var (
 	firstFree  = keyQuery("#pk = :pk AND #sk BETWEEN :from AND :to", "")
 )
 
-// useGrantFile[i] counts a download of a bundle's i-th file: useGrant's update and
-// condition, with the file's count, which must exist.
+// useGrantFile[i] counts a download of a bundle's i-th file under useGrant's
+// condition and that the file's count exists.
 var useGrantFile = func() []expr {
 	out := make([]expr, leadgate.MaxBundleFiles)
 	for i := range out {
 		f := "#file_downloads[" + strconv.Itoa(i) + "]"
-		out[i] = updating("ADD #downloads :one SET "+f+" = "+f+" + :one, #first_download_at = if_not_exists(#first_download_at, :at), #last_download_at = :at",
+		out[i] = updating("SET "+f+" = "+f+" + :one, #last_download_at = :at",
 			"attribute_exists(#pk) AND attribute_exists("+f+") AND NOT (#revoked = :true) AND NOT (#erased = :true) AND #link_expires_at > :at")
 	}
 	return out
 }()
 
-// UseGrantFile counts a download of a bundle's file in one UpdateItem, as UseGrant.
+// UseGrantFile counts a download of a bundle's file in one UpdateItem, 1 WCU.
 func (s *Store) UseGrantFile(ctx context.Context, id string, file int, t time.Time) (leadgate.Grant, error) {
 	const op = "use grant file"
 	if file < 0 || file >= len(useGrantFile) {
@@ -103,11 +109,10 @@ func randomPoint() string {
 	return hex.EncodeToString(b[:])
 }
 
-// AddCoupons adds codes couponsPerTx at a time, each batch one transaction: the
-// codes of a batch that exist already are dropped and the batch sent again.
+// AddCoupons adds codes couponsPerTx at a time, each batch one transaction and
+// addWorkers batches at once: the codes of a batch that exist already are dropped
+// and the batch sent again.
 func (s *Store) AddCoupons(ctx context.Context, magnetID string, codes []string) (int, error) {
-	const op = "add coupons"
-	pk := couponPK(magnetID)
 	var uniq []string
 	seen := map[string]bool{}
 	for _, c := range codes {
@@ -116,49 +121,99 @@ func (s *Store) AddCoupons(ctx context.Context, magnetID string, codes []string)
 			uniq = append(uniq, c)
 		}
 	}
-	added := 0
+	var batches [][]string
 	for len(uniq) > 0 {
-		batch := uniq[:min(couponsPerTx, len(uniq))]
-		uniq = uniq[len(batch):]
-		err := s.transact(ctx, op, op, func() ([]types.TransactWriteItem, error) {
-			if len(batch) == 0 {
-				return nil, nil
-			}
-			items := make([]types.TransactWriteItem, 0, 2*len(batch)+1)
-			for _, c := range batch {
-				mark := key(pk, skCode+c)
-				mark[attrItemType] = str(typeCoupon)
-				free := key(pk, skFree+randomPoint()+"#"+c)
-				free[attrItemType], free[attrCode] = str(typeCoupon), str(c)
-				items = append(items, s.putOf(mark, &itemAbsent, nil), s.putOf(free, nil, nil))
-			}
-			items = append(items, s.updateOf(key(pk, skStock), addStock, values{":n": num(int64(len(batch))), ":type": str(typeStock)}))
-			return items, nil
-		}, func(tx cancellation) (verdict, error) {
-			var keep []string
-			for i, c := range batch {
-				if !tx.failed(2 * i) {
-					keep = append(keep, c)
+		n := min(couponsPerTx, len(uniq))
+		batches = append(batches, uniq[:n])
+		uniq = uniq[n:]
+	}
+	var (
+		mu    sync.Mutex
+		added int
+		errs  []error
+		wg    sync.WaitGroup
+		next  = make(chan []string)
+	)
+	for range min(addWorkers, len(batches)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for batch := range next {
+				n, err := s.addCouponBatch(ctx, couponPK(magnetID), batch)
+				for attempt := 1; leadgate.ErrorCode(err) == leadgate.EUNAVAILABLE && attempt < maxAttempts; attempt++ {
+					// A batch that was written after all is found whole in the
+					// marks and adds nothing the second time.
+					if pause(ctx, attempt) != nil {
+						break
+					}
+					n, err = s.addCouponBatch(ctx, couponPK(magnetID), batch)
 				}
+				mu.Lock()
+				added += n
+				if err != nil {
+					errs = append(errs, err)
+				}
+				mu.Unlock()
 			}
-			if len(keep) == len(batch) {
-				return unhandled, nil
-			}
-			batch = keep
-			if len(batch) == 0 {
-				return answered, nil
-			}
-			return retryNow, nil
-		})
-		if err != nil {
-			return added, err
-		}
-		added += len(batch)
+		}()
+	}
+	for _, b := range batches {
+		next <- b
+	}
+	close(next)
+	wg.Wait()
+	if len(errs) > 0 {
+		return added, errs[0]
 	}
 	return added, nil
 }
 
-// ClaimCoupon returns the holder's claim, or takes a free code for it.
+// addCouponBatch adds one batch of codes in one transaction.
+func (s *Store) addCouponBatch(ctx context.Context, pk string, batch []string) (int, error) {
+	const op = "add coupons"
+	err := s.transact(ctx, op, op, func() ([]types.TransactWriteItem, error) {
+		items := make([]types.TransactWriteItem, 0, 2*len(batch))
+		for _, c := range batch {
+			mark := key(pk, skCode+c)
+			mark[attrItemType] = str(typeCoupon)
+			free := key(pk, skFree+randomPoint()+"#"+c)
+			free[attrItemType], free[attrCode] = str(typeCoupon), str(c)
+			items = append(items, s.putOf(mark, &itemAbsent, nil), s.putOf(free, nil, nil))
+		}
+		return items, nil
+	}, func(tx cancellation) (verdict, error) {
+		var keep []string
+		for i, c := range batch {
+			if !tx.failed(2 * i) {
+				keep = append(keep, c)
+			}
+		}
+		if len(keep) == len(batch) {
+			return unhandled, nil
+		}
+		batch = keep
+		if len(batch) == 0 {
+			return answered, nil
+		}
+		return retryNow, nil
+	})
+	if err != nil || len(batch) == 0 {
+		return 0, err
+	}
+	// The stock is written apart: batches in one transaction each with it would
+	// cancel each other.
+	w := s.updateOf(key(pk, skStock), addStock, values{":n": num(int64(len(batch))), ":type": str(typeStock)})
+	if _, _, err := s.write(ctx, op+": stock", w, ""); err != nil {
+		return len(batch), err
+	}
+	return len(batch), nil
+}
+
+// ClaimCoupon returns the holder's claim, or takes a free code for it: a
+// conditional DeleteItem of a free code (only one claim can delete it, and it
+// learns the code from the old image), then a conditional PutItem of the holder's
+// claim. When the holder claimed meanwhile (two of its captures at once), the code
+// is put back and the earlier claim answers.
 func (s *Store) ClaimCoupon(ctx context.Context, magnetID, holder string, at time.Time) (leadgate.CouponClaim, error) {
 	const op = "claim coupon"
 	pk := couponPK(magnetID)
@@ -170,41 +225,34 @@ func (s *Store) ClaimCoupon(ctx context.Context, magnetID, holder string, at tim
 		if err != nil {
 			return leadgate.CouponClaim{}, err
 		}
-		code := free[attrCode].(*types.AttributeValueMemberS).Value
-		claim := key(pk, skClaim+holder)
-		claim[attrItemType], claim[attrCode], claim[attrAt] = str(typeClaim), str(code), str(keyTime(at))
-		items := []types.TransactWriteItem{
-			s.deleteOf(key(pk, free[attrSK].(*types.AttributeValueMemberS).Value), &freeExists, nil),
-			s.putOf(claim, &itemAbsent, nil),
-		}
-		taken, mine := false, false
-		err = s.transact(ctx, op, op, func() ([]types.TransactWriteItem, error) { return items, nil },
-			func(tx cancellation) (verdict, error) {
-				switch {
-				case tx.failed(1):
-					mine = true // the same holder claimed meanwhile
-					return answered, nil
-				case tx.failed(0):
-					taken = true
-					return answered, nil
-				case retryable(tx.reasons):
-					taken = true // another claim is on this code: look for another
-					return answered, nil
-				}
-				return unhandled, nil
-			})
+		old, refused, err := s.write(ctx, op, s.deleteOf(key(pk, free[attrSK].(*types.AttributeValueMemberS).Value), &freeExists, nil), types.ReturnValueAllOld)
 		switch {
-		case err != nil:
-			return leadgate.CouponClaim{}, err
-		case mine:
-			return s.claimOf(ctx, pk, holder)
-		case taken:
-			if attempt%10 == 0 {
-				if err := pause(ctx, 2); err != nil {
-					return leadgate.CouponClaim{}, leadgate.Unavailable(op, err)
-				}
+		case refused:
+			continue // another claim took it first: look for another
+		case leadgate.ErrorCode(err) == leadgate.EUNAVAILABLE:
+			if err := pause(ctx, min(attempt, 5)); err != nil {
+				return leadgate.CouponClaim{}, leadgate.Unavailable(op, err)
 			}
 			continue
+		case err != nil:
+			return leadgate.CouponClaim{}, err
+		}
+		code := old[attrCode].(*types.AttributeValueMemberS).Value
+		claim := key(pk, skClaim+holder)
+		claim[attrItemType], claim[attrCode], claim[attrAt] = str(typeClaim), str(code), str(keyTime(at))
+		_, refused, err = s.write(ctx, op, s.putOf(claim, &itemAbsent, nil), "")
+		if refused || err != nil {
+			// The code is no one's: back into the pool, whatever happens next.
+			back, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			perr := s.put(back, op+": put back", old)
+			cancel()
+			if perr != nil {
+				return leadgate.CouponClaim{}, perr
+			}
+			if err != nil {
+				return leadgate.CouponClaim{}, err
+			}
+			return s.claimOf(ctx, pk, holder)
 		}
 		out, _, err := s.write(ctx, op+": stock", s.updateOf(key(pk, skStock), claimStock, values{":one": one, ":type": str(typeStock)}), types.ReturnValueAllNew)
 		c := leadgate.CouponClaim{Code: code, At: at}

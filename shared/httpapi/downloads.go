@@ -44,6 +44,9 @@ func (a *DownloadAPI) Handler() http.Handler {
 func (a *DownloadAPI) handleDownload(w http.ResponseWriter, r *http.Request) {
 	privateHeaders(w)
 	token := r.PathValue("token")
+	if a.serveFile(w, r, token) {
+		return
+	}
 	var (
 		url   string
 		grant leadgate.Grant
@@ -66,6 +69,9 @@ func (a *DownloadAPI) handleDownload(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method != http.MethodHead {
 		a.log.InfoContext(r.Context(), "download", "page", grant.Page, "magnet", grant.MagnetID, "lead_id", grant.LeadID, "n", grant.Downloads)
+	}
+	if a.serveDelivery(w, r, token, grant) {
+		return
 	}
 	http.Redirect(w, r, url, http.StatusFound)
 }

@@ -317,6 +317,7 @@ func TestGoldenCoversEveryRenderer(t *testing.T) {
 		"writeMessagePage":  `<div class="card" role="status">`,
 		"writeActionPage":   `<form method="post" action="/v1/`,
 		"writeEmbedForm":    `<label for="leadgate-`,
+		"writeDeliveryPage": `<div class="card">` + "\n<h1>Your ",
 	}
 	golden.CheckRenderersCovered(t, marks)
 }

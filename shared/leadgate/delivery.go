@@ -192,8 +192,10 @@ func (s CouponStock) Left() int { return s.Added - s.Claimed }
 // DeliveryStore is the part of the store the magnet kinds other than a file need.
 type DeliveryStore interface {
 	// UseGrantFile counts one download of the file-th file (from 0) of a bundle's
-	// grant, as UseGrant counts one, and that file's own count. ENOTFOUND for a file
-	// the grant does not list (ErrNoSuchFile), counting nothing.
+	// grant in FileDownloads and sets LastDownloadAt, checked as UseGrant checks.
+	// The grant's own Downloads, and the funnel's, count the opening of its link
+	// (UseGrant), not each file. ENOTFOUND for a file the grant does not list
+	// (ErrNoSuchFile), counting nothing.
 	UseGrantFile(ctx context.Context, id string, file int, t time.Time) (Grant, error)
 	// AddCoupons adds codes to a magnet's pool; a code it holds already (free or
 	// claimed) is skipped. It returns how many were added.

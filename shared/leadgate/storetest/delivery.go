@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sync"
@@ -105,13 +106,13 @@ func testBundleDownloads(t *testing.T, s leadgate.Store) {
 	_, err = s.UseGrantFile(ctx(t), leadgate.GrantID("no-such-token"), 0, at)
 	wantCode(t, "a file of no grant", err, leadgate.ENOTFOUND)
 	got := mustGrant(t, s, g.ID)
-	if got.Downloads != 5 || !slices.Equal(got.FileDownloads, []int{1, 1, 3}) || !got.LastDownloadAt.Equal(at) {
-		t.Fatalf("bundle counts: %d downloads, per file %v, last %v; want 5, [1 1 3]", got.Downloads, got.FileDownloads, got.LastDownloadAt)
+	if got.Downloads != 0 || !slices.Equal(got.FileDownloads, []int{1, 1, 3}) || !got.LastDownloadAt.Equal(at) {
+		t.Fatalf("bundle counts: %d downloads, per file %v, last %v; want the link's 0, files [1 1 3]", got.Downloads, got.FileDownloads, got.LastDownloadAt)
 	}
 	// An expired bundle link counts nothing.
 	_, err = s.UseGrantFile(ctx(t), g.ID, 0, g.ExpiresAt)
 	wantCode(t, "a file of an expired grant", err, leadgate.EGONE)
-	if again := mustGrant(t, s, g.ID); again.Downloads != 5 || again.FileDownloads[0] != 1 {
+	if again := mustGrant(t, s, g.ID); again.FileDownloads[0] != 1 {
 		t.Fatalf("refused download counted: %+v", again)
 	}
 }
@@ -170,7 +171,11 @@ func testConcurrentCoupons(t *testing.T, s leadgate.Store, n int) {
 	for i := range codes {
 		codes[i] = fmt.Sprintf("CODE-%04d", i)
 	}
-	if added, err := s.AddCoupons(ctx(t), pool, codes); err != nil || added != n {
+	// An emulator on a busy machine takes its time over 500 codes: the bound is
+	// for a hang, not for speed.
+	long, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if added, err := s.AddCoupons(long, pool, codes); err != nil || added != n {
 		t.Fatalf("add: %d %v", added, err)
 	}
 	got := make([]string, n+1)
@@ -184,7 +189,7 @@ func testConcurrentCoupons(t *testing.T, s leadgate.Store, n int) {
 			if i == n {
 				holder = "holder-0" // a repeat, racing its own first claim
 			}
-			c, err := s.ClaimCoupon(ctx(t), pool, holder, T0)
+			c, err := s.ClaimCoupon(long, pool, holder, T0)
 			got[i], errs[i] = c.Code, err
 		}()
 	}

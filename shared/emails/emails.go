@@ -31,6 +31,8 @@ type Data struct {
 	UnsubscribeURL string
 	FromName       string
 	LinkDays       int
+	// Delivery is the magnet's kind; the zero value is a file.
+	Delivery leadgate.Delivery
 }
 
 // Kinds of email, each with a default template.

@@ -402,7 +402,7 @@ func (s *Service) message(ctx context.Context, page leadgate.Page, lead leadgate
 	if fromName == "" {
 		fromName = s.cfg.FromName
 	}
-	d := emails.Data{Name: lead.Name, PageTitle: page.Title, MagnetTitle: m.Title, MagnetKind: m.Kind, FromName: fromName,
+	d := emails.Data{Name: lead.Name, PageTitle: page.Title, MagnetTitle: m.Title, MagnetKind: m.Kind, Delivery: m.DeliveryKind(), FromName: fromName,
 		UnsubscribeURL: s.cfg.BaseURL + leadgate.UnsubscribePath(unsubToken), LinkDays: int(page.DownloadLinkTTL().Hours() / 24)}
 	fill(&d)
 	subject, text, html, err := emails.Render(kind, t, d)

@@ -243,11 +243,11 @@ func (s *Store) ClaimCoupon(ctx context.Context, magnetID, holder string, at tim
 		_, refused, err = s.write(ctx, op, s.putOf(claim, &itemAbsent, nil), "")
 		if refused || err != nil {
 			// The code is no one's: back into the pool, whatever happens next.
-			back, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			perr := s.put(back, op+": put back", old)
-			cancel()
-			if perr != nil {
+			if perr := s.putBack(ctx, old); perr != nil {
 				return leadgate.CouponClaim{}, perr
+			}
+			if leadgate.ErrorCode(err) == leadgate.EUNAVAILABLE {
+				continue
 			}
 			if err != nil {
 				return leadgate.CouponClaim{}, err
@@ -263,6 +263,22 @@ func (s *Store) ClaimCoupon(ctx context.Context, magnetID, holder string, at tim
 		return c, nil
 	}
 	return leadgate.CouponClaim{}, leadgate.Unavailable(op, fmt.Errorf("every free code was taken by others %d times", claimAttempts))
+}
+
+// putBack returns a code a claim took but could not give to the pool, trying
+// again while the table is unavailable, even after the caller's context ended.
+func (s *Store) putBack(ctx context.Context, free map[string]types.AttributeValue) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		back, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		err = s.put(back, "claim coupon: put back", free)
+		cancel()
+		if leadgate.ErrorCode(err) != leadgate.EUNAVAILABLE {
+			return err
+		}
+		_ = pause(context.WithoutCancel(ctx), attempt)
+	}
+	return err
 }
 
 // claimOf reads a holder's claim and the stock; errNoItem when it has none.
@@ -287,9 +303,15 @@ func (s *Store) claimOf(ctx context.Context, pk, holder string) (leadgate.Coupon
 }
 
 // freeCode returns a free code's item: the first after a random point, else the
-// first of all; ErrOfferEnded when there is none.
+// first of all; ErrOfferEnded when there is none, twice with a pause between: a
+// code a same-address race took is on its way back.
 func (s *Store) freeCode(ctx context.Context, pk string) (map[string]types.AttributeValue, error) {
-	for _, from := range []string{skFree + randomPoint(), skFree} {
+	for i, from := range []string{skFree + randomPoint(), skFree, skFree} {
+		if i == 2 {
+			if err := pause(ctx, 3); err != nil {
+				return nil, leadgate.Unavailable("find free coupon", err)
+			}
+		}
 		in := s.queryOf("", firstFree, values{":pk": str(pk), ":from": str(from), ":to": str(skFree + "~")})
 		in.Limit = aws.Int32(1)
 		out, err := s.client.Query(ctx, in)

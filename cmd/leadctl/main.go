@@ -32,6 +32,7 @@ Commands:
   pages embed    print a page's embed snippet for your own site
   pages delete   delete a page (its leads and counts stay)
   magnets put    upload a lead magnet's file and register the magnet
+  magnets coupons  add a CSV of codes to a coupon magnet's pool
   links revoke   stop a forwarded or leaked download link for good
   leads export   write a page's leads as CSV (formula-safe)
   lead erase     erase everything stored of one address (GDPR)
@@ -58,14 +59,15 @@ func main() {
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	commands := map[string]func(context.Context, []string, io.Writer) error{
-		"pages apply":  pagesApply,
-		"pages list":   pagesList,
-		"pages embed":  pagesEmbed,
-		"pages delete": pagesDelete,
-		"magnets put":  magnetsPut,
-		"links revoke": linksRevoke,
-		"leads export": leadsExport,
-		"lead erase":   leadErase,
+		"pages apply":     pagesApply,
+		"pages list":      pagesList,
+		"pages embed":     pagesEmbed,
+		"pages delete":    pagesDelete,
+		"magnets put":     magnetsPut,
+		"magnets coupons": magnetsCoupons,
+		"links revoke":    linksRevoke,
+		"leads export":    leadsExport,
+		"lead erase":      leadErase,
 
 		"webhooks add":       webhooksAdd,
 		"webhooks list":      webhooksList,

@@ -24,8 +24,9 @@ func main() {
 	lambdaruntime.Start(apigw.Handler(lambdainit.Start("download", setup)))
 }
 
-// setup reads TABLE_NAME, BUCKET_NAME and FORM_SIGNING_SECRET (which tells the decoy
-// links of bots' fake successes) and returns the function's HTTP handler.
+// setup reads TABLE_NAME, BUCKET_NAME and the signing secret (which tells the decoy
+// links of bots' fake successes, and signs trial magnets' tokens of the address)
+// and returns the function's HTTP handler.
 func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
 	bucket := getenv("BUCKET_NAME")
 	if bucket == "" {

@@ -38,6 +38,9 @@ type Store interface {
 	Spends(ctx context.Context, page string) ([]leadgate.Spend, error)
 	Overview(ctx context.Context) (leadgate.Overview, error)
 	PutSpend(ctx context.Context, s leadgate.Spend) error
+
+	AddCoupons(ctx context.Context, magnetID string, codes []string) (int, error)
+	CouponStock(ctx context.Context, magnetID string) (leadgate.CouponStock, error)
 }
 
 // EraseHook removes what a deployment keeps of an address outside the store (the

@@ -102,7 +102,7 @@ func (s *Service) SaveMagnet(ctx context.Context, id string, m leadgate.Magnet) 
 	if m.ID == "" {
 		m.ID = id
 	}
-	if m.ObjectKey == "" {
+	if m.ObjectKey == "" && m.HasFile() {
 		m.ObjectKey = leadgate.MagnetObjectKey(m.ID, m.FileName)
 	}
 	var fields []leadgate.FieldError

@@ -55,6 +55,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		{p + "magnets", "GET, HEAD", map[string]http.HandlerFunc{"GET": a.listMagnets}},
 		{p + "magnets/{id}", "GET, HEAD, PUT", map[string]http.HandlerFunc{"GET": a.getMagnet, "PUT": a.putMagnet}},
 		{p + "magnets/{id}/upload-url", "POST", map[string]http.HandlerFunc{"POST": a.uploadURL}},
+		{p + "magnets/{id}/coupons", "GET, HEAD, POST", map[string]http.HandlerFunc{"GET": a.couponStock, "POST": a.addCoupons}},
 		{p + "pages/{slug}/leads", "GET, HEAD", map[string]http.HandlerFunc{"GET": a.pageLeads}},
 		{p + "pages/{slug}/leads.csv", "GET, HEAD", map[string]http.HandlerFunc{"GET": a.pageLeadsCSV}},
 		{p + "leads/{email}", "GET, HEAD, DELETE", map[string]http.HandlerFunc{"GET": a.getLead, "DELETE": a.eraseLead}},

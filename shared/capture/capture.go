@@ -63,6 +63,8 @@ type Service struct {
 	key   *signing.Key
 	cfg   Config
 	now   func() time.Time
+	// alerts hears of low coupon pools (delivery.go); nil: nobody does.
+	alerts Alerts
 }
 
 // New returns a capture service; now is the clock (time.Now in production).
@@ -180,6 +182,9 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 	if magnet != nil {
 		token = s.key.GrantToken(sub.ID)
 		g := leadgate.NewGrant(token, sub, page, *magnet)
+		if err := s.claimCoupon(ctx, *magnet, &g); err != nil {
+			return Result{}, err
+		}
 		if s.cfg.DownloadLinkTTL > 0 {
 			g.ExpiresAt = sub.At.Add(s.cfg.DownloadLinkTTL)
 		}

@@ -32,7 +32,7 @@ type Service struct {
 }
 
 // New returns the download service; key recognises the decoy links a bot's fake
-// success carries.
+// success carries, and signs a trial's token of the address (delivery.go).
 func New(store Store, objects leadgate.ObjectStore, key *signing.Key, now func() time.Time) *Service {
 	return &Service{store: store, objects: objects, key: key, now: now}
 }
@@ -55,7 +55,7 @@ func (s *Service) Download(ctx context.Context, token string) (string, leadgate.
 	if err != nil {
 		return "", g, err
 	}
-	url, err := s.objects.DownloadURL(ctx, g.ObjectKey, g.FileName, g.ContentType, URLTTL)
+	url, err := s.target(ctx, g)
 	return url, g, err
 }
 

@@ -42,7 +42,7 @@ func defaultText(kind string, d *Data) string {
 	signature := "\n\n" + d.FromName + "\n"
 	switch kind {
 	case Delivery:
-		return hi + "Thank you for your interest. Here is your copy of " + d.MagnetTitle + ":\n\n" +
+		return hi + deliveryIntro(d) + "\n\n" +
 			d.DownloadURL + "\n\n" +
 			"The link works for " + strconv.Itoa(d.LinkDays) + " days; after that, submit the form again for a new one." + signature
 	case Confirmation:
@@ -72,8 +72,8 @@ func writeDefaultHTML(w *markup.Writer, kind string, d *Data) {
 		w.Raw(" is ready:</p>\n")
 		w.Raw(openButton)
 		w.URL(d.DownloadURL)
-		w.Raw(endButton + "Download ")
-		w.Text(d.MagnetTitle)
+		w.Raw(endButton)
+		w.Text(deliveryButton(d))
 		w.Raw("</a></p>\n")
 		w.Raw(openPNote + "The link works for ")
 		w.Int(d.LinkDays)

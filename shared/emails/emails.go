@@ -31,6 +31,8 @@ type Data struct {
 	UnsubscribeURL string
 	FromName       string
 	LinkDays       int
+	// Delivery is the magnet's kind; the zero value is a file.
+	Delivery leadgate.Delivery
 }
 
 // VisitorName returns a lead's name as an email may show it, in the greeting and

@@ -219,7 +219,11 @@ func grant(ctx context.Context, store Store, key *signing.Key, page leadgate.Pag
 	}
 	granted := sub
 	granted.At = at
-	err = store.PutGrant(ctx, leadgate.NewGrant(key.GrantToken(sub.ID), granted, page, m))
+	g := leadgate.NewGrant(key.GrantToken(sub.ID), granted, page, m)
+	if err := claimCoupon(ctx, store, key, m, &g); err != nil {
+		return err
+	}
+	err = store.PutGrant(ctx, g)
 	if leadgate.ErrorCode(err) == leadgate.ECONFLICT {
 		return nil
 	}
@@ -405,7 +409,7 @@ func (s *Service) message(ctx context.Context, page leadgate.Page, lead leadgate
 	if fromName == "" {
 		fromName = s.cfg.FromName
 	}
-	d := emails.Data{Name: emails.VisitorName(lead.Name), PageTitle: page.Title, MagnetTitle: m.Title, MagnetKind: m.Kind, FromName: fromName,
+	d := emails.Data{Name: emails.VisitorName(lead.Name), PageTitle: page.Title, MagnetTitle: m.Title, MagnetKind: m.Kind, Delivery: m.DeliveryKind(), FromName: fromName,
 		UnsubscribeURL: s.cfg.BaseURL + leadgate.UnsubscribePath(unsubToken), LinkDays: int(page.DownloadLinkTTL().Hours() / 24)}
 	fill(&d)
 	subject, text, html, err := emails.Render(kind, t, d)

@@ -48,7 +48,11 @@ func (a *DownloadAPI) Handler() http.Handler {
 // submits a form, so only the POST counts a download and scores the lead.
 func (a *DownloadAPI) downloadPage(w http.ResponseWriter, r *http.Request) {
 	privateHeaders(w)
-	grant, err := a.downloads.Check(r.Context(), r.PathValue("token"))
+	token := r.PathValue("token")
+	if a.serveFile(w, r, token) {
+		return
+	}
+	grant, err := a.downloads.Check(r.Context(), token)
 	if err != nil {
 		a.fail(w, r, grant, err)
 		return
@@ -61,7 +65,8 @@ func (a *DownloadAPI) downloadPage(w http.ResponseWriter, r *http.Request) {
 func (a *DownloadAPI) download(w http.ResponseWriter, r *http.Request) {
 	privateHeaders(w)
 	drain(r)
-	url, grant, err := a.downloads.Download(r.Context(), r.PathValue("token"))
+	token := r.PathValue("token")
+	url, grant, err := a.downloads.Download(r.Context(), token)
 	if err != nil {
 		a.fail(w, r, grant, err)
 		return
@@ -69,6 +74,10 @@ func (a *DownloadAPI) download(w http.ResponseWriter, r *http.Request) {
 	if grant.ID != "" { // a decoy's is not logged as a download
 		a.log.InfoContext(r.Context(), "download", "page", grant.Page, "magnet", grant.MagnetID, "lead_id", grant.LeadID, "n", grant.Downloads,
 			metrics.Count(metrics.Downloads))
+	}
+	// A bundle's list of files and a coupon's code are pages of their own.
+	if a.serveDelivery(w, r, token, grant) {
+		return
 	}
 	http.Redirect(w, r, url, http.StatusSeeOther)
 }

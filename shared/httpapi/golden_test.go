@@ -327,6 +327,7 @@ func TestGoldenCoversEveryRenderer(t *testing.T) {
 		"writeOptions":      `<option value="DE"`,
 		"writeChoiceField":  `<label class="choice" for="`,
 		"writeFieldError":   `<p class="error" id="e-`,
+		"writeDeliveryPage": `<div class="card">` + "\n<h1>Your ",
 	}
 	golden.CheckRenderersCovered(t, marks)
 }

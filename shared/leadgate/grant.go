@@ -30,6 +30,16 @@ type Grant struct {
 	LastDownloadAt  time.Time `json:"last_download_at,omitzero"`
 	// Source is the submission's source, so that its downloads count under it.
 	Source Source `json:"source"`
+	// The magnet's delivery as it was when the grant was made (delivery.go):
+	// a bundle's files and each one's downloads, a link's or a trial's target and
+	// how a trial carries the address, a coupon's code.
+	Delivery      Delivery     `json:"delivery,omitempty"`
+	Files         []MagnetFile `json:"files,omitempty"`
+	FileDownloads []int        `json:"file_downloads,omitempty"`
+	Target        string       `json:"target,omitempty"`
+	TrialMode     string       `json:"trial_mode,omitempty"`
+	TrialParam    string       `json:"trial_param,omitempty"`
+	Code          string       `json:"code,omitempty"`
 }
 
 // GrantID is the key a grant is stored under: a hash of its token.
@@ -59,7 +69,7 @@ func NewGrant(token string, sub Submission, page Page, m Magnet) Grant {
 		SubmissionID: sub.ID, MagnetID: m.ID, ObjectKey: m.ObjectKey, FileName: m.FileName,
 		ContentType: m.ContentType, CreatedAt: sub.At, ExpiresAt: sub.At.Add(page.DownloadLinkTTL()),
 		Source: SourceOf(sub.Attribution),
-	}
+	}.withDelivery(m)
 }
 
 // Download is one counted click on a grant's link: the Nth download of the grant, at

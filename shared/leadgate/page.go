@@ -313,6 +313,19 @@ type Magnet struct {
 	Size       int64     `json:"size,omitempty"`
 	UploadedAt time.Time `json:"uploaded_at,omitzero"`
 	CreatedAt  time.Time `json:"created_at"`
+	// Delivery is how the magnet reaches a lead (delivery.go); empty: a file.
+	Delivery Delivery     `json:"delivery,omitempty"`
+	Bundle   []MagnetFile `json:"bundle,omitempty"`   // a bundle's files
+	LinkURL  string       `json:"link_url,omitempty"` // a link's target
+	// A trial's signup URL, and whether it carries the address or a signed token
+	// of it (TrialEmail, TrialSigned), in the query parameter TrialParam.
+	TrialURL   string `json:"trial_url,omitempty"`
+	TrialMode  string `json:"trial_mode,omitempty"`
+	TrialParam string `json:"trial_param,omitempty"`
+	// A coupon pool's alert: an email to CouponAlertTo when fewer than
+	// CouponAlertBelow codes are left (0: no alert).
+	CouponAlertBelow int    `json:"coupon_alert_below,omitempty"`
+	CouponAlertTo    string `json:"coupon_alert_to,omitempty"`
 }
 
 // MagnetKeyPrefix is where magnet files live in the bucket: the functions' roles may
@@ -338,17 +351,20 @@ func (m Magnet) Validate() error {
 	if strings.TrimSpace(m.Title) == "" {
 		errs = append(errs, FieldError{Field: "title", Code: "required", Message: "a magnet needs a title"})
 	}
-	if fe := CheckObjectKey(m.ObjectKey); fe != nil {
-		errs = append(errs, FieldError{Field: "object_key", Code: fe.Code, Message: fe.Message})
-	} else if !strings.HasPrefix(m.ObjectKey, MagnetKeyPrefix) {
-		errs = append(errs, FieldError{Field: "object_key", Code: "invalid", Message: "magnet files live under " + MagnetKeyPrefix})
+	if m.HasFile() {
+		if fe := CheckObjectKey(m.ObjectKey); fe != nil {
+			errs = append(errs, FieldError{Field: "object_key", Code: fe.Code, Message: fe.Message})
+		} else if !strings.HasPrefix(m.ObjectKey, MagnetKeyPrefix) {
+			errs = append(errs, FieldError{Field: "object_key", Code: "invalid", Message: "magnet files live under " + MagnetKeyPrefix})
+		}
+		if _, fe := Attachment(m.FileName); fe != nil {
+			errs = append(errs, *fe)
+		}
+		if fe := checkContentType(m.ContentType); fe != nil {
+			errs = append(errs, *fe)
+		}
 	}
-	if _, fe := Attachment(m.FileName); fe != nil {
-		errs = append(errs, *fe)
-	}
-	if fe := checkContentType(m.ContentType); fe != nil {
-		errs = append(errs, *fe)
-	}
+	errs = append(errs, m.validateDelivery()...)
 	if len(errs) > 0 {
 		return &Error{Code: EINVALID, Message: "the magnet is not valid", Fields: errs}
 	}

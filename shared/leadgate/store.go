@@ -106,6 +106,7 @@ type Store interface {
 	LeadLister
 	LeadReader
 	WebhookStore
+	DeliveryStore
 }
 
 // FollowUpStore is the part of the store the follow-up emails work on.

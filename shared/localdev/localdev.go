@@ -29,6 +29,7 @@ import (
 	"leadgate/shared/console"
 	"leadgate/shared/consoleauth"
 	"leadgate/shared/downloads"
+	"leadgate/shared/emails"
 	"leadgate/shared/followup"
 	"leadgate/shared/httpapi"
 	"leadgate/shared/leadgate"
@@ -189,6 +190,7 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 		mailer = box
 	}
 	s := &Server{clock: cfg.Clock, dataDir: cfg.DataDir, now: cfg.Now, backend: b, Store: b.Store, Capture: capture.New(b.Store, key, cfg.Capture, cfg.Now), log: cfg.Log}
+	s.Capture.WithAlerts(emails.CouponAlerts{Mailer: mailer, From: cfg.FollowUp.From})
 	s.Downloads = downloads.New(b.Store, bucket, key, cfg.Now)
 	s.FollowUp = followup.New(b.Store, sendingAtMost(followSends, mailer), key, cfg.FollowUp, cfg.Now, cfg.Log)
 	s.Outbox = box

@@ -70,6 +70,7 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("Console", func(t *testing.T) { RunConsoleConformance(t, consoleStores(newStore)) })
 	t.Run("LeadList", func(t *testing.T) { RunLeadListConformance(t, newStore) })
 	t.Run("Webhooks", func(t *testing.T) { RunWebhookConformance(t, newStore) })
+	t.Run("Delivery", func(t *testing.T) { RunDeliveryConformance(t, newStore) })
 }
 
 // Page returns a valid page for tests.

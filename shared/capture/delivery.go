@@ -1,0 +1,53 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"leadgate/shared/leadgate"
+)
+
+// CouponStore is what a coupon magnet needs of the store; every leadgate.Store
+// has it.
+type CouponStore interface {
+	ClaimCoupon(ctx context.Context, magnetID, holder string, at time.Time) (leadgate.CouponClaim, error)
+	CouponStock(ctx context.Context, magnetID string) (leadgate.CouponStock, error)
+}
+
+// Alerts is told when a coupon pool runs low (emails.CouponAlerts sends mail).
+type Alerts = leadgate.CouponAlerts
+
+// WithAlerts makes the service report low coupon pools to a.
+func (s *Service) WithAlerts(a Alerts) *Service {
+	s.alerts = a
+	return s
+}
+
+var errNoCoupons = errors.New("the store keeps no coupon pools")
+
+func (s *Service) coupons() (CouponStore, error) {
+	cs, ok := s.store.(CouponStore)
+	if !ok {
+		return nil, leadgate.Internal("coupon", errNoCoupons)
+	}
+	return cs, nil
+}
+
+// claimCoupon gives the grant of a coupon magnet its code: the address's code if it
+// has one, else a free one. ErrOfferEnded when none is free.
+func (s *Service) claimCoupon(ctx context.Context, m leadgate.Magnet, g *leadgate.Grant) error {
+	if m.DeliveryKind() != leadgate.DeliveryCoupon {
+		return nil
+	}
+	cs, err := s.coupons()
+	if err != nil {
+		return err
+	}
+	claim, err := leadgate.ClaimCouponFor(ctx, cs, s.key.CouponHolder(g.Email), m, g.CreatedAt, s.alerts)
+	if err != nil {
+		return err
+	}
+	g.Code = claim.Code
+	return nil
+}

@@ -1,0 +1,349 @@
+package dynamodb
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"leadgate/shared/leadgate"
+)
+
+// A coupon magnet's pool is the partition "COUPON#<magnet id>":
+//   - "FREE#<random>#<code>": a free code. A claim queries the first free code
+//     after a random point, so concurrent claims mostly pick different codes;
+//   - "CODE#<code>": every code ever added, so an upload adds none twice;
+//   - "CLAIM#<holder>": the code a holder (a digest of an address) claimed;
+//   - "STOCK": how many codes were added and claimed.
+//
+// An upload is one TransactWriteItems per 25 codes (a conditional put of each
+// code's mark, a put of its free item: 4 WCU a code) and an UpdateItem of the
+// stock. A claim is three single-item writes, no transaction: the conditional
+// delete of a free code (only one claim gets it), the conditional put of the
+// holder's claim, the stock's count, 1 WCU each; and a GetItem and a one-item
+// Query, 1 RCU: 3 WCU a lead. Every claim writes the stock, so transactions with
+// it would cancel each other. A process that dies between the delete and the put
+// loses that one code (never gives it twice); between the put and the count, the
+// stock is one claim short.
+const (
+	prefixCoupon = "COUPON#"
+	skFree       = "FREE#"
+	skCode       = "CODE#"
+	skClaim      = "CLAIM#"
+	skStock      = "STOCK"
+	typeCoupon   = "coupon"
+	typeClaim    = "coupon_claim"
+	typeStock    = "coupon_stock"
+	attrCode     = "code"
+	attrAdded    = "added"
+	attrClaimed  = "claimed"
+
+	// couponsPerTx: each code is two puts of a transaction's 100 items at most.
+	couponsPerTx = 25
+	// addWorkers is how many batches of an upload are in flight at once.
+	addWorkers = 2
+	// claimAttempts bounds the tries of a claim that others take its code from.
+	claimAttempts = 60
+)
+
+var (
+	addStock   = updating("ADD #added :n SET #item_type = :type", "")
+	claimStock = updating("ADD #claimed :one SET #item_type = :type", "")
+	freeExists = condition("attribute_exists(#pk)")
+	firstFree  = keyQuery("#pk = :pk AND #sk BETWEEN :from AND :to", "")
+)
+
+// useGrantFile[i] counts a download of a bundle's i-th file under useGrant's
+// condition and that the file's count exists.
+var useGrantFile = func() []expr {
+	out := make([]expr, leadgate.MaxBundleFiles)
+	for i := range out {
+		f := "#file_downloads[" + strconv.Itoa(i) + "]"
+		out[i] = updating("SET "+f+" = "+f+" + :one, #last_download_at = :at",
+			"attribute_exists(#pk) AND attribute_exists("+f+") AND NOT (#revoked = :true) AND NOT (#erased = :true) AND #link_expires_at > :at")
+	}
+	return out
+}()
+
+// UseGrantFile counts a download of a bundle's file in one UpdateItem, 1 WCU.
+func (s *Store) UseGrantFile(ctx context.Context, id string, file int, t time.Time) (leadgate.Grant, error) {
+	const op = "use grant file"
+	if file < 0 || file >= len(useGrantFile) {
+		return leadgate.Grant{}, leadgate.ErrNoSuchFile
+	}
+	w := s.updateOf(grantKey(id), useGrantFile[file], values{":one": one, ":at": str(keyTime(t)), ":true": boolTrue})
+	item, refused, err := s.write(ctx, op, w, types.ReturnValueAllNew)
+	switch {
+	case err != nil:
+		return leadgate.Grant{}, err
+	case refused && len(item) == 0:
+		return leadgate.Grant{}, leadgate.ErrGrantNotFound
+	}
+	g, err := unmarshalGrant(item)
+	if err != nil {
+		return leadgate.Grant{}, leadgate.Internal(op, fmt.Errorf("unmarshal grant: %w", err))
+	}
+	if !refused {
+		return g, nil
+	}
+	if err := g.Usable(t); err != nil {
+		return g, err
+	}
+	if file >= len(g.FileDownloads) {
+		return g, leadgate.ErrNoSuchFile
+	}
+	return g, leadgate.ErrGrantGone
+}
+
+func couponPK(magnetID string) string { return prefixCoupon + magnetID }
+
+func randomPoint() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// AddCoupons adds codes couponsPerTx at a time, each batch one transaction and
+// addWorkers batches at once: the codes of a batch that exist already are dropped
+// and the batch sent again.
+func (s *Store) AddCoupons(ctx context.Context, magnetID string, codes []string) (int, error) {
+	var uniq []string
+	seen := map[string]bool{}
+	for _, c := range codes {
+		if !seen[c] {
+			seen[c] = true
+			uniq = append(uniq, c)
+		}
+	}
+	var batches [][]string
+	for len(uniq) > 0 {
+		n := min(couponsPerTx, len(uniq))
+		batches = append(batches, uniq[:n])
+		uniq = uniq[n:]
+	}
+	var (
+		mu    sync.Mutex
+		added int
+		errs  []error
+		wg    sync.WaitGroup
+		next  = make(chan []string)
+	)
+	for range min(addWorkers, len(batches)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for batch := range next {
+				n, err := s.addCouponBatch(ctx, couponPK(magnetID), batch)
+				for attempt := 1; leadgate.ErrorCode(err) == leadgate.EUNAVAILABLE && attempt < maxAttempts; attempt++ {
+					// A batch that was written after all is found whole in the
+					// marks and adds nothing the second time.
+					if pause(ctx, attempt) != nil {
+						break
+					}
+					n, err = s.addCouponBatch(ctx, couponPK(magnetID), batch)
+				}
+				mu.Lock()
+				added += n
+				if err != nil {
+					errs = append(errs, err)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, b := range batches {
+		next <- b
+	}
+	close(next)
+	wg.Wait()
+	if len(errs) > 0 {
+		return added, errs[0]
+	}
+	return added, nil
+}
+
+// addCouponBatch adds one batch of codes in one transaction.
+func (s *Store) addCouponBatch(ctx context.Context, pk string, batch []string) (int, error) {
+	const op = "add coupons"
+	err := s.transact(ctx, op, op, func() ([]types.TransactWriteItem, error) {
+		items := make([]types.TransactWriteItem, 0, 2*len(batch))
+		for _, c := range batch {
+			mark := key(pk, skCode+c)
+			mark[attrItemType] = str(typeCoupon)
+			free := key(pk, skFree+randomPoint()+"#"+c)
+			free[attrItemType], free[attrCode] = str(typeCoupon), str(c)
+			items = append(items, s.putOf(mark, &itemAbsent, nil), s.putOf(free, nil, nil))
+		}
+		return items, nil
+	}, func(tx cancellation) (verdict, error) {
+		var keep []string
+		for i, c := range batch {
+			if !tx.failed(2 * i) {
+				keep = append(keep, c)
+			}
+		}
+		if len(keep) == len(batch) {
+			return unhandled, nil
+		}
+		batch = keep
+		if len(batch) == 0 {
+			return answered, nil
+		}
+		return retryNow, nil
+	})
+	if err != nil || len(batch) == 0 {
+		return 0, err
+	}
+	// The stock is written apart: batches in one transaction each with it would
+	// cancel each other.
+	w := s.updateOf(key(pk, skStock), addStock, values{":n": num(int64(len(batch))), ":type": str(typeStock)})
+	if _, _, err := s.write(ctx, op+": stock", w, ""); err != nil {
+		return len(batch), err
+	}
+	return len(batch), nil
+}
+
+// ClaimCoupon returns the holder's claim, or takes a free code for it: a
+// conditional DeleteItem of a free code (only one claim can delete it, and it
+// learns the code from the old image), then a conditional PutItem of the holder's
+// claim. When the holder claimed meanwhile (two of its captures at once), the code
+// is put back and the earlier claim answers.
+func (s *Store) ClaimCoupon(ctx context.Context, magnetID, holder string, at time.Time) (leadgate.CouponClaim, error) {
+	const op = "claim coupon"
+	pk := couponPK(magnetID)
+	if c, err := s.claimOf(ctx, pk, holder); err != errNoItem {
+		return c, err
+	}
+	for attempt := 1; attempt <= claimAttempts; attempt++ {
+		free, err := s.freeCode(ctx, pk)
+		if err != nil {
+			return leadgate.CouponClaim{}, err
+		}
+		old, refused, err := s.write(ctx, op, s.deleteOf(key(pk, free[attrSK].(*types.AttributeValueMemberS).Value), &freeExists, nil), types.ReturnValueAllOld)
+		switch {
+		case refused:
+			continue // another claim took it first: look for another
+		case leadgate.ErrorCode(err) == leadgate.EUNAVAILABLE:
+			if err := pause(ctx, min(attempt, 5)); err != nil {
+				return leadgate.CouponClaim{}, leadgate.Unavailable(op, err)
+			}
+			continue
+		case err != nil:
+			return leadgate.CouponClaim{}, err
+		}
+		code := old[attrCode].(*types.AttributeValueMemberS).Value
+		claim := key(pk, skClaim+holder)
+		claim[attrItemType], claim[attrCode], claim[attrAt] = str(typeClaim), str(code), str(keyTime(at))
+		_, refused, err = s.write(ctx, op, s.putOf(claim, &itemAbsent, nil), "")
+		if refused || err != nil {
+			// The code is no one's: back into the pool, whatever happens next.
+			if perr := s.putBack(ctx, old); perr != nil {
+				return leadgate.CouponClaim{}, perr
+			}
+			if leadgate.ErrorCode(err) == leadgate.EUNAVAILABLE {
+				continue
+			}
+			if err != nil {
+				return leadgate.CouponClaim{}, err
+			}
+			return s.claimOf(ctx, pk, holder)
+		}
+		out, _, err := s.write(ctx, op+": stock", s.updateOf(key(pk, skStock), claimStock, values{":one": one, ":type": str(typeStock)}), types.ReturnValueAllNew)
+		c := leadgate.CouponClaim{Code: code, At: at}
+		if err == nil {
+			c.Left = stockOf(out).Left()
+		}
+		// The code is the holder's even if its count failed: give it.
+		return c, nil
+	}
+	return leadgate.CouponClaim{}, leadgate.Unavailable(op, fmt.Errorf("every free code was taken by others %d times", claimAttempts))
+}
+
+// putBack returns a code a claim took but could not give to the pool, trying
+// again while the table is unavailable, even after the caller's context ended.
+func (s *Store) putBack(ctx context.Context, free map[string]types.AttributeValue) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		back, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		err = s.put(back, "claim coupon: put back", free)
+		cancel()
+		if leadgate.ErrorCode(err) != leadgate.EUNAVAILABLE {
+			return err
+		}
+		_ = pause(context.WithoutCancel(ctx), attempt)
+	}
+	return err
+}
+
+// claimOf reads a holder's claim and the stock; errNoItem when it has none.
+func (s *Store) claimOf(ctx context.Context, pk, holder string) (leadgate.CouponClaim, error) {
+	item, err := s.getItem(ctx, "read coupon claim", key(pk, skClaim+holder), errNoItem)
+	if err != nil {
+		return leadgate.CouponClaim{}, err
+	}
+	c := leadgate.CouponClaim{Repeat: true}
+	if v, ok := item[attrCode].(*types.AttributeValueMemberS); ok {
+		c.Code = v.Value
+	}
+	if v, ok := item[attrAt].(*types.AttributeValueMemberS); ok {
+		c.At, _ = time.Parse(time.RFC3339Nano, v.Value)
+	}
+	st, err := s.CouponStock(ctx, pk[len(prefixCoupon):])
+	if err != nil {
+		return leadgate.CouponClaim{}, err
+	}
+	c.Left = st.Left()
+	return c, nil
+}
+
+// freeCode returns a free code's item: the first after a random point, else the
+// first of all; ErrOfferEnded when there is none, twice with a pause between: a
+// code a same-address race took is on its way back.
+func (s *Store) freeCode(ctx context.Context, pk string) (map[string]types.AttributeValue, error) {
+	for i, from := range []string{skFree + randomPoint(), skFree, skFree} {
+		if i == 2 {
+			if err := pause(ctx, 3); err != nil {
+				return nil, leadgate.Unavailable("find free coupon", err)
+			}
+		}
+		in := s.queryOf("", firstFree, values{":pk": str(pk), ":from": str(from), ":to": str(skFree + "~")})
+		in.Limit = aws.Int32(1)
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return nil, errorFor("find free coupon", err)
+		}
+		if len(out.Items) > 0 {
+			return out.Items[0], nil
+		}
+	}
+	return nil, leadgate.ErrOfferEnded
+}
+
+// CouponStock reads the pool's counts with one GetItem.
+func (s *Store) CouponStock(ctx context.Context, magnetID string) (leadgate.CouponStock, error) {
+	item, err := s.getItem(ctx, "coupon stock", key(couponPK(magnetID), skStock), errNoItem)
+	if err == errNoItem {
+		return leadgate.CouponStock{}, nil
+	}
+	if err != nil {
+		return leadgate.CouponStock{}, err
+	}
+	return stockOf(item), nil
+}
+
+func stockOf(item map[string]types.AttributeValue) leadgate.CouponStock {
+	n := func(name string) int {
+		if v, ok := item[name].(*types.AttributeValueMemberN); ok {
+			i, _ := strconv.Atoi(v.Value)
+			return i
+		}
+		return 0
+	}
+	return leadgate.CouponStock{Added: n(attrAdded), Claimed: n(attrClaimed)}
+}

@@ -10,11 +10,13 @@ import (
 	"leadgate/shared/leadgate"
 	"leadgate/shared/leadgate/storetest"
 	"leadgate/shared/pagefile"
+	"leadgate/shared/richtext"
 )
 
 // TestApplyWrittenPageFileRoundTrip applies, with leadctl, the page file the console
 // downloads (pagefile.Write) of a page that sets every setting: the page stored is
-// the page written. Then pages delete removes it, and refuses a second time.
+// the page written, its texts rendered to sanitised HTML as every save renders them.
+// Then pages delete removes it, and refuses a second time.
 func TestApplyWrittenPageFileRoundTrip(t *testing.T) {
 	srv, ts, _ := devServer(t)
 	ctx := context.Background()
@@ -35,6 +37,10 @@ func TestApplyWrittenPageFileRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	got.CreatedAt, got.UpdatedAt = time.Time{}, time.Time{}
+	want.DescriptionHTML, want.ThankYouHTML = richtext.HTML(want.Description), richtext.HTML(want.ThankYouContent)
+	if want.DescriptionHTML == "" || want.ThankYouHTML == "" {
+		t.Fatal("the fixture's texts render to nothing")
+	}
 	if g, w := pageJSON(t, got), pageJSON(t, want); g != w {
 		t.Fatalf("applied page differs:\n got %s\nwant %s", g, w)
 	}

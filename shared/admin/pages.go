@@ -20,7 +20,8 @@ func (s *Service) Page(ctx context.Context, slug string) (leadgate.Page, error) 
 // it was created. Everything wrong with it is answered at once, EINVALID with one
 // error per field: the page's own checks, its email templates (rendered with sample
 // data), its magnet, which must exist, and a slug other than slug. An existing page
-// keeps its CreatedAt; UpdatedAt is now.
+// keeps its CreatedAt; UpdatedAt is now. Its Markdown texts are stored rendered
+// too (RenderTexts), whatever HTML p carries.
 func (s *Service) SavePage(ctx context.Context, slug string, p leadgate.Page) (leadgate.Page, bool, error) {
 	if p.Slug == "" {
 		p.Slug = slug
@@ -35,6 +36,7 @@ func (s *Service) SavePage(ctx context.Context, slug string, p leadgate.Page) (l
 	if err != nil {
 		return leadgate.Page{}, false, err
 	}
+	p = s.RenderTexts(p)
 	p.UpdatedAt = s.stamp()
 	if err := s.store.PutPage(ctx, p); err != nil {
 		return leadgate.Page{}, false, err

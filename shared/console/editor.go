@@ -155,10 +155,11 @@ func (c *Console) showEditor(w http.ResponseWriter, r *http.Request, s signedIn,
 }
 
 // previewUnsaved shows the editor's page as typed, unsaved, as visitors would see
-// it: the hosted page's own renderer, which sends nothing in a preview.
+// it: its texts rendered by the admin service as saving would store them, then the
+// hosted page's own renderer, which sends nothing in a preview.
 func (c *Console) previewUnsaved(w http.ResponseWriter, r *http.Request, _ signedIn) {
 	f := readEditorForm(r.PostForm, true)
-	httpapi.RenderPreview(w, f.Page)
+	httpapi.RenderPreview(w, c.cfg.Admin.RenderTexts(f.Page))
 }
 
 // previewSaved shows the saved page, draft or published; no view is counted.

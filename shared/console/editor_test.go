@@ -203,6 +203,11 @@ func TestEditorLifecycle(t *testing.T) {
 	if _, body := l.post(t, console.PreviewPath, form); !strings.Contains(body, "<h1>An unsaved title</h1>") {
 		t.Fatalf("preview of unsaved edits: %.1500s", body)
 	}
+	// Unsaved Markdown is rendered, and sanitised, as saving would store it.
+	form.Set("description", "**Bold** <script>alert(1)</script> [x](javascript:alert(1))")
+	if _, body := l.post(t, console.PreviewPath, form); !strings.Contains(body, `<div class="rich"><p><strong>Bold</strong> alert(1) x</p></div>`) || strings.Contains(body, "<script>alert") {
+		t.Fatalf("preview of unsaved Markdown: %.3000s", body)
+	}
 	if counts, _ := l.srv.Store.DailyCounts(ctx, "autumn-guide", leadgate.Day(time.Now())); counts.Views != 1 {
 		t.Fatalf("views after previews: %d, want the one visit", counts.Views)
 	}

@@ -62,7 +62,7 @@ func TestGoldenBrandedPages(t *testing.T) {
 		if err := p.Validate(); err != nil {
 			t.Fatalf("%s: %v", p.Slug, err)
 		}
-		if err := s.store.PutPage(context.Background(), p); err != nil {
+		if err := s.store.PutPage(context.Background(), saved(p)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -110,7 +110,7 @@ func TestGoldenBrandedPages(t *testing.T) {
 func TestBrandedPagePolicy(t *testing.T) {
 	s := newGoldenSite(t)
 	p := goldenBrandedPage()
-	if err := s.store.PutPage(context.Background(), p); err != nil {
+	if err := s.store.PutPage(context.Background(), saved(p)); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {

@@ -115,7 +115,7 @@ func newGoldenSite(t *testing.T) *goldenSite {
 		t.Fatal(err)
 	}
 	for _, p := range []leadgate.Page{goldenPage(), goldenMinimalPage()} {
-		if err := store.PutPage(ctx, p); err != nil {
+		if err := store.PutPage(ctx, saved(p)); err != nil {
 			t.Fatal(err)
 		}
 	}

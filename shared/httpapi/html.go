@@ -7,7 +7,6 @@ import (
 
 	"leadgate/shared/leadgate"
 	"leadgate/shared/markup"
-	"leadgate/shared/richtext"
 )
 
 // FormView is what the form page shows: a page's form with the values and the
@@ -29,7 +28,8 @@ type FormView struct {
 	Preview bool
 	// Embed is the snippet for another site: it has no stylesheet of ours.
 	Embed bool
-	// DescriptionHTML is the page's description as sanitised HTML (richtext).
+	// DescriptionHTML is the page's description as the sanitised HTML stored with
+	// the page (storedHTML).
 	DescriptionHTML string
 	// Origin is the API's origin as the visitor reached it, for the page's
 	// canonical URL and link preview; "" leaves them out.
@@ -44,7 +44,7 @@ type HiddenField struct{ Name, Value string }
 // query, for instance).
 func NewFormView(page leadgate.Page, token string, values map[string]string) FormView {
 	v := FormView{Page: page, Action: leadgate.CapturePath(page.Slug), Values: values, Errors: map[string]string{}, FormToken: token, IDPrefix: "f-",
-		DescriptionHTML: richtext.HTML(page.Description)}
+		DescriptionHTML: storedHTML(page.DescriptionHTML, page.Description)}
 	if v.Values == nil {
 		v.Values = map[string]string{}
 	}
@@ -64,7 +64,7 @@ func (v FormView) head() headView {
 	h := headView{Title: p.Title, Lang: p.PageLocale(), Style: pageStyle(p.Look), Icon: p.Look.LogoURL}
 	if v.Origin != "" {
 		h.Canonical = v.Origin + leadgate.PagePath(p.Slug)
-		h.Description = richtext.Plain(p.Description)
+		h.Description = plainText(v.DescriptionHTML)
 		h.Image = absoluteURL(v.Origin, p.CoverImageURL)
 	}
 	return h
@@ -114,7 +114,7 @@ type MessageView struct {
 	Lang        string
 	Style       string
 	LogoURL     string
-	ContentHTML string // sanitised HTML (richtext) below the message
+	ContentHTML string // sanitised HTML stored with the page (storedHTML), below the message
 }
 
 // notices is the wording of pages that belong to no page: English.

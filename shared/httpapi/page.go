@@ -13,7 +13,6 @@ import (
 
 	"leadgate/shared/capture"
 	"leadgate/shared/leadgate"
-	"leadgate/shared/richtext"
 	"leadgate/shared/signing"
 )
 
@@ -177,7 +176,7 @@ func (a *PageAPI) handleThanks(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Message = fmt.Sprintf(v.Message, days)
 	}
-	v.ContentHTML = richtext.HTML(page.ThankYouContent)
+	v.ContentHTML = storedHTML(page.ThankYouHTML, page.ThankYouContent)
 	RenderMessage(w, http.StatusOK, v)
 }
 

@@ -61,7 +61,7 @@ func newPageHarness(t *testing.T, views httpapi.ViewCounter) *pageHarness {
 	double.OptIn = leadgate.OptInDouble
 	double.ThankYouURL = leadgate.ThanksPath("hosted-double")
 	for _, p := range []leadgate.Page{h.page, double} {
-		if err := store.PutPage(context.Background(), p); err != nil {
+		if err := store.PutPage(context.Background(), saved(p)); err != nil {
 			t.Fatal(err)
 		}
 	}

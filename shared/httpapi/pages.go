@@ -129,7 +129,7 @@ func writeFormPage(m *markup.Writer, v FormView) {
 	m.Raw("</h1>\n")
 	if v.DescriptionHTML != "" {
 		m.Raw(`<div class="rich">`)
-		m.Raw(v.DescriptionHTML) // sanitised by richtext
+		m.Raw(v.DescriptionHTML) // sanitised when the page was saved, or escaped (storedHTML)
 		m.Raw("</div>")
 	}
 	m.Raw("\n")
@@ -525,7 +525,7 @@ func writeMessagePage(m *markup.Writer, v MessageView) {
 	}
 	if v.ContentHTML != "" {
 		m.Raw("\n<div class=\"rich\">")
-		m.Raw(v.ContentHTML) // sanitised by richtext
+		m.Raw(v.ContentHTML) // sanitised when the page was saved, or escaped (storedHTML)
 		m.Raw("</div>")
 	}
 	m.Raw("\n</div>\n")

@@ -101,8 +101,16 @@ type Page struct {
 	Title string `json:"title"`
 	// Description and ThankYouContent are Markdown, shown as sanitised HTML on the
 	// hosted page and its thank-you page: raw HTML never passes.
-	Description     string  `json:"description,omitempty"`
-	ThankYouContent string  `json:"thank_you_content,omitempty"`
+	Description     string `json:"description,omitempty"`
+	ThankYouContent string `json:"thank_you_content,omitempty"`
+	// DescriptionHTML and ThankYouHTML are those texts rendered to sanitised HTML
+	// when the page is saved (admin.Service.RenderTexts), so that the hosted page
+	// writes them as they are and its function links no Markdown renderer or
+	// sanitiser. They are derived, never settings: the admin service overwrites
+	// whatever a client sends, and a page file leaves them out. A page stored
+	// before they existed has neither (see httpapi's storedHTML).
+	DescriptionHTML string  `json:"description_html,omitempty"`
+	ThankYouHTML    string  `json:"thank_you_html,omitempty"`
 	MagnetID        string  `json:"magnet_id"`
 	Fields          []Field `json:"fields"`
 	// CoverImageURL is the image the hosted page shows above its form (the magnet's

@@ -11,6 +11,7 @@ import (
 	"leadgate/shared/browsertest"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/localdev"
+	"leadgate/shared/richtext"
 )
 
 // brandedPage is the sample page with a look, Markdown, a privacy link and a field
@@ -44,6 +45,8 @@ func brandedPage(t *testing.T, r *followupRun, slug, locale string) leadgate.Pag
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	// Stored as the admin service saves it: with its texts' HTML.
+	p.DescriptionHTML, p.ThankYouHTML = richtext.HTML(p.Description), richtext.HTML(p.ThankYouContent)
 	if err := r.srv.Store.PutPage(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"leadgate/shared/leadgate"
+	"leadgate/shared/richtext"
 	"leadgate/shared/samplemagnet"
 )
 
@@ -79,7 +80,10 @@ func Seed(ctx context.Context, store leadgate.Store, objects leadgate.ObjectStor
 		return err
 	}
 	if _, err := store.Page(ctx, SampleSlug); leadgate.ErrorCode(err) == leadgate.ENOTFOUND {
-		return store.PutPage(ctx, SamplePage(now))
+		// Stored as the admin service saves a page: with its texts' HTML.
+		p := SamplePage(now)
+		p.DescriptionHTML, p.ThankYouHTML = richtext.HTML(p.Description), richtext.HTML(p.ThankYouContent)
+		return store.PutPage(ctx, p)
 	} else if err != nil {
 		return err
 	}

@@ -61,6 +61,9 @@ func Parse(data []byte) (leadgate.Page, *leadgate.Magnet, error) {
 	if len(fields) > 0 {
 		return page, magnet, &leadgate.Error{Code: leadgate.EINVALID, Message: "the page file is not valid", Fields: fields}
 	}
+	// The HTML of the texts is the service's to render when the page is saved; a
+	// file's own (one made from the admin API's JSON, say) is not taken.
+	page.DescriptionHTML, page.ThankYouHTML = "", ""
 	return page, magnet, nil
 }
 

@@ -12,13 +12,15 @@ import (
 )
 
 // TestWriteParseRoundTrip writes a page that sets every setting and reads it back:
-// the same page, but for the times the service keeps.
+// the same page, but for the times the service keeps and the HTML it renders when
+// the page is saved, which are no settings.
 func TestWriteParseRoundTrip(t *testing.T) {
 	p := storetest.FullPage("full-guide")
 	if err := p.Validate(); err != nil {
 		t.Fatalf("the fixture is not a valid page: %v", err)
 	}
 	p.CreatedAt, p.UpdatedAt = storetest.T0, storetest.T0
+	p.DescriptionHTML, p.ThankYouHTML = "<p>Every setting a page has.</p>", "<p><strong>Danke!</strong></p>"
 	data, err := pagefile.Write(p)
 	if err != nil {
 		t.Fatal(err)
@@ -31,6 +33,7 @@ func TestWriteParseRoundTrip(t *testing.T) {
 		t.Errorf("a written page file has a magnet: section: %+v", magnet)
 	}
 	p.CreatedAt, p.UpdatedAt = time.Time{}, time.Time{}
+	p.DescriptionHTML, p.ThankYouHTML = "", ""
 	if g, w := mustJSON(t, got), mustJSON(t, p); g != w {
 		t.Fatalf("round trip changed the page:\n got %s\nwant %s\nfile:\n%s", g, w, data)
 	}
@@ -39,7 +42,7 @@ func TestWriteParseRoundTrip(t *testing.T) {
 			t.Errorf("the file lacks %q:\n%s", want, data)
 		}
 	}
-	for _, unwanted := range []string{"created_at", "updated_at"} {
+	for _, unwanted := range []string{"created_at", "updated_at", "description_html", "thank_you_html", "<strong>Danke!"} {
 		if strings.Contains(string(data), unwanted) {
 			t.Errorf("the file has %s:\n%s", unwanted, data)
 		}
@@ -79,4 +82,24 @@ func mustJSON(t *testing.T, p leadgate.Page) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// A file that carries the HTML of the texts (one made from the admin API's JSON)
+// is read without it: the service renders it from the Markdown when the page is
+// saved.
+func TestParseDropsTextsHTML(t *testing.T) {
+	p := storetest.Page("spring-guide")
+	p.Description = "Hello"
+	data, err := pagefile.Write(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = append(data, "description_html: <script>alert(1)</script>\nthank_you_html: <p>x</p>\n"...)
+	got, _, err := pagefile.Parse(data)
+	if err != nil {
+		t.Fatalf("Parse: %v\n%s", err, data)
+	}
+	if got.Description != "Hello" || got.DescriptionHTML != "" || got.ThankYouHTML != "" {
+		t.Fatalf("parsed description %q, HTML %q, %q; want the Markdown only", got.Description, got.DescriptionHTML, got.ThankYouHTML)
+	}
 }

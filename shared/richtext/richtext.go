@@ -7,8 +7,6 @@ package richtext
 
 import (
 	"bytes"
-	"html"
-	"strings"
 	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -17,14 +15,15 @@ import (
 )
 
 // Both are built on first use, not at start: a cold start that renders no Markdown
-// (a download, a capture) pays nothing for them.
+// pays nothing for them. Only the functions that save pages link this package: a
+// page's texts are rendered when it is saved (admin.Service.RenderTexts), and the
+// hosted page writes the HTML stored with it.
 var (
 	renderer = sync.OnceValue(func() goldmark.Markdown {
 		// No html.WithUnsafe: raw HTML in the text is dropped, and links with a
 		// dangerous scheme lose their target.
 		return goldmark.New(goldmark.WithExtensions(extension.Strikethrough, extension.Linkify))
 	})
-	strict = sync.OnceValue(bluemonday.StrictPolicy)
 	policy = sync.OnceValue(func() *bluemonday.Policy {
 		p := bluemonday.NewPolicy()
 		// The page's own title is its h1: a heading in the text starts at h2.
@@ -50,18 +49,4 @@ func HTML(markdown string) string {
 		return ""
 	}
 	return string(bytes.TrimSpace(policy().SanitizeBytes(buf.Bytes())))
-}
-
-// Plain renders markdown as one line of plain text, at most 300 characters, for a
-// link preview's description.
-func Plain(markdown string) string {
-	if markdown == "" {
-		return ""
-	}
-	text := html.UnescapeString(strict().Sanitize(HTML(markdown)))
-	text = strings.Join(strings.Fields(text), " ")
-	if r := []rune(text); len(r) > 300 {
-		text = strings.TrimSpace(string(r[:299])) + "…"
-	}
-	return text
 }

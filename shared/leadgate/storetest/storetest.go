@@ -193,6 +193,10 @@ func wantCode(t *testing.T, what string, err error, want leadgate.Code) {
 
 func testPageRoundTrip(t *testing.T, s leadgate.Store) {
 	p := Page("spring-guide")
+	// The HTML rendered when the page was saved, which the hosted page writes as it
+	// is: kept byte for byte, entities, quotes and newlines included.
+	p.Description, p.DescriptionHTML = "**Twelve** plays & \"more\"\n\n- one", "<p><strong>Twelve</strong> plays &amp; &#34;more&#34;</p>\n<ul>\n<li>one</li>\n</ul>"
+	p.ThankYouContent, p.ThankYouHTML = "Read [it](https://example.com/it)", `<p>Read <a href="https://example.com/it" rel="nofollow noreferrer">it</a></p>`
 	mustPutPage(t, s, p)
 	got, err := s.Page(ctx(t), p.Slug)
 	if err != nil {

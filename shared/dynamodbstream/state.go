@@ -143,6 +143,29 @@ func (s *FileState) SetAside(d DeadLetter) error {
 	return f.Close()
 }
 
+// SetAsideRecords returns the records set aside, oldest first.
+func (s *FileState) SetAsideRecords() ([]DeadLetter, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return ReadSetAside(s.dir)
+}
+
+// ReplaceSetAside replaces the set-aside records with keep, atomically: after a
+// replay, the records that still fail.
+func (s *FileState) ReplaceSetAside(keep []DeadLetter) error {
+	var data []byte
+	for _, d := range keep {
+		line, err := json.Marshal(d)
+		if err != nil {
+			return fmt.Errorf("set aside: %w", err)
+		}
+		data = append(append(data, line...), '\n')
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return writeFileSynced(filepath.Join(s.dir, SetAsideFile), data)
+}
+
 // ReadSetAside returns the records set aside in the state folder dir, oldest first.
 func ReadSetAside(dir string) ([]DeadLetter, error) {
 	f, err := os.Open(filepath.Join(dir, SetAsideFile))

@@ -81,4 +81,6 @@ bash infra/local/ses-local.sh start
 export LEADGATE_SES_ENDPOINT="http://127.0.0.1:$ses_port"
 
 step "go test"
-go test -race -count=1 ./...
+# The emulator mode's kill -9 test (500 captures, two restarts) and its 90 s SES
+# outage run for minutes: more than go test's default 10 on a busy machine.
+go test -race -count=1 -timeout 30m ./...

@@ -156,7 +156,7 @@ func (e *RecordError) Error() string {
 
 func (e *RecordError) Unwrap() error { return e.Err }
 
-// WithLogger sets the logger of skipped records and passing errors; the default is
+// WithLogger sets the logger of retries, records set aside and passing errors; the default is
 // slog.Default().
 func WithLogger(l *slog.Logger) Option {
 	return func(p *Poller) { p.log = l }

@@ -16,6 +16,7 @@ import (
 
 	"leadgate/shared/dynamodb"
 	"leadgate/shared/dynamodbstream"
+	"leadgate/shared/followup"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/ses"
 )
@@ -60,7 +61,11 @@ func AWS(ctx context.Context, cfg aws.Config, opts AWSOptions) (Backend, error) 
 		return Backend{}, err
 	}
 	streams := dynamodbstreams.NewFromConfig(cfg)
-	pollOpts := []dynamodbstream.Option{dynamodbstream.WithLogger(opts.Log)}
+	// On AWS the event source mapping's filter hands the function only the records it
+	// acts on, 100 at a time; here every record comes, most of them no change (a
+	// lead's capture and its follow-up write about fifteen), so batches are as large
+	// as GetRecords allows, for as many leads at once.
+	pollOpts := []dynamodbstream.Option{dynamodbstream.WithLogger(opts.Log), dynamodbstream.WithBatchSize(1000)}
 	if opts.MaxBackoff > 0 {
 		pollOpts = append(pollOpts, dynamodbstream.WithMaxBackoff(opts.MaxBackoff))
 	}
@@ -101,6 +106,12 @@ func AWS(ctx context.Context, cfg aws.Config, opts AWSOptions) (Backend, error) 
 	}, nil
 }
 
+// awsFollowConcurrency is the most leads whose changes are handled at once: as many
+// as the stream function handles on AWS (SEND_CONCURRENCY's default). More only queue
+// up in DynamoDB Local, one process, until its answers take longer than a send's
+// store timeout: an email then goes out without its send being recorded, and again.
+var awsFollowConcurrency = followup.DefaultConfig().Concurrency
+
 // handleRecords decodes the batch's records and hands their changes to handle as
 // the embedded store's follower does (handleByLead): those of one address in order,
 // several addresses at once, as the stream function does on AWS. At the first record
@@ -124,7 +135,7 @@ func handleRecords(ctx context.Context, e events.DynamoDBEvent, handle func(cont
 			changes, from = append(changes, ch), append(from, i)
 		}
 	}
-	if n, err := handleByLead(ctx, changes, handle, followConcurrency); err != nil {
+	if n, err := handleByLead(ctx, changes, handle, awsFollowConcurrency); err != nil {
 		return &dynamodbstream.RecordError{SequenceNumber: e.Records[from[n]].Change.SequenceNumber, Err: err, Poison: !passing(err)}
 	}
 	if poison >= 0 {

@@ -43,6 +43,7 @@ func run(log *slog.Logger) error {
 	backendName := flag.String("backend", envOr("LEADGATE_BACKEND", "embedded"), "embedded, or aws: DynamoDB at the SDK's configured endpoint")
 	table := flag.String("table", envOr("TABLE_NAME", "leadgate-local"), "with -backend aws: the DynamoDB table, created if missing")
 	compact := flag.Bool("compact", false, "prune and compact the embedded store in the data folder, then exit; refused while a server runs on it")
+	replay := flag.Bool("replay-set-aside", false, "with -backend aws: hand the stream records set aside in the data folder to the pipeline again, keep those that still fail, then exit; refused while a server runs on it")
 	flag.Parse()
 	cfg, err := capture.ConfigFromEnv(os.Getenv)
 	if err != nil {
@@ -80,7 +81,7 @@ func run(log *slog.Logger) error {
 	case "aws":
 		var awsCfg aws.Config
 		if awsCfg, err = config.LoadDefaultConfig(ctx); err == nil {
-			backend, err = localdev.AWS(ctx, awsCfg, localdev.AWSOptions{Table: *table, Log: log})
+			backend, err = localdev.AWS(ctx, awsCfg, localdev.AWSOptions{Table: *table, StateDir: filepath.Join(dataDir, "stream"), Log: log})
 		}
 	default:
 		err = fmt.Errorf("-backend %q: want embedded or aws", *backendName)
@@ -92,6 +93,9 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		backend.Close()
 		return err
+	}
+	if *replay {
+		return replaySetAside(ctx, dataDir, cfg, fu, consoleUsers, adminToken, log, backend)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -137,6 +141,19 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	return nil
+}
+
+// replaySetAside runs -replay-set-aside: the server's pipeline, without serving.
+func replaySetAside(ctx context.Context, dataDir string, cfg capture.Config, fu followup.Config, users leadgate.ConsoleUsers, adminToken string, log *slog.Logger, backend localdev.Backend) error {
+	srv, err := localdev.OpenOn(ctx, localdev.Config{DataDir: dataDir, Capture: cfg, FollowUp: fu, Clock: localdev.NewClock(0), Log: log,
+		AdminToken: adminToken, ConsoleUsers: users}, backend)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	replayed, kept, err := srv.ReplaySetAside(ctx)
+	fmt.Printf("Replayed %d set-aside stream records; %d still fail and stay in %s.\n", replayed, kept, filepath.Join(dataDir, "stream", "set-aside.jsonl"))
+	return err
 }
 
 // compactStore prunes and compacts the embedded store in dataDir (-compact), keeping

@@ -2,7 +2,8 @@
 # dynamodb-local.sh installs, starts and stops DynamoDB Local for the adapter tests.
 #
 #   install  fetch DynamoDB Local into .cache/dynamodb-local (cached, idempotent)
-#   start    run it in memory on 127.0.0.1:$DYNAMODB_LOCAL_PORT (default 8765)
+#   start    run it on 127.0.0.1:$DYNAMODB_LOCAL_PORT (default 8765), in memory, or
+#            keeping its tables and streams in the folder $DYNAMODB_LOCAL_DB_PATH if set
 #   stop     stop the instance that start launched
 #
 # The jar comes from the npm package amplify-dynamodb-simulator, which ships
@@ -104,8 +105,13 @@ start() {
 	dir="$(dirname "$jar")"
 	# The jar's manifest puts DynamoDBLocal_lib on the class path; the native sqlite4java
 	# libraries are found through java.library.path.
+	local storage=(-inMemory)
+	if [[ -n "${DYNAMODB_LOCAL_DB_PATH:-}" ]]; then
+		mkdir -p "$DYNAMODB_LOCAL_DB_PATH"
+		storage=(-dbPath "$(cd "$DYNAMODB_LOCAL_DB_PATH" && pwd)")
+	fi
 	(cd "$dir" && exec java -Djava.library.path="$dir/DynamoDBLocal_lib" -cp "$launcher:$jar" \
-		DynamoDBLocalLoopback -inMemory -port "$port" -disableTelemetry) \
+		DynamoDBLocalLoopback "${storage[@]}" -port "$port" -disableTelemetry) \
 		>"$logfile" 2>&1 </dev/null &
 	echo $! >"$pidfile"
 	wait_ready 100 "http://127.0.0.1:$port"

@@ -113,6 +113,10 @@ func (f *fakeStreams) GetShardIterator(_ context.Context, in *dynamodbstreams.Ge
 			}
 		}
 	}
+	if index < 0 && in.SequenceNumber != nil {
+		// As DynamoDB answers a position older than the stream keeps.
+		return nil, &streamtypes.TrimmedDataAccessException{Message: aws.String("trimmed")}
+	}
 	if index < 0 {
 		return nil, fmt.Errorf("fake: bad iterator request %+v", in)
 	}

@@ -38,7 +38,7 @@ func TestEmulatorModeCapturesIntoDynamoDBAndFollowsTheStream(t *testing.T) {
 	defer cancel()
 	table := "leadgate-devaws-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	backend, err := localdev.AWS(ctx, cfg, localdev.AWSOptions{Table: table, FromTrimHorizon: true, Log: log})
+	backend, err := localdev.AWS(ctx, cfg, localdev.AWSOptions{Table: table, StateDir: t.TempDir(), Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

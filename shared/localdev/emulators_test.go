@@ -78,7 +78,7 @@ func TestEmulatorsCaptureStreamFollowUpSES(t *testing.T) {
 	}
 	table := "leadgate-e2e-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	backend, err := localdev.AWS(ctx, cfg, localdev.AWSOptions{Table: table, FromTrimHorizon: true, Log: log})
+	backend, err := localdev.AWS(ctx, cfg, localdev.AWSOptions{Table: table, StateDir: t.TempDir(), Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,6 +79,9 @@ type Backend struct {
 	// will be handed them: the changes of one lead in order, those of several leads
 	// possibly at once.
 	Follow func(ctx context.Context, handle func(context.Context, leadgate.Change) error) error
+	// Replay hands the changes of the records the feed set aside to handle again,
+	// keeping those that still fail (aws_replay.go); nil: the feed sets none aside.
+	Replay func(ctx context.Context, handle func(context.Context, leadgate.Change) error) (replayed, kept int, err error)
 	Close  func() error
 }
 
@@ -291,21 +294,7 @@ func (s *Server) ConsoleSignInURL(ctx context.Context) (link, email string, err 
 // fails is retried after a pause: delivery is at least once, and every reaction is
 // idempotent.
 func (s *Server) FollowChanges(ctx context.Context) error {
-	changes := pipeline.New(s.Store, s.FollowUp, s.now, s.Webhooks, s.Alerts)
-	handle := func(ctx context.Context, ch leadgate.Change) error {
-		attrs := []any{"id", ch.ID, "kind", ch.Kind}
-		if ch.Lead != nil {
-			attrs = append(attrs, "lead_id", ch.Lead.ID)
-		}
-		if ch.Submission != nil {
-			attrs = append(attrs, "page", ch.Submission.Page, "submission_id", ch.Submission.ID)
-		}
-		if ch.Download != nil {
-			attrs = append(attrs, "page", ch.Download.Page, "n", ch.Download.N)
-		}
-		s.log.InfoContext(ctx, "change", attrs...)
-		return changes.HandleChange(ctx, ch)
-	}
+	handle := s.changeHandler()
 	for {
 		err := s.backend.Follow(ctx, handle)
 		if ctx.Err() != nil {
@@ -321,6 +310,36 @@ func (s *Server) FollowChanges(ctx context.Context) error {
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// changeHandler returns the handler of one change: it logs the change (ids and
+// kinds only, never an address) and hands it to the change pipeline.
+func (s *Server) changeHandler() func(context.Context, leadgate.Change) error {
+	changes := pipeline.New(s.Store, s.FollowUp, s.now, s.Webhooks, s.Alerts)
+	return func(ctx context.Context, ch leadgate.Change) error {
+		attrs := []any{"id", ch.ID, "kind", ch.Kind}
+		if ch.Lead != nil {
+			attrs = append(attrs, "lead_id", ch.Lead.ID)
+		}
+		if ch.Submission != nil {
+			attrs = append(attrs, "page", ch.Submission.Page, "submission_id", ch.Submission.ID)
+		}
+		if ch.Download != nil {
+			attrs = append(attrs, "page", ch.Download.Page, "n", ch.Download.N)
+		}
+		s.log.InfoContext(ctx, "change", attrs...)
+		return changes.HandleChange(ctx, ch)
+	}
+}
+
+// ReplaySetAside hands the changes of the stream records set aside to the change
+// pipeline again, as FollowChanges would have, and keeps those that still fail. It
+// fails while a server follows the same stream state (its folder is locked).
+func (s *Server) ReplaySetAside(ctx context.Context) (replayed, kept int, err error) {
+	if s.backend.Replay == nil {
+		return 0, 0, errors.New("this backend sets no record aside")
+	}
+	return s.backend.Replay(ctx, s.changeHandler())
 }
 
 // RunDispatcher sends due follow-up steps, retries due webhook deliveries and sends

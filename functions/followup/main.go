@@ -47,7 +47,7 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (han
 	}
 	mailer := ses.New(sesv2.NewFromConfig(awsCfg, ses.ClientOptions()), ses.Options{ConfigurationSetName: getenv("SES_CONFIGURATION_SET")})
 	svc := followup.New(store, mailer, key, cfg, time.Now, log)
-	hooks, err := webhooks.FromEnv(store, mailer, cfg.From, getenv, time.Now)
+	hooks, err := webhooks.FromEnv(store, store, mailer, cfg.From, getenv, time.Now)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,12 @@ type Store interface {
 	Pages(ctx context.Context) ([]leadgate.Page, error)
 	LeadByEmail(ctx context.Context, email string) (leadgate.Lead, error)
 	PageLeads(ctx context.Context, page string, since time.Time, cursor string, limit int) (leadgate.PageLeads, error)
+	Claims
+}
+
+// Claims record each email to a marketer once, as the follow-up sends are: the
+// store's send claims.
+type Claims interface {
 	ClaimSend(ctx context.Context, email, key string, now time.Time, lease time.Duration) (leadgate.Send, bool, error)
 	FinishSend(ctx context.Context, s leadgate.Send) error
 	ReleaseSend(ctx context.Context, s leadgate.Send) error
@@ -107,24 +113,32 @@ func describe(l leadgate.Lead, sub leadgate.Submission) string {
 
 // send claims the alert (to, key), sends it, and records it.
 func (s *Service) send(ctx context.Context, to, key, subject, text string) error {
-	claim, ok, err := s.store.ClaimSend(ctx, to, key, s.now(), lease)
+	return SendOnce(ctx, s.store, s.mailer, s.now, key, leadgate.Message{From: s.from, To: to, Subject: subject, Text: text,
+		Tags: map[string]string{"kind": "lead_alert"}})
+}
+
+// SendOnce claims the email (m.To, key), sends m, and records the outcome, so that
+// workers that race, retries and replays send it once: a send claimed by another
+// worker within its lease, or recorded already, is not sent again. A failure that a
+// retry may fix releases the claim and is returned.
+func SendOnce(ctx context.Context, claims Claims, mailer leadgate.Mailer, now func() time.Time, key string, m leadgate.Message) error {
+	claim, ok, err := claims.ClaimSend(ctx, m.To, key, now(), lease)
 	if err != nil || !ok {
 		return err
 	}
-	id, err := s.mailer.Send(ctx, leadgate.Message{From: s.from, To: to, Subject: subject, Text: text,
-		Tags: map[string]string{"kind": "lead_alert"}})
+	id, err := mailer.Send(ctx, m)
 	if err != nil {
 		if leadgate.ErrorCode(err) == leadgate.EUNAVAILABLE {
-			if rerr := s.store.ReleaseSend(ctx, claim); rerr != nil && !errors.Is(rerr, leadgate.ErrClaimLost) {
+			if rerr := claims.ReleaseSend(ctx, claim); rerr != nil && !errors.Is(rerr, leadgate.ErrClaimLost) {
 				return rerr
 			}
 			return err
 		}
 		claim.Status, claim.Reason = leadgate.SendFailed, string(leadgate.ErrorCode(err))
 	} else {
-		claim.Status, claim.SentAt, claim.MessageID = leadgate.SendSent, s.now(), id
+		claim.Status, claim.SentAt, claim.MessageID = leadgate.SendSent, now(), id
 	}
-	if err := s.store.FinishSend(ctx, claim); err != nil && !errors.Is(err, leadgate.ErrClaimLost) {
+	if err := claims.FinishSend(ctx, claim); err != nil && !errors.Is(err, leadgate.ErrClaimLost) {
 		return err
 	}
 	return nil

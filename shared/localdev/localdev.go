@@ -201,7 +201,7 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	// with a receiver of their own; disabled endpoints are reported to the console's
 	// users through the run's mailer.
 	s.Webhooks = webhooks.New(b.Store, webhooks.NewSender(webhooks.LocalPolicy), cfg.Now,
-		webhooks.MailNotifier{Mailer: mailer, From: cfg.FollowUp.From, To: cfg.ConsoleUsers.Emails()})
+		webhooks.MailNotifier{Mailer: mailer, Claims: b.Store, From: cfg.FollowUp.From, To: cfg.ConsoleUsers.Emails(), Now: cfg.Now})
 	s.Alerts = alerts.New(b.Store, mailer, cfg.FollowUp.From, cfg.Now)
 	mux := http.NewServeMux()
 	httpapi.New(s.Capture, cfg.Log).WithCaptcha(cfg.Captcha).Register(mux)

@@ -225,10 +225,17 @@ func writeMagnetForm(m *markup.Writer, l layout, v magnetFormView) {
 	writeFoot(m)
 }
 
-// writeMagnetField writes one text input with its label, hint and error.
+// writeMagnetField writes one text input with its label, hint and error, of at
+// most 255 characters.
 func writeMagnetField(m *markup.Writer, name, label, hint, value, errMsg string) {
+	writeTextField(m, name, label, hint, value, errMsg, 255)
+}
+
+// writeTextField writes one text input of at most maxLen characters with its
+// label, hint and error.
+func writeTextField(m *markup.Writer, name, label, hint, value, errMsg string, maxLen int) {
 	m.Raw(`<label for="` + name + `">` + label + "</label>\n" +
-		`<input id="` + name + `" name="` + name + `" type="text" maxlength="255" value="`)
+		`<input id="` + name + `" name="` + name + `" type="text" maxlength="` + strconv.Itoa(maxLen) + `" value="`)
 	m.Attr(value)
 	m.Raw(`" aria-describedby="` + name + `-hint`)
 	if errMsg != "" {

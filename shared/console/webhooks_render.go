@@ -138,7 +138,7 @@ func writeWebhookFields(m *markup.Writer, f webhookForm, errs []leadgate.FieldEr
 			msg[e.Field] += "; " + e.Message
 		}
 	}
-	writeMagnetField(m, "url", "Address", "Where to post: an https address (on a local run, http and localhost too). For Slack, the incoming-webhook URL.", f.URL, msg["url"])
+	writeTextField(m, "url", "Address", "Where to post: an https address (on a local run, http and localhost too). For Slack, the incoming-webhook URL.", f.URL, msg["url"], leadgate.MaxWebhookURL)
 	m.Raw("<fieldset class=\"events\"")
 	if msg["events"] != "" {
 		m.Raw(" aria-describedby=\"events-error\"")

@@ -20,6 +20,7 @@ var magnetMarks = map[string]string{
 	"writePageLinks":   `<ul class="plain"><li><a href="/p/spring-guide">`,
 	"writeMagnetForm":  `<h2 id="settings-title">Settings</h2>`,
 	"writeMagnetField": `<input id="title" name="title" type="text"`,
+	"writeTextField":   `<input id="url" name="url" type="text" maxlength="2000"`,
 	"writeMagnetFile":  `<progress id="upload-progress" max="100" value="0"`,
 }
 

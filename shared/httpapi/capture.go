@@ -167,8 +167,9 @@ func (a *API) answerPerson(w http.ResponseWriter, r *http.Request, page *leadgat
 	}
 	msg := noticeView(notices.FormError(err))
 	if page != nil && de.Code != leadgate.ENOTFOUND {
-		msg = pageNoticeView(*page, leadgate.CatalogueFor(page.Locale).FormError(err))
-		msg.LinkURL, msg.LinkText = r.Referer(), "Back to the form"
+		words := leadgate.CatalogueFor(page.Locale)
+		msg = pageNoticeView(*page, words.FormError(err))
+		msg.LinkURL, msg.LinkText = r.Referer(), words.Label(leadgate.LabelBackToForm)
 		if !sameSite(msg.LinkURL, r, *page) {
 			msg.LinkURL = ""
 		}

@@ -57,7 +57,14 @@ func (a *DownloadAPI) downloadPage(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, grant, err)
 		return
 	}
-	renderAction(w, http.StatusOK, actionView(notices.Notice(leadgate.NoticeDownloadAsk), r.URL.Path))
+	locale := "en"
+	if grant.Page != "" {
+		// The page's language: a page that is gone meanwhile leaves English.
+		if p, perr := a.downloads.Page(r.Context(), grant.Page); perr == nil {
+			locale = p.PageLocale()
+		}
+	}
+	renderAction(w, http.StatusOK, localeActionView(leadgate.CatalogueFor(locale).Notice(leadgate.NoticeDownloadAsk), r.URL.Path, locale))
 }
 
 // download answers the button: 303 to the file's short-lived URL, counted, or a page
@@ -105,9 +112,14 @@ func privateHeaders(w http.ResponseWriter) {
 func personError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, page *leadgate.Page) {
 	LogError(log, r, err)
 	code := leadgate.ErrorCode(err)
-	msg := noticeView(notices.LinkError(err))
+	locale := linkLocale(r)
+	if page != nil {
+		locale = page.PageLocale()
+	}
+	words := leadgate.CatalogueFor(locale)
+	msg := localeNoticeView(words.LinkError(err), locale)
 	if code == leadgate.EGONE && page != nil && page.FormURL != "" {
-		msg.LinkURL, msg.LinkText = page.FormURL, "Get a new link"
+		msg.LinkURL, msg.LinkText = page.FormURL, words.Label(leadgate.LabelNewLink)
 	}
 	RenderMessage(w, StatusOf(code), msg)
 }

@@ -131,10 +131,23 @@ func pageNoticeView(page leadgate.Page, n leadgate.Notice) MessageView {
 	return MessageView{Title: n.Title, Message: n.Message, Lang: page.PageLocale(), Style: pageStyle(page.Look), LogoURL: page.Look.LogoURL}
 }
 
+// localeNoticeView shows a notice of locale's catalogue as a plain message page in
+// that language: the pages of links, which belong to no page's look.
+func localeNoticeView(n leadgate.Notice, locale string) MessageView {
+	return MessageView{Title: n.Title, Message: n.Message, Lang: locale}
+}
+
 // actionView shows a notice that asks for a click as a page whose button POSTs to
 // action.
 func actionView(n leadgate.Notice, action string) ActionView {
 	return ActionView{Title: n.Title, Message: n.Message, Action: action, Button: n.Button, Note: n.Note}
+}
+
+// localeActionView is actionView in the language of locale.
+func localeActionView(n leadgate.Notice, action, locale string) ActionView {
+	v := actionView(n, action)
+	v.Lang = locale
+	return v
 }
 
 // RenderMessage writes a short HTML page to a person.

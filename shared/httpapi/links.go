@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"leadgate/shared/leadgate"
@@ -70,22 +71,37 @@ type ActionView struct {
 	Lang                                 string // "" is en
 }
 
+// linkLocale is the locale an email's link names (leadgate.InLocale), for its pages
+// to speak the page's language; "en" for none or one we do not speak.
+func linkLocale(r *http.Request) string {
+	if l := r.URL.Query().Get(leadgate.LangParam); slices.Contains(leadgate.Locales, l) {
+		return l
+	}
+	return "en"
+}
+
+// linkAction is the address a link page's button POSTs to: the link itself, its
+// locale kept so that the answer speaks it too.
+func linkAction(r *http.Request) string { return leadgate.InLocale(r.URL.Path, linkLocale(r)) }
+
 func (a *LinksAPI) confirmPage(w http.ResponseWriter, r *http.Request) {
 	privateHeaders(w)
+	locale := linkLocale(r)
+	words := leadgate.CatalogueFor(locale)
 	c, err := a.followup.Confirmation(r.Context(), r.PathValue("token"))
 	if err != nil {
 		personError(w, r, a.log, err, nil)
 		return
 	}
 	if !c.ConfirmedAt.IsZero() {
-		RenderMessage(w, http.StatusOK, noticeView(notices.Notice(leadgate.NoticeAlreadyConfirmed)))
+		RenderMessage(w, http.StatusOK, localeNoticeView(words.Notice(leadgate.NoticeAlreadyConfirmed), locale))
 		return
 	}
 	if err := c.Usable(a.followup.Now()); err != nil {
 		personError(w, r, a.log, err, nil)
 		return
 	}
-	renderAction(w, http.StatusOK, actionView(notices.Notice(leadgate.NoticeConfirmAsk), r.URL.Path))
+	renderAction(w, http.StatusOK, localeActionView(words.Notice(leadgate.NoticeConfirmAsk), linkAction(r), locale))
 }
 
 func (a *LinksAPI) confirm(w http.ResponseWriter, r *http.Request) {
@@ -98,8 +114,8 @@ func (a *LinksAPI) confirm(w http.ResponseWriter, r *http.Request) {
 	}
 	a.log.InfoContext(r.Context(), "address confirmed")
 	// The button POSTs to the download link: one click gets the file.
-	v := actionView(notices.Notice(leadgate.NoticeConfirmed), download)
-	v.Button, v.Status = "Download now", true
+	v := localeActionView(leadgate.CatalogueFor(linkLocale(r)).Notice(leadgate.NoticeConfirmed), download, linkLocale(r))
+	v.Status = true
 	renderAction(w, http.StatusOK, v)
 }
 
@@ -109,7 +125,8 @@ func (a *LinksAPI) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	renderAction(w, http.StatusOK, actionView(notices.Notice(leadgate.NoticeUnsubscribeAsk), r.URL.Path))
+	locale := linkLocale(r)
+	renderAction(w, http.StatusOK, localeActionView(leadgate.CatalogueFor(locale).Notice(leadgate.NoticeUnsubscribeAsk), linkAction(r), locale))
 }
 
 func (a *LinksAPI) unsubscribe(w http.ResponseWriter, r *http.Request) {
@@ -120,7 +137,8 @@ func (a *LinksAPI) unsubscribe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.log.InfoContext(r.Context(), "unsubscribed")
-	RenderMessage(w, http.StatusOK, noticeView(notices.Notice(leadgate.NoticeUnsubscribed)))
+	locale := linkLocale(r)
+	RenderMessage(w, http.StatusOK, localeNoticeView(leadgate.CatalogueFor(locale).Notice(leadgate.NoticeUnsubscribed), locale))
 }
 
 // drain reads what a POST sent, at most MaxBodyBytes: the links need no body (RFC

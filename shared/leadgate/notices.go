@@ -1,6 +1,10 @@
 package leadgate
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Notice is what a person reads on a page instead of a status code: a title and a
 // sentence or two. The wording lives in a Catalogue, one per language; handlers pick
@@ -44,17 +48,63 @@ const (
 
 // The words of the hosted page's form, as one-line notices: a Label is its Title.
 const (
-	LabelOptional   NoticeID = "label_optional"    // beside an optional field's label
-	LabelSubmit     NoticeID = "label_submit"      // the form's button
-	LabelCheckForm  NoticeID = "label_check_form"  // heading of the list of errors
-	LabelHoneypot   NoticeID = "label_honeypot"    // the hidden field's label
-	LabelDownload   NoticeID = "label_download"    // the download button, %s the title
-	LabelPrivacy    NoticeID = "label_privacy"     // the privacy-policy link
-	LabelChoose     NoticeID = "label_choose"      // the empty choice of a drop-down
-	LabelRequired   NoticeID = "label_required"    // the error of a missing value
-	LabelInvalid    NoticeID = "label_invalid"     // the error of a refused value
-	LabelCaptcha    NoticeID = "label_captcha"     // the error of a missing or failed captcha
-	LabelCaptchaOff NoticeID = "label_captcha_off" // the captcha needs JavaScript
+	LabelOptional   NoticeID = "label_optional"     // beside an optional field's label
+	LabelSubmit     NoticeID = "label_submit"       // the form's button
+	LabelCheckForm  NoticeID = "label_check_form"   // heading of the list of errors
+	LabelHoneypot   NoticeID = "label_honeypot"     // the hidden field's label
+	LabelDownload   NoticeID = "label_download"     // the download button, %s the title
+	LabelPrivacy    NoticeID = "label_privacy"      // the privacy-policy link
+	LabelChoose     NoticeID = "label_choose"       // the empty choice of a drop-down
+	LabelRequired   NoticeID = "label_required"     // the error of a missing value
+	LabelInvalid    NoticeID = "label_invalid"      // the error of a refused value
+	LabelCaptcha    NoticeID = "label_captcha"      // the error of a missing or failed captcha
+	LabelCaptchaOff NoticeID = "label_captcha_off"  // the captcha needs JavaScript
+	LabelBackToForm NoticeID = "label_back_to_form" // the link back to a form that was refused
+	LabelNewLink    NoticeID = "label_new_link"     // the link to a page's form from a link that is gone
+)
+
+// How long to wait, as the rate-limit notice says it (WaitFor).
+const (
+	WaitSeconds NoticeID = "wait_seconds" // under a minute
+	WaitMinute  NoticeID = "wait_minute"
+	WaitMinutes NoticeID = "wait_minutes" // %d minutes
+	WaitHour    NoticeID = "wait_hour"
+	WaitHours   NoticeID = "wait_hours" // %d hours
+)
+
+// The words of the built-in follow-up emails (shared/emails), a page's own texts
+// aside, and of every email's footer. %s is the magnet's title unless said.
+const (
+	MailSubjectDelivery NoticeID = "mail_subject_delivery" // also the delivery email's heading
+	MailSubjectConfirm  NoticeID = "mail_subject_confirm"
+	MailSubjectReminder NoticeID = "mail_subject_reminder"
+	MailSubjectNurture  NoticeID = "mail_subject_nurture"
+	MailHeadingConfirm  NoticeID = "mail_heading_confirm"
+	MailHeadingReminder NoticeID = "mail_heading_reminder"
+	MailGreeting        NoticeID = "mail_greeting"         // %s the first name
+	MailGreetingNoName  NoticeID = "mail_greeting_no_name" // for a lead who gave no name
+	MailIntroFile       NoticeID = "mail_intro_file"       // the delivery email's sentence, by the magnet's kind
+	MailIntroBundle     NoticeID = "mail_intro_bundle"
+	MailIntroLink       NoticeID = "mail_intro_link"
+	MailIntroCoupon     NoticeID = "mail_intro_coupon"
+	MailIntroTrial      NoticeID = "mail_intro_trial"
+	MailButtonFile      NoticeID = "mail_button_file" // the delivery email's button, by the magnet's kind
+	MailButtonBundle    NoticeID = "mail_button_bundle"
+	MailButtonLink      NoticeID = "mail_button_link"
+	MailButtonCoupon    NoticeID = "mail_button_coupon"
+	MailButtonTrial     NoticeID = "mail_button_trial"
+	MailLinkDays        NoticeID = "mail_link_days" // %d days
+	MailConfirmAsk      NoticeID = "mail_confirm_ask"
+	MailConfirmButton   NoticeID = "mail_confirm_button"
+	MailConfirmIgnore   NoticeID = "mail_confirm_ignore"
+	MailReminder        NoticeID = "mail_reminder"
+	MailReminderLink    NoticeID = "mail_reminder_link" // before the link in the text part (no title)
+	MailReminderOnly    NoticeID = "mail_reminder_only"
+	MailNurture         NoticeID = "mail_nurture"
+	MailFooterPage      NoticeID = "mail_footer_page"    // the magnet's title, then the page's
+	MailFooter          NoticeID = "mail_footer"         // when the page's title is the magnet's
+	MailUnsubscribe     NoticeID = "mail_unsubscribe"    // the footer's link (no title)
+	MailPostalAddress   NoticeID = "mail_postal_address" // %s the sender's postal address
 )
 
 // Catalogue is the wording of every notice in one language. Messages may hold %s
@@ -96,7 +146,9 @@ func (c Catalogue) FormError(err error) Notice {
 	case ENOTFOUND:
 		return c.Notice(NoticePageNotFound)
 	case ERATELIMITED:
-		return c.Notice(NoticeFormRateLimited)
+		n := c.Notice(NoticeFormRateLimited)
+		n.Message = fmt.Sprintf(n.Message, c.WaitFor(AsError(err).RetryAfter))
+		return n
 	case ETOOLARGE:
 		return c.Notice(NoticeFormTooLarge)
 	case EUNSUPPORTED, EMALFORMED:
@@ -142,4 +194,27 @@ func Sentence(msg string) string {
 		return msg
 	}
 	return strings.ToUpper(msg[:1]) + msg[1:]
+}
+
+// WaitFor says how long d is, roughly, as the rate-limit notice puts it ("about 20
+// minutes"): the minutes to the nearest 5 from 10 on, an hour from 50 minutes on. A
+// wait of zero (not known) is an hour, the longest rate window by default.
+func (c Catalogue) WaitFor(d time.Duration) string {
+	if d <= 0 {
+		d = time.Hour
+	}
+	minutes := int((d + 30*time.Second) / time.Minute)
+	switch {
+	case d < 45*time.Second:
+		return c.Label(WaitSeconds)
+	case minutes <= 1:
+		return c.Label(WaitMinute)
+	case minutes < 10:
+		return fmt.Sprintf(c.Label(WaitMinutes), minutes)
+	case minutes < 50:
+		return fmt.Sprintf(c.Label(WaitMinutes), (minutes+2)/5*5)
+	case minutes < 90:
+		return c.Label(WaitHour)
+	}
+	return fmt.Sprintf(c.Label(WaitHours), (minutes+30)/60)
 }

@@ -1,6 +1,9 @@
 package leadgate
 
-import "net/url"
+import (
+	"net/url"
+	"slices"
+)
 
 // The public route paths: the one place each is written. Patterns are for
 // http.ServeMux; the functions build the addresses that pages, emails and clients use.
@@ -37,6 +40,20 @@ func ConfirmPath(token string) string { return "/v1/confirm/" + token }
 
 // UnsubscribePath is a one-click unsubscribe link.
 func UnsubscribePath(token string) string { return "/v1/unsubscribe/" + token }
+
+// LangParam is the query parameter of an email's confirm and unsubscribe links that
+// names the page's locale, for their pages to speak it. It selects words only: a
+// visitor who changes it changes nothing else.
+const LangParam = "lang"
+
+// InLocale adds the locale of a page to the path of an email's link; English, the
+// default, adds nothing.
+func InLocale(path, locale string) string {
+	if locale == "" || locale == "en" || !slices.Contains(Locales, locale) {
+		return path
+	}
+	return path + "?" + LangParam + "=" + locale
+}
 
 // AdminPath joins escaped path segments under the admin API:
 // AdminPath("pages", slug, "stats") is /v1/admin/pages/{slug}/stats.

@@ -97,7 +97,15 @@ func TestEnglishHasEveryNotice(t *testing.T) {
 	labels := []leadgate.NoticeID{
 		leadgate.LabelOptional, leadgate.LabelSubmit, leadgate.LabelCheckForm, leadgate.LabelHoneypot, leadgate.LabelDownload,
 		leadgate.LabelPrivacy, leadgate.LabelChoose, leadgate.LabelRequired, leadgate.LabelInvalid, leadgate.LabelCaptcha,
-		leadgate.LabelCaptchaOff,
+		leadgate.LabelCaptchaOff, leadgate.LabelBackToForm, leadgate.LabelNewLink,
+		leadgate.WaitSeconds, leadgate.WaitMinute, leadgate.WaitMinutes, leadgate.WaitHour, leadgate.WaitHours,
+		leadgate.MailSubjectDelivery, leadgate.MailSubjectConfirm, leadgate.MailSubjectReminder, leadgate.MailSubjectNurture,
+		leadgate.MailHeadingConfirm, leadgate.MailHeadingReminder, leadgate.MailGreeting, leadgate.MailGreetingNoName,
+		leadgate.MailIntroFile, leadgate.MailIntroBundle, leadgate.MailIntroLink, leadgate.MailIntroCoupon, leadgate.MailIntroTrial,
+		leadgate.MailButtonFile, leadgate.MailButtonBundle, leadgate.MailButtonLink, leadgate.MailButtonCoupon, leadgate.MailButtonTrial,
+		leadgate.MailLinkDays, leadgate.MailConfirmAsk, leadgate.MailConfirmButton, leadgate.MailConfirmIgnore,
+		leadgate.MailReminder, leadgate.MailReminderLink, leadgate.MailReminderOnly, leadgate.MailNurture,
+		leadgate.MailFooterPage, leadgate.MailFooter, leadgate.MailUnsubscribe, leadgate.MailPostalAddress,
 	}
 	for _, id := range labels {
 		if leadgate.English.Label(id) == "" {
@@ -123,7 +131,7 @@ func TestErrorNotices(t *testing.T) {
 		want string
 	}{
 		{"unknown page", en.FormError(leadgate.ErrPageNotFound), "Page not found"},
-		{"rate limited", en.FormError(leadgate.Errorf(leadgate.ERATELIMITED, "slow down")), "Please wait a moment"},
+		{"rate limited", en.FormError(leadgate.Errorf(leadgate.ERATELIMITED, "slow down")), "Please wait"},
 		{"store down", en.FormError(leadgate.Unavailable("capture", errors.New("timeout"))), "Please try again"},
 		{"internal", en.FormError(errors.New("disk full")), "Something went wrong"},
 		{"unknown link", en.LinkError(leadgate.ErrGrantNotFound), "Link not found"},
@@ -210,6 +218,37 @@ func TestNameShapesMatchTheirPatterns(t *testing.T) {
 			if got, want := c.check(in), c.pattern.MatchString(in); got != want {
 				t.Errorf("%s %q: %v, the pattern says %v", c.name, in, got, want)
 			}
+		}
+	}
+}
+
+// The rate-limit notice says how long to wait, from the limit's Retry-After, in the
+// page's language.
+func TestRateLimitNoticeSaysHowLong(t *testing.T) {
+	limited := func(d time.Duration) error {
+		return &leadgate.Error{Code: leadgate.ERATELIMITED, Message: "too many", RetryAfter: d}
+	}
+	cases := []struct {
+		locale string
+		wait   time.Duration
+		want   string
+	}{
+		{"en", 20 * time.Second, "Please try again in less than a minute."},
+		{"en", 70 * time.Second, "Please try again in about a minute."},
+		{"en", 4*time.Minute + 10*time.Second, "Please try again in about 4 minutes."},
+		{"en", 19*time.Minute + 56*time.Second, "Please try again in about 20 minutes."},
+		{"en", 58 * time.Minute, "Please try again in about an hour."},
+		{"en", 0, "Please try again in about an hour."},
+		{"en", 3 * time.Hour, "Please try again in about 3 hours."},
+		{"de", 20 * time.Minute, "Bitte versuchen Sie es in etwa 20 Minuten noch einmal."},
+		{"de", time.Hour, "Bitte versuchen Sie es in etwa einer Stunde noch einmal."},
+		{"fr", 20 * time.Minute, "Veuillez réessayer dans environ 20 minutes."},
+		{"es", time.Hour, "Vuelva a intentarlo dentro de una hora aproximadamente."},
+	}
+	for _, c := range cases {
+		got := leadgate.CatalogueFor(c.locale).FormError(limited(c.wait)).Message
+		if !strings.HasSuffix(got, c.want) {
+			t.Errorf("%s %v: %q, want it to end %q", c.locale, c.wait, got, c.want)
 		}
 	}
 }

@@ -5,30 +5,31 @@ import "leadgate/shared/leadgate"
 // deliveryIntro is the delivery email's sentence before its link, by the
 // magnet's kind: a file is a copy, a coupon a code, a trial an account.
 func deliveryIntro(d *Data) string {
+	id := leadgate.MailIntroFile
 	switch d.Delivery {
 	case leadgate.DeliveryBundle:
-		return "Thank you for your interest. Here are your files of " + d.MagnetTitle + ":"
+		id = leadgate.MailIntroBundle
 	case leadgate.DeliveryLink:
-		return "Thank you for your interest. Here is your link to " + d.MagnetTitle + ":"
+		id = leadgate.MailIntroLink
 	case leadgate.DeliveryCoupon:
-		return "Thank you for your interest. Your code for " + d.MagnetTitle + " is behind this link:"
+		id = leadgate.MailIntroCoupon
 	case leadgate.DeliveryTrial:
-		return "Thank you for your interest. Start " + d.MagnetTitle + " here:"
+		id = leadgate.MailIntroTrial
 	}
-	return "Thank you for your interest. Here is your copy of " + d.MagnetTitle + ":"
+	return d.say(id, d.MagnetTitle)
 }
 
 // deliveryButton is the delivery email's button label, by the magnet's kind.
 func deliveryButton(d *Data) string {
 	switch d.Delivery {
 	case leadgate.DeliveryBundle:
-		return "Open your files"
+		return d.say(leadgate.MailButtonBundle)
 	case leadgate.DeliveryLink:
-		return "Open " + d.MagnetTitle
+		return d.say(leadgate.MailButtonLink, d.MagnetTitle)
 	case leadgate.DeliveryCoupon:
-		return "Show my code"
+		return d.say(leadgate.MailButtonCoupon)
 	case leadgate.DeliveryTrial:
-		return "Start my trial"
+		return d.say(leadgate.MailButtonTrial)
 	}
-	return "Download " + d.MagnetTitle
+	return d.say(leadgate.MailButtonFile, d.MagnetTitle)
 }

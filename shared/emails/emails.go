@@ -33,6 +33,22 @@ type Data struct {
 	LinkDays       int
 	// Delivery is the magnet's kind; the zero value is a file.
 	Delivery leadgate.Delivery
+	// Locale is the page's (leadgate.Locales): the language of the default texts
+	// and of the footer; "" is English.
+	Locale string
+	// PostalAddress is the sender's postal address, which every footer shows
+	// (commercial email must carry one); "" shows none.
+	PostalAddress string
+
+	named bool // the lead gave a name: the default greeting uses it
+}
+
+// lang is the email's language, for its HTML.
+func (d *Data) lang() string {
+	if d.Locale == "" {
+		return "en"
+	}
+	return d.Locale
 }
 
 // VisitorName returns a lead's name as an email may show it, in the greeting and
@@ -64,10 +80,11 @@ func Render(kind string, t leadgate.EmailTemplate, d Data) (subject, text, html 
 	if !slices.Contains(kinds, kind) {
 		return "", "", "", leadgate.Internal("render email", errors.New("no kind of email "+kind))
 	}
+	d.named = d.FirstName != ""
 	if d.FirstName == "" {
 		d.FirstName = "there"
 		if f := strings.Fields(d.Name); len(f) > 0 {
-			d.FirstName = f[0]
+			d.FirstName, d.named = f[0], true
 		}
 	}
 	subject, err = ownOr(t.Subject, kind, &d, defaultSubject)
@@ -131,9 +148,19 @@ func writeParagraphs(w *markup.Writer, text string) {
 	}
 }
 
+// footerText is the text part's footer: why the email came, the unsubscribe link
+// and the sender's postal address.
 func footerText(d Data) string {
-	return "You get this email because you asked for " + d.MagnetTitle + " on " + d.PageTitle +
-		".\nUnsubscribe with one click: " + d.UnsubscribeURL + "\n"
+	id, values := footerReason(&d)
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	text := d.say(id, args...) + "\n" + d.say(leadgate.MailUnsubscribe) + ": " + d.UnsubscribeURL + "\n"
+	if d.PostalAddress != "" {
+		text += d.say(leadgate.MailPostalAddress, d.PostalAddress) + "\n"
+	}
+	return text
 }
 
 // UnsubscribeHeaders are the RFC 8058 headers of every follow-up: mail clients show

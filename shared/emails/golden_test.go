@@ -23,6 +23,7 @@ var goldenData = map[string]emails.Data{
 		ConfirmURL:     "https://api.example.com/v1/confirm/Qw8eRt5yUi2oPa7sDf4gHj9kLz3xCv6B",
 		UnsubscribeURL: "https://api.example.com/v1/unsubscribe/Mn4bVc7xZa2sDf9gHj5kLq8wEr3tYu6I",
 		FromName:       "The Leadgate team", LinkDays: 30,
+		PostalAddress: "Leadgate Ltd, 1 Harbour Street, Bristol BS1 4AA, United Kingdom",
 	},
 	// Every value a person or a marketer typed, with the characters HTML escapes.
 	"escaping": {
@@ -32,6 +33,7 @@ var goldenData = map[string]emails.Data{
 		ConfirmURL:     "https://api.example.com/v1/confirm/Qw8eRt5yUi2oPa7sDf4gHj9kLz3xCv6B?x=<1>&y='2'",
 		UnsubscribeURL: "https://api.example.com/v1/unsubscribe/Mn4bVc7xZa2sDf9gHj5kLq8wEr3tYu6I?a=1&b=2",
 		FromName:       `Team <script>alert("x")</script> & friends`, LinkDays: 7,
+		PostalAddress: `Q&A "Ltd" <b>, 1 Main St`,
 	},
 	// No name, so "there"; no sender name.
 	"minimal": {

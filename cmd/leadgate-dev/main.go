@@ -71,6 +71,9 @@ func run(log *slog.Logger) error {
 	fu.From = envOr("SENDER_ADDRESS", "hello@example.com")
 	fu.FromName = envOr("SENDER_NAME", "Leadgate")
 	fu.SendRate = 0 // the outbox has no quota
+	if err := followup.MailLimitsFromEnv(os.Getenv, &fu); err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

@@ -17,6 +17,7 @@ import (
 	"leadgate/shared/admin"
 	"leadgate/shared/adminapi"
 	"leadgate/shared/apigw"
+	"leadgate/shared/emails"
 	"leadgate/shared/lambdainit"
 	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/leadgate"
@@ -29,8 +30,9 @@ func main() {
 	lambdaruntime.Start(apigw.Handler(lambdainit.Start("admin", setup)))
 }
 
-// setup reads TABLE_NAME, BUCKET_NAME and FORM_SIGNING_SECRET (the lead routes
-// derive the ids of a lead's links with it) and returns the function's HTTP handler.
+// setup reads TABLE_NAME, BUCKET_NAME, FORM_SIGNING_SECRET (the lead routes
+// derive the ids of a lead's links with it) and POSTAL_ADDRESS (nurture steps need
+// it) and returns the function's HTTP handler.
 // Pages and magnets are read from the table on every request (no cache): an admin
 // sees what was just saved.
 func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
@@ -52,18 +54,22 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 		return nil, err
 	}
 	objects := s3.New(nil, presigner, bucket)
-	return handler(store, objects, key, time.Now, log), nil
+	postal, err := emails.PostalAddressFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return handler(store, objects, key, time.Now, log, postal), nil
 }
 
 // handler composes the admin service and its routes; the tests call it with the
 // embedded store and the local bucket to run API Gateway events through the Lambda
 // entry.
-func handler(store adminStore, objects leadgate.ObjectStore, key *signing.Key, now func() time.Time, log *slog.Logger) http.Handler {
+func handler(store adminStore, objects leadgate.ObjectStore, key *signing.Key, now func() time.Time, log *slog.Logger, postalAddress string) http.Handler {
 	// Tests and redeliveries post from here, under the AWS policy: https to public
 	// addresses only. No notifier: the stream and dispatcher functions email about
 	// disabled endpoints.
 	hooks := webhooks.New(store, webhooks.NewSender(webhooks.AWSPolicy), now, nil)
-	return adminapi.New(admin.New(store, objects, key, now).WithWebhooks(hooks), log).Handler()
+	return adminapi.New(admin.New(store, objects, key, now).WithWebhooks(hooks).WithPostalAddress(postalAddress), log).Handler()
 }
 
 // adminStore is what the admin service and its webhooks need of the store.

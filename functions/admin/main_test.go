@@ -63,7 +63,7 @@ func TestEventsThroughTheLambdaEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := lambda.NewHandler(apigw.Handler(handler(store, bucket, key, func() time.Time { return storetest.T0 }, slog.New(slog.NewTextHandler(io.Discard, nil)))))
+	h := lambda.NewHandler(apigw.Handler(handler(store, bucket, key, func() time.Time { return storetest.T0 }, slog.New(slog.NewTextHandler(io.Discard, nil)), "Leadgate Ltd, 1 Harbour Street, Bristol")))
 	page, _ := json.Marshal(storetest.Page("admin-page"))
 	broken := storetest.Page("admin-page")
 	broken.FollowUp.Reminder.Text = "{{.Missing}}"

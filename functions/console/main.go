@@ -19,6 +19,7 @@ import (
 	"leadgate/shared/apigw"
 	"leadgate/shared/console"
 	"leadgate/shared/consoleauth"
+	"leadgate/shared/emails"
 	"leadgate/shared/lambdainit"
 	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/leadgate"
@@ -33,7 +34,8 @@ func main() {
 
 // setup reads TABLE_NAME, BUCKET_NAME, FORM_SIGNING_SECRET, CONSOLE_USERS (the
 // addresses that may sign in), PUBLIC_BASE_URL (the origin of the emailed links),
-// SENDER_ADDRESS, SENDER_NAME and SES_CONFIGURATION_SET, and returns the console's
+// SENDER_ADDRESS, SENDER_NAME, SES_CONFIGURATION_SET and POSTAL_ADDRESS (nurture
+// steps need it), and returns the console's
 // HTTP handler.
 func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
 	key, err := lambdainit.SigningKey(getenv)
@@ -59,6 +61,10 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 	if err != nil {
 		return nil, err
 	}
+	postal, err := emails.PostalAddressFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
 	mailer := ses.New(sesv2.NewFromConfig(awsCfg, ses.ClientOptions()), ses.Options{ConfigurationSetName: getenv("SES_CONFIGURATION_SET")})
 	c, err := console.New(console.Config{
 		// The browser PUTs magnet files there: the magnets pages allow it.
@@ -66,7 +72,7 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 		Auth:         consoleauth.New(store, key, consoleauth.DefaultConfig(users), time.Now),
 		// Webhook tests and redeliveries post from here, under the AWS policy.
 		Admin: admin.New(store, s3.New(nil, presigner, bucket), key, time.Now).
-			WithWebhooks(webhooks.New(store, webhooks.NewSender(webhooks.AWSPolicy), time.Now, nil)),
+			WithWebhooks(webhooks.New(store, webhooks.NewSender(webhooks.AWSPolicy), time.Now, nil)).WithPostalAddress(postal),
 		Store:    store,
 		Key:      key,
 		Mailer:   mailer,

@@ -57,6 +57,9 @@ type Service struct {
 	now     func() time.Time
 	onErase EraseHook
 	hooks   *webhooks.Service // nil: no webhooks (WithWebhooks)
+	// postalAddress is the deployment's sender address for email footers
+	// (WithPostalAddress); without one, no page may have nurture steps.
+	postalAddress string
 }
 
 // New returns the service. key may be nil where no lead is exported or erased.
@@ -69,6 +72,13 @@ func New(store Store, objects leadgate.ObjectStore, key *signing.Key, now func()
 // failed.
 func (s *Service) WithEraseHook(hook EraseHook) *Service {
 	s.onErase = hook
+	return s
+}
+
+// WithPostalAddress gives the service the deployment's postal address, which every
+// email's footer shows: pages may have nurture steps only when there is one.
+func (s *Service) WithPostalAddress(address string) *Service {
+	s.postalAddress = address
 	return s
 }
 

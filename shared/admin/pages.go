@@ -66,6 +66,11 @@ func (s *Service) checkPage(ctx context.Context, slug string, p leadgate.Page) e
 	if err := emails.CheckTemplates(p); err != nil {
 		fields = append(fields, leadgate.AsError(err).Fields...)
 	}
+	if len(p.FollowUp.Nurture) > 0 && s.postalAddress == "" {
+		// Commercial email must carry the sender's postal address (CAN-SPAM).
+		fields = append(fields, leadgate.FieldError{Field: "follow_up.nurture", Code: "no_postal_address",
+			Message: "nurture emails need the sender's postal address in their footer: set the deployment's PostalAddress (POSTAL_ADDRESS) first"})
+	}
 	if leadgate.ValidSlug(p.MagnetID) {
 		_, err := s.store.Magnet(ctx, p.MagnetID)
 		switch leadgate.ErrorCode(err) {

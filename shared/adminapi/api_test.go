@@ -56,7 +56,8 @@ func newAdminHarness(t *testing.T) *adminHarness {
 	}
 	h.key = key
 	hooks := webhooks.New(store, webhooks.NewSender(webhooks.LocalPolicy), now, nil)
-	h.handler = adminapi.RequireBearer(adminToken, adminapi.New(admin.New(store, bucket, key, now).WithWebhooks(hooks), log).Handler(), log)
+	svc := admin.New(store, bucket, key, now).WithWebhooks(hooks).WithPostalAddress("Leadgate Ltd, 1 Harbour Street, Bristol")
+	h.handler = adminapi.RequireBearer(adminToken, adminapi.New(svc, log).Handler(), log)
 	return h
 }
 

@@ -237,7 +237,7 @@ func newServiceBench(b *testing.B) *serviceBench {
 		b.Fatal(err)
 	}
 	cfg := capture.DefaultConfig()
-	cfg.RatePerEmail, cfg.RatePerIP = 1<<30, 1<<30
+	cfg.RatePerIP = 1 << 30
 	sb.svc = capture.New(s, key, cfg, func() time.Time { return sb.now })
 	return sb
 }

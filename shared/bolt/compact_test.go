@@ -271,7 +271,7 @@ func runLeads(tb testing.TB, s *bolt.Store, n int) {
 	now.Store(time.Now().UnixNano())
 	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
 	cfg := capture.DefaultConfig()
-	cfg.RatePerEmail, cfg.RatePerIP = 1<<30, 1<<30
+	cfg.RatePerIP = 1 << 30
 	captures := capture.New(s, key, cfg, clock)
 	fu := followup.DefaultConfig()
 	fu.BaseURL, fu.From, fu.SendRate = "http://127.0.0.1:8080", "hello@example.com", 0

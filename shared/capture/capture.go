@@ -34,11 +34,11 @@ type Config struct {
 	FormTokenUses int
 	// DedupeWindow: the same address on the same page within it is one submission.
 	DedupeWindow time.Duration
-	// At most RatePerEmail captures per address and RatePerIP per client IP in each
-	// RateWindow; 0 turns that limit off.
-	RatePerEmail int
-	RatePerIP    int
-	RateWindow   time.Duration
+	// At most RatePerIP captures per client IP in each RateWindow; 0 turns the limit
+	// off. An address has no capture limit: its emails have (followup.Config's
+	// PerAddress), so that no stranger can lock an address out of a form.
+	RatePerIP  int
+	RateWindow time.Duration
 	// DownloadLinkTTL, when set, replaces every page's download link lifetime: for
 	// trying expiry locally.
 	DownloadLinkTTL time.Duration
@@ -51,7 +51,6 @@ func DefaultConfig() Config {
 		FormTokenMaxAge: 24 * time.Hour,
 		FormTokenUses:   3,
 		DedupeWindow:    24 * time.Hour,
-		RatePerEmail:    5,
 		RatePerIP:       30,
 		RateWindow:      time.Hour,
 	}
@@ -163,11 +162,6 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 	c := leadgate.Capture{Submission: sub, Page: page, NewLeadID: newID(), DedupeWindow: s.cfg.DedupeWindow}
-	if s.cfg.RatePerEmail > 0 {
-		// Repeats are spared: else anyone could post someone's address a few times
-		// on one page and lock that address out of every page.
-		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: "email:" + s.key.Digest("email", sub.Email), Limit: s.cfg.RatePerEmail, Window: s.cfg.RateWindow, RepeatsFree: true})
-	}
 	if s.cfg.RatePerIP > 0 && req.IP != "" {
 		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: "ip:" + s.key.Digest("ip", req.IP), Limit: s.cfg.RatePerIP, Window: s.cfg.RateWindow})
 	}

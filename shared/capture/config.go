@@ -8,8 +8,9 @@ import (
 
 // ConfigFromEnv reads the settings a deployment may change, each with its default
 // (DefaultConfig): MIN_FILL_TIME, FORM_TOKEN_MAX_AGE, DEDUPE_WINDOW, RATE_WINDOW and
-// DOWNLOAD_LINK_TTL (unset: each page's own) as Go durations ("3s", "24h"); RATE_LIMIT_PER_EMAIL,
+// DOWNLOAD_LINK_TTL (unset: each page's own) as Go durations ("3s", "24h");
 // RATE_LIMIT_PER_IP and FORM_TOKEN_USES as counts, 0 turning the limit off.
+// (RATE_LIMIT_PER_EMAIL limits emails: followup.MailLimitsFromEnv reads it.)
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := DefaultConfig()
 	durations := []struct {
@@ -35,7 +36,6 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		name string
 		dst  *int
 	}{
-		{"RATE_LIMIT_PER_EMAIL", &cfg.RatePerEmail},
 		{"RATE_LIMIT_PER_IP", &cfg.RatePerIP},
 		{"FORM_TOKEN_USES", &cfg.FormTokenUses},
 	}

@@ -639,5 +639,6 @@ func newAdmin(t testing.TB, store *bolt.Store, key *signing.Key, now func() time
 	if err != nil {
 		t.Fatal(err)
 	}
-	return admin.New(store, bucket, key, now).WithWebhooks(webhooks.New(store, webhooks.NewSender(webhooks.LocalPolicy), now, nil))
+	return admin.New(store, bucket, key, now).WithWebhooks(webhooks.New(store, webhooks.NewSender(webhooks.LocalPolicy), now, nil)).
+		WithPostalAddress("Leadgate Ltd, 1 Harbour Street, Bristol")
 }

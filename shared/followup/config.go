@@ -7,7 +7,39 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
+
+	"leadgate/shared/emails"
 )
+
+// MailLimitsFromEnv reads what every sending process shares with the local server:
+// POSTAL_ADDRESS (the footer's; nurture steps need it), RATE_LIMIT_PER_EMAIL (the
+// submissions of one address in a window that get their emails, 0 for no limit)
+// and RATE_WINDOW (a Go duration, at least 1s).
+func MailLimitsFromEnv(getenv func(string) string, cfg *Config) error {
+	address, err := emails.PostalAddressFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	if address != "" {
+		cfg.PostalAddress = address
+	}
+	if v := getenv("RATE_LIMIT_PER_EMAIL"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("RATE_LIMIT_PER_EMAIL=%q: want a whole number, 0 for no limit", v)
+		}
+		cfg.PerAddress = n
+	}
+	if v := getenv("RATE_WINDOW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return fmt.Errorf("RATE_WINDOW=%q: want a duration of at least 1s, such as 1h", v)
+		}
+		cfg.PerAddressWindow = d
+	}
+	return nil
+}
 
 // ConfigFromEnv reads PUBLIC_BASE_URL (the API's public origin, for links in emails),
 // SENDER_ADDRESS (the verified sender), and optionally SENDER_NAME, SEND_RATE (the
@@ -38,6 +70,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return cfg, fmt.Errorf("SEND_RATE=%q: want emails per second for one process, 0 for no cap", v)
 		}
 		cfg.SendRate = r
+	}
+	if err := MailLimitsFromEnv(getenv, &cfg); err != nil {
+		return cfg, err
 	}
 	if v := getenv("SEND_CONCURRENCY"); v != "" {
 		n, err := strconv.Atoi(v)

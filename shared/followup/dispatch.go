@@ -152,7 +152,7 @@ func (s *Service) runStep(ctx context.Context, st leadgate.Step) (leadgate.StepS
 		default:
 			token := s.key.ConfirmToken(st.SubmissionID)
 			status, err = s.send(ctx, page, lead, st.Key, emails.Reminder, page.FollowUp.Reminder, func(d *emails.Data) {
-				d.ConfirmURL = s.cfg.BaseURL + leadgate.ConfirmPath(token)
+				d.ConfirmURL = s.cfg.BaseURL + leadgate.InLocale(leadgate.ConfirmPath(token), page.PageLocale())
 			})
 			if err != nil {
 				return "", err

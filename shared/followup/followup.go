@@ -58,6 +58,17 @@ type Config struct {
 	// take it over: ClaimLease by default (tests shorten it). A send has three
 	// quarters of the lease (sendTimeout).
 	ClaimLease time.Duration
+	// PostalAddress is the sender's postal address, which the footer of every email
+	// shows (commercial email must carry one); the admin service refuses nurture
+	// steps without one.
+	PostalAddress string
+	// At most PerAddress new submissions of one address in any PerAddressWindow get
+	// their emails (0: no limit); later ones are stored and answered as usual, and
+	// sent nothing (held). The limit is on email, not on capture, so that no
+	// stranger can lock an address out of a form, and none can have the address sent
+	// more than PerAddress submission emails in a window.
+	PerAddress       int
+	PerAddressWindow time.Duration
 }
 
 const (
@@ -84,7 +95,7 @@ func sendTimeout(lease time.Duration) time.Duration {
 
 // DefaultConfig caps each process at SES's default sending quota.
 func DefaultConfig() Config {
-	return Config{FromName: "Leadgate", SendRate: 14, Concurrency: 8, ClaimLease: ClaimLease}
+	return Config{FromName: "Leadgate", SendRate: 14, Concurrency: 8, ClaimLease: ClaimLease, PerAddress: 5, PerAddressWindow: time.Hour}
 }
 
 // Service sends follow-up emails.
@@ -151,6 +162,13 @@ func (s *Service) onSubmission(ctx context.Context, sub leadgate.Submission) err
 		s.log.InfoContext(ctx, "no follow-up: the address does not take email", "lead_id", lead.ID, "status", lead.Status)
 		return nil
 	}
+	if held, err := s.held(ctx, sub); err != nil {
+		return err
+	} else if held {
+		s.log.InfoContext(ctx, "no follow-up: the address had its emails for this window", "lead_id", lead.ID, "page", page.Slug,
+			metrics.Count(metrics.EmailsHeld))
+		return nil
+	}
 	if page.OptIn == leadgate.OptInDouble && lead.ConfirmedAt.IsZero() {
 		// Active from a single opt-in page is no proof of the address: ask for it.
 		return s.askToConfirm(ctx, page, lead, sub)
@@ -195,6 +213,30 @@ func (s *Service) onConfirmed(ctx context.Context, c leadgate.Confirmation) erro
 		return err
 	}
 	return s.deliver(ctx, page, lead, sub.ID)
+}
+
+// held reports whether sub comes after the address's PerAddress submissions of the
+// window before it: then it gets no email. Each submission is judged from the
+// address's stored submissions, held ones included, so the verdict is the same
+// however often its change is handed over, and no PerAddressWindow ever holds more
+// than PerAddress submissions that were sent their email. A repeat makes no
+// submission, and so costs nothing.
+func (s *Service) held(ctx context.Context, sub leadgate.Submission) (bool, error) {
+	if s.cfg.PerAddress <= 0 || s.cfg.PerAddressWindow <= 0 {
+		return false, nil
+	}
+	subs, err := s.store.Submissions(ctx, sub.Email)
+	if err != nil {
+		return false, err
+	}
+	since := sub.At.Add(-s.cfg.PerAddressWindow)
+	before := 0
+	for _, o := range subs {
+		if o.At.After(since) && (o.At.Before(sub.At) || o.At.Equal(sub.At) && o.ID < sub.ID) {
+			before++
+		}
+	}
+	return before >= s.cfg.PerAddress, nil
 }
 
 func submission(ctx context.Context, store Store, email, id string) (leadgate.Submission, error) {
@@ -245,7 +287,7 @@ func (s *Service) askToConfirm(ctx context.Context, page leadgate.Page, lead lea
 		return err
 	}
 	_, err = s.send(ctx, page, lead, leadgate.ConfirmationKey(sub.ID), emails.Confirmation, page.FollowUp.Confirmation, func(d *emails.Data) {
-		d.ConfirmURL = s.cfg.BaseURL + leadgate.ConfirmPath(token)
+		d.ConfirmURL = s.cfg.BaseURL + leadgate.InLocale(leadgate.ConfirmPath(token), page.PageLocale())
 	})
 	return err
 }
@@ -410,7 +452,8 @@ func (s *Service) message(ctx context.Context, page leadgate.Page, lead leadgate
 		fromName = s.cfg.FromName
 	}
 	d := emails.Data{Name: emails.VisitorName(lead.Name), PageTitle: page.Title, MagnetTitle: m.Title, MagnetKind: m.Kind, Delivery: m.DeliveryKind(), FromName: fromName,
-		UnsubscribeURL: s.cfg.BaseURL + leadgate.UnsubscribePath(unsubToken), LinkDays: int(page.DownloadLinkTTL().Hours() / 24)}
+		UnsubscribeURL: s.cfg.BaseURL + leadgate.InLocale(leadgate.UnsubscribePath(unsubToken), page.PageLocale()), LinkDays: int(page.DownloadLinkTTL().Hours() / 24),
+		Locale: page.PageLocale(), PostalAddress: s.cfg.PostalAddress}
 	fill(&d)
 	subject, text, html, err := emails.Render(kind, t, d)
 	if err != nil {

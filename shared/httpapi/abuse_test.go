@@ -3,6 +3,8 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
@@ -11,13 +13,14 @@ import (
 	"time"
 
 	"leadgate/shared/capture"
+	"leadgate/shared/followup"
 	"leadgate/shared/leadgate"
 )
 
 // A stranger posts someone's address on one page again and again (a repeat each
 // time after the first): the address's owner must still get through on another page.
 func TestRepeatsDoNotLockAnAddressOut(t *testing.T) {
-	h := newHarness(t) // 3 captures per address an hour
+	h := newHarness(t)
 	h.ip = "198.51.100.66"
 	for i := range 5 {
 		h.now = h.now.Add(time.Second)
@@ -143,5 +146,97 @@ func TestUntickedBoxOnAnotherPageKeepsConsent(t *testing.T) {
 	}
 	if !l.Consent.Given || l.Consent.Page != "spring-guide" || !l.MarketingAllowed() {
 		t.Fatalf("consent after an unticked box on another page: %+v, want the one given on spring-guide", l.Consent)
+	}
+}
+
+// recordingMailer records each email it is handed.
+type recordingMailer struct{ sent []leadgate.Message }
+
+func (m *recordingMailer) Send(_ context.Context, msg leadgate.Message) (string, error) {
+	m.sent = append(m.sent, msg)
+	return fmt.Sprintf("msg-%d", len(m.sent)), nil
+}
+
+// A stranger posts someone's address on page after page. Each post is stored and
+// answered as a first capture is (a stranger learns nothing), and the owner's own
+// post after them is taken and gets its download at once: the address limit holds
+// back emails, not captures. The follow-up sends the address at most PerAddress
+// emails in the window, however the posts and their changes come.
+func TestStrangerCanNeitherBlockNorFloodAnAddress(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	const victim = "victim@example.com"
+	var bodies []string
+	post := func(slug, ip string) captureBody {
+		t.Helper()
+		h.ip = ip
+		h.now = h.now.Add(time.Second)
+		w := h.do("POST", leadgate.CapturePath(slug), jsonType, h.lead(victim, map[string]any{"form_token": h.token(slug, 10*time.Second)}), nil)
+		b := decode(t, w)
+		if w.Code != http.StatusCreated || b.Status != "created" || b.Next.Step != "download" || b.Next.DownloadURL == "" {
+			t.Fatalf("post on %s: %d %s, want a first capture's answer", slug, w.Code, w.Body)
+		}
+		// The answer's shape is the same for every post: only ids and the link differ.
+		shape := strings.NewReplacer(b.LeadID, "", b.SubmissionID, "", b.Next.DownloadURL, "").Replace(w.Body.String())
+		bodies = append(bodies, shape)
+		return b
+	}
+	stranger := []string{"spring-guide", "second-guide", "third-guide", "fourth-guide"}
+	for _, slug := range stranger {
+		post(slug, "198.51.100.66")
+	}
+	own := post("with-error-url", "203.0.113.50")
+	for i, b := range bodies {
+		if b != bodies[0] {
+			t.Fatalf("answer %d differs from the first: %s against %s", i+1, b, bodies[0])
+		}
+	}
+	subs, err := h.store.Submissions(ctx, victim)
+	if err != nil || len(subs) != len(stranger)+1 {
+		t.Fatalf("submissions of the address: %d, %v; want every post stored", len(subs), err)
+	}
+	g, err := h.store.Grant(ctx, leadgate.GrantID(own.Next.DownloadURL[strings.LastIndexByte(own.Next.DownloadURL, '/')+1:]))
+	if err != nil || g.Usable(h.now) != nil || g.Page != "with-error-url" {
+		t.Fatalf("the owner's download link: %+v, %v; want a usable grant of their page", g, err)
+	}
+
+	// The change pipeline, each change handed over twice as a stream may.
+	mailer := &recordingMailer{}
+	cfg := followup.DefaultConfig()
+	cfg.PerAddress, cfg.PerAddressWindow = 3, time.Hour
+	fu := followup.New(h.store, mailer, h.key, cfg, func() time.Time { return h.now }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	changes, err := h.store.Changes(0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		for _, ch := range changes {
+			if err := fu.HandleChange(ctx, ch); err != nil {
+				t.Fatalf("change %s: %v", ch.Kind, err)
+			}
+		}
+	}
+	if len(mailer.sent) != 3 {
+		t.Fatalf("%d emails to the address in the window, want the limit, 3", len(mailer.sent))
+	}
+	for _, m := range mailer.sent {
+		if m.To != victim || m.Tags["page"] == "with-error-url" || m.Tags["page"] == "fourth-guide" {
+			t.Fatalf("email %+v: want the first three submissions' deliveries only", m.Tags)
+		}
+	}
+	// A window on (and past the page's dedupe window), the address gets its emails again.
+	h.now = h.now.Add(25 * time.Hour)
+	post("fourth-guide", "203.0.113.50")
+	later, err := h.store.Changes(changes[len(changes)-1].Seq, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range later {
+		if err := fu.HandleChange(ctx, ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(mailer.sent) != 4 || mailer.sent[3].Tags["page"] != "fourth-guide" {
+		t.Fatalf("after the window: %d emails, want the new submission's delivery", len(mailer.sent))
 	}
 }

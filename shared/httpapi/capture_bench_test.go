@@ -19,7 +19,7 @@ import (
 // 1 KB bbolt write they are weighed against, and the store's and service's parts.
 
 // generousLimits keeps the rate limits in every capture without refusing any.
-func generousLimits(c *capture.Config) { c.RatePerEmail, c.RatePerIP = 1<<30, 1<<30 }
+func generousLimits(c *capture.Config) { c.RatePerIP = 1 << 30 }
 
 // newLeadPosts returns the function that posts the i-th of n JSON captures of new
 // addresses through the whole route (parse, validate, one bbolt write transaction

@@ -148,6 +148,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	return OpenOn(ctx, cfg, b)
 }
 
+// LocalPostalAddress is the footer's postal address of a local run given none
+// (POSTAL_ADDRESS): a placeholder, since its emails land in the outbox.
+const LocalPostalAddress = "Local run: set POSTAL_ADDRESS, 1 Example Street, Exampletown"
+
 // OpenOn opens the local run on a backend, creating the signing secret and seeding
 // the sample page and magnet the first time. The server owns the backend from then
 // on, and closes it. It refuses a data folder whose secrets other users can read
@@ -161,6 +165,10 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.FollowUp.PostalAddress == "" {
+		// The sample page's nurture steps need one, and the outbox sends nothing.
+		cfg.FollowUp.PostalAddress = LocalPostalAddress
 	}
 	if err := checkPermissions(cfg.DataDir, cfg.Log); err != nil {
 		b.Close()
@@ -209,7 +217,7 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	httpapi.NewLinksAPI(followup.NewLinks(b.Store, key, cfg.Now), cfg.Log).Register(mux)
 	httpapi.NewPageAPI(s.Capture, b.Store, cfg.Log).Register(mux)
 	// One admin service behind the admin API and the console.
-	svc := admin.New(b.Store, bucket, key, cfg.Now).WithWebhooks(s.Webhooks)
+	svc := admin.New(b.Store, bucket, key, cfg.Now).WithWebhooks(s.Webhooks).WithPostalAddress(cfg.FollowUp.PostalAddress)
 	var erased admin.EraseHook
 	if mailer == box {
 		// Locally the outbox is the mailbox: an erasure deletes the messages sent

@@ -265,7 +265,7 @@ func openSoakRun(b *testing.B, ctx context.Context) *soakRun {
 	mailer := &countingMailer{box: box}
 	backend.Mailer = mailer
 	cfg := capture.DefaultConfig()
-	cfg.MinFillTime, cfg.RatePerEmail, cfg.RatePerIP = 0, 1<<30, 1<<30
+	cfg.MinFillTime, cfg.RatePerIP = 0, 1<<30
 	fu := followup.DefaultConfig()
 	fu.BaseURL, fu.From, fu.SendRate = "http://127.0.0.1", "hello@example.com", 0
 	users, err := leadgate.ParseConsoleUsers("soak@example.com")

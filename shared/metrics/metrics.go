@@ -26,6 +26,7 @@ const (
 	EmailsSent      = "EmailsSent"      // by kind (delivery, confirmation, step)
 	EmailsFailed    = "EmailsFailed"    // refused for good, by kind
 	EmailsThrottled = "EmailsThrottled" // not sent for now (throttled or unavailable), retried
+	EmailsHeld      = "EmailsHeld"      // a submission past its address's email limit, sent nothing
 	Bounces         = "Bounces"         // hard bounces
 	SoftBounces     = "SoftBounces"
 	Complaints      = "Complaints"
@@ -48,7 +49,7 @@ func Count(name string) slog.Attr { return slog.String(Key, name) }
 // Known reports whether name is one of the metrics above.
 func Known(name string) bool {
 	switch name {
-	case LeadsCaptured, SpamRejected, Downloads, EmailsSent, EmailsFailed, EmailsThrottled, Bounces, SoftBounces, Complaints:
+	case LeadsCaptured, SpamRejected, Downloads, EmailsSent, EmailsFailed, EmailsThrottled, EmailsHeld, Bounces, SoftBounces, Complaints:
 		return true
 	}
 	return false

@@ -24,12 +24,19 @@ var harnessSecrets sync.Map // secret value -> ARN in moto
 // template's shape ({"secret": value}), created once per test binary.
 func motoSecret(t testing.TB, value string) (endpoint, arn string) {
 	t.Helper()
+	inner, _ := json.Marshal(map[string]string{"secret": value})
+	return motoSecretString(t, string(inner))
+}
+
+// motoSecretString returns moto's endpoint and the ARN of a secret whose
+// SecretString is value as it is, created once per test binary.
+func motoSecretString(t testing.TB, value string) (endpoint, arn string) {
+	t.Helper()
 	endpoint = testenv.Endpoint(t, motoEndpointEnv, motoRemedy)
 	if arn, ok := harnessSecrets.Load(value); ok {
 		return endpoint, arn.(string)
 	}
-	inner, _ := json.Marshal(map[string]string{"secret": value})
-	body, _ := json.Marshal(map[string]string{"Name": fmt.Sprintf("leadgate-harness-%d", time.Now().UnixNano()), "SecretString": string(inner)})
+	body, _ := json.Marshal(map[string]string{"Name": fmt.Sprintf("leadgate-harness-%d", time.Now().UnixNano()), "SecretString": value})
 	req, _ := http.NewRequest(http.MethodPost, endpoint+"/", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	req.Header.Set("X-Amz-Target", "secretsmanager.CreateSecret")

@@ -22,8 +22,9 @@ func main() {
 	lambdaruntime.Start(apigw.Handler(lambdainit.Start("capture", setup)))
 }
 
-// setup reads TABLE_NAME, FORM_SIGNING_SECRET, the capture settings
-// (capture.ConfigFromEnv) and the captcha secrets (captcha.FromEnv) and returns the function's HTTP handler.
+// setup reads TABLE_NAME, the signing secret, the capture settings
+// (capture.ConfigFromEnv) and the captcha secrets (lambdainit.CaptchaSecrets: from
+// Secrets Manager, never the environment) and returns the function's HTTP handler.
 func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
 	key, err := lambdainit.SigningKey(getenv)
 	if err != nil {
@@ -37,7 +38,11 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 	if err != nil {
 		return nil, err
 	}
-	return handler(store, key, cfg, time.Now, log).WithCaptcha(captcha.FromEnv(getenv)).Handler(), nil
+	secrets, err := lambdainit.CaptchaSecrets(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return handler(store, key, cfg, time.Now, log).WithCaptcha(captcha.New(secrets)).Handler(), nil
 }
 
 // handler composes the capture route on a store; the tests call it with the embedded

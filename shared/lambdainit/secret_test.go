@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"leadgate/shared/lambdainit"
+	"leadgate/shared/leadgate"
 	"leadgate/shared/signing"
 	"leadgate/shared/testenv"
 )
@@ -112,5 +113,37 @@ func BenchmarkSigningKeyFromSecretsManager(b *testing.B) {
 		if _, err := lambdainit.SigningKey(getenv); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// The captcha secrets come from the secret CAPTCHA_SECRET_ARN names, a JSON object of
+// the providers' keys; the environment holds none.
+func TestCaptchaSecretsFromSecretsManager(t *testing.T) {
+	endpoint := testenv.Endpoint(t, "LEADGATE_MOTO_ENDPOINT", motoRemedy)
+	envWith := func(arn string) func(string) string {
+		return env(map[string]string{
+			"CAPTCHA_SECRET_ARN": arn, "AWS_ENDPOINT_URL_SECRETS_MANAGER": endpoint, "AWS_REGION": "us-east-1",
+			"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "test",
+		})
+	}
+	got, err := lambdainit.CaptchaSecrets(envWith(createSecret(t, endpoint, `{"turnstile": "0x4AAA-turnstile-secret", "hcaptcha": ""}`)))
+	if err != nil || len(got) != 1 || got[leadgate.CaptchaTurnstile] != "0x4AAA-turnstile-secret" {
+		t.Fatalf("secrets %v, %v; want Turnstile's alone (hCaptcha's is empty)", got, err)
+	}
+	for name, value := range map[string]string{
+		"a plain string":    "0x4AAA-turnstile-secret",
+		"an unknown member": `{"recaptcha": "x"}`,
+	} {
+		if _, err := lambdainit.CaptchaSecrets(envWith(createSecret(t, endpoint, value))); err == nil {
+			t.Errorf("%s: taken, want an init error", name)
+		} else if strings.Contains(err.Error(), "0x4AAA") {
+			t.Errorf("%s: the error shows the secret: %v", name, err)
+		}
+	}
+	if _, err := lambdainit.CaptchaSecrets(envWith(strings.Replace(createSecret(t, endpoint, "{}"), "leadgate-test", "leadgate-missing", 1))); err == nil {
+		t.Error("a secret that does not exist: taken, want an init error")
+	}
+	if got, err := lambdainit.CaptchaSecrets(env(map[string]string{"LEADGATE_TURNSTILE_SECRET": "from-env"})); err != nil || len(got) != 0 {
+		t.Errorf("without CAPTCHA_SECRET_ARN: %v, %v; want no secrets, the environment's ignored", got, err)
 	}
 }

@@ -66,10 +66,10 @@ func (s *Service) checkPage(ctx context.Context, slug string, p leadgate.Page) e
 	if err := emails.CheckTemplates(p); err != nil {
 		fields = append(fields, leadgate.AsError(err).Fields...)
 	}
-	if len(p.FollowUp.Nurture) > 0 && s.postalAddress == "" {
+	if len(p.FollowUp.Nurture) > 0 && s.postalAddress == "" && p.FollowUp.PostalAddress == "" {
 		// Commercial email must carry the sender's postal address (CAN-SPAM).
 		fields = append(fields, leadgate.FieldError{Field: "follow_up.nurture", Code: "no_postal_address",
-			Message: "nurture emails need the sender's postal address in their footer: set the deployment's PostalAddress (POSTAL_ADDRESS) first"})
+			Message: "nurture emails need the sender's postal address in their footer: give the page one, or set the deployment's PostalAddress"})
 	}
 	if leadgate.ValidSlug(p.MagnetID) {
 		_, err := s.store.Magnet(ctx, p.MagnetID)

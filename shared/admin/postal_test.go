@@ -30,6 +30,16 @@ func TestNurtureNeedsAPostalAddress(t *testing.T) {
 	if _, _, err := h.svc.SavePage(ctx, "nurtured", plain); err != nil {
 		t.Fatalf("a page without nurture: %v", err)
 	}
+	// The page's own address will do.
+	own := p
+	own.FollowUp.PostalAddress = "Brand Two GmbH, Hauptstraße 1, 10115 Berlin"
+	if _, _, err := h.svc.SavePage(ctx, "nurtured", own); err != nil {
+		t.Fatalf("nurture with the page's own address: %v", err)
+	}
+	stored, err := h.store.Page(ctx, "nurtured")
+	if err != nil || stored.FollowUp.PostalAddress != own.FollowUp.PostalAddress {
+		t.Fatalf("stored %q, %v", stored.FollowUp.PostalAddress, err)
+	}
 	h.svc.WithPostalAddress("Leadgate Ltd, 1 Harbour Street, Bristol")
 	if _, _, err := h.svc.SavePage(ctx, "nurtured", p); err != nil {
 		t.Fatalf("nurture with the deployment's address: %v", err)

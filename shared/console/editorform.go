@@ -123,6 +123,7 @@ func readEditorForm(form url.Values, withSlug bool) editorForm {
 
 	fu := &p.FollowUp
 	fu.FromName = get("follow_up.from_name")
+	fu.PostalAddress = get("follow_up.postal_address")
 	fu.Delivery = f.template(form, "follow_up.delivery")
 	fu.Confirmation = f.template(form, "follow_up.confirmation")
 	fu.Reminder = f.template(form, "follow_up.reminder")

@@ -150,6 +150,7 @@ func writeEditor(m *markup.Writer, l layout, v editorView) {
 	fu := p.FollowUp
 	m.Raw("<fieldset>\n<legend>Emails</legend>\n<p class=\"hint\">Empty parts take the defaults. Placeholders: {{.FirstName}}, {{.Name}}, {{.PageTitle}}, {{.MagnetTitle}}, {{.MagnetKind}}, {{.DownloadURL}}, {{.ConfirmURL}}, {{.UnsubscribeURL}}, {{.FromName}}, {{.LinkDays}}.</p>\n")
 	writeInput(m, f, "follow_up.from_name", "Sender name", fu.FromName, "")
+	writeInput(m, f, "follow_up.postal_address", "Postal address", fu.PostalAddress, "The sender's address, in every email's footer as commercial email requires. Empty: the deployment's (PostalAddress); nurture steps need one of the two.")
 	writeTemplate(m, f, "follow_up.delivery", "Delivery (the download link)", fu.Delivery)
 	writeTemplate(m, f, "follow_up.confirmation", "Confirmation (double opt-in)", fu.Confirmation)
 	writeTemplate(m, f, "follow_up.reminder", "Reminder to confirm (double opt-in)", fu.Reminder)

@@ -59,7 +59,8 @@ func TestGoldenEditor(t *testing.T) {
 		"opt_in": {"single"}, "thank_you_url": {"javascript:alert(1)"}, "download_link_days": {"thirty"},
 		"rows.fields": {"2"}, "fields[0].name": {"email"}, "fields[0].label": {"Email"}, "fields[0].type": {"email"}, "fields[0].required": {"on"},
 		"fields[1].name": {"team_size"}, "fields[1].label": {"Team size"}, "fields[1].type": {"text"}, "fields[1].max_length": {"-3"},
-		"follow_up.reminder_after": {"soon"}, "follow_up.delivery.subject": {"Hi {{.Nope}}"}}
+		"follow_up.reminder_after": {"soon"}, "follow_up.delivery.subject": {"Hi {{.Nope}}"},
+		"follow_up.postal_address": {"1 Main St\u202e, Springfield"}}
 	cases := []struct {
 		name, method, target string
 		body                 url.Values

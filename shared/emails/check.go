@@ -19,6 +19,7 @@ func sampleData(page leadgate.Page) Data {
 		ConfirmURL:     "https://api.example.com/v1/confirm/sample-token",
 		UnsubscribeURL: "https://api.example.com/v1/unsubscribe/sample-token",
 		FromName:       from, LinkDays: int(page.DownloadLinkTTL().Hours() / 24),
+		Locale: page.PageLocale(), PostalAddress: page.FollowUp.PostalAddress,
 	}
 }
 

@@ -12,6 +12,7 @@
 package followup
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -453,7 +454,7 @@ func (s *Service) message(ctx context.Context, page leadgate.Page, lead leadgate
 	}
 	d := emails.Data{Name: emails.VisitorName(lead.Name), PageTitle: page.Title, MagnetTitle: m.Title, MagnetKind: m.Kind, Delivery: m.DeliveryKind(), FromName: fromName,
 		UnsubscribeURL: s.cfg.BaseURL + leadgate.InLocale(leadgate.UnsubscribePath(unsubToken), page.PageLocale()), LinkDays: int(page.DownloadLinkTTL().Hours() / 24),
-		Locale: page.PageLocale(), PostalAddress: s.cfg.PostalAddress}
+		Locale: page.PageLocale(), PostalAddress: cmp.Or(page.FollowUp.PostalAddress, s.cfg.PostalAddress)}
 	fill(&d)
 	subject, text, html, err := emails.Render(kind, t, d)
 	if err != nil {

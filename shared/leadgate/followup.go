@@ -35,6 +35,18 @@ type FollowUp struct {
 	Reminder      EmailTemplate `json:"reminder,omitzero"`
 	ReminderAfter time.Duration `json:"reminder_after,omitempty"`
 	Nurture       []NurtureStep `json:"nurture,omitempty"`
+	// PostalAddress, when set, replaces the deployment's postal address in the
+	// footers of this page's emails (a page of another brand, say).
+	PostalAddress string `json:"postal_address,omitempty"`
+}
+
+// MaxPostalAddress is the longest postal address, in characters, a footer carries.
+const MaxPostalAddress = 300
+
+// CheckPostalAddress returns why a postal address cannot be an email footer's:
+// one line of printable text, at most MaxPostalAddress characters; nil if it can.
+func CheckPostalAddress(field, v string) *FieldError {
+	return CheckText(field, v, MaxPostalAddress, false)
 }
 
 // DefaultReminderAfter is when an unconfirmed lead is reminded, unless the page says.
@@ -65,6 +77,9 @@ func (f FollowUp) validate() []FieldError {
 	}
 	if f.ReminderAfter < 0 {
 		errs = append(errs, FieldError{Field: "follow_up.reminder_after", Code: "invalid", Message: "must not be negative"})
+	}
+	if fe := CheckPostalAddress("follow_up.postal_address", f.PostalAddress); fe != nil {
+		errs = append(errs, *fe)
 	}
 	return errs
 }

@@ -71,8 +71,9 @@ func NewWithClient(client *http.Client, endpoints, secrets map[leadgate.CaptchaP
 }
 
 // FromEnv reads the secrets from LEADGATE_TURNSTILE_SECRET and
-// LEADGATE_HCAPTCHA_SECRET; a page whose provider has no secret is refused as
-// unavailable.
+// LEADGATE_HCAPTCHA_SECRET, for the local server; a page whose provider has no
+// secret is refused as unavailable. The capture function reads them from Secrets
+// Manager instead (lambdainit.CaptchaSecrets): no Lambda environment holds them.
 func FromEnv(getenv func(string) string) *Verifier {
 	secrets := map[leadgate.CaptchaProvider]string{}
 	if s := getenv("LEADGATE_TURNSTILE_SECRET"); s != "" {

@@ -82,7 +82,7 @@ func (s *Store) AllPageStats(ctx context.Context, from, to string) ([]leadgate.S
 		rows = append(rows, leadgate.SourceDayCounts{
 			Page: it.Page, Day: it.Day,
 			Source: leadgate.NewSource(it.UTMSource, it.UTMMedium, it.UTMCampaign), Variant: it.Variant,
-			Views:  it.Views, Leads: it.Leads, Confirmations: it.Confirmations, Downloads: it.Downloads,
+			Views: it.Views, Leads: it.Leads, Confirmations: it.Confirmations, Downloads: it.Downloads,
 		})
 		return nil
 	})

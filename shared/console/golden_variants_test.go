@@ -21,8 +21,8 @@ func seedTest(t *testing.T, store *bolt.Store) {
 	t.Helper()
 	ctx := context.Background()
 	p := leadgate.Page{Slug: "tested", Title: `The "tested" <page>`, MagnetID: "m", OptIn: leadgate.OptInSingle, ThankYouURL: "/p/tested/thanks",
-		Fields: []leadgate.Field{{Name: "email", Label: "Email", Type: leadgate.FieldEmail, Required: true}},
-		Variants: []leadgate.Variant{{ID: "b", Weight: 50, Title: "Free <today>"}, {ID: "short", Weight: 50}},
+		Fields:        []leadgate.Field{{Name: "email", Label: "Email", Type: leadgate.FieldEmail, Required: true}},
+		Variants:      []leadgate.Variant{{ID: "b", Weight: 50, Title: "Free <today>"}, {ID: "short", Weight: 50}},
 		VariantsSince: goldenNow.Add(-48 * time.Hour),
 		VariantHistory: []leadgate.VariantTest{{Started: goldenNow.AddDate(0, -1, 0), Ended: goldenNow.AddDate(0, 0, -3), Winner: "c",
 			Arms: []leadgate.ArmCounts{{Arm: "control", Views: 300, Leads: 30}, {Arm: "c", Views: 310, Leads: 45, Downloads: 40}}}},

@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +30,9 @@ func seedTest(t *testing.T, store *bolt.Store) {
 			Arms: []leadgate.ArmCounts{{Arm: "control", Views: 300, Leads: 30}, {Arm: "c", Views: 310, Leads: 45, Downloads: 40}}}},
 	}
 	if err := store.PutPage(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.PutMagnet(ctx, leadgate.Magnet{ID: "m", Title: "The magnet", ObjectKey: "magnets/m.pdf", FileName: "m.pdf", ContentType: "application/pdf"}); err != nil {
 		t.Fatal(err)
 	}
 	n := 0
@@ -67,8 +72,7 @@ func TestGoldenVariantPages(t *testing.T) {
 	golden.Check(t, "variants-promote.html", s.page(t, "GET", console.PromoteVariantPath("tested", "b"), nil, true, 200))
 	s.page(t, "GET", console.PromoteVariantPath("tested", "nope"), nil, true, 404)
 
-	r := httptest.NewRequest("POST", console.PromoteVariantPath("tested", "b"), nil)
-	r.PostForm = url.Values{"csrf": {goldenCSRF(t)}}
+	r := httptest.NewRequest("POST", console.PromoteVariantPath("tested", "b"), strings.NewReader(url.Values{"csrf": {goldenCSRF(t)}}.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	r.AddCookie(&http.Cookie{Name: console.CookieName, Value: goldenSession})
 	w := httptest.NewRecorder()
@@ -81,6 +85,29 @@ func TestGoldenVariantPages(t *testing.T) {
 		t.Fatalf("promoted page %+v, %v", p, err)
 	}
 	golden.Check(t, "variants-promoted.html", s.page(t, "GET", console.VariantsPath("tested")+"?promoted=b", nil, true, 200))
+
+	// The form of the variants: refused with each error beside its input, then
+	// saved, starting a new test.
+	bad := url.Values{"csrf": {goldenCSRF(t)}, "control_weight": {"many"},
+		"variants[0].id": {""}, "variants[1].id": {"c"}, "variants[1].weight": {"5000"}, "variants[1].layout": {"split"},
+		"variants[1].fields": {"nope"}, "variants[1].title": {`Quick & "short"`},
+		"variants[2].id": {"Bad Id"}, "variants[2].weight": {"x"}}
+	golden.Check(t, "variants-form-errors.html", s.page(t, "POST", console.VariantsPath("tested"), bad, true, 422))
+	good := url.Values{"csrf": {goldenCSRF(t)}, "control_weight": {"60"}, "button_text": {"Get it"},
+		"variants[1].id": {"c"}, "variants[1].weight": {"40"}, "variants[1].title": {"Quick"}, "variants[1].fields": {"email"}}
+	r = httptest.NewRequest("POST", console.VariantsPath("tested"), strings.NewReader(good.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.AddCookie(&http.Cookie{Name: console.CookieName, Value: goldenSession})
+	w = httptest.NewRecorder()
+	s.handler.ServeHTTP(w, r)
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != console.VariantsPath("tested")+"?saved=1" {
+		t.Fatalf("save: %d %s %q", w.Code, w.Header().Get("Location"), regexp.MustCompile(`<p class="error"[^>]*>[^<]*`).FindAllString(w.Body.String(), -1))
+	}
+	p, err = s.store.Page(context.Background(), "tested")
+	if err != nil || p.ControlWeight != 60 || p.ButtonText != "Get it" || len(p.Variants) != 1 || p.Variants[0].ID != "c" ||
+		p.Variants[0].Weight != 40 || len(p.Variants[0].Fields) != 1 || !p.VariantsSince.Equal(goldenNow) || len(p.VariantHistory) != 2 {
+		t.Fatalf("saved variants %+v", p)
+	}
 }
 
 // variantMarks are the marks of the A/B test's renderers.
@@ -89,4 +116,5 @@ var variantMarks = map[string]string{
 	"writeVariantReport":  `<p><strong>Significance: `,
 	"writeVariantHistory": `<caption>The test from `,
 	"writePromoteConfirm": `<a href="/console/pages/tested/variants">Keep testing</a>`,
+	"writeVariantsForm":   `<button type="submit" class="primary">Save the variants</button>`,
 }

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"slices"
 	"strconv"
 
 	"leadgate/shared/leadgate"
@@ -28,16 +29,69 @@ func writeVariantsPage(m *markup.Writer, l layout, v variantsView) {
 		m.Text(armName(v.Promoted))
 		m.Raw(" is now the page. The test ended and is kept below with its counts.</p></div>\n")
 	}
+	if v.Saved {
+		m.Raw("<div class=\"card\" role=\"status\"><p>The variants are saved.</p></div>\n")
+	}
 	if v.Report == nil {
 		m.Raw("<div class=\"card\">\n<p>This page runs no A/B test. Give it variants (<code>variants:</code>) in its page file, " +
 			"or in its JSON through the admin API: each visitor then sees one of them, or the page itself, again and again.</p>\n</div>\n")
 	} else {
 		writeVariantReport(m, v)
 	}
+	writeVariantsForm(m, v)
 	for i := len(v.History) - 1; i >= 0; i-- {
 		writeVariantHistory(m, v.History[i])
 	}
 	writeFoot(m)
+}
+
+// writeVariantsForm writes the form of the page's variants: the control's weight
+// and the page's button, then a row per variant and blank rows up to three.
+func writeVariantsForm(m *markup.Writer, v variantsView) {
+	f := v.Form
+	p := f.Page
+	m.Raw("<form method=\"post\" action=\"")
+	m.URL(VariantsPath(v.Page.Slug))
+	m.Raw("\" novalidate>\n")
+	writeCSRF(m, v.CSRF)
+	m.Raw("<fieldset>\n<legend>The test</legend>\n<p class=\"hint\">The page itself is the control. Each variant below shows " +
+		"what it changes (empty: the page's own); weights are relative shares, 1 to 1000 (empty: 100). Changing a weight " +
+		"moves only the visitors it must; a variant without an id is left out, and none ends the test.</p>\n")
+	writeInputErrors(m, f, "variants")
+	writeInput(m, f, "control_weight", "The control's weight", f.shownNumber("control_weight", p.ControlWeight), "")
+	writeInput(m, f, "button_text", "The page's button", p.ButtonText, "Empty: the words of the page's language.")
+	m.Raw("</fieldset>\n")
+	for i := range leadgate.MaxVariants {
+		var va leadgate.Variant
+		if i < len(p.Variants) {
+			va = p.Variants[i]
+		}
+		at := variantAt(i)
+		m.Raw("<fieldset>\n<legend>Variant ")
+		m.Int(i + 1)
+		m.Raw("</legend>\n")
+		writeInput(m, f, at+"id", "Id", va.ID, "b, c, d or 1 to 20 lower-case letters, digits and hyphens.")
+		writeInput(m, f, at+"weight", "Weight", f.shownNumber(at+"weight", va.Weight), "")
+		writeInput(m, f, at+"title", "Title", va.Title, "")
+		writeTextarea(m, f, at+"description", "Description", va.Description, "Markdown, as the page's.")
+		writeInput(m, f, at+"cover_image_url", "Cover image", va.CoverImageURL, "An https URL or an absolute path.")
+		writeInput(m, f, at+"button_text", "Button", va.ButtonText, "")
+		m.Raw(`<label for="` + at + `layout">Layout</label><select id="` + at + `layout" name="` + at + `layout"`)
+		writeInvalid(m, f, at+"layout")
+		m.Raw(">\n")
+		writeOption(m, "", "the page's", va.Layout == "")
+		writeOption(m, string(leadgate.LayoutCard), "card", va.Layout == leadgate.LayoutCard)
+		writeOption(m, string(leadgate.LayoutSplit), "split", va.Layout == leadgate.LayoutSplit)
+		m.Raw("</select>\n")
+		writeInputErrors(m, f, at+"layout")
+		m.Raw("<p class=\"hint\">Fields it asks (none ticked: every field of the page; the email always):</p>\n")
+		for _, fd := range v.Page.Fields {
+			writeCheckbox(m, at+"fields", fd.Name, at+"fields-"+fd.Name, fd.Label+" ("+fd.Name+")", slices.Contains(va.Fields, fd.Name))
+		}
+		writeInputErrors(m, f, at+"fields")
+		m.Raw("</fieldset>\n")
+	}
+	m.Raw("<button type=\"submit\" class=\"primary\">Save the variants</button>\n</form>\n")
 }
 
 func writeVariantReport(m *markup.Writer, v variantsView) {

@@ -51,6 +51,9 @@ func testVariants(t *testing.T, s leadgate.Store) {
 	if err != nil || len(subs) != 1 || subs[0].Variant != "b" {
 		t.Fatalf("submissions %+v, %v: want one on arm b", subs, err)
 	}
+	if pl, err := s.PageLeads(ctx(t), p.Slug, time.Time{}, "", 0); err != nil || len(pl.Leads) != 1 || pl.Leads[0].Submission.Variant != "b" {
+		t.Errorf("PageLeads %+v, %v: want the submission on arm b", pl, err)
+	}
 	if g, err := s.Grant(ctx(t), g.ID); err != nil || g.Variant != "b" {
 		t.Errorf("grant %+v, %v: want arm b", g, err)
 	}

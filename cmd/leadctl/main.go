@@ -31,6 +31,7 @@ Commands:
   pages list     list the pages: slug, title, opt-in, magnet
   pages embed    print a page's embed snippet for your own site
   pages delete   delete a page (its leads and counts stay)
+  pages promote  make a variant of a page's A/B test the page (the test ends, kept in its history)
   magnets put    upload a lead magnet's file and register the magnet
   magnets coupons  add a CSV of codes to a coupon magnet's pool
   links revoke   stop a forwarded or leaked download link for good
@@ -63,6 +64,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		"pages list":      pagesList,
 		"pages embed":     pagesEmbed,
 		"pages delete":    pagesDelete,
+		"pages promote":   pagesPromote,
 		"magnets put":     magnetsPut,
 		"magnets coupons": magnetsCoupons,
 		"links revoke":    linksRevoke,

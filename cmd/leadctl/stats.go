@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
-	"leadgate/shared/funnel"
+	"leadgate/shared/admin"
 	"leadgate/shared/leadgate"
 )
 
@@ -55,7 +55,7 @@ func statsCmd(ctx context.Context, args []string, out io.Writer) error {
 	if err := c.stream(ctx, path, q, &body); err != nil {
 		return err
 	}
-	var rep funnel.Report
+	var rep admin.PageStats
 	if err := json.Unmarshal(body.Bytes(), &rep); err != nil {
 		return fmt.Errorf("GET %s: %w", path, err)
 	}
@@ -87,7 +87,10 @@ func statsCmd(ctx context.Context, args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", c.Campaign, c.Leads, spend, cpl)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return printVariants(out, rep)
 }
 
 func rate(r *float64) string {

@@ -88,13 +88,15 @@ type LeadRow struct {
 	FirstTouch   leadgate.Attribution `json:"first_touch"`
 	LastTouch    leadgate.Attribution `json:"last_touch"`
 	SubmittedAt  time.Time            `json:"submitted_at"`
+	// Variant is the arm of the page's A/B test the submission was made on.
+	Variant string `json:"variant,omitempty"`
 }
 
 func leadRow(pl leadgate.PageLead) LeadRow {
 	l := pl.Lead
 	return LeadRow{SubmissionID: pl.Submission.ID, LeadID: l.ID, Email: l.Email, Name: l.Name, Company: l.Company,
 		JobTitle: l.JobTitle, Phone: l.Phone, Custom: l.Custom, Status: l.Status, Stage: l.CurrentStage(), Score: l.Score, Consent: l.Consent,
-		FirstTouch: l.FirstTouch, LastTouch: l.LastTouch, SubmittedAt: pl.Submission.At}
+		FirstTouch: l.FirstTouch, LastTouch: l.LastTouch, SubmittedAt: pl.Submission.At, Variant: pl.Submission.Variant}
 }
 
 // LeadsPage is one page of a page's leads, newest submission first.

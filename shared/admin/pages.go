@@ -29,11 +29,16 @@ func (s *Service) SavePage(ctx context.Context, slug string, p leadgate.Page) (l
 	if err := s.checkPage(ctx, slug, p); err != nil {
 		return leadgate.Page{}, false, err
 	}
+	var old leadgate.Page
 	created, err := s.keepCreated(ctx, &p.CreatedAt, func(ctx context.Context) (time.Time, error) {
-		old, err := s.store.Page(ctx, slug)
+		var err error
+		old, err = s.store.Page(ctx, slug)
 		return old.CreatedAt, err
 	})
 	if err != nil {
+		return leadgate.Page{}, false, err
+	}
+	if err := s.keepTests(ctx, &p, old); err != nil {
 		return leadgate.Page{}, false, err
 	}
 	p = s.RenderTexts(p)

@@ -1,6 +1,8 @@
 package admin
 
 import (
+	"slices"
+
 	"leadgate/shared/leadgate"
 	"leadgate/shared/richtext"
 )
@@ -13,5 +15,12 @@ import (
 func (s *Service) RenderTexts(p leadgate.Page) leadgate.Page {
 	p.DescriptionHTML = richtext.HTML(p.Description)
 	p.ThankYouHTML = richtext.HTML(p.ThankYouContent)
+	p.Variants = slices.Clone(p.Variants)
+	for i := range p.Variants {
+		p.Variants[i].DescriptionHTML = ""
+		if p.Variants[i].Description != "" {
+			p.Variants[i].DescriptionHTML = richtext.HTML(p.Variants[i].Description)
+		}
+	}
 	return p
 }

@@ -3,20 +3,8 @@ package admin
 import (
 	"context"
 
-	"leadgate/shared/funnel"
 	"leadgate/shared/leadgate"
 )
-
-// Stats returns the funnel of page slug over the UTC days from to to, both
-// included (leadgate.ParseDayRange: by default the 30 days that end today);
-// ENOTFOUND for an unknown page.
-func (s *Service) Stats(ctx context.Context, slug, from, to string) (funnel.Report, error) {
-	from, to, err := leadgate.ParseDayRange(from, to, s.now())
-	if err != nil {
-		return funnel.Report{}, err
-	}
-	return funnel.Build(ctx, s.store, slug, from, to)
-}
 
 // SpendRequest is what was spent on one campaign; Amount is required (nil: not
 // given, which 0 cannot say).

@@ -60,6 +60,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		{p + "pages/{slug}/leads.csv", "GET, HEAD", map[string]http.HandlerFunc{"GET": a.pageLeadsCSV}},
 		{p + "leads/{email}", "GET, HEAD, DELETE", map[string]http.HandlerFunc{"GET": a.getLead, "DELETE": a.eraseLead}},
 		{p + "pages/{slug}/stats", "GET, HEAD", map[string]http.HandlerFunc{"GET": a.pageStats}},
+		{p + "pages/{slug}/variants/{variant}/promote", "POST", map[string]http.HandlerFunc{"POST": a.promoteVariant}},
 		{p + "pages/{slug}/spend/{campaign}", "PUT", map[string]http.HandlerFunc{"PUT": a.putSpend}},
 		{p + "pages/{slug}/embed", "GET, HEAD", map[string]http.HandlerFunc{"GET": a.embed}},
 		{p + "links/revoke", "POST", map[string]http.HandlerFunc{"POST": a.revokeLink}},

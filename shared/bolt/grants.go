@@ -65,7 +65,7 @@ func (s *Store) UseGrant(_ context.Context, id string, t time.Time) (leadgate.Gr
 		if err := putJSON(b, []byte(id), g); err != nil {
 			return err
 		}
-		d := leadgate.Download{GrantID: g.ID, N: g.Downloads, Page: g.Page, Email: g.Email, At: t, Source: g.Source}
+		d := leadgate.Download{GrantID: g.ID, N: g.Downloads, Page: g.Page, Email: g.Email, At: t, Source: g.Source, Variant: g.Variant}
 		return appendChanges(tx, leadgate.Change{Kind: leadgate.DownloadMade, At: t, Download: &d})
 	})
 	if err != nil {
@@ -122,7 +122,7 @@ func (s *Store) CountDownload(_ context.Context, d leadgate.Download) error {
 		if err := marks.Put(mark, []byte{1}); err != nil {
 			return err
 		}
-		if err := bump(tx, d.Page, leadgate.Day(d.At), d.Source, countDownloads); err != nil {
+		if err := bump(tx, d.Page, leadgate.Day(d.At), d.Source, d.Variant, countDownloads); err != nil {
 			return err
 		}
 		if d.Email == "" {
@@ -161,7 +161,14 @@ func (s *Store) CountDownload(_ context.Context, d leadgate.Download) error {
 // CountView adds one view to the page's counters of day, its total and its
 // source's, in one write transaction.
 func (s *Store) CountView(_ context.Context, page, day string, src leadgate.Source) error {
-	err := s.update(func(tx *bbolt.Tx) error { return bump(tx, page, day, src, countViews) })
+	err := s.update(func(tx *bbolt.Tx) error { return bump(tx, page, day, src, "", countViews) })
+	return storeError("count view", err)
+}
+
+// CountArmView adds one view to the page's counters of day, its total and the
+// arm's row of its source, in one write transaction.
+func (s *Store) CountArmView(_ context.Context, page, day string, src leadgate.Source, arm string) error {
+	err := s.update(func(tx *bbolt.Tx) error { return bump(tx, page, day, src, arm, countViews) })
 	return storeError("count view", err)
 }
 

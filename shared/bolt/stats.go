@@ -27,8 +27,9 @@ const (
 )
 
 // bump adds one to the step's counter of the page's day, in its total and in its
-// source's row, within the caller's transaction.
-func bump(tx *bbolt.Tx, page, day string, src leadgate.Source, step counter) error {
+// source's row (the arm's row of the source, for a visit of an A/B test's arm),
+// within the caller's transaction.
+func bump(tx *bbolt.Tx, page, day string, src leadgate.Source, variant string, step counter) error {
 	src = src.Normal()
 	totals := tx.Bucket(bucketCounters)
 	key := append(append([]byte(page), 0), day...)
@@ -40,7 +41,10 @@ func bump(tx *bbolt.Tx, page, day string, src leadgate.Source, step counter) err
 	}
 	rows := tx.Bucket(bucketSourceCounters)
 	rowKey := append(append(bytes.Clone(key), 0), src.Key()...)
-	row := leadgate.SourceDayCounts{Page: page, Day: day, Source: src}
+	if variant != "" {
+		rowKey = append(append(rowKey, 0), variant...)
+	}
+	row := leadgate.SourceDayCounts{Page: page, Day: day, Source: src, Variant: variant}
 	if raw := rows.Get(rowKey); raw != nil {
 		if err := json.Unmarshal(raw, &row); err != nil {
 			return err
@@ -68,7 +72,7 @@ func bump(tx *bbolt.Tx, page, day string, src leadgate.Source, step counter) err
 
 // countOnce runs bump unless the mark exists, and sets the mark. The follower counts
 // many leads at once: their counts share commits (batch).
-func (s *Store) countOnce(op string, mark []byte, page, day string, src leadgate.Source, step counter) error {
+func (s *Store) countOnce(op string, mark []byte, page, day string, src leadgate.Source, variant string, step counter) error {
 	err := s.batch(func(tx *bbolt.Tx) error {
 		marks := tx.Bucket(bucketCounted)
 		if marks.Get(mark) != nil {
@@ -77,7 +81,7 @@ func (s *Store) countOnce(op string, mark []byte, page, day string, src leadgate
 		if err := marks.Put(mark, []byte{1}); err != nil {
 			return err
 		}
-		return bump(tx, page, day, src, step)
+		return bump(tx, page, day, src, variant, step)
 	})
 	return storeError(op, err)
 }
@@ -85,7 +89,7 @@ func (s *Store) countOnce(op string, mark []byte, page, day string, src leadgate
 // CountLead counts a new submission once.
 func (s *Store) CountLead(_ context.Context, sub leadgate.Submission) error {
 	mark := append([]byte("sub\x00"), sub.ID...)
-	return s.countOnce("count lead", mark, sub.Page, leadgate.Day(sub.At), leadgate.SourceOf(sub.Attribution), countLeads)
+	return s.countOnce("count lead", mark, sub.Page, leadgate.Day(sub.At), leadgate.SourceOf(sub.Attribution), sub.Variant, countLeads)
 }
 
 // CountConfirmation counts a first confirmation once, under the source of the
@@ -96,13 +100,14 @@ func (s *Store) CountConfirmation(ctx context.Context, c leadgate.Confirmation) 
 		return err
 	}
 	var src leadgate.Source
+	variant := ""
 	for _, sub := range subs {
 		if sub.ID == c.SubmissionID {
-			src = leadgate.SourceOf(sub.Attribution)
+			src, variant = leadgate.SourceOf(sub.Attribution), sub.Variant
 		}
 	}
 	mark := append([]byte("confirm\x00"), c.ID...)
-	return s.countOnce("count confirmation", mark, c.Page, leadgate.Day(c.ConfirmedAt), src, countConfirmations)
+	return s.countOnce("count confirmation", mark, c.Page, leadgate.Day(c.ConfirmedAt), src, variant, countConfirmations)
 }
 
 // PageStats returns the per-source rows of the page's days from from to to: one

@@ -124,6 +124,22 @@ func (s *Service) Page(ctx context.Context, slug string) (leadgate.Page, error) 
 // FormToken signs the render time of the page's form, now.
 func (s *Service) FormToken(slug string) string { return s.key.FormToken(slug, s.now()) }
 
+// ArmFormToken signs the render time of the page's form shown as arm of its A/B
+// test, now: the capture records the arm the token carries.
+func (s *Service) ArmFormToken(slug, arm string) string {
+	return s.key.ArmFormToken(slug, arm, s.now())
+}
+
+// ArmOf returns the arm of the page's test that a form token was signed for: ""
+// for none, a token that is not the page's, or an arm the page no longer has.
+func (s *Service) ArmOf(page leadgate.Page, token string) string {
+	_, arm, err := s.key.VerifyArmFormToken(token, page.Slug)
+	if err != nil || !page.HasArm(arm) {
+		return ""
+	}
+	return arm
+}
+
 // Now is the service's clock: the time a form rendered now is signed with.
 func (s *Service) Now() time.Time { return s.now() }
 
@@ -157,10 +173,14 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 		return fake(reason), nil
 	}
 
-	sub, ignored, err := buildSubmission(page, req, now)
+	// The form is checked as its arm showed it (a variant may ask fewer fields),
+	// and the submission records the arm.
+	arm := s.ArmOf(page, req.Values[leadgate.FieldNameFormToken])
+	sub, ignored, err := buildSubmission(page.WithArm(arm), req, now)
 	if err != nil {
 		return Result{}, err
 	}
+	sub.Variant = arm
 	c := leadgate.Capture{Submission: sub, Page: page, NewLeadID: newID(), DedupeWindow: s.cfg.DedupeWindow}
 	if s.cfg.RatePerIP > 0 && req.IP != "" {
 		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: "ip:" + s.key.Digest("ip", req.IP), Limit: s.cfg.RatePerIP, Window: s.cfg.RateWindow})

@@ -164,6 +164,7 @@ func (c *Console) routes() http.Handler {
 	mux.Handle(SignOutEverywherePath, c.private(nil, c.signOutEverywhere))
 	c.magnetRoutes(mux)
 	c.webhookRoutes(mux)
+	c.variantRoutes(mux)
 	mux.Handle(PasskeysPath, c.private(c.passkeysPage, nil))
 	mux.Handle(PasskeyRegisterBeginPath, c.private(nil, c.registerBegin))
 	mux.Handle(PasskeyRegisterFinishPath, c.private(nil, c.registerFinish))

@@ -86,6 +86,8 @@ func (c *Console) savePage(w http.ResponseWriter, r *http.Request, s signedIn) {
 	}
 	f := readEditorForm(r.PostForm, false)
 	f.Page.Slug, f.Page.Draft = stored.Slug, stored.Draft
+	// The editor has no fields for the A/B test: the page keeps its own.
+	f.Page.Variants, f.Page.ControlWeight, f.Page.ButtonText = stored.Variants, stored.ControlWeight, stored.ButtonText
 	v := editorView{Form: f, Stored: stored}
 	if f.apply(r.PostForm.Get("do")) {
 		c.showEditor(w, r, s, http.StatusOK, v)

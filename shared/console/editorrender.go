@@ -188,7 +188,7 @@ func writePageActions(m *markup.Writer, p leadgate.Page, csrf string) {
 		writeCSRF(m, csrf)
 		m.Raw(`<button type="submit" class="secondary">Unpublish</button></form>`)
 	}
-	for _, a := range []struct{ action, text string }{{"preview", "Preview"}, {"yaml", "Download page file"}, {"duplicate", "Duplicate"}, {"delete", "Delete"}} {
+	for _, a := range []struct{ action, text string }{{"preview", "Preview"}, {"yaml", "Download page file"}, {"variants", "A/B test"}, {"duplicate", "Duplicate"}, {"delete", "Delete"}} {
 		m.Raw(`<a href="`)
 		m.URL(PageActionPath(p.Slug, a.action))
 		m.Raw(`">` + a.text + `</a>`)

@@ -300,5 +300,6 @@ func TestGoldenCoversEveryRenderer(t *testing.T) {
 	maps.Copy(marks, editorMarks)
 	maps.Copy(marks, leadsMarks)
 	maps.Copy(marks, webhookMarks)
+	maps.Copy(marks, variantMarks)
 	golden.CheckRenderersCovered(t, marks)
 }

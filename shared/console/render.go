@@ -302,6 +302,11 @@ func writePagesList(m *markup.Writer, l layout, v pagesView) {
 		} else {
 			m.Raw(`<span class="badge live">Published</span>`)
 		}
+		if p.Page.HasVariants() || len(p.Page.VariantHistory) > 0 {
+			m.Raw(` <a href="`)
+			m.URL(VariantsPath(p.Page.Slug))
+			m.Raw(`">A/B test</a>`)
+		}
 		m.Raw("</th>")
 		writeCounts(m, p.Last7)
 		writeCounts(m, p.Last30)

@@ -161,7 +161,7 @@ func (s *Store) countItems(d leadgate.Download, withLead bool) []types.TransactW
 	mark[attrAt] = at
 	items := []types.TransactWriteItem{
 		s.putOf(mark, &itemAbsent, nil),
-		s.sourceUpdate(d.Page, leadgate.Day(d.At), d.Source, attrDownloads),
+		s.sourceUpdate(d.Page, leadgate.Day(d.At), d.Source, d.Variant, attrDownloads),
 	}
 	if withLead {
 		items = append(items, s.updateOf(leadKey(d.Email), firstDownload, values{":at": at, ":one": one}))

@@ -81,8 +81,8 @@ func (s *Store) AllPageStats(ctx context.Context, from, to string) ([]leadgate.S
 		}
 		rows = append(rows, leadgate.SourceDayCounts{
 			Page: it.Page, Day: it.Day,
-			Source: leadgate.NewSource(it.UTMSource, it.UTMMedium, it.UTMCampaign),
-			Views:  it.Views, Leads: it.Leads, Confirmations: it.Confirmations, Downloads: it.Downloads,
+			Source: leadgate.NewSource(it.UTMSource, it.UTMMedium, it.UTMCampaign), Variant: it.Variant,
+			Views: it.Views, Leads: it.Leads, Confirmations: it.Confirmations, Downloads: it.Downloads,
 		})
 		return nil
 	})

@@ -31,37 +31,58 @@ import (
 // count is never made twice. A download is counted in one transaction with its mark
 // (grants.go).
 
-// sourceDaySK is the sort key of a page's per-source counter of one day.
-func sourceDaySK(day string, src leadgate.Source) string {
-	return prefixDay + day + "#SRC#" + src.Key()
+// sourceDaySK is the sort key of a page's per-source counter of one day. The
+// visits of an A/B test's arm count in a counter of their own, "...#ARM#<arm>",
+// instead of the source's, so a test costs no write more.
+func sourceDaySK(day string, src leadgate.Source, variant string) string {
+	sk := prefixDay + day + "#SRC#" + src.Key()
+	if variant != "" {
+		sk += "#ARM#" + variant
+	}
+	return sk
 }
 
 // sourceCounts add one to a counter of a page's per-source counter of a day, by
-// the counter's attribute.
-var sourceCounts = map[string]expr{}
+// the counter's attribute; armCounts do the same to an arm's counter.
+var sourceCounts, armCounts = map[string]expr{}, map[string]expr{}
 
 func init() {
 	for _, attr := range []string{attrViews, attrLeads, attrConfirmations, attrDownloads} {
-		sourceCounts[attr] = updating("ADD #"+attr+" :one SET #item_type = :type, #page = :page, #day = :day, "+
-			"#utm_source = :source, #utm_medium = :medium, #utm_campaign = :campaign, #gsi4pk = :gsi4pk, #gsi4sk = :gsi4sk", "")
+		update := "ADD #" + attr + " :one SET #item_type = :type, #page = :page, #day = :day, " +
+			"#utm_source = :source, #utm_medium = :medium, #utm_campaign = :campaign, #gsi4pk = :gsi4pk, #gsi4sk = :gsi4sk"
+		sourceCounts[attr] = updating(update, "")
+		armCounts[attr] = updating(update+", #variant = :variant", "")
 	}
 }
 
-// sourceUpdate adds one to attr of the page's per-source counter of the day.
-func (s *Store) sourceUpdate(page, day string, src leadgate.Source, attr string) types.TransactWriteItem {
+// sourceUpdate adds one to attr of the page's per-source counter of the day, or of
+// the arm's counter for a visit of an A/B test's arm.
+func (s *Store) sourceUpdate(page, day string, src leadgate.Source, variant, attr string) types.TransactWriteItem {
 	src = src.Normal()
-	return s.updateOf(key(prefixPage+page, sourceDaySK(day, src)), sourceCounts[attr], values{
+	vals := values{
 		":one": one, ":type": str(typeSourceDayCounts), ":page": str(page), ":day": str(day),
 		":source": str(src.Source), ":medium": str(src.Medium), ":campaign": str(src.Campaign),
 		":gsi4pk": str(statsDays), ":gsi4sk": str(day + "#" + page + "#" + src.Key()),
-	})
+	}
+	e := sourceCounts[attr]
+	if variant != "" {
+		vals[":variant"], vals[":gsi4sk"] = str(variant), str(day+"#"+page+"#"+src.Key()+"#"+variant)
+		e = armCounts[attr]
+	}
+	return s.updateOf(key(prefixPage+page, sourceDaySK(day, src, variant)), e, vals)
 }
 
 // CountView adds one view to the counter of the page's day and source: one
 // UpdateItem (ADD views 1). The followup function's stream filter leaves counters
 // out, so views start no function.
 func (s *Store) CountView(ctx context.Context, page, day string, src leadgate.Source) error {
-	return s.writeOr(ctx, "count view", s.sourceUpdate(page, day, src, attrViews), nil)
+	return s.writeOr(ctx, "count view", s.sourceUpdate(page, day, src, "", attrViews), nil)
+}
+
+// CountArmView adds one view to the arm's counter of the page's day and source:
+// the same one UpdateItem as CountView, of the arm's item.
+func (s *Store) CountArmView(ctx context.Context, page, day string, src leadgate.Source, arm string) error {
+	return s.writeOr(ctx, "count view", s.sourceUpdate(page, day, src, arm, attrViews), nil)
 }
 
 // DailyCounts returns a page's counters for one day, the sum of its sources'
@@ -86,7 +107,7 @@ func (s *Store) DailyCounts(ctx context.Context, page, day string) (leadgate.Dai
 // CountLead counts a new submission once: see countOnce.
 func (s *Store) CountLead(ctx context.Context, sub leadgate.Submission) error {
 	mark := markItem(prefixCounted+"SUB#"+sub.ID, skCounted, typeCountMark, sub.At.Add(countMarkRetention))
-	return s.countOnce(ctx, "count lead on page "+sub.Page, mark, sub.Page, leadgate.Day(sub.At), leadgate.SourceOf(sub.Attribution), attrLeads)
+	return s.countOnce(ctx, "count lead on page "+sub.Page, mark, sub.Page, leadgate.Day(sub.At), leadgate.SourceOf(sub.Attribution), sub.Variant, attrLeads)
 }
 
 // CountConfirmation counts a first confirmation once, under the source of the
@@ -94,17 +115,18 @@ func (s *Store) CountLead(ctx context.Context, sub leadgate.Submission) error {
 func (s *Store) CountConfirmation(ctx context.Context, c leadgate.Confirmation) error {
 	op := "count confirmation on page " + c.Page
 	var src leadgate.Source
+	variant := ""
 	subs, err := s.Submissions(ctx, c.Email)
 	if err != nil {
 		return err
 	}
 	for _, sub := range subs {
 		if sub.ID == c.SubmissionID {
-			src = leadgate.SourceOf(sub.Attribution)
+			src, variant = leadgate.SourceOf(sub.Attribution), sub.Variant
 		}
 	}
 	mark := markItem(prefixCounted+"CONFIRM#"+c.ID, skCounted, typeCountMark, c.ConfirmedAt.Add(countMarkRetention))
-	return s.countOnce(ctx, op, mark, c.Page, leadgate.Day(c.ConfirmedAt), src, attrConfirmations)
+	return s.countOnce(ctx, op, mark, c.Page, leadgate.Day(c.ConfirmedAt), src, variant, attrConfirmations)
 }
 
 // countOnce puts the mark, if none exists, then adds one to attr of the page's
@@ -112,12 +134,12 @@ func (s *Store) CountConfirmation(ctx context.Context, c leadgate.Confirmation) 
 // before. When DynamoDB refuses the count, the mark is deleted again, so that a
 // redelivered change counts it; when the count gets no answer it may have been
 // made, and the mark stays.
-func (s *Store) countOnce(ctx context.Context, op string, mark map[string]types.AttributeValue, page, day string, src leadgate.Source, attr string) error {
+func (s *Store) countOnce(ctx context.Context, op string, mark map[string]types.AttributeValue, page, day string, src leadgate.Source, variant, attr string) error {
 	_, counted, err := s.write(ctx, op+": mark", s.putOf(mark, &itemAbsent, nil), "")
 	if err != nil || counted {
 		return err
 	}
-	_, _, err = s.write(ctx, op, s.sourceUpdate(page, day, src, attr), "")
+	_, _, err = s.write(ctx, op, s.sourceUpdate(page, day, src, variant, attr), "")
 	var refused smithy.APIError
 	if err != nil && errors.As(err, &refused) {
 		// Not counted: a redelivery must count it. The context may have run out
@@ -139,6 +161,7 @@ type sourceDayItem struct {
 	UTMSource     string `json:"utm_source"`
 	UTMMedium     string `json:"utm_medium"`
 	UTMCampaign   string `json:"utm_campaign"`
+	Variant       string `json:"variant"`
 	Views         int    `json:"views"`
 	Leads         int    `json:"leads"`
 	Confirmations int    `json:"confirmations"`
@@ -161,8 +184,8 @@ func (s *Store) PageStats(ctx context.Context, page, from, to string) ([]leadgat
 		if it.ItemType == typeSourceDayCounts {
 			rows = append(rows, leadgate.SourceDayCounts{
 				Page: it.Page, Day: it.Day,
-				Source: leadgate.NewSource(it.UTMSource, it.UTMMedium, it.UTMCampaign),
-				Views:  it.Views, Leads: it.Leads, Confirmations: it.Confirmations, Downloads: it.Downloads,
+				Source: leadgate.NewSource(it.UTMSource, it.UTMMedium, it.UTMCampaign), Variant: it.Variant,
+				Views: it.Views, Leads: it.Leads, Confirmations: it.Confirmations, Downloads: it.Downloads,
 			})
 		}
 		return nil

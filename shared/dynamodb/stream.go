@@ -137,7 +137,7 @@ func decodeDownload(rec events.DynamoDBEventRecord, ch leadgate.Change) (leadgat
 		return ch, false, poison(rec, typeGrant, errors.New("new image: downloads grew without last_download_at"))
 	}
 	ch.Kind = leadgate.DownloadMade
-	ch.Download = &leadgate.Download{GrantID: g.ID, N: g.Downloads, Page: g.Page, Email: g.Email, At: g.LastDownloadAt, Source: g.Source}
+	ch.Download = &leadgate.Download{GrantID: g.ID, N: g.Downloads, Page: g.Page, Email: g.Email, At: g.LastDownloadAt, Source: g.Source, Variant: g.Variant}
 	return ch, true, nil
 }
 

@@ -71,6 +71,8 @@ func (a *API) handleCapture(w http.ResponseWriter, r *http.Request) {
 		fail(&page, nil, err)
 		return
 	}
+	// The form as its arm of the page's A/B test showed it, should it come again.
+	page = page.WithArm(a.capture.ArmOf(page, fv.values[leadgate.FieldNameFormToken]))
 	// A value of the wrong JSON type is an error for a field the page knows, and
 	// ignored, like any unknown member, for the rest.
 	var wrong []leadgate.FieldError
@@ -147,7 +149,8 @@ func (a *API) answerPerson(w http.ResponseWriter, r *http.Request, page *leadgat
 			http.Redirect(w, r, withErrors(page.ErrorURL, de.Fields), http.StatusSeeOther)
 			return
 		}
-		v := NewFormView(*page, a.capture.FormToken(page.Slug), keepValues(*page, values))
+		arm := a.capture.ArmOf(*page, values[leadgate.FieldNameFormToken])
+		v := NewFormView(*page, a.capture.ArmFormToken(page.Slug, arm), keepValues(*page, values))
 		v.Origin = BaseURL(r)
 		for _, fe := range de.Fields {
 			msg := localise(*page, fe)

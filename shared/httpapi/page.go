@@ -16,9 +16,11 @@ import (
 	"leadgate/shared/signing"
 )
 
-// ViewCounter counts the views of a page per day and source: the store's CountView.
+// ViewCounter counts the views of a page per day and source, and per arm of its
+// A/B test: the store's CountView and CountArmView.
 type ViewCounter interface {
 	CountView(ctx context.Context, page, day string, src leadgate.Source) error
+	CountArmView(ctx context.Context, page, day string, src leadgate.Source, arm string) error
 }
 
 // PageAPI serves the hosted landing page, GET /p/{slug}, and its thank-you page,
@@ -70,6 +72,7 @@ func (a *PageAPI) handlePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	values := landingValues(page, r)
+	arm := visitorArm(w, r, page)
 	if r.Method == http.MethodGet && !isBot(r.UserAgent()) {
 		ctx, cancel := context.WithTimeout(r.Context(), viewCountTimeout)
 		// The view counts under the source a lead of this visit would get: the utm
@@ -77,12 +80,19 @@ func (a *PageAPI) handlePage(w http.ResponseWriter, r *http.Request) {
 		src := leadgate.NewSource(values["utm_source"], values["utm_medium"], values["utm_campaign"])
 		// A view not counted costs a figure, never the page: log it (the page and the
 		// reason only) and render anyway.
-		if err := a.views.CountView(ctx, page.Slug, leadgate.Day(a.capture.Now()), src); err != nil {
+		day := leadgate.Day(a.capture.Now())
+		var err error
+		if arm != "" { // a visit of the page's A/B test counts in its arm's counters only
+			err = a.views.CountArmView(ctx, page.Slug, day, src, arm)
+		} else {
+			err = a.views.CountView(ctx, page.Slug, day, src)
+		}
+		if err != nil {
 			a.log.ErrorContext(r.Context(), "view not counted", "page", page.Slug, "error", err)
 		}
 		cancel()
 	}
-	v := NewFormView(page, a.capture.FormToken(page.Slug), values)
+	v := NewFormView(page.WithArm(arm), a.capture.ArmFormToken(page.Slug, arm), values)
 	v.Origin = BaseURL(r)
 	RenderForm(w, http.StatusOK, v)
 }

@@ -41,6 +41,10 @@ func (failingViews) CountView(context.Context, string, string, leadgate.Source) 
 	return leadgate.Unavailable("count view", errors.New("table throttled"))
 }
 
+func (failingViews) CountArmView(context.Context, string, string, leadgate.Source, string) error {
+	return leadgate.Unavailable("count view", errors.New("table throttled"))
+}
+
 func newPageHarness(t *testing.T, views httpapi.ViewCounter) *pageHarness {
 	t.Helper()
 	store, err := bolt.Open(filepath.Join(t.TempDir(), "leads.db"))

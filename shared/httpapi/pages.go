@@ -173,7 +173,7 @@ func writeFormPage(m *markup.Writer, v FormView) {
 		m.Raw(" disabled")
 	}
 	m.Raw(">")
-	m.Text(c.Label(leadgate.LabelSubmit))
+	m.Text(buttonText(p, c))
 	m.Raw("</button>\n</form>\n")
 	if p.PrivacyURL != "" {
 		m.Raw(`<p class="muted"><a href="`)
@@ -565,6 +565,14 @@ func writeEmbedForm(m *markup.Writer, v FormView) {
 	m.Raw(`">`)
 	writeFields(m, v)
 	m.Raw("\n<button type=\"submit\">")
-	m.Text(v.words().Label(leadgate.LabelSubmit))
+	m.Text(buttonText(v.Page, v.words()))
 	m.Raw("</button>\n</form>\n")
+}
+
+// buttonText is the form's button: the page's own words, or its locale's.
+func buttonText(p leadgate.Page, c leadgate.Catalogue) string {
+	if p.ButtonText != "" {
+		return p.ButtonText
+	}
+	return c.Label(leadgate.LabelSubmit)
 }

@@ -30,6 +30,8 @@ type Grant struct {
 	LastDownloadAt  time.Time `json:"last_download_at,omitzero"`
 	// Source is the submission's source, so that its downloads count under it.
 	Source Source `json:"source"`
+	// Variant is the submission's arm, so that its downloads count under it.
+	Variant string `json:"variant,omitempty"`
 	// The magnet's delivery as it was when the grant was made (delivery.go):
 	// a bundle's files and each one's downloads, a link's or a trial's target and
 	// how a trial carries the address, a coupon's code.
@@ -68,7 +70,7 @@ func NewGrant(token string, sub Submission, page Page, m Magnet) Grant {
 		ID: GrantID(token), LeadID: sub.LeadID, Email: sub.Email, Page: page.Slug,
 		SubmissionID: sub.ID, MagnetID: m.ID, ObjectKey: m.ObjectKey, FileName: m.FileName,
 		ContentType: m.ContentType, CreatedAt: sub.At, ExpiresAt: sub.At.Add(page.DownloadLinkTTL()),
-		Source: SourceOf(sub.Attribution),
+		Source: SourceOf(sub.Attribution), Variant: sub.Variant,
 	}.withDelivery(m)
 }
 
@@ -82,4 +84,6 @@ type Download struct {
 	At      time.Time `json:"at"`
 	// Source is the grant's: where the lead who downloads came from.
 	Source Source `json:"source"`
+	// Variant is the grant's arm.
+	Variant string `json:"variant,omitempty"`
 }

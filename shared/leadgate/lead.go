@@ -165,6 +165,9 @@ type Submission struct {
 	Values      map[string]string `json:"values"` // the page's visible fields as given
 	Attribution Attribution       `json:"attribution"`
 	Consent     Consent           `json:"consent"`
+	// Variant is the arm of the page's A/B test the form was shown as; "" outside
+	// a test.
+	Variant string `json:"variant,omitempty"`
 }
 
 // NewLead makes the lead that a first submission describes.

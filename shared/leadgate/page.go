@@ -155,6 +155,16 @@ type Page struct {
 	Scoring ScoringRules `json:"scoring,omitzero"`
 	// Alerts tells people of the page's new leads by email (alerts.go).
 	Alerts LeadAlerts `json:"alerts,omitzero"`
+	// ButtonText is the form's button; empty: the locale's default.
+	ButtonText string `json:"button_text,omitempty"`
+	// Variants are the challengers of the page's A/B test (variants.go), the page
+	// itself being the control with ControlWeight (0: the default weight).
+	Variants      []Variant `json:"variants,omitempty"`
+	ControlWeight int       `json:"control_weight,omitempty"`
+	// VariantsSince is when the running test started and VariantHistory the tests
+	// that ended, oldest first: both kept by the admin service, never settings.
+	VariantsSince  time.Time     `json:"variants_since,omitzero"`
+	VariantHistory []VariantTest `json:"variant_history,omitempty"`
 	// Draft keeps the page from visitors: its hosted page and capture route answer
 	// as for no such page, while its leads and counts stay. The zero value is
 	// published, so pages stored and files written before drafts existed stay live.
@@ -272,6 +282,7 @@ func (p Page) Validate() error {
 	errs = append(errs, p.FollowUp.validate()...)
 	errs = append(errs, p.Alerts.validate()...)
 	errs = append(errs, p.Scoring.validate()...)
+	errs = append(errs, p.validateVariants()...)
 	if len(errs) > 0 {
 		return &Error{Code: EINVALID, Message: "the page configuration is not valid", Fields: errs}
 	}

@@ -74,9 +74,12 @@ func (s Source) Key() string {
 
 // SourceDayCounts are one page's funnel counters of one UTC day for one source.
 type SourceDayCounts struct {
-	Page          string `json:"page"`
-	Day           string `json:"day"`
-	Source        Source `json:"source"`
+	Page   string `json:"page"`
+	Day    string `json:"day"`
+	Source Source `json:"source"`
+	// Variant is the arm of the page's A/B test the visits saw; "" outside a
+	// test (no test, a bot, a visitor without the cookie).
+	Variant       string `json:"variant,omitempty"`
 	Views         int    `json:"views"`
 	Leads         int    `json:"leads"`
 	Confirmations int    `json:"confirmations"`

@@ -52,6 +52,11 @@ type Store interface {
 	// names it) and to those of the visit's source. Views are not deduplicated:
 	// each call counts.
 	CountView(ctx context.Context, page, day string, src Source) error
+	// CountArmView counts a view as CountView does, in the counters of the arm of
+	// the page's A/B test the visitor saw (SourceDayCounts.Variant), in the same
+	// one write. Leads, confirmations and downloads count under the arm of their
+	// submission (Submission.Variant) by themselves.
+	CountArmView(ctx context.Context, page, day string, src Source, arm string) error
 	// CountLead counts a new submission (SubmissionCreated) into its page's
 	// counters of its day and of its attribution's source. Counting the same
 	// submission ID again changes nothing.

@@ -64,6 +64,11 @@ func Parse(data []byte) (leadgate.Page, *leadgate.Magnet, error) {
 	// The HTML of the texts is the service's to render when the page is saved; a
 	// file's own (one made from the admin API's JSON, say) is not taken.
 	page.DescriptionHTML, page.ThankYouHTML = "", ""
+	for i := range page.Variants {
+		page.Variants[i].DescriptionHTML = ""
+	}
+	// A test's start and history are the service's record, kept whatever a file says.
+	page.VariantsSince, page.VariantHistory = time.Time{}, nil
 	return page, magnet, nil
 }
 

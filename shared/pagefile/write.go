@@ -15,8 +15,9 @@ import (
 // Write writes p as a page file that Parse reads back as p: the members of the
 // page's JSON in its order, durations as strings such as 48h, texts of several lines
 // as YAML blocks. created_at and updated_at are left out: the service keeps them;
-// so are description_html and thank_you_html, derived from the Markdown when the
-// page is saved: they are no settings.
+// so are description_html and thank_you_html (the page's and its variants'),
+// derived from the Markdown when the page is saved, and the A/B test's start and
+// history: they are no settings.
 // The file names the page's magnet by magnet_id and has no magnet: section, so
 // applying it needs the magnet to exist, as it does where the page came from.
 func Write(p leadgate.Page) ([]byte, error) {
@@ -30,7 +31,13 @@ func Write(p leadgate.Page) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("page file of %s: %w", p.Slug, err)
 	}
-	root.Content = without(root.Content, "created_at", "updated_at", "description_html", "thank_you_html")
+	root.Content = without(root.Content, "created_at", "updated_at", "description_html", "thank_you_html",
+		"variants_since", "variant_history")
+	if vs := member(root, "variants"); vs != nil {
+		for _, v := range vs.Content {
+			v.Content = without(v.Content, "description_html")
+		}
+	}
 	if fu := member(root, "follow_up"); fu != nil {
 		toDuration(fu, "reminder_after")
 		if steps := member(fu, "nurture"); steps != nil {

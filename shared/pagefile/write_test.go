@@ -103,3 +103,42 @@ func TestParseDropsTextsHTML(t *testing.T) {
 		t.Fatalf("parsed description %q, HTML %q, %q; want the Markdown only", got.Description, got.DescriptionHTML, got.ThankYouHTML)
 	}
 }
+
+// TestVariantsRoundTrip writes a page that runs an A/B test and reads it back:
+// the variants are settings; their rendered HTML, the test's start and its
+// history are the service's.
+func TestVariantsRoundTrip(t *testing.T) {
+	p := storetest.Page("tested")
+	p.ButtonText = "Send it"
+	p.ControlWeight = 70
+	p.Variants = []leadgate.Variant{
+		{ID: "b", Weight: 30, Title: "Free playbook", Description: "Now **free**", DescriptionHTML: "<p>Now <strong>free</strong></p>",
+			ButtonText: "Get it", CoverImageURL: "/b.png", Layout: leadgate.LayoutSplit, Fields: []string{"email", "name"}},
+		{ID: "short"},
+	}
+	p.VariantsSince = storetest.T0
+	p.VariantHistory = []leadgate.VariantTest{{Started: storetest.T0, Ended: storetest.T0, Winner: "c", Arms: []leadgate.ArmCounts{{Arm: "control"}}}}
+	data, err := pagefile.Write(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := pagefile.Parse(data)
+	if err != nil {
+		t.Fatalf("Parse: %v\n%s", err, data)
+	}
+	p.CreatedAt, p.UpdatedAt = time.Time{}, time.Time{}
+	p.Variants[0].DescriptionHTML, p.VariantsSince, p.VariantHistory = "", time.Time{}, nil
+	if g, w := mustJSON(t, got), mustJSON(t, p); g != w {
+		t.Fatalf("round trip changed the page:\n got %s\nwant %s\nfile:\n%s", g, w, data)
+	}
+	for _, want := range []string{"variants:\n", "  - id: b\n", "    weight: 30\n", "    fields: [email, name]\n", "control_weight: 70\n", "button_text: Send it\n"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("the file lacks %q:\n%s", want, data)
+		}
+	}
+	for _, unwanted := range []string{"description_html", "variants_since", "variant_history", "<strong>"} {
+		if strings.Contains(string(data), unwanted) {
+			t.Errorf("the file has %s:\n%s", unwanted, data)
+		}
+	}
+}

@@ -57,28 +57,46 @@ var (
 // FormToken signs the time a page's form was rendered: "<unix ms>.<mac>", where the
 // mac covers the page slug too, so a token works only on the page it was made for.
 func (k *Key) FormToken(slug string, renderedAt time.Time) string {
+	return k.ArmFormToken(slug, "", renderedAt)
+}
+
+// ArmFormToken signs the render time of a form shown as an arm of the page's A/B
+// test too: "<unix ms>~<arm>.<mac>", so the arm reaches the capture as shown. An
+// arm "" makes FormToken's token.
+func (k *Key) ArmFormToken(slug, arm string, renderedAt time.Time) string {
 	ms := strconv.FormatInt(renderedAt.UnixMilli(), 10)
+	if arm != "" {
+		ms += "~" + arm
+	}
 	return ms + "." + b64.EncodeToString(k.formMAC(slug, ms))
 }
 
 // VerifyFormToken returns the render time a token signed for slug carries.
 func (k *Key) VerifyFormToken(token, slug string) (time.Time, error) {
-	ms, mac, ok := strings.Cut(token, ".")
-	if !ok || len(token) > 64 {
-		return time.Time{}, ErrMalformed
+	t, _, err := k.VerifyArmFormToken(token, slug)
+	return t, err
+}
+
+// VerifyArmFormToken returns the render time and the arm ("" for none) a token
+// signed for slug carries.
+func (k *Key) VerifyArmFormToken(token, slug string) (time.Time, string, error) {
+	signed, mac, ok := strings.Cut(token, ".")
+	if !ok || len(token) > 96 {
+		return time.Time{}, "", ErrMalformed
 	}
+	ms, arm, _ := strings.Cut(signed, "~")
 	n, err := strconv.ParseInt(ms, 10, 64)
 	if err != nil || n < 0 {
-		return time.Time{}, ErrMalformed
+		return time.Time{}, "", ErrMalformed
 	}
 	got, err := b64.DecodeString(mac)
 	if err != nil {
-		return time.Time{}, ErrMalformed
+		return time.Time{}, "", ErrMalformed
 	}
-	if !hmac.Equal(got, k.formMAC(slug, ms)) {
-		return time.Time{}, ErrSignature
+	if !hmac.Equal(got, k.formMAC(slug, signed)) {
+		return time.Time{}, "", ErrSignature
 	}
-	return time.UnixMilli(n).UTC(), nil
+	return time.UnixMilli(n).UTC(), arm, nil
 }
 
 func (k *Key) formMAC(slug, ms string) []byte {

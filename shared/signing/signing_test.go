@@ -120,3 +120,27 @@ func TestDecoyGrantTokens(t *testing.T) {
 		t.Fatal("a token that is not this key's decoy taken for one")
 	}
 }
+
+// An arm signed into a form token comes back from it, and cannot be changed.
+func TestArmFormToken(t *testing.T) {
+	k := mustKey(t, strings.Repeat("s", 32))
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	tok := k.ArmFormToken("spring-guide", "short-form-2026-abcd", at)
+	got, arm, err := k.VerifyArmFormToken(tok, "spring-guide")
+	if err != nil || !got.Equal(at) || arm != "short-form-2026-abcd" {
+		t.Fatalf("VerifyArmFormToken = %v, %q, %v", got, arm, err)
+	}
+	if _, err := k.VerifyFormToken(tok, "spring-guide"); err != nil {
+		t.Errorf("VerifyFormToken of an arm's token: %v", err)
+	}
+	signed, mac, _ := strings.Cut(tok, ".")
+	ms, _, _ := strings.Cut(signed, "~")
+	for _, forged := range []string{ms + "~b." + mac, ms + "." + mac} {
+		if _, _, err := k.VerifyArmFormToken(forged, "spring-guide"); !errors.Is(err, signing.ErrSignature) {
+			t.Errorf("%s: %v, want a signature error", forged, err)
+		}
+	}
+	if _, arm, err := k.VerifyArmFormToken(k.FormToken("spring-guide", at), "spring-guide"); err != nil || arm != "" {
+		t.Errorf("plain token: arm %q, %v", arm, err)
+	}
+}

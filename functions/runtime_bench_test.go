@@ -28,8 +28,8 @@ var floorOf = map[string]string{
 	"PageFunction":       "dynamodb",
 	"LinksFunction":      "dynamodb",
 	"SesEventsFunction":  "dynamodb",
-	"DownloadFunction":   "dynamodb-s3",
-	"AdminFunction":      "dynamodb-s3",
+	"DownloadFunction":   "dynamodb", // presigns with shared/s3url: no S3 client
+	"AdminFunction":      "dynamodb",
 	"FollowupFunction":   "dynamodb-sesv2",
 	"DispatcherFunction": "dynamodb-sesv2",
 	"ConsoleFunction":    "dynamodb-sesv2",

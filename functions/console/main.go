@@ -22,7 +22,7 @@ import (
 	"leadgate/shared/lambdainit"
 	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/leadgate"
-	"leadgate/shared/s3"
+	"leadgate/shared/s3url"
 	"leadgate/shared/ses"
 	"leadgate/shared/webhooks"
 )
@@ -55,7 +55,7 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 	if err != nil {
 		return nil, err
 	}
-	presigner, err := s3.NewPresigner(awsCfg, s3.PresignerOptions{})
+	presigner, err := s3url.NewPresigner(awsCfg, s3url.PresignerOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 		UploadOrigin: presigner.Origin(bucket),
 		Auth:         consoleauth.New(store, key, consoleauth.DefaultConfig(users), time.Now),
 		// Webhook tests and redeliveries post from here, under the AWS policy.
-		Admin: admin.New(store, s3.New(nil, presigner, bucket), key, time.Now).
+		Admin: admin.New(store, s3url.New(presigner, bucket), key, time.Now).
 			WithWebhooks(webhooks.New(store, webhooks.NewSender(webhooks.AWSPolicy), time.Now, nil)),
 		Store:    store,
 		Key:      key,

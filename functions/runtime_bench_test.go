@@ -30,9 +30,9 @@ var floorOf = map[string]string{
 	"SesEventsFunction":  "dynamodb",
 	"DownloadFunction":   "dynamodb", // presigns with shared/s3url: no S3 client
 	"AdminFunction":      "dynamodb",
-	"FollowupFunction":   "dynamodb-sesv2",
-	"DispatcherFunction": "dynamodb-sesv2",
-	"ConsoleFunction":    "dynamodb-sesv2",
+	"FollowupFunction":   "dynamodb", // sends with shared/sesmail: no SES client
+	"DispatcherFunction": "dynamodb",
+	"ConsoleFunction":    "dynamodb",
 }
 
 // helloFloor is the smallest aws-lambda-go function, with no SDK client: the

@@ -13,8 +13,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-
 	"leadgate/shared/admin"
 	"leadgate/shared/apigw"
 	"leadgate/shared/console"
@@ -23,7 +21,7 @@ import (
 	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/s3url"
-	"leadgate/shared/ses"
+	"leadgate/shared/sesmail"
 	"leadgate/shared/webhooks"
 )
 
@@ -59,7 +57,12 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 	if err != nil {
 		return nil, err
 	}
-	mailer := ses.New(sesv2.NewFromConfig(awsCfg, ses.ClientOptions()), ses.Options{ConfigurationSetName: getenv("SES_CONFIGURATION_SET")})
+	// SES through a request signed here: the SDK's SES client weighs 0.7 MB.
+	sesClient, err := sesmail.NewClient(awsCfg, sesmail.ClientOptions{})
+	if err != nil {
+		return nil, err
+	}
+	mailer := sesmail.NewMailer(sesClient, getenv("SES_CONFIGURATION_SET"))
 	c, err := console.New(console.Config{
 		// The browser PUTs magnet files there: the magnets pages allow it.
 		UploadOrigin: presigner.Origin(bucket),

@@ -46,11 +46,6 @@ func New(client API, opts Options) *Mailer {
 	return &Mailer{client: client, opts: opts}
 }
 
-const charset = "UTF-8"
-
-// maxTagLength is SES's limit on a tag's name and on its value.
-const maxTagLength = 256
-
 // Send validates m, sends it, and returns the message ID SES gave it.
 func (s *Mailer) Send(ctx context.Context, m leadgate.Message) (string, error) {
 	r, err := sesmail.Build(m, s.opts.ConfigurationSetName)

@@ -23,6 +23,13 @@ var unwantedEverywhere = map[string]string{
 		"start the function with lambdaruntime.Start",
 	"github.com/aws/aws-sdk-go-v2/config": "LoadDefaultConfig links STS, SSO, IMDS and the shared " +
 		"config files; build the configuration with lambdainit.AWSConfigFrom",
+	"github.com/go-webauthn/webauthn/protocol": "it registers every attestation format's verifier " +
+		"(TPM, Android, SafetyNet, with their CBOR, ASN.1, JWT and metadata codecs): about 2 MB; " +
+		"shared/consoleauth checks passkeys itself (webauthn.go)",
+	"github.com/aws/aws-sdk-go-v2/service/s3": "no function uploads: even unused, the client package " +
+		"links its endpoint tables and SigV4a; presign with leadgate/shared/s3url",
+	"github.com/aws/aws-sdk-go-v2/service/sesv2": "even for its types alone, the client package " +
+		"links about 0.45 MB, its client 0.3 MB more; send with leadgate/shared/sesmail",
 }
 
 // Packages one function may not link, by the function's directory.

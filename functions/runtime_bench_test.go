@@ -28,11 +28,11 @@ var floorOf = map[string]string{
 	"PageFunction":       "dynamodb",
 	"LinksFunction":      "dynamodb",
 	"SesEventsFunction":  "dynamodb",
-	"DownloadFunction":   "dynamodb-s3",
-	"AdminFunction":      "dynamodb-s3",
-	"FollowupFunction":   "dynamodb-sesv2",
-	"DispatcherFunction": "dynamodb-sesv2",
-	"ConsoleFunction":    "dynamodb-sesv2",
+	"DownloadFunction":   "dynamodb", // presigns with shared/s3url: no S3 client
+	"AdminFunction":      "dynamodb",
+	"FollowupFunction":   "dynamodb", // sends with shared/sesmail: no SES client
+	"DispatcherFunction": "dynamodb",
+	"ConsoleFunction":    "dynamodb",
 }
 
 // helloFloor is the smallest aws-lambda-go function, with no SDK client: the

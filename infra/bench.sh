@@ -56,7 +56,8 @@
 #                           soak-steady-last-email-s (<= 10, with soak-steady-captures/s
 #                           >= 475 and soak-steady-max-backlog <= 5000)
 #
-# Environment: BENCH_DYNAMODB_PORT (default 8775, apart from make test's 8765);
+# Environment: BENCH_DYNAMODB_PORT (default 8775, apart from make test's 8765),
+# BENCH_MOTO_PORT (default 5010, apart from make test's 5000);
 # LEADGATE_SOAK_LEADS (default 50000) and LEADGATE_SOAK_STEADY (default 60s, 0: none)
 # for a shorter soak.
 set -euo pipefail
@@ -79,6 +80,18 @@ if bash infra/local/dynamodb-local.sh install && bash infra/local/dynamodb-local
 	export LEADGATE_DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_LOCAL_PORT"
 else
 	echo "DynamoDB Local did not start: the benchmarks on a table will be skipped" >&2
+fi
+
+step "moto (Secrets Manager)"
+# BenchmarkColdInit starts each bootstrap as Lambda would: its init reads the signing
+# secret from Secrets Manager, here moto's. Without it the benchmark skips, and the
+# size and cold-init rows say "not measured".
+export MOTO_PORT="${BENCH_MOTO_PORT:-5010}"
+if bash infra/local/moto.sh install && bash infra/local/moto.sh start; then
+	trap 'bash infra/local/dynamodb-local.sh stop || true; bash infra/local/moto.sh stop || true' EXIT
+	export LEADGATE_MOTO_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
+else
+	echo "moto did not start: BenchmarkColdInit will be skipped" >&2
 fi
 
 # bench runs the benchmarks of packages with -benchtime=$1, appending the output to

@@ -11,13 +11,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"leadgate/shared/alerts"
 	"leadgate/shared/followup"
 	"leadgate/shared/lambdainit"
 	"leadgate/shared/lambdaruntime"
-	"leadgate/shared/ses"
+	"leadgate/shared/sesmail"
 	"leadgate/shared/webhooks"
 )
 
@@ -41,7 +40,12 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (fun
 	if err != nil {
 		return nil, err
 	}
-	mailer := ses.New(sesv2.NewFromConfig(awsCfg, ses.ClientOptions()), ses.Options{ConfigurationSetName: getenv("SES_CONFIGURATION_SET")})
+	// SES through a request signed here: the SDK's SES client weighs 0.7 MB.
+	sesClient, err := sesmail.NewClient(awsCfg, sesmail.ClientOptions{})
+	if err != nil {
+		return nil, err
+	}
+	mailer := sesmail.NewMailer(sesClient, getenv("SES_CONFIGURATION_SET"))
 	hooks, err := webhooks.FromEnv(store, store, mailer, cfg.From, getenv, time.Now)
 	if err != nil {
 		return nil, err

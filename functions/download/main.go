@@ -16,7 +16,7 @@ import (
 	"leadgate/shared/lambdainit"
 	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/leadgate"
-	"leadgate/shared/s3"
+	"leadgate/shared/s3url"
 	"leadgate/shared/signing"
 )
 
@@ -41,11 +41,11 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 		return nil, err
 	}
 	// The function only mints URLs: it signs them itself and builds no S3 client.
-	presigner, err := s3.NewPresigner(awsCfg, s3.PresignerOptions{})
+	presigner, err := s3url.NewPresigner(awsCfg, s3url.PresignerOptions{})
 	if err != nil {
 		return nil, err
 	}
-	objects := s3.New(nil, presigner, bucket)
+	objects := s3url.New(presigner, bucket)
 	return handler(store, objects, key, time.Now, log), nil
 }
 

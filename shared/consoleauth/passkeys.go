@@ -12,9 +12,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/go-webauthn/webauthn/protocol"
-	"github.com/go-webauthn/webauthn/webauthn"
-
 	"leadgate/shared/leadgate"
 )
 
@@ -28,8 +25,9 @@ import (
 // answers made at that origin are accepted. A passkey's user handle is a keyed
 // digest of its user's address, so that authenticators hold no address.
 type Passkeys struct {
-	s  *Service
-	wa *webauthn.WebAuthn
+	s            *Service
+	rpID, rpName string
+	origin       string // the console's origin, where answers must be made
 }
 
 // PasskeyOrigin checks that a console at baseURL can carry passkeys and returns
@@ -60,28 +58,11 @@ func (s *Service) Passkeys(baseURL, rpName string) (*Passkeys, error) {
 	if err != nil {
 		return nil, leadgate.ErrPasskeysUnavailable.WithCause("passkeys at "+baseURL, err)
 	}
-	wa, err := webauthn.New(&webauthn.Config{
-		RPID: rpID, RPDisplayName: rpName, RPOrigins: []string{strings.TrimSuffix(baseURL, "/")},
-		AttestationPreference: protocol.PreferNoAttestation,
-		// A passkey signs in alone: it must be discoverable and its user verified
-		// (a PIN or biometric), not only present.
-		AuthenticatorSelection: protocol.AuthenticatorSelection{
-			ResidentKey: protocol.ResidentKeyRequirementRequired, RequireResidentKey: protocol.ResidentKeyRequired(),
-			UserVerification: protocol.VerificationRequired,
-		},
-		Timeouts: webauthn.TimeoutsConfig{
-			Login:        webauthn.TimeoutConfig{Enforce: true, Timeout: leadgate.PasskeyCeremonyTTL, TimeoutUVD: leadgate.PasskeyCeremonyTTL},
-			Registration: webauthn.TimeoutConfig{Enforce: true, Timeout: leadgate.PasskeyCeremonyTTL, TimeoutUVD: leadgate.PasskeyCeremonyTTL},
-		},
-	})
-	if err != nil {
-		return nil, leadgate.ErrPasskeysUnavailable.WithCause("passkeys", err)
-	}
-	return &Passkeys{s: s, wa: wa}, nil
+	return &Passkeys{s: s, rpID: rpID, rpName: rpName, origin: strings.TrimSuffix(baseURL, "/")}, nil
 }
 
 // RPID is the relying party's ID, the console's host.
-func (p *Passkeys) RPID() string { return p.wa.Config.RPID }
+func (p *Passkeys) RPID() string { return p.rpID }
 
 // List returns the user's passkeys, oldest first.
 func (p *Passkeys) List(ctx context.Context, email string) ([]leadgate.Passkey, error) {
@@ -98,15 +79,33 @@ func (p *Passkeys) Remove(ctx context.Context, email, id string) error {
 // the ceremony's token and the options for navigator.credentials.create. The
 // user's passkeys are excluded, so that an authenticator is not registered twice.
 func (p *Passkeys) BeginRegistration(ctx context.Context, email string) (token string, options []byte, err error) {
-	user, err := p.user(ctx, email)
+	keys, err := p.s.store.Passkeys(ctx, email)
 	if err != nil {
 		return "", nil, err
 	}
-	creation, session, err := p.wa.BeginRegistration(user, webauthn.WithExclusions(webauthn.Credentials(user.creds).CredentialDescriptors()))
-	if err != nil {
-		return "", nil, leadgate.Internal("begin passkey registration", err)
+	state := p.newState(p.userHandle(email))
+	var o creationOptions
+	pk := &o.PublicKey
+	pk.RP.Name, pk.RP.ID = p.rpName, p.rpID
+	pk.User.Name, pk.User.DisplayName, pk.User.ID = email, email, state.UserID
+	pk.Challenge, pk.Timeout = state.Challenge, leadgate.PasskeyCeremonyTTL.Milliseconds()
+	for _, alg := range offeredAlgs {
+		pk.PubKeyCredParams = append(pk.PubKeyCredParams, struct {
+			Type string `json:"type"`
+			Alg  int64  `json:"alg"`
+		}{"public-key", alg})
 	}
-	return p.begin(ctx, email, session, creation)
+	for _, k := range keys {
+		id, err := k.CredentialID()
+		if err != nil {
+			return "", nil, leadgate.Internal("passkeys of a user", errors.New("passkey with a malformed credential ID"))
+		}
+		pk.ExcludeCredentials = append(pk.ExcludeCredentials, credentialDescriptor{Type: "public-key", ID: id, Transports: k.Transports})
+	}
+	pk.AuthenticatorSelection.RequireResidentKey, pk.AuthenticatorSelection.ResidentKey = true, "required"
+	pk.AuthenticatorSelection.UserVerification = state.UserVerification
+	pk.Attestation = "none"
+	return p.begin(ctx, email, state, o)
 }
 
 // FinishRegistration checks the browser's answer (a PublicKeyCredential's JSON) to
@@ -128,19 +127,15 @@ func (p *Passkeys) FinishRegistration(ctx context.Context, email, token, name st
 	if c.Email != email {
 		return leadgate.Passkey{}, leadgate.ErrPasskeyCeremonyUnknown
 	}
-	parsed, err := protocol.ParseCredentialCreationResponseBytes(answer)
+	parsed, err := parseRegistration(answer)
 	if err != nil {
 		return leadgate.Passkey{}, leadgate.ErrPasskeyAnswerMalformed.WithCause("finish passkey registration", err)
 	}
-	user, err := p.user(ctx, email)
-	if err != nil {
-		return leadgate.Passkey{}, err
-	}
-	cred, err := p.wa.CreateCredential(user, session, parsed)
+	attestation, err := p.verifyRegistration(session, email, parsed, now)
 	if err != nil {
 		return leadgate.Passkey{}, leadgate.ErrPasskeyNotVerified.WithCause("finish passkey registration", err)
 	}
-	key := passkeyOf(cred, email, name, now)
+	key := passkeyOf(parsed, attestation, email, name, now)
 	if err := p.s.store.PutPasskey(ctx, key); err != nil {
 		return leadgate.Passkey{}, err
 	}
@@ -158,11 +153,11 @@ func (p *Passkeys) BeginSignIn(ctx context.Context, ip string) (token string, op
 			return "", nil, err
 		}
 	}
-	assertion, session, err := p.wa.BeginDiscoverableLogin()
-	if err != nil {
-		return "", nil, leadgate.Internal("begin passkey sign-in", err)
-	}
-	return p.begin(ctx, "", session, assertion)
+	state := p.newState(nil)
+	var o requestOptions
+	o.PublicKey.Challenge, o.PublicKey.Timeout = state.Challenge, leadgate.PasskeyCeremonyTTL.Milliseconds()
+	o.PublicKey.RPID, o.PublicKey.UserVerification = p.rpID, state.UserVerification
+	return p.begin(ctx, "", state, o)
 }
 
 // SignInWithPasskey finishes the sign-in of token with the browser's answer (a
@@ -185,50 +180,70 @@ func (p *Passkeys) SignInWithPasskey(ctx context.Context, token string, answer [
 	if c.Email != "" { // a registration's, not a sign-in's
 		return "", leadgate.Session{}, leadgate.ErrPasskeyCeremonyUnknown
 	}
-	parsed, err := protocol.ParseCredentialRequestResponseBytes(answer)
+	parsed, err := parseAssertion(answer)
 	if err != nil {
 		return "", leadgate.Session{}, leadgate.ErrPasskeyAnswerMalformed.WithCause(op, err)
 	}
-	var (
-		found  leadgate.Passkey
-		lookup error // the handler's own answer, which the library wraps
-	)
-	handler := func(rawID, userHandle []byte) (webauthn.User, error) {
-		found, lookup = p.s.store.PasskeyByCredentialID(ctx, leadgate.PasskeyID(rawID))
-		switch {
-		case lookup != nil:
-			return nil, lookup
-		case !p.s.cfg.Users.Allows(found.Email) || !bytes.Equal(userHandle, p.userHandle(found.Email)):
-			lookup = leadgate.ErrPasskeyUnknown
-			return nil, lookup
-		}
-		cred, err := credentialOf(found)
-		if err != nil {
-			lookup = leadgate.Internal(op, err)
-			return nil, lookup
-		}
-		return &passkeyUser{id: p.userHandle(found.Email), email: found.Email, creds: []webauthn.Credential{cred}}, nil
+	if len(parsed.userHandle) == 0 {
+		return "", leadgate.Session{}, leadgate.ErrPasskeyNotVerified.WithCause(op, errors.New("an assertion of a discoverable credential without its user handle"))
 	}
-	_, cred, err := p.wa.ValidatePasskeyLogin(handler, session, parsed)
+	found, err := p.s.store.PasskeyByCredentialID(ctx, leadgate.PasskeyID(parsed.rawID))
 	switch {
-	case lookup != nil:
-		return "", leadgate.Session{}, lookup
 	case err != nil:
+		return "", leadgate.Session{}, err
+	case !p.s.cfg.Users.Allows(found.Email) || !bytes.Equal(parsed.userHandle, p.userHandle(found.Email)):
+		return "", leadgate.Session{}, leadgate.ErrPasskeyUnknown
+	}
+	if err := p.checkState(session, now); err != nil {
 		return "", leadgate.Session{}, leadgate.ErrPasskeyNotVerified.WithCause(op, err)
-	case cred.Authenticator.CloneWarning:
+	}
+	if err := parsed.verify(session, p.origin, found.PublicKey, found.Flags&flagBE != 0); err != nil {
+		return "", leadgate.Session{}, leadgate.ErrPasskeyNotVerified.WithCause(op, err)
+	}
+	if found.CloneWarning || cloned(found.SignCount, parsed.auth.signCount) {
 		return "", leadgate.Session{}, leadgate.ErrPasskeySignCount
 	}
 	// The store checks the counter again in its write: of two sign-ins with one
 	// counter value, one wins.
-	if err := p.s.store.UpdatePasskeySignCount(ctx, found.ID, cred.Authenticator.SignCount, now); err != nil {
+	if err := p.s.store.UpdatePasskeySignCount(ctx, found.ID, parsed.auth.signCount, now); err != nil {
 		return "", leadgate.Session{}, err
 	}
 	return p.s.openSession(ctx, found.Email, now)
 }
 
+// newState is the state of a new ceremony, for the user of handle (nil: a sign-in,
+// whose passkey names its user).
+func (p *Passkeys) newState(handle []byte) ceremonyState {
+	return ceremonyState{Challenge: newChallenge(), RPID: p.rpID, UserID: handle,
+		Expires: p.s.clock().Add(leadgate.PasskeyCeremonyTTL), UserVerification: "required"}
+}
+
+// checkState checks what the ceremony's state holds beyond its challenge.
+func (p *Passkeys) checkState(s ceremonyState, now time.Time) error {
+	switch {
+	case s.RPID != p.rpID:
+		return fmt.Errorf("ceremony begun for RP ID %q", s.RPID)
+	case !s.Expires.IsZero() && !now.Before(s.Expires):
+		return errors.New("ceremony expired")
+	}
+	return nil
+}
+
+// verifyRegistration checks a registration answer against its ceremony, begun for
+// email, and returns its attestation type.
+func (p *Passkeys) verifyRegistration(s ceremonyState, email string, r parsedRegistration, now time.Time) (string, error) {
+	if !bytes.Equal(s.UserID, p.userHandle(email)) {
+		return "", errors.New("ceremony begun for another user handle")
+	}
+	if err := p.checkState(s, now); err != nil {
+		return "", err
+	}
+	return r.verify(s, p.origin)
+}
+
 // begin stores the ceremony's state under a new token.
-func (p *Passkeys) begin(ctx context.Context, email string, session *webauthn.SessionData, options any) (string, []byte, error) {
-	state, err := json.Marshal(session)
+func (p *Passkeys) begin(ctx context.Context, email string, state ceremonyState, options any) (string, []byte, error) {
+	raw, err := json.Marshal(state)
 	if err != nil {
 		return "", nil, leadgate.Internal("passkey ceremony", err)
 	}
@@ -237,43 +252,26 @@ func (p *Passkeys) begin(ctx context.Context, email string, session *webauthn.Se
 		return "", nil, leadgate.Internal("passkey ceremony", err)
 	}
 	token := NewToken()
-	if err := p.s.store.PutPasskeyCeremony(ctx, leadgate.NewPasskeyCeremony(token, email, state, p.s.clock())); err != nil {
+	if err := p.s.store.PutPasskeyCeremony(ctx, leadgate.NewPasskeyCeremony(token, email, raw, p.s.clock())); err != nil {
 		return "", nil, err
 	}
 	return token, opts, nil
 }
 
 // take takes the ceremony of token back, once.
-func (p *Passkeys) take(ctx context.Context, token string, now time.Time) (leadgate.PasskeyCeremony, webauthn.SessionData, error) {
+func (p *Passkeys) take(ctx context.Context, token string, now time.Time) (leadgate.PasskeyCeremony, ceremonyState, error) {
 	if !leadgate.WellFormedConsoleToken(token) {
-		return leadgate.PasskeyCeremony{}, webauthn.SessionData{}, leadgate.ErrPasskeyCeremonyUnknown
+		return leadgate.PasskeyCeremony{}, ceremonyState{}, leadgate.ErrPasskeyCeremonyUnknown
 	}
 	c, err := p.s.store.TakePasskeyCeremony(ctx, leadgate.PasskeyCeremonyID(token), now)
 	if err != nil {
-		return leadgate.PasskeyCeremony{}, webauthn.SessionData{}, err
+		return leadgate.PasskeyCeremony{}, ceremonyState{}, err
 	}
-	var session webauthn.SessionData
-	if err := json.Unmarshal(c.State, &session); err != nil {
-		return leadgate.PasskeyCeremony{}, webauthn.SessionData{}, leadgate.Internal("passkey ceremony", err)
+	var state ceremonyState
+	if err := json.Unmarshal(c.State, &state); err != nil {
+		return leadgate.PasskeyCeremony{}, ceremonyState{}, leadgate.Internal("passkey ceremony", err)
 	}
-	return c, session, nil
-}
-
-// user is the console user of email, with their passkeys, as the library sees them.
-func (p *Passkeys) user(ctx context.Context, email string) (*passkeyUser, error) {
-	keys, err := p.s.store.Passkeys(ctx, email)
-	if err != nil {
-		return nil, err
-	}
-	u := &passkeyUser{id: p.userHandle(email), email: email}
-	for _, k := range keys {
-		cred, err := credentialOf(k)
-		if err != nil {
-			return nil, leadgate.Internal("passkeys of a user", err)
-		}
-		u.creds = append(u.creds, cred)
-	}
-	return u, nil
+	return c, state, nil
 }
 
 // userHandle is the WebAuthn user handle of the address: the same for every passkey
@@ -294,48 +292,13 @@ func passkeyName(typed string) (string, *leadgate.FieldError) {
 	return name, nil
 }
 
-// passkeyUser is a console user as the webauthn library sees one.
-type passkeyUser struct {
-	id    []byte
-	email string
-	creds []webauthn.Credential
-}
-
-func (u *passkeyUser) WebAuthnID() []byte                         { return u.id }
-func (u *passkeyUser) WebAuthnName() string                       { return u.email }
-func (u *passkeyUser) WebAuthnDisplayName() string                { return u.email }
-func (u *passkeyUser) WebAuthnCredentials() []webauthn.Credential { return u.creds }
-
-// credentialOf is a stored passkey as the library's credential.
-func credentialOf(p leadgate.Passkey) (webauthn.Credential, error) {
-	id, err := p.CredentialID()
-	if err != nil {
-		return webauthn.Credential{}, errors.New("passkey with a malformed credential ID")
-	}
-	transports := make([]protocol.AuthenticatorTransport, len(p.Transports))
-	for i, t := range p.Transports {
-		transports[i] = protocol.AuthenticatorTransport(t)
-	}
-	return webauthn.Credential{
-		ID: id, PublicKey: p.PublicKey, AttestationType: p.AttestationType, AttestationFormat: p.AttestationFormat,
-		Transport: transports, Flags: webauthn.CredentialFlagsFromMsgpByte(p.Flags),
-		Authenticator: webauthn.Authenticator{
-			AAGUID: p.AAGUID, SignCount: p.SignCount, CloneWarning: p.CloneWarning,
-			Attachment: protocol.AuthenticatorAttachment(p.Attachment),
-		},
-	}, nil
-}
-
-// passkeyOf is a newly registered credential as the passkey to store.
-func passkeyOf(c *webauthn.Credential, email, name string, now time.Time) leadgate.Passkey {
-	transports := make([]string, 0, len(c.Transport))
-	for _, t := range c.Transport {
-		transports = append(transports, string(t))
-	}
+// passkeyOf is a newly registered credential as the passkey to store: its COSE
+// key as the authenticator sent it, and its registration's flags byte.
+func passkeyOf(r parsedRegistration, attestation, email, name string, now time.Time) leadgate.Passkey {
 	return leadgate.Passkey{
-		ID: leadgate.PasskeyID(c.ID), Email: email, Name: name, PublicKey: c.PublicKey,
-		AttestationType: c.AttestationType, AttestationFormat: c.AttestationFormat,
-		Transports: transports, Flags: c.Flags.MsgpByte(), AAGUID: c.Authenticator.AAGUID,
-		SignCount: c.Authenticator.SignCount, Attachment: string(c.Authenticator.Attachment), CreatedAt: now,
+		ID: leadgate.PasskeyID(r.auth.credentialID), Email: email, Name: name, PublicKey: r.auth.publicKey,
+		AttestationType: attestation, AttestationFormat: r.format,
+		Transports: append([]string{}, r.transports...), Flags: r.auth.flags, AAGUID: r.auth.aaguid,
+		SignCount: r.auth.signCount, Attachment: r.attachment, CreatedAt: now,
 	}
 }

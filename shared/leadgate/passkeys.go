@@ -12,7 +12,7 @@ const PasskeyNameMax = 60
 
 // PasskeyCeremony is the server's half of a WebAuthn ceremony between its begin and
 // its finish: the challenge sent to the browser and what the check of the answer
-// needs, as the webauthn library keeps it (State, opaque here). It is kept under a
+// needs (State, opaque here: shared/consoleauth's). It is kept under a
 // hash of a token that only the browser that began it holds (in a cookie), and
 // works once, within PasskeyCeremonyTTL.
 type PasskeyCeremony struct {

@@ -7,10 +7,7 @@ package s3
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"net/http"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,6 +15,7 @@ import (
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"leadgate/shared/leadgate"
+	"leadgate/shared/s3url"
 )
 
 // API is the part of *s3.Client the store uses.
@@ -121,9 +119,6 @@ func (s *Store) UploadURL(ctx context.Context, key, contentType string, size int
 	return req.URL, nil
 }
 
-// statClient sends Stat's presigned HEADs.
-var statClient = &http.Client{Timeout: 10 * time.Second}
-
 // Stat sends a presigned HEAD of key, with plain net/http rather than the S3
 // client, so that a store built with a Presigner alone has it too. The signer
 // needs s3:GetObject on key; without s3:ListBucket on the bucket, S3 answers a
@@ -139,33 +134,5 @@ func (s *Store) Stat(ctx context.Context, key string) (leadgate.ObjectInfo, erro
 	if err != nil {
 		return leadgate.ObjectInfo{}, errorFor("presign "+op, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodHead, signed.URL, nil)
-	if err != nil {
-		return leadgate.ObjectInfo{}, leadgate.Internal(op, err)
-	}
-	for k, v := range signed.SignedHeader {
-		if !strings.EqualFold(k, "host") {
-			req.Header[k] = v
-		}
-	}
-	res, err := statClient.Do(req)
-	if err != nil {
-		return leadgate.ObjectInfo{}, leadgate.Unavailable(op, err)
-	}
-	res.Body.Close()
-	switch {
-	case res.StatusCode == http.StatusNotFound:
-		return leadgate.ObjectInfo{}, leadgate.ErrObjectNotFound
-	case res.StatusCode == http.StatusForbidden:
-		return leadgate.ObjectInfo{}, leadgate.Internal(op, errors.New("403: access denied, or no such object and no s3:ListBucket to say so"))
-	case res.StatusCode == http.StatusServiceUnavailable || res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500:
-		return leadgate.ObjectInfo{}, leadgate.Unavailable(op, fmt.Errorf("status %d", res.StatusCode))
-	case res.StatusCode != http.StatusOK:
-		return leadgate.ObjectInfo{}, leadgate.Internal(op, fmt.Errorf("status %d", res.StatusCode))
-	}
-	modified, err := http.ParseTime(res.Header.Get("Last-Modified"))
-	if err != nil || res.ContentLength < 0 {
-		return leadgate.ObjectInfo{}, leadgate.Internal(op, fmt.Errorf("no Content-Length or Last-Modified (%q)", res.Header.Get("Last-Modified")))
-	}
-	return leadgate.ObjectInfo{Size: res.ContentLength, LastModified: modified.UTC()}, nil
+	return s3url.Head(ctx, op, signed.URL, signed.SignedHeader)
 }

@@ -17,6 +17,7 @@ import (
 	"leadgate/shared/leadgate"
 	"leadgate/shared/leadgate/objecttest"
 	"leadgate/shared/s3"
+	"leadgate/shared/s3url"
 	"leadgate/shared/testenv"
 )
 
@@ -123,6 +124,30 @@ func TestConformanceWithPresigner(t *testing.T) {
 		}
 		return objecttest.Harness{
 			Store:   s3.New(client, p, newBucket(t, client)),
+			Client:  &http.Client{Timeout: 30 * time.Second},
+			Advance: time.Sleep,
+		}
+	})
+}
+
+// TestConformanceOfURLStore runs the suite on s3url.Store, the store of the
+// functions that only hand out links, with Put lent by an SDK client so that the
+// suite can put its objects: its URLs and HEADs are checked by MinIO.
+func TestConformanceOfURLStore(t *testing.T) {
+	endpoint(t)
+	objecttest.RunConformanceTests(t, func(t *testing.T) objecttest.Harness {
+		client := newClient(t)
+		p, err := s3.NewPresigner(aws.Config{
+			Region:       "us-east-1",
+			Credentials:  credentials.NewStaticCredentialsProvider(minioUser, minioPassword, ""),
+			BaseEndpoint: aws.String(endpoint(t)),
+		}, s3.PresignerOptions{UsePathStyle: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bucket := newBucket(t, client)
+		return objecttest.Harness{
+			Store:   s3url.New(p.URLs(), bucket).WithPut(s3.New(client, p, bucket).Put),
 			Client:  &http.Client{Timeout: 30 * time.Second},
 			Advance: time.Sleep,
 		}

@@ -1,6 +1,7 @@
-// Package ses sends email through Amazon SES v2: the leadgate.Mailer of the AWS
-// deployment. It takes an SDK client built by the caller and never loads
-// configuration itself.
+// Package ses sends email through Amazon SES v2 with the SDK's client, built by the
+// caller (the local server on AWS adapters, tests); it never loads configuration
+// itself. The functions send with shared/sesmail, which links no SES client, and
+// which builds the messages and classifies the errors for both.
 //
 // Messages go as Simple content: SES builds the MIME from the subject, the text and
 // HTML bodies (UTF-8), and the custom headers (List-Unsubscribe, ...) of the Simple
@@ -11,15 +12,13 @@ package ses
 
 import (
 	"context"
-	"net/mail"
-	"slices"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"leadgate/shared/leadgate"
+	"leadgate/shared/sesmail"
 )
 
 // API is the part of *sesv2.Client the mailer uses.
@@ -47,106 +46,47 @@ func New(client API, opts Options) *Mailer {
 	return &Mailer{client: client, opts: opts}
 }
 
-const charset = "UTF-8"
-
-// maxTagLength is SES's limit on a tag's name and on its value.
-const maxTagLength = 256
-
 // Send validates m, sends it, and returns the message ID SES gave it.
 func (s *Mailer) Send(ctx context.Context, m leadgate.Message) (string, error) {
-	if err := m.Validate(); err != nil {
+	r, err := sesmail.Build(m, s.opts.ConfigurationSetName)
+	if err != nil {
 		return "", err
 	}
-	from, to, replyTo := formatAddress(m.From), formatAddress(m.To), formatAddress(m.ReplyTo)
-	body := &types.Body{}
-	if m.Text != "" {
-		body.Text = &types.Content{Data: aws.String(leadgate.CanonicalLineBreaks(m.Text)), Charset: aws.String(charset)}
-	}
-	if m.HTML != "" {
-		body.Html = &types.Content{Data: aws.String(leadgate.CanonicalLineBreaks(m.HTML)), Charset: aws.String(charset)}
-	}
 	simple := &types.Message{
-		Subject: &types.Content{Data: aws.String(m.Subject), Charset: aws.String(charset)},
-		Body:    body,
+		Subject: content(&r.Content.Simple.Subject),
+		Body:    &types.Body{Text: content(r.Content.Simple.Body.Text), Html: content(r.Content.Simple.Body.HTML)},
 	}
-	for _, h := range m.Headers {
+	for _, h := range r.Content.Simple.Headers {
 		simple.Headers = append(simple.Headers, types.MessageHeader{Name: aws.String(h.Name), Value: aws.String(h.Value)})
 	}
 	in := &sesv2.SendEmailInput{
-		FromEmailAddress: aws.String(from),
-		Destination:      &types.Destination{ToAddresses: []string{to}},
+		FromEmailAddress: aws.String(r.FromEmailAddress),
+		Destination:      &types.Destination{ToAddresses: r.Destination.ToAddresses},
 		Content:          &types.EmailContent{Simple: simple},
-		EmailTags:        emailTags(m.Tags),
+		ReplyToAddresses: r.ReplyToAddresses,
 	}
-	if replyTo != "" {
-		in.ReplyToAddresses = []string{replyTo}
+	for _, t := range r.EmailTags {
+		in.EmailTags = append(in.EmailTags, types.MessageTag{Name: aws.String(t.Name), Value: aws.String(t.Value)})
 	}
-	if s.opts.ConfigurationSetName != "" {
-		in.ConfigurationSetName = aws.String(s.opts.ConfigurationSetName)
+	if r.ConfigurationSetName != "" {
+		in.ConfigurationSetName = aws.String(r.ConfigurationSetName)
 	}
-	op := "ses send email"
-	if s.opts.ConfigurationSetName != "" {
-		op += " with configuration set " + s.opts.ConfigurationSetName
-	}
+	op := sesmail.Op(s.opts.ConfigurationSetName)
 	out, err := s.client.SendEmail(ctx, in)
 	if err != nil {
-		return "", errorFor(op, err)
+		return "", sesmail.ErrorFor(op, err)
 	}
 	id := aws.ToString(out.MessageId)
 	if id == "" {
-		return "", leadgate.Internal(op, errNoMessageID)
+		return "", leadgate.Internal(op, sesmail.ErrNoMessageID)
 	}
 	return id, nil
 }
 
-// formatAddress writes a validated address as SES takes it: ASCII only, a display
-// name in RFC 2047 encoded-words when it is not ASCII (SES supports no SMTPUTF8).
-// "" stays "".
-func formatAddress(s string) string {
-	if s == "" {
-		return ""
+// content is a text as the SDK takes it; nil stays nil.
+func content(t *sesmail.Text) *types.Content {
+	if t == nil {
+		return nil
 	}
-	a, err := mail.ParseAddress(s)
-	if err != nil {
-		return s // Validate has parsed it: unreachable
-	}
-	if a.Name == "" {
-		return a.Address
-	}
-	return a.String()
-}
-
-// emailTags returns the tags as SES takes them, in name order: each name and value
-// kept to ASCII letters, digits, "_" and "-" (any other character becomes "_") and
-// to 256 characters; of two names that become the same, the first in order is kept.
-func emailTags(tags map[string]string) []types.MessageTag {
-	names := make([]string, 0, len(tags))
-	for name := range tags {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	var out []types.MessageTag
-	seen := map[string]bool{}
-	for _, name := range names {
-		clean := sanitiseTag(name)
-		if seen[clean] {
-			continue
-		}
-		seen[clean] = true
-		out = append(out, types.MessageTag{Name: aws.String(clean), Value: aws.String(sanitiseTag(tags[name]))})
-	}
-	return out
-}
-
-func sanitiseTag(s string) string {
-	clean := strings.Map(func(r rune) rune {
-		if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-' {
-			return r
-		}
-		return '_'
-	}, s)
-	if len(clean) > maxTagLength {
-		clean = clean[:maxTagLength]
-	}
-	return clean
+	return &types.Content{Data: aws.String(t.Data), Charset: aws.String(t.Charset)}
 }

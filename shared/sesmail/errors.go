@@ -1,4 +1,4 @@
-package ses
+package sesmail
 
 import (
 	"context"
@@ -11,10 +11,12 @@ import (
 	"leadgate/shared/leadgate"
 )
 
-var errNoMessageID = errors.New("SES answered without a message ID")
+// ErrNoMessageID is the cause of an internal error when SES accepts a message
+// without saying its ID.
+var ErrNoMessageID = errors.New("SES answered without a message ID")
 
 // Error codes that mean "slow down" or "try again": the SDK has already retried them
-// with back-off by the time they reach errorFor.
+// with back-off by the time they reach ErrorFor.
 var transientCodes = map[string]bool{
 	"TooManyRequestsException":        true,
 	"LimitExceededException":          true, // a sending limit, which refills
@@ -52,10 +54,10 @@ var deploymentCodes = map[string]string{
 	"ExpiredToken":                "the credentials have expired",
 }
 
-// errorFor maps an SDK error to a domain error, so that callers never see SDK types.
-// The SDK's error code goes into the wrapped cause, for the logs; the user message
+// ErrorFor maps an error of a send (the SDK client's or Client's, which have the
+// same shape) to a domain error, so that callers never see SDK types. The error code goes into the wrapped cause, for the logs; the user message
 // is the code's generic one. op names what was being done, without addresses.
-func errorFor(op string, err error) error {
+func ErrorFor(op string, err error) error {
 	var (
 		apiErr smithy.APIError
 		status interface{ HTTPStatusCode() int }

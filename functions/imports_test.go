@@ -41,7 +41,7 @@ var unwantedIn = map[string]map[string]string{
 }
 
 // Packages only the functions that save pages (by their directory) may link: the
-// Markdown renderer and its sanitiser run when a page is saved
+// Markdown renderer runs when a page is saved
 // (admin.Service.RenderTexts); the hosted page writes the HTML stored with it.
 var (
 	savesPages           = map[string]bool{"admin": true, "console": true}
@@ -49,7 +49,6 @@ var (
 		"leadgate/shared/richtext": "a page's Markdown is rendered when it is saved; " +
 			"write the stored Page.DescriptionHTML and ThankYouHTML",
 		"github.com/yuin/goldmark":           "the Markdown renderer: see leadgate/shared/richtext",
-		"github.com/microcosm-cc/bluemonday": "the HTML sanitiser: see leadgate/shared/richtext",
 	}
 )
 

@@ -48,7 +48,7 @@ var (
 	unwantedUnlessSaving = map[string]string{
 		"leadgate/shared/richtext": "a page's Markdown is rendered when it is saved; " +
 			"write the stored Page.DescriptionHTML and ThankYouHTML",
-		"github.com/yuin/goldmark":           "the Markdown renderer: see leadgate/shared/richtext",
+		"github.com/yuin/goldmark": "the Markdown renderer: see leadgate/shared/richtext",
 	}
 )
 

@@ -96,8 +96,9 @@ func TestSamconfigGivesEveryRequiredParameter(t *testing.T) {
 }
 
 // SAM's build cache hashes the whole CodeUri (the repository, emulators and local
-// store included) once per function and is never valid; Go's build cache is the one
-// that works, so the build sections leave SAM's off.
+// store included) once per function and is never valid; Go's build cache and the
+// build-ID check of each function's own binary (checkBuildTarget) are the ones that
+// work, in the source tree, so the build sections leave SAM's off.
 func TestSamBuildLeavesCachingToGo(t *testing.T) {
 	envs := samconfigEnvironments(t)
 	for _, env := range []string{"default", "prod"} {

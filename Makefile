@@ -6,7 +6,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 
-.PHONY: help dev dev-aws test check bench clean build-CaptureFunction build-DownloadFunction build-FollowupFunction build-DispatcherFunction build-LinksFunction build-PageFunction build-SesEventsFunction build-AdminFunction
+.PHONY: help dev dev-aws test check bench clean build-CaptureFunction build-DownloadFunction build-FollowupFunction build-DispatcherFunction build-LinksFunction build-PageFunction build-SesEventsFunction build-AdminFunction build-ConsoleFunction
 
 help:
 	@echo "make dev    run the whole backend locally on the embedded store (http://localhost:8080)"
@@ -45,33 +45,46 @@ check:
 bench:
 	bash infra/bench.sh
 
-# sam build calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
+# sam build calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile), in
+# the source tree (build_in_source in samconfig.toml), so Go's build cache applies.
+# sam build empties ARTIFACTS_DIR every time, so each function is built into its own
+# .build/<dir>/bootstrap instead, which go build leaves alone (no link) when the
+# binary's build ID says it is up to date: a function whose packages, flags and
+# toolchain are unchanged is only copied. A change in shared code changes the build ID
+# of every function that imports it, and only those are compiled and linked again.
+# LAMBDA_OUT moves the binaries elsewhere (the tests build into a directory of theirs).
+LAMBDA_OUT ?= .build
+define lambda-build
+$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(LAMBDA_OUT)/$(1)/bootstrap ./functions/$(1)
+cp $(LAMBDA_OUT)/$(1)/bootstrap $(ARTIFACTS_DIR)/bootstrap
+endef
+
 build-CaptureFunction:
-	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/capture
+	$(call lambda-build,capture)
 
 build-DownloadFunction:
-	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/download
+	$(call lambda-build,download)
 
 build-FollowupFunction:
-	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/followup
+	$(call lambda-build,followup)
 
 build-DispatcherFunction:
-	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/dispatcher
+	$(call lambda-build,dispatcher)
 
 build-LinksFunction:
-	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/links
+	$(call lambda-build,links)
 
 build-PageFunction:
-	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/page
+	$(call lambda-build,page)
 
 build-SesEventsFunction:
-	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/ses-events
+	$(call lambda-build,ses-events)
 
 build-AdminFunction:
-	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/admin
+	$(call lambda-build,admin)
 
 build-ConsoleFunction:
-	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/console
+	$(call lambda-build,console)
 
 clean:
-	rm -rf .aws-sam bin
+	rm -rf .aws-sam .build bin

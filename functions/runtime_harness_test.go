@@ -111,7 +111,7 @@ func buildDir(t testing.TB, parts ...string) string {
 	return dir
 }
 
-// buildFunction runs `make build-<id> ARTIFACTS_DIR=<dir>`. For the host, make gets
+// buildFunction runs `make build-<id> ARTIFACTS_DIR=<dir> LAMBDA_OUT=<dir>/out`. For the host, make gets
 // GO=<a wrapper> that records how it called go and builds with this machine's
 // GOARCH; everything else is the Makefile's own. For arm64 it is make untouched.
 func buildFunction(t testing.TB, id string, forHost bool) build {
@@ -127,7 +127,9 @@ func buildFunction(t testing.TB, id string, forHost bool) build {
 		return b
 	}
 	dir := buildDir(t, id, arch)
-	args := []string{"--no-print-directory", "-C", repoRoot, "build-" + id, "ARTIFACTS_DIR=" + dir}
+	// LAMBDA_OUT: the binary kept between builds goes to the test's directory, not
+	// the repository's .build, which sam build relies on being Lambda's.
+	args := []string{"--no-print-directory", "-C", repoRoot, "build-" + id, "ARTIFACTS_DIR=" + dir, "LAMBDA_OUT=" + filepath.Join(dir, "out")}
 	record := filepath.Join(dir, "go-call")
 	if forHost {
 		goBin, err := exec.LookPath("go")

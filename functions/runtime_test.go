@@ -80,6 +80,7 @@ func TestBootstrapsAnswerTheEvents(t *testing.T) {
 			evs, after := tc.setup(t, r)
 			api := newRuntimeAPI(t)
 			r.p = api.start(t, bin.path, fn, r.env)
+			var order []string
 			for _, ev := range evs {
 				payload := ev.payload
 				if ev.build != nil {
@@ -87,16 +88,54 @@ func TestBootstrapsAnswerTheEvents(t *testing.T) {
 				}
 				o, id := r.p.invoke(t, payload)
 				r.ids[ev.name] = id
+				order = append(order, id)
 				t.Run(ev.name, func(t *testing.T) { ev.check(t, r, o) })
 			}
 			if after != nil {
 				t.Run("afterwards", after)
 			}
+			t.Run("log lines", func(t *testing.T) { checkInvocationLogs(t, r.p.stdout.String(), order) })
 			if nexts := api.nextRequests(); len(nexts) != len(evs)+1 {
 				t.Errorf("%d /next requests for %d events, want one more than events (the last one waits)", len(nexts), len(evs))
 			}
 		})
 	}
+}
+
+// checkInvocationLogs checks the request ids and cold start of a process's JSON log
+// lines: each line from the first with a requestId on (the lines before are the
+// init's) names one of the invocations, ids in the order they were invoked; the first
+// invocation's lines say coldStart: true, no other line has coldStart.
+func checkInvocationLogs(t *testing.T, stdout string, ids []string) {
+	t.Helper()
+	seen, cold := false, 0
+	for line := range strings.SplitSeq(strings.TrimSpace(stdout), "\n") {
+		if line == "" {
+			continue
+		}
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("log line is not JSON: %q", line)
+			continue
+		}
+		id, has := rec["requestId"].(string)
+		switch {
+		case !has && seen:
+			t.Errorf("a line of an invocation has no requestId: %s", line)
+		case has && !slices.Contains(ids, id):
+			t.Errorf("requestId %q is none of the invocations' %v: %s", id, ids, line)
+		}
+		seen = seen || has
+		if cs, ok := rec["coldStart"]; ok {
+			cold++
+			if cs != true || id != ids[0] {
+				t.Errorf("coldStart %v on a line of %q, want true on the first invocation's (%s) lines only: %s", cs, id, ids[0], line)
+			}
+		} else if has && id == ids[0] {
+			t.Errorf("a line of the first invocation has no coldStart: %s", line)
+		}
+	}
+	t.Logf("%d lines of the first invocation say coldStart", cold)
 }
 
 // eventFiles returns the events/ files that match pattern as events, each checked
@@ -283,7 +322,7 @@ func captureCase(t *testing.T, r *bootstrapRun) ([]bootstrapEvent, func(t *testi
 	}})
 	after := func(t *testing.T) {
 		id := r.ids["capture-json.json"]
-		checkJSONLogs(t, r.p.stdoutWith(id, 5*time.Second), map[string]string{"msg": "lead captured", "request_id": id})
+		checkJSONLogs(t, r.p.stdoutWith(id, 5*time.Second), map[string]string{"message": "lead captured", "requestId": id})
 		if out := r.p.stdout.String() + r.p.stderr.String(); strings.Contains(out, fixtureSecret) {
 			t.Errorf("the signing secret is in the function's output")
 		}
@@ -397,7 +436,7 @@ func downloadCase(t *testing.T, r *bootstrapRun) ([]bootstrapEvent, func(t *test
 		}
 		id := r.ids["download-post.json"]
 		checkJSONLogs(t, r.p.stdoutWith(id, 5*time.Second), map[string]string{
-			"msg": "download", "request_id": id, "page": page.Slug, "n": "1",
+			"message": "download", "requestId": id, "page": page.Slug, "n": "1",
 		})
 		if out := r.p.stdout.String() + r.p.stderr.String(); strings.Contains(out, downloadToken) {
 			t.Errorf("the download token is in the function's output")
@@ -561,7 +600,7 @@ func streamCase(t *testing.T, r *bootstrapRun) ([]bootstrapEvent, func(t *testin
 			}
 			id := r.ids["poison record"]
 			checkJSONLogs(t, r.p.stdoutWith(id, 5*time.Second), map[string]string{
-				"level": "WARN", "request_id": id, "sequence_number": poisonedSeqs[0],
+				"level": "WARN", "requestId": id, "sequence_number": poisonedSeqs[0],
 			})
 			if out := r.p.stdout.String() + r.p.stderr.String(); strings.Contains(out, poisonValue) {
 				t.Errorf("the function logs record data")

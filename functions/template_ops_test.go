@@ -121,8 +121,9 @@ func TestSamconfigGivesEveryRequiredParameter(t *testing.T) {
 }
 
 // SAM's build cache hashes the whole CodeUri (the repository, emulators and local
-// store included) once per function and is never valid; Go's build cache is the one
-// that works, so the build sections leave SAM's off.
+// store included) once per function and is never valid; Go's build cache and the
+// build-ID check of each function's own binary (checkBuildTarget) are the ones that
+// work, in the source tree, so the build sections leave SAM's off.
 func TestSamBuildLeavesCachingToGo(t *testing.T) {
 	envs := samconfigEnvironments(t)
 	for _, env := range []string{"default", "prod"} {
@@ -404,5 +405,44 @@ func TestSigningSecretIsReadNotPassed(t *testing.T) {
 	}
 	if n < 7 {
 		t.Errorf("%d functions read the signing secret, want the seven that sign or verify tokens", n)
+	}
+}
+
+// Every function logs JSON (Lambda's LogFormat: JSON, the keys shared/lambdalog
+// writes) into a log group of the stack's, /aws/lambda/<function>, which keeps its
+// lines as long as the others: without one, Lambda creates the group itself on the
+// first invocation and it keeps every line forever.
+func TestEveryFunctionLogsJSONToAGroupWithRetention(t *testing.T) {
+	tpl := loadTemplate(t)
+	groups := map[string]any{} // LogGroupName: RetentionInDays
+	for id := range tpl.resources() {
+		if tpl.resourceType(id) != "AWS::Logs::LogGroup" {
+			continue
+		}
+		name, _ := dig(tpl.resources(), id, "Properties", "LogGroupName").(string)
+		groups[name] = dig(tpl.resources(), id, "Properties", "RetentionInDays")
+	}
+	fns := tpl.functions(t)
+	if len(fns) < 9 {
+		t.Fatalf("%d functions, want the nine", len(fns))
+	}
+	for _, fn := range fns {
+		if fn.LogFormat != "JSON" {
+			t.Errorf("%s: LogFormat %q, want JSON (Globals' LoggingConfig)", fn.ID, fn.LogFormat)
+		}
+		name := "/aws/lambda/${" + fn.ID + "}"
+		days, ok := groups[name]
+		if !ok {
+			t.Errorf("%s has no log group %s: Lambda would make one that keeps its logs forever", fn.ID, name)
+			continue
+		}
+		if fmt.Sprint(days) != "30" {
+			t.Errorf("log group %s keeps its lines %v days, want 30 as the others", name, days)
+		}
+	}
+	for name, days := range groups {
+		if fmt.Sprint(days) != "30" {
+			t.Errorf("log group %s keeps its lines %v days, want 30", name, days)
+		}
 	}
 }

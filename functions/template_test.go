@@ -873,6 +873,7 @@ func TestTableMatchesTableDefinition(t *testing.T) {
 
 func TestFunctionsAreBuiltForProvidedAL2023OnARM64(t *testing.T) {
 	tpl := loadTemplate(t)
+	outputs := map[string]string{}
 	for _, fn := range tpl.functions(t) {
 		t.Run(fn.ID, func(t *testing.T) {
 			if fn.Runtime != "provided.al2023" {
@@ -890,14 +891,21 @@ func TestFunctionsAreBuiltForProvidedAL2023OnARM64(t *testing.T) {
 			if fn.CodeURI != "." {
 				t.Errorf("CodeUri %q, want . (the Makefile is at the root)", fn.CodeURI)
 			}
-			checkBuildTarget(t, fn.ID)
+			out := checkBuildTarget(t, fn.ID)
+			if other, ok := outputs[out]; ok && out != "" {
+				t.Errorf("build-%s and build-%s both build %s: each would relink over the other's binary", fn.ID, other, out)
+			}
+			outputs[out] = fn.ID
 		})
 	}
 }
 
 // checkBuildTarget checks, with make -n, the commands of the function's
-// build-<LogicalId> target.
-func checkBuildTarget(t *testing.T, id string) {
+// build-<LogicalId> target: go build with the Lambda flags into a binary of the
+// function's own that outlives sam build (which empties ARTIFACTS_DIR each time, so
+// go build would link every function again), ignored by git, then copied to
+// $(ARTIFACTS_DIR)/bootstrap. It returns the binary's path.
+func checkBuildTarget(t *testing.T, id string) string {
 	t.Helper()
 	const artifacts = "/sam-artifacts-dir"
 	cmd := exec.Command("make", "--no-print-directory", "-n", "-C", repoRoot, "build-"+id, "ARTIFACTS_DIR="+artifacts)
@@ -905,10 +913,16 @@ func checkBuildTarget(t *testing.T, id string) {
 	if err != nil {
 		t.Fatalf("make -n build-%s: %v\n%s", id, err, out)
 	}
-	var build string
-	for line := range strings.SplitSeq(string(out), "\n") {
+	var build, bin string
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	for i, line := range lines {
 		if regexp.MustCompile(`\sbuild\s`).MatchString(line) {
 			build = line
+			if m := regexp.MustCompile(`\s-o[= ](\S+)`).FindStringSubmatch(line); m != nil {
+				bin = m[1]
+			}
+			lines = lines[i+1:]
+			break
 		}
 	}
 	if build == "" {
@@ -921,12 +935,32 @@ func checkBuildTarget(t *testing.T, id string) {
 		{"-tags lambda.norpc", `\s-tags[= ]["']?[\w.,]*\blambda\.norpc\b`},
 		{`-ldflags "-s -w"`, `\s-ldflags[= ]["'](?:[^"']* )?-s -w(?: [^"']*)?["']`},
 		{"-trimpath", `\s-trimpath(\s|$)`},
-		{"-o $(ARTIFACTS_DIR)/bootstrap", `\s-o[= ]` + regexp.QuoteMeta(artifacts+"/bootstrap") + `(\s|$)`},
 	} {
 		if !regexp.MustCompile(want.pattern).MatchString(build) {
 			t.Errorf("build-%s lacks %s:\n\t%s", id, want.what, build)
 		}
 	}
+	dir, file := filepath.Split(bin)
+	if file != "bootstrap" || filepath.IsAbs(bin) || !filepath.IsLocal(dir) || strings.Contains(bin, "$") {
+		t.Fatalf("build-%s builds %q, want a bootstrap of its own in the repository, kept between builds:\n\t%s", id, bin, build)
+	}
+	if top, _, _ := strings.Cut(filepath.ToSlash(bin), "/"); !gitignores(t, "/"+top+"/") {
+		t.Errorf("build-%s builds into %s, which .gitignore does not name", id, top)
+	}
+	if !slices.Equal(lines, []string{"cp " + bin + " " + artifacts + "/bootstrap"}) {
+		t.Errorf("build-%s: after go build %v, want %q", id, lines, "cp "+bin+" $(ARTIFACTS_DIR)/bootstrap")
+	}
+	return bin
+}
+
+// gitignores reports whether .gitignore has the line.
+func gitignores(t *testing.T, line string) bool {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot, ".gitignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.Contains(strings.Split(string(data), "\n"), line)
 }
 
 func TestFunctionPoliciesAreLeastPrivilege(t *testing.T) {

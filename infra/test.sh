@@ -91,6 +91,6 @@ bash infra/local/moto.sh start
 export LEADGATE_MOTO_ENDPOINT="http://127.0.0.1:$moto_port"
 
 step "go test"
-# The emulator mode's kill -9 test (500 captures, two restarts) and its 90 s SES
+# The emulator mode's kill -9 test (500 captures, three restarts) and its 2-minute SES
 # outage run for minutes: more than go test's default 10 on a busy machine.
 go test -race -count=1 -timeout 30m ./...

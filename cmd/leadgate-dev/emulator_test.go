@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"leadgate/shared/dynamodbstream"
+	"leadgate/shared/leadgate"
 	"leadgate/shared/localdev"
 	"leadgate/shared/testenv"
 )
@@ -36,14 +37,18 @@ const (
 
 // TestEmulatorModeSurvivesKill9 runs the server as make dev-aws does (-backend aws,
 // DynamoDB Local, aws-ses-v2-local) in a process of its own, captures killLeads
-// leads from several clients, kills the server with SIGKILL twice mid-load and
-// starts it again each time on the same data folder. A client whose request got no
-// answer sends it again, as a browser's visitor would. Every acknowledged lead must
-// get its delivery email in the SES emulator: the stream poller resumes from its
+// leads from several clients, kills the server with SIGKILL twice mid-load and once
+// while the emails go out, and starts it again each time on the same data folder. A
+// client whose request got no answer sends it again, as a browser's visitor would.
+// Every acknowledged lead must get its delivery email in the SES emulator: the stream poller resumes from its
 // saved position, and the send claims keep a record handled twice from sending
-// twice. Only a send the kill cut short (claimed, not yet recorded as sent) may go
-// out twice, once its claim's lease ends: SES may have taken it, and SES has no
-// idempotency key.
+// twice. Only a send the kill cut short (claimed, not yet recorded as sent, as the
+// server's own table says after the kill) may go out twice, once its claim's lease
+// ends: SES may have taken it before the kill, and nothing the server can read
+// says whether it did (SES has no idempotency key), so the send is made again
+// rather than risk losing it. The test holds the duplicates to that bound exactly:
+// each address has at most one extra email per kill that found its delivery claimed
+// and unfinished (docs/operate.md, "Delivery guarantees").
 func TestEmulatorModeSurvivesKill9(t *testing.T) {
 	ddbURL := testenv.Endpoint(t, "LEADGATE_DYNAMODB_ENDPOINT", "start DynamoDB Local with `bash infra/local/dynamodb-local.sh start` (make test does)")
 	sesURL := testenv.Endpoint(t, "LEADGATE_SES_ENDPOINT", "start aws-ses-v2-local with `bash infra/local/ses-local.sh start` (make test does)")
@@ -162,9 +167,12 @@ func TestEmulatorModeSurvivesKill9(t *testing.T) {
 	go func() { wg.Wait(); close(loadDone) }()
 	ddb := awsddb.New(awsddb.Options{Region: "us-east-1", BaseEndpoint: aws.String(ddbURL),
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
-	// The sends a kill cut short: SES may have taken their email before the server
-	// could record it, and SES has no idempotency key, so these alone may go out twice.
-	cutShort := map[string]bool{}
+	// The delivery sends each kill cut short, by address, read from the server's own
+	// send claims once it is dead: SES may have taken their email before the server
+	// could record it, and SES has no idempotency key, so these alone may go out
+	// again, each once per kill that cut it short.
+	cutShort := map[string]int{}
+	inFlightAtKills := 0
 	for _, at := range []int64{killLeads / 3, 2 * killLeads / 3} {
 		for acked.Load() < at {
 			time.Sleep(10 * time.Millisecond)
@@ -172,8 +180,9 @@ func TestEmulatorModeSurvivesKill9(t *testing.T) {
 		kill()
 		claimed := sendsInFlight(t, ddb, table)
 		for _, e := range claimed {
-			cutShort[e] = true
+			cutShort[e]++
 		}
+		inFlightAtKills += len(claimed)
 		t.Logf("killed at %d acknowledged, %s in, %d sends in flight", acked.Load(), time.Since(began).Round(time.Second), len(claimed))
 		start()
 	}
@@ -184,8 +193,29 @@ func TestEmulatorModeSurvivesKill9(t *testing.T) {
 	}
 
 	loaded := time.Now()
+	// A third kill while the emails go out, once half are out and a send is seen
+	// claimed: the captures are quicker than the sends, so the first two seldom cut
+	// a send short.
+	for got := 0; got < killLeads/2; got = len(deliveries(t, sesURL, "kill-"+run+"-")) {
+		if time.Since(loaded) > 15*time.Minute {
+			t.Fatalf("after 15 minutes %d of %d emails are out", got, killLeads)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for watch := time.Now(); len(sendsInFlight(t, ddb, table)) == 0 && time.Since(watch) < time.Minute; {
+		time.Sleep(5 * time.Millisecond)
+	}
+	kill()
+	claimed := sendsInFlight(t, ddb, table)
+	for _, e := range claimed {
+		cutShort[e]++
+	}
+	inFlightAtKills += len(claimed)
+	t.Logf("killed while sending, %s after the last capture, %d sends in flight", time.Since(loaded).Round(time.Second), len(claimed))
+	start()
+
 	// Wait until each lead has its email and no send is left claimed: a claim left by
-	// the kill is taken over once its lease ends, and a second email would come then.
+	// a kill is taken over once its lease ends, and a second email would come then.
 	deadline := time.Now().Add(15 * time.Minute)
 	var got map[string]int
 	for {
@@ -209,19 +239,23 @@ func TestEmulatorModeSurvivesKill9(t *testing.T) {
 			lost++
 		case n > 1:
 			dup += n - 1
-			if !cutShort[email(i)] {
-				unexplained += n - 1
+			if extra := n - 1 - cutShort[email(i)]; extra > 0 {
+				unexplained += extra
+				t.Errorf("%s got %d emails, its send cut short by %d kills: at most %d", email(i), n, cutShort[email(i)], 1+cutShort[email(i)])
 			}
 		}
+	}
+	if dup > inFlightAtKills {
+		t.Errorf("%d duplicate emails, more than the %d sends in flight at the kills", dup, inFlightAtKills)
 	}
 	set, err := dynamodbstream.ReadSetAside(filepath.Join(dir, "data", "stream"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d leads acknowledged in %s (%d requests sent again after a kill), 2 SIGKILLs cutting %d sends short; every email out %s later: %d emails lost, %d duplicates (%d of a send not cut short), %d records set aside",
-		acked.Load(), loaded.Sub(began).Round(time.Second), resent.Load(), len(cutShort), time.Since(loaded).Round(time.Second), lost, dup, unexplained, len(set))
+	t.Logf("%d leads acknowledged in %s (%d requests sent again after a kill), 3 SIGKILLs cutting %d delivery sends short; every email out %s later: %d emails lost, %d duplicates (bound: %d; %d beyond it), %d records set aside",
+		acked.Load(), loaded.Sub(began).Round(time.Second), resent.Load(), inFlightAtKills, time.Since(loaded).Round(time.Second), lost, dup, inFlightAtKills, unexplained, len(set))
 	if lost != 0 || unexplained != 0 || len(set) != 0 {
-		t.Errorf("%d lost, %d duplicate emails of sends no kill cut short, %d records set aside; want none", lost, unexplained, len(set))
+		t.Errorf("%d lost, %d duplicate emails beyond the sends cut short, %d records set aside; want none", lost, unexplained, len(set))
 	}
 }
 
@@ -281,7 +315,8 @@ func deliveries(t *testing.T, sesURL, prefix string) map[string]int {
 	return got
 }
 
-// sendsInFlight returns the addresses of the table's send claims not yet finished.
+// sendsInFlight returns the addresses of the table's delivery send claims not yet
+// finished (one per address: each lead here has one submission).
 func sendsInFlight(t *testing.T, ddb *awsddb.Client, table string) []string {
 	t.Helper()
 	var emails []string
@@ -289,10 +324,11 @@ func sendsInFlight(t *testing.T, ddb *awsddb.Client, table string) []string {
 	for {
 		out, err := ddb.Scan(context.Background(), &awsddb.ScanInput{
 			TableName:                aws.String(table),
-			FilterExpression:         aws.String("item_type = :send AND #status = :sending"),
-			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			FilterExpression:         aws.String("item_type = :send AND #status = :sending AND begins_with(#key, :delivery)"),
+			ExpressionAttributeNames: map[string]string{"#status": "status", "#key": "key"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":send": &types.AttributeValueMemberS{Value: "send"}, ":sending": &types.AttributeValueMemberS{Value: "sending"},
+				":delivery": &types.AttributeValueMemberS{Value: leadgate.DeliveryKey("")},
 			},
 			ExclusiveStartKey: start,
 		})

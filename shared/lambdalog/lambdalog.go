@@ -1,10 +1,16 @@
 // Package lambdalog builds the JSON logger of the Lambda functions: one JSON object
 // per line, which CloudWatch Logs (with the template's LogFormat: JSON) indexes as
-// is, and the Lambda request ID on every record logged with an invocation's context,
-// so the lines of one request can be found together.
+// is, with the keys of Lambda's own JSON application logs (timestamp, level, message,
+// requestId), the Lambda request ID on every record logged with an invocation's
+// context, so the lines of one request can be found together, and coldStart: true on
+// the lines of the first invocation a process serves.
 //
-// aws-lambda-go's lambdacontext.NewLogHandler does the same but writes only to
-// os.Stdout, so a test cannot read its output; this one takes the writer.
+// It keeps aws-lambda-go's key names (lambdacontext.ReplaceAttr) but not
+// lambdacontext.NewLogHandler, which writes to os.Stdout only and reads its level and
+// format once, at package init, so a test can neither read nor vary it; which adds
+// requestId inside the logger's innermost group, where a query on requestId misses
+// the line; and which knows neither cold starts nor EMF metrics. Both are in the
+// binaries already (lambdacontext is the runtime loop's too): the choice costs no size.
 package lambdalog
 
 import (
@@ -15,17 +21,26 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/metrics"
 )
 
-// RequestIDKey is the attribute that carries the Lambda request ID.
-const RequestIDKey = "request_id"
+// The keys the handler adds to the records of an invocation, as Lambda's JSON logs
+// and aws-lambda-go name them.
+const (
+	// RequestIDKey carries the Lambda request ID.
+	RequestIDKey = "requestId"
+	// ColdStartKey is true on the records of the process's first invocation (the
+	// one that waited for the process to start), absent on the others.
+	ColdStartKey = "coldStart"
+)
 
 // New returns a JSON logger writing to w at the level AWS_LAMBDA_LOG_LEVEL names
 // (DEBUG, INFO, WARN or ERROR; INFO when unset or unknown), the variable Lambda sets
 // from the function's LoggingConfig.ApplicationLogLevel. Records logged with a
 // context that carries a lambdacontext.LambdaContext get its AwsRequestID as
-// request_id.
+// requestId, and coldStart: true when lambdaruntime.ColdStart says so. The record's
+// time and message are timestamp and message, as in Lambda's JSON logs.
 func New(w io.Writer) *slog.Logger {
 	level := slog.LevelInfo
 	switch os.Getenv("AWS_LAMBDA_LOG_LEVEL") {
@@ -36,7 +51,7 @@ func New(w io.Writer) *slog.Logger {
 	case "ERROR", "FATAL":
 		level = slog.LevelError
 	}
-	base := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
+	base := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: lambdacontext.ReplaceAttr})
 	ns := os.Getenv("METRICS_NAMESPACE")
 	if ns == "" {
 		ns = "Leadgate"
@@ -44,9 +59,9 @@ func New(w io.Writer) *slog.Logger {
 	return slog.New(&requestIDHandler{Handler: base, root: base, namespace: ns})
 }
 
-// requestIDHandler adds the request ID of the record's context to the record, at the
-// top level of the object even when the logger has groups: a query on request_id
-// must find every line of the request.
+// requestIDHandler adds the request ID (and the cold start) of the record's context
+// to the record, at the top level of the object even when the logger has groups: a
+// query on requestId must find every line of the request.
 type requestIDHandler struct {
 	slog.Handler // root with derive applied
 
@@ -70,14 +85,17 @@ func (h *requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
 	if !ok || lc.AwsRequestID == "" {
 		return h.Handler.Handle(ctx, r)
 	}
-	id := slog.String(RequestIDKey, lc.AwsRequestID)
+	ids := []slog.Attr{slog.String(RequestIDKey, lc.AwsRequestID)}
+	if lambdaruntime.ColdStart(ctx) {
+		ids = append(ids, slog.Bool(ColdStartKey, true))
+	}
 	if !h.group {
-		r.AddAttrs(id)
+		r.AddAttrs(ids...)
 		return h.Handler.Handle(ctx, r)
 	}
 	// Record attributes land in the innermost group, so the ID goes in first, as
 	// an attribute of the root, and the logger's attrs and groups follow.
-	inner := h.root.WithAttrs([]slog.Attr{id})
+	inner := h.root.WithAttrs(ids)
 	for _, d := range h.derive {
 		inner = d(inner)
 	}

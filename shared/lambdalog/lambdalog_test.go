@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"leadgate/shared/lambdalog"
+	"leadgate/shared/lambdaruntime"
 )
 
 // lines decodes the JSON objects written to buf, one per line.
@@ -33,7 +37,9 @@ func invocation(id string) context.Context {
 	return lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: id})
 }
 
-func TestRequestIDFromTheInvocationContext(t *testing.T) {
+// The keys of Lambda's JSON application logs (LogFormat: JSON): timestamp, level,
+// message and requestId; the rest are the record's own.
+func TestRecordsUseLambdasJSONLogKeys(t *testing.T) {
 	var buf bytes.Buffer
 	log := lambdalog.New(&buf)
 
@@ -45,14 +51,52 @@ func TestRequestIDFromTheInvocationContext(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("%d lines, want 3", len(got))
 	}
-	if got[0]["request_id"] != "8476a536-e9f4-11e8-9739-2dfe598c3fcd" || got[0]["msg"] != "lead captured" ||
-		got[0]["level"] != "INFO" || got[0]["page"] != "playbook" || got[0]["time"] == nil {
-		t.Errorf("record %v, want the request id, message, level, time and attrs", got[0])
+	keys := slices.Sorted(maps.Keys(got[0]))
+	if want := []string{"level", "message", "page", "requestId", "timestamp"}; !slices.Equal(keys, want) {
+		t.Errorf("keys %v, want %v: %v", keys, want, got[0])
+	}
+	if got[0]["requestId"] != "8476a536-e9f4-11e8-9739-2dfe598c3fcd" || got[0]["message"] != "lead captured" ||
+		got[0]["level"] != "INFO" || got[0]["page"] != "playbook" {
+		t.Errorf("record %v, want the request id, message, level and attrs", got[0])
+	}
+	if ts, _ := got[0]["timestamp"].(string); ts == "" {
+		t.Errorf("timestamp %v, want the record's time", got[0]["timestamp"])
+	} else if _, err := time.Parse(time.RFC3339Nano, ts); err != nil {
+		t.Errorf("timestamp %q: %v", ts, err)
 	}
 	for _, m := range got[1:] {
-		if _, ok := m["request_id"]; ok {
-			t.Errorf("record %v has a request_id without an invocation", m)
+		if _, ok := m["requestId"]; ok {
+			t.Errorf("record %v has a requestId without an invocation", m)
 		}
+	}
+}
+
+// The first invocation's lines say coldStart: true, at the top even under groups;
+// the others' have no coldStart.
+func TestColdStartMarksTheFirstInvocation(t *testing.T) {
+	var buf bytes.Buffer
+	log := lambdalog.New(&buf)
+	grouped := log.WithGroup("lead")
+
+	first := lambdaruntime.WithColdStart(invocation("req-cold"))
+	log.InfoContext(first, "first")
+	grouped.InfoContext(first, "first, grouped", "page", "playbook")
+	log.InfoContext(invocation("req-warm"), "second")
+
+	got := lines(t, &buf)
+	if len(got) != 3 {
+		t.Fatalf("%d lines, want 3", len(got))
+	}
+	for _, m := range got[:2] {
+		if m["coldStart"] != true || m["requestId"] != "req-cold" {
+			t.Errorf("record %v, want coldStart true and the request id at the top", m)
+		}
+	}
+	if lead, _ := got[1]["lead"].(map[string]any); lead["page"] != "playbook" || lead["coldStart"] != nil {
+		t.Errorf("grouped record %v, want the page in lead and coldStart outside it", got[1])
+	}
+	if _, ok := got[2]["coldStart"]; ok || got[2]["requestId"] != "req-warm" {
+		t.Errorf("record %v, want the request id and no coldStart", got[2])
 	}
 }
 
@@ -68,13 +112,13 @@ func TestRequestIDStaysAtTheTopWithGroupsAndAttrs(t *testing.T) {
 		t.Fatalf("%d lines, want 2", len(got))
 	}
 	lead, _ := got[0]["lead"].(map[string]any)
-	if got[0]["request_id"] != "req-1" || got[0]["function"] != "capture" ||
-		lead["page"] != "playbook" || lead["source"] != "linkedin" || lead["request_id"] != nil {
-		t.Errorf("record %v, want request_id and function at the top, page and source in lead", got[0])
+	if got[0]["requestId"] != "req-1" || got[0]["function"] != "capture" || got[0]["message"] != "repeat submission" ||
+		lead["page"] != "playbook" || lead["source"] != "linkedin" || lead["requestId"] != nil {
+		t.Errorf("record %v, want requestId, message and function at the top, page and source in lead", got[0])
 	}
 	lead, _ = got[1]["lead"].(map[string]any)
-	if _, ok := got[1]["request_id"]; ok || got[1]["function"] != "capture" || lead["source"] != "newsletter" {
-		t.Errorf("record %v, want no request_id, the logger's attrs and the group", got[1])
+	if _, ok := got[1]["requestId"]; ok || got[1]["function"] != "capture" || lead["source"] != "newsletter" {
+		t.Errorf("record %v, want no requestId, the logger's attrs and the group", got[1])
 	}
 }
 

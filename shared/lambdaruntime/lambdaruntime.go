@@ -32,6 +32,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -128,6 +129,23 @@ type client struct {
 	base      string // http://host:port/2018-06-01/runtime/invocation/
 	userAgent string
 	http      *http.Client
+	served    atomic.Bool // whether an invocation was handed to a handler: the cold start is over
+}
+
+// coldStartKey is the context key of the first invocation's mark.
+type coldStartKey struct{}
+
+// ColdStart reports whether ctx is the context of the first invocation the process
+// serves: the one that waited for the process to start (its init). The logs mark its
+// lines (shared/lambdalog).
+func ColdStart(ctx context.Context) bool {
+	cold, _ := ctx.Value(coldStartKey{}).(bool)
+	return cold
+}
+
+// WithColdStart returns ctx marked as the first invocation's (ColdStart).
+func WithColdStart(ctx context.Context) context.Context {
+	return context.WithValue(ctx, coldStartKey{}, true)
 }
 
 func newClient(api string, conns int) *client {
@@ -203,6 +221,9 @@ func (c *client) serve(ctx context.Context, inv *invocation, h handlerFunc, setT
 		TenantID:           inv.header.Get(headerTenantID),
 	}
 	ctx = lambdacontext.NewContext(ctx, lc) // first, so that every log line has the request id
+	if c.served.CompareAndSwap(false, true) {
+		ctx = WithColdStart(ctx)
+	}
 	ms, err := strconv.ParseInt(inv.header.Get(headerDeadlineMS), 10, 64)
 	if err != nil {
 		return c.fail(ctx, inv, errorOf(fmt.Errorf("parse %s: %w", headerDeadlineMS, err)))

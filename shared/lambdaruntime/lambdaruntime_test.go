@@ -241,7 +241,7 @@ func TestHandlerErrorIsPostedAndTheLoopGoesOn(t *testing.T) {
 	if strings.Contains(logs.String(), secretValue) {
 		t.Errorf("the secret is in the logs:\n%s", logs)
 	}
-	if !strings.Contains(logs.String(), `"request_id":"req-1"`) {
+	if !strings.Contains(logs.String(), `"requestId":"req-1"`) {
 		t.Errorf("the error's log line has no request id:\n%s", logs)
 	}
 }
@@ -308,11 +308,50 @@ func TestContextCarriesTheInvocation(t *testing.T) {
 	if trace != "Root=1-00000000-000000000000000000000001;Sampled=0" {
 		t.Errorf("_X_AMZN_TRACE_ID %q", trace)
 	}
-	if !strings.Contains(logs.String(), `"msg":"handled","request_id":"req-ctx"`) {
+	if !strings.Contains(logs.String(), `"message":"handled","requestId":"req-ctx","coldStart":true`) {
 		t.Errorf("the handler's log line has no request id:\n%s", logs)
 	}
 	if len(a.posts) != 1 || string(a.posts[0].body) != "null\n" {
 		t.Errorf("posts %+v, want the response null", a.posts)
+	}
+}
+
+// The first invocation a process serves waited for its start: its lines, and only
+// its, say coldStart; every line of each invocation has its request id.
+func TestFirstInvocationIsTheColdStart(t *testing.T) {
+	logs := logTo(t)
+	var cold []bool
+	h := func(ctx context.Context, o order) (receipt, error) {
+		cold = append(cold, lambdaruntime.ColdStart(ctx))
+		slog.InfoContext(ctx, "handled", "item", o.Item)
+		slog.WarnContext(ctx, "and again", "item", o.Item)
+		return receipt{}, nil
+	}
+	run(t, h, newEvent("req-1", `{"item":"book"}`), newEvent("req-2", `{"item":"pen"}`), newEvent("req-3", `{"item":"ink"}`))
+	if len(cold) != 3 || !cold[0] || cold[1] || cold[2] {
+		t.Errorf("ColdStart per invocation %v, want [true false false]", cold)
+	}
+	want := map[string]string{"book": "req-1", "pen": "req-2", "ink": "req-3"}
+	n := 0
+	for line := range strings.SplitSeq(strings.TrimSpace(logs.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		item, _ := rec["item"].(string)
+		if item == "" {
+			continue
+		}
+		n++
+		if rec["requestId"] != want[item] {
+			t.Errorf("line %s: requestId %v, want %s", line, rec["requestId"], want[item])
+		}
+		if cs, has := rec["coldStart"]; (item == "book") != has || (has && cs != true) {
+			t.Errorf("line %s: coldStart %v, want true on the first invocation's lines only", line, cs)
+		}
+	}
+	if n != 6 {
+		t.Errorf("%d handler lines, want 6:\n%s", n, logs)
 	}
 }
 
@@ -361,7 +400,7 @@ func TestPanicIsReportedAndStopsTheLoop(t *testing.T) {
 		t.Errorf("body %s, want errorMessage and errorType alone", p.body)
 	}
 	out := logs.String()
-	if !strings.Contains(out, `"request_id":"req-panic"`) || !strings.Contains(out, "TestPanicIsReportedAndStopsTheLoop") {
+	if !strings.Contains(out, `"requestId":"req-panic"`) || !strings.Contains(out, "TestPanicIsReportedAndStopsTheLoop") {
 		t.Errorf("logs lack the request id or the panicking function:\n%s", out)
 	}
 	if strings.Contains(out, "ada@example.com") || strings.Contains(string(p.body), "ada@example.com") {
@@ -475,8 +514,8 @@ func TestStartExitsAfterAPanic(t *testing.T) {
 			if a.nexts != 1 || len(a.posts) != 1 || a.posts[0].errorType != lambdaruntime.PanicErrorType {
 				t.Errorf("%d /next requests, posts %+v: want one invocation, its panic reported", a.nexts, a.posts)
 			}
-			if !strings.Contains(string(out), `"msg":"the handler panicked","stack":`) ||
-				!strings.Contains(string(out), `"error":"out of stock","error_type":"Runtime.Panic","request_id":"req-1"`) {
+			if !strings.Contains(string(out), `"message":"the handler panicked","stack":`) ||
+				!strings.Contains(string(out), `"error":"out of stock","error_type":"Runtime.Panic","requestId":"req-1"`) {
 				t.Errorf("output:\n%s", out)
 			}
 		})

@@ -27,9 +27,10 @@ import (
 	"leadgate/shared/localdev"
 )
 
-// sesOutage is how long SES is down in TestEmulatorModeWaitsOutSESOutage: longer
-// than the retries of SES's client and the poller's longest backoff together.
-const sesOutage = 90 * time.Second
+// sesOutage is how long SES is down in TestEmulatorModeWaitsOutSESOutage: the
+// issue's two minutes, far longer than the retries of SES's client and the poller's
+// longest backoff together.
+const sesOutage = 120 * time.Second
 
 // emulatorRun is a local server on the AWS adapters, DynamoDB Local and
 // aws-ses-v2-local (through sesURL), following the table's stream with its state in
@@ -230,7 +231,7 @@ func (p *sesProxy) up(t *testing.T) {
 	p.serve(ln)
 }
 
-// TestEmulatorModeWaitsOutSESOutage: SES refuses every connection for 90 seconds
+// TestEmulatorModeWaitsOutSESOutage: SES refuses every connection for 2 minutes
 // while leads are captured; their records wait in the stream, retried with a
 // backoff, and once SES is back each lead gets its one delivery email. Nothing is
 // set aside.

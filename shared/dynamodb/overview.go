@@ -20,8 +20,9 @@ import (
 // with up to about 3,000 counters (page × day × source that had a count) is one
 // request, and each 3,000 more one more.
 //
-// The stage counters move in the same transaction as the lead whose stage or
-// pages change: its capture, its new score, its erasure.
+// The stage counters move in the same transaction as the lead whose pages change
+// (its capture, its erasure), which is one anyway; a new score's stage moves them
+// in plain updates after the lead's own (scoring.go).
 
 // pageStagesKey is the key of a page's stage counters.
 func pageStagesKey(page string) map[string]types.AttributeValue {

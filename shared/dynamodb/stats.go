@@ -28,8 +28,8 @@ import (
 // double the price of both: when DynamoDB refuses the count, the mark is deleted
 // again, so that the redelivery counts it; a count that got no answer (a timeout),
 // and a process that dies between the two, leave the mark and lose that count. A
-// count is never made twice. A download is counted in one transaction with its mark
-// (grants.go).
+// count is never made twice. A download is counted the same way, with a mark in
+// its grant's partition (grants.go).
 
 // sourceDaySK is the sort key of a page's per-source counter of one day.
 func sourceDaySK(day string, src leadgate.Source) string {

@@ -511,7 +511,6 @@ var indexes = []index{
 	{pk: dynamodb.AttrGSI1PK, sk: dynamodb.AttrGSI1SK},
 	{pk: dynamodb.AttrGSI2PK, sk: dynamodb.AttrGSI2SK},
 	{pk: dynamodb.AttrItemTypeGSI3PK, sk: dynamodb.AttrGSI3SK, include: dynamodb.LeadListProjection},
-	{pk: dynamodb.AttrGSI4PK, sk: dynamodb.AttrGSI4SK},
 }
 
 // projected returns the part of item the index holds.

@@ -198,10 +198,10 @@ func TestGrantItemLayout(t *testing.T) {
 	if str(grant, "first_download_at") != "2026-03-03T11:30:00.000000000Z" || str(grant, "last_download_at") != "2026-03-03T11:30:00.000000000Z" || num(grant, "downloads") != "1" {
 		t.Errorf("grant after a download: %v", grant)
 	}
-	// The download is counted on the counter of its day and source; no item holds
-	// the day's totals.
-	rowSK := dynamodb.PrefixDay + "2026-03-03#SRC#" + leadgate.Source{}.Key()
-	day := get(dynamodb.PrefixPage+page.Slug, rowSK)
+	// The download is counted on the counter of its day, page and source, in the
+	// partition of every page's counters; no item holds the day's totals.
+	rowSK := "2026-03-03#" + page.Slug + "#" + leadgate.Source{}.Key()
+	day := get(dynamodb.PKDays, rowSK)
 	if str(day, dynamodb.AttrItemType) != dynamodb.TypeSourceDayCounts || num(day, "downloads") != "1" || str(day, "page") != page.Slug ||
 		str(day, "day") != "2026-03-03" || str(day, "utm_source") != leadgate.Direct {
 		t.Errorf("daily counter: %v", day)
@@ -220,7 +220,7 @@ func TestGrantItemLayout(t *testing.T) {
 	if err := s.CountView(ctx, page.Slug, "2026-03-03", leadgate.Source{}); err != nil {
 		t.Fatal(err)
 	}
-	day = get(dynamodb.PrefixPage+page.Slug, rowSK)
+	day = get(dynamodb.PKDays, rowSK)
 	if str(day, dynamodb.AttrItemType) != dynamodb.TypeSourceDayCounts || num(day, "views") != "1" || num(day, "downloads") != "1" {
 		t.Errorf("daily counter after a view: %v", day)
 	}

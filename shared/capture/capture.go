@@ -166,7 +166,7 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 	if s.cfg.RatePerEmail > 0 {
 		// Repeats are spared: else anyone could post someone's address a few times
 		// on one page and lock that address out of every page.
-		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: "email:" + s.key.Digest("email", sub.Email), Limit: s.cfg.RatePerEmail, Window: s.cfg.RateWindow, RepeatsFree: true})
+		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: "email:" + s.key.Digest("email", sub.Email), Limit: s.cfg.RatePerEmail, Window: s.cfg.RateWindow, RepeatsFree: true, PerAddress: true})
 	}
 	if s.cfg.RatePerIP > 0 && req.IP != "" {
 		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: "ip:" + s.key.Digest("ip", req.IP), Limit: s.cfg.RatePerIP, Window: s.cfg.RateWindow})

@@ -183,6 +183,10 @@ type RateLimit struct {
 	// Start, when set, is the start of the limit's one window (a form token's render
 	// time), instead of the fixed window of the clock that holds t.
 	Start time.Time
+	// PerAddress: the limit counts the captures of the submission's own address
+	// (Key names it). A store may keep the count of such a limit, when its repeats
+	// are free too, on the lead rather than in a counter of its own.
+	PerAddress bool
 }
 
 // WindowStart returns the start of the fixed window that holds t.

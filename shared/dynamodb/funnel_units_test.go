@@ -42,15 +42,16 @@ import (
 // index keys change) when it enters or leaves the index or changes a key or an
 // attribute the index projects, counted apart.
 
-// Targets of one lead's funnel: units of the table, and of its indexes apart. The
-// stage counters cost 2 table units in the capture's transaction and 3 more when
-// a rescoring moves the stage (a transaction instead of one UpdateItem), the form
-// token's use counter (a third rate counter in the capture transaction) 2, and
-// GSI4 one index unit per counter write.
+// Bounds of one lead's funnel: units of the table, and of its indexes apart. The
+// target is 30 write units, table and indexes together (infra/bench.sh adds them):
+// these bounds hold what is reached, 29 and 5; docs/costs.md says what is left.
+// Counters, spends and stage counters are partitions of the table, copied by no
+// index; a stage move and a download's count are plain writes; the address's rate
+// count rides on the lead's own write.
 const (
-	funnelMaxWRU      = 36
+	funnelMaxWRU      = 29
 	funnelMaxRRU      = 10
-	funnelMaxIndexWRU = 10
+	funnelMaxIndexWRU = 5
 )
 
 func TestFunnelCapacity(t *testing.T) {

@@ -162,7 +162,7 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	c := leadgate.Capture{Submission: sub, Page: page, NewLeadID: newID(), DedupeWindow: s.cfg.DedupeWindow}
+	c := leadgate.Capture{Submission: sub, Page: page, NewLeadID: newID(), DedupeWindow: s.cfg.DedupeWindow, ScoreNew: true}
 	if s.cfg.RatePerEmail > 0 {
 		// Repeats are spared: else anyone could post someone's address a few times
 		// on one page and lock that address out of every page.

@@ -106,7 +106,7 @@ func (s *Store) Capture(ctx context.Context, c leadgate.Capture) (leadgate.Captu
 	)
 	build := func() ([]types.TransactWriteItem, error) {
 		sub := c.Submission
-		lead := leadgate.NewLead(c.NewLeadID, sub, c.Page)
+		lead := c.NewLead(sub)
 		if old != nil {
 			lead = old.Apply(sub, c.Page)
 		}

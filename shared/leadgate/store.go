@@ -169,6 +169,22 @@ type Capture struct {
 	// Grant, if set, is created with a new (not repeated) submission, its LeadID
 	// filled in with the lead's.
 	Grant *Grant
+	// ScoreNew: a new lead is scored at once (NewLead), so that the rescoring its
+	// submission starts finds nothing to write; without it a new lead starts cold
+	// at 0. A known lead is rescored after its capture either way.
+	ScoreNew bool
+}
+
+// NewLead is the lead the capture creates for a new address from sub (the
+// submission as the store records it): scored by its page's rules and its one
+// submission, as its first rescoring would score it, if ScoreNew.
+func (c Capture) NewLead(sub Submission) Lead {
+	l := NewLead(c.NewLeadID, sub, c.Page)
+	if c.ScoreNew {
+		score, stage := Score(l, []Submission{sub}, c.Page.ScoringRules())
+		l, _ = l.WithScore(score, stage, sub.At)
+	}
+	return l
 }
 
 // RateLimit allows at most Limit captures per Key in each fixed window.

@@ -66,6 +66,7 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("SpendsPerCampaign", func(t *testing.T) { testSpends(t, newStore(t)) })
 	t.Run("SetScoreOnVersionWithStageHistory", func(t *testing.T) { testSetScore(t, newStore(t)) })
 	t.Run("StageCountersFollowLeads", func(t *testing.T) { testStageCounters(t, newStore(t)) })
+	t.Run("NewLeadScoredAtCapture", func(t *testing.T) { testScoreNew(t, newStore(t)) })
 	t.Run("AllPageStatsAndOverview", func(t *testing.T) { testAllPageStats(t, newStore(t)) })
 	t.Run("SuppressedAtKeptUntilOptIn", func(t *testing.T) { testSuppressedAt(t, newStore(t)) })
 	t.Run("Console", func(t *testing.T) { RunConsoleConformance(t, consoleStores(newStore)) })

@@ -21,8 +21,9 @@
 #                           (or the unit requests/capture, in a benchmark of
 #                           shared/dynamodb named ...New..., ...Returning..., ...Repeat...)
 #   wru/lead, rru/lead      write and read request units of one lead's whole funnel
-#                           (view, capture, emails, confirm, download)   (≤ 30, ≤ 10)
-#   gsi-wru/lead            its index writes, counted apart: printed, no target
+#                           (view, capture, emails, confirm, download): the write
+#                           target counts its index writes too (≤ 30, ≤ 10)
+#   gsi-wru/lead            its index writes, counted apart: added to wru/lead
 #   ddb-requests-lead-list  the most DynamoDB requests one call of the console's
 #                           lead table made, whatever its filter (<= 3)
 #   console-p50-ms          BenchmarkConsoleLeadPages (shared/bolt): the slowest
@@ -202,10 +203,13 @@ END {
 	for (i = 1; i <= 2; i++) {
 		u = units[i]; v = unit(u)
 		target = "whole funnel " toupper(substr(u, 1, 3)) " per lead <= " limits[u]
+		if (u == "wru/lead") target = "whole funnel WRU per lead with indexes <= " limits[u]
 		if (v == "") notMeasured(target)
-		else row(target, v, check(num(v) <= limits[u]))
+		else if (u == "wru/lead" && unit("gsi-wru/lead") != "") {
+			g = unit("gsi-wru/lead")
+			row(target, sprintf("%g (table %g, indexes %g)", num(v) + num(g), num(v), num(g)), check(num(v) + num(g) <= limits[u]))
+		} else row(target, v, check(num(v) <= limits[u]))
 	}
-	if (unit("gsi-wru/lead") != "") row("whole funnel GSI WRU per lead (no target)", unit("gsi-wru/lead"), "")
 	v = unit("ddb-requests-lead-list")
 	if (v == "") notMeasured("DynamoDB requests, console lead list <= 3")
 	else row("DynamoDB requests, console lead list <= 3", v, check(num(v) <= 3))

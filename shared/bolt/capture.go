@@ -80,7 +80,7 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (le
 		}
 		res.Lead = old.Apply(sub, c.Page)
 	} else {
-		res.Lead = leadgate.NewLead(c.NewLeadID, sub, c.Page)
+		res.Lead = c.NewLead(sub)
 		res.LeadCreated = true
 	}
 	sub.LeadID = res.Lead.ID

@@ -181,7 +181,7 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 	sub.Variant = arm
-	c := leadgate.Capture{Submission: sub, Page: page, NewLeadID: newID(), DedupeWindow: s.cfg.DedupeWindow}
+	c := leadgate.Capture{Submission: sub, Page: page, NewLeadID: newID(), DedupeWindow: s.cfg.DedupeWindow, ScoreNew: true}
 	if s.cfg.RatePerIP > 0 && req.IP != "" {
 		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: "ip:" + s.key.Digest("ip", req.IP), Limit: s.cfg.RatePerIP, Window: s.cfg.RateWindow})
 	}

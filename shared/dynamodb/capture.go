@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -25,6 +27,44 @@ const (
 	txCounters   // the rate counters start here
 )
 
+// The count of a capture's per-address limit (addressLimitOf) on the lead's item:
+// the start of its window (epoch seconds) and the captures in it.
+const (
+	attrRateAt = "rate_at"
+	attrRateN  = "rate_n"
+)
+
+// addressLimitOf picks from limits the one whose count the lead's item keeps
+// rather than a counter of its own: the first that counts the capture's own
+// address (PerAddress) and spares repeats, with a window of the clock. The lead is
+// written in every capture that is not a repeat, so the count costs no write of
+// its own (a counter in the capture's transaction costs two units). It returns
+// the other limits.
+func addressLimitOf(limits []leadgate.RateLimit) (*leadgate.RateLimit, []leadgate.RateLimit) {
+	for i, l := range limits {
+		if l.PerAddress && l.RepeatsFree && l.Start.IsZero() && l.Window > 0 && l.Limit > 0 {
+			rest := append(slices.Clone(limits[:i]), limits[i+1:]...)
+			return &limits[i], rest
+		}
+	}
+	return nil, limits
+}
+
+// addressCount is a lead item's count of its per-address limit.
+type addressCount struct{ at, n int64 }
+
+func addressCountOf(item map[string]types.AttributeValue) addressCount {
+	at, _ := item[attrRateAt].(*types.AttributeValueMemberN)
+	n, _ := item[attrRateN].(*types.AttributeValueMemberN)
+	if at == nil || n == nil {
+		return addressCount{}
+	}
+	var c addressCount
+	c.at, _ = strconv.ParseInt(at.Value, 10, 64)
+	c.n, _ = strconv.ParseInt(n.Value, 10, 64)
+	return c
+}
+
 // counter is one rate counter that a capture counts against.
 type counter struct {
 	limit     leadgate.RateLimit
@@ -43,27 +83,53 @@ type counter struct {
 // again. A new address thus costs one request, a known one two. A repeat is answered
 // from the marker and the lead that came back with the failure, whatever the
 // counters said, and counted against the limits that do not spare repeats in a
-// second request; it and a refused capture write no grant.
+// second request; it and a refused capture write no grant. The count of the
+// address's own limit, if the capture has one that spares repeats, is kept on the
+// lead's item (addressLimitOf), and a known lead's item that came back says
+// whether the limit is reached.
 func (s *Store) Capture(ctx context.Context, c leadgate.Capture) (leadgate.CaptureResult, error) {
 	op := "capture on page " + c.Page.Slug
-	counters, err := countersFor(c.RateLimits, c.Submission.At)
+	addr, limits := addressLimitOf(c.RateLimits)
+	counters, err := countersFor(limits, c.Submission.At)
 	if err != nil {
 		return leadgate.CaptureResult{}, err
 	}
+	var addrAt int64
+	if addr != nil {
+		addrAt = addr.WindowStart(c.Submission.At).Unix()
+	}
 	txGrant := txCounters + len(counters)
 	var (
-		old *leadgate.Lead // nil while the address is thought to be new
-		res leadgate.CaptureResult
+		old   *leadgate.Lead // nil while the address is thought to be new
+		known addressCount   // the per-address count on old's item
+		res   leadgate.CaptureResult
 	)
 	build := func() ([]types.TransactWriteItem, error) {
 		sub := c.Submission
-		lead := leadgate.NewLead(c.NewLeadID, sub, c.Page)
+		lead := c.NewLead(sub)
 		if old != nil {
 			lead = old.Apply(sub, c.Page)
 		}
 		sub.LeadID = lead.ID
 		res = leadgate.CaptureResult{Lead: lead, Submission: sub, LeadCreated: old == nil}
-		return s.captureItems(c, lead, old, sub, counters)
+		items, err := s.captureItems(c, lead, old, sub, counters)
+		if err != nil {
+			return nil, err
+		}
+		// The lead's item keeps its per-address count, counting this capture, and
+		// a count a capture without the limit found.
+		count := known
+		if addr != nil {
+			if count.at != addrAt {
+				count = addressCount{at: addrAt}
+			}
+			count.n++
+		}
+		if count.at != 0 {
+			items[txLead].Put.Item[attrRateAt] = num(count.at)
+			items[txLead].Put.Item[attrRateN] = num(count.n)
+		}
+		return items, nil
 	}
 	err = s.transact(ctx, op, "capture", build, func(tx cancellation) (verdict, error) {
 		// A repeat first: it is answered under the limits that do not spare repeats,
@@ -89,7 +155,7 @@ func (s *Store) Capture(ctx context.Context, c leadgate.Capture) (leadgate.Captu
 		item, err := s.refusedItem(ctx, op, tx.item(txLead), leadKey(c.Submission.Email), errNoItem)
 		switch {
 		case errors.Is(err, errNoItem):
-			old = nil // erased meanwhile: the address is new again
+			old, known = nil, addressCount{} // erased meanwhile: the address is new again
 		case err != nil:
 			return answered, err
 		default:
@@ -97,7 +163,10 @@ func (s *Store) Capture(ctx context.Context, c leadgate.Capture) (leadgate.Captu
 			if err := unmarshalItem(item, &current); err != nil {
 				return answered, leadgate.Internal(op, fmt.Errorf("unmarshal lead: %w", err))
 			}
-			old = &current
+			old, known = &current, addressCountOf(item)
+			if addr != nil && known.at == addrAt && known.n >= int64(addr.Limit) {
+				return answered, addr.Exceeded(c.Submission.At)
+			}
 		}
 		if wait {
 			return retryLater, nil

@@ -379,7 +379,6 @@ func TestTableDefinition(t *testing.T) {
 		dynamodb.IndexGSI1: dynamodb.AttrGSI1PK + "/" + dynamodb.AttrGSI1SK,
 		dynamodb.IndexGSI2: dynamodb.AttrGSI2PK + "/" + dynamodb.AttrGSI2SK,
 		dynamodb.IndexGSI3: "item_type/gsi3sk",
-		dynamodb.IndexGSI4: "gsi4pk/gsi4sk",
 	}
 	if !maps.Equal(indexes, want) {
 		t.Errorf("indexes %v, want %v", indexes, want)

@@ -21,10 +21,7 @@ const (
 	IndexGSI1          = indexGSI1
 	IndexGSI2          = indexGSI2
 	IndexGSI3          = indexGSI3
-	IndexGSI4          = indexGSI4
 	AttrGSI3SK         = attrGSI3SK
-	AttrGSI4PK         = attrGSI4PK
-	AttrGSI4SK         = attrGSI4SK
 	AttrItemTypeGSI3PK = attrGSI3PK
 	DueBucket          = dueBucket
 	ListPages          = listPages
@@ -39,6 +36,8 @@ const (
 
 	PrefixConfirm    = prefixConfirm
 	PrefixDay        = prefixDay
+	PKDays           = pkDays
+	PKNow            = pkNow
 	PrefixDedupe     = prefixDedupe
 	PrefixDownload   = prefixDownload
 	PrefixGrant      = prefixGrant

@@ -42,15 +42,17 @@ import (
 // index keys change) when it enters or leaves the index or changes a key or an
 // attribute the index projects, counted apart.
 
-// Targets of one lead's funnel: units of the table, and of its indexes apart. The
-// stage counters cost 2 table units in the capture's transaction and 3 more when
-// a rescoring moves the stage (a transaction instead of one UpdateItem), the form
-// token's use counter (a third rate counter in the capture transaction) 2, and
-// GSI4 one index unit per counter write.
+// Bounds of one lead's funnel: units of the table, and of its indexes apart. The
+// target is 30 write units, table and indexes together (infra/bench.sh adds them):
+// these bounds hold what is reached, 28 and 4; docs/costs.md says what is left.
+// Counters, spends and stage counters are partitions of the table, copied by no
+// index; a stage move and a download's count are plain writes; the address's rate
+// count rides on the lead's own write; a new lead is scored in its capture, so
+// its submission's rescoring writes nothing.
 const (
-	funnelMaxWRU      = 36
+	funnelMaxWRU      = 28
 	funnelMaxRRU      = 10
-	funnelMaxIndexWRU = 10
+	funnelMaxIndexWRU = 4
 )
 
 func TestFunnelCapacity(t *testing.T) {
@@ -511,7 +513,6 @@ var indexes = []index{
 	{pk: dynamodb.AttrGSI1PK, sk: dynamodb.AttrGSI1SK},
 	{pk: dynamodb.AttrGSI2PK, sk: dynamodb.AttrGSI2SK},
 	{pk: dynamodb.AttrItemTypeGSI3PK, sk: dynamodb.AttrGSI3SK, include: dynamodb.LeadListProjection},
-	{pk: dynamodb.AttrGSI4PK, sk: dynamodb.AttrGSI4SK},
 }
 
 // projected returns the part of item the index holds.

@@ -117,56 +117,31 @@ func (s *Store) RevokeGrant(ctx context.Context, id string) error {
 	return s.writeOr(ctx, op+": forget its repeat", s.deleteOf(marker, &markerOf, values{":sk": str(submissionSK(g.CreatedAt, g.SubmissionID))}), nil)
 }
 
-// Positions of the items in a CountDownload transaction.
-const (
-	txMark         = iota // the (grant, n) mark: absent unless counted before
-	txCounter             // the page's counter of the day and the download's source
-	txLeadDownload        // the lead's first download time, when the download names a lead
-)
-
 // firstDownload sets a lead's first download time where it has none or a later
 // one; the version grows as with every write of a lead.
 var firstDownload = updating("SET #first_download_at = :at, #version = #version + :one",
 	"attribute_exists(#pk) AND (attribute_not_exists(#first_download_at) OR #first_download_at > :at)")
 
-// CountDownload counts a download into its page's day in one TransactWriteItems: put
-// the (grant, n) mark if absent, add one to the counter of the page's day and
-// source and, for a download of a lead, set the lead's first download time if it has
-// none or a later one. The cancellation reasons tell which condition failed: the
-// mark means the download was counted before (nothing to do); the lead means it is
-// gone or downloaded earlier: then the download is counted without it. Unlike a
-// lead's count (countOnce), it is one request: the download function's stream
-// handler serves every click, and the transaction writes the lead with the count.
+// CountDownload counts a download in plain writes, each at the price of one write
+// unit (a transaction of them would double every one): first, for a download of a
+// lead, the lead's first download time where it has none or a later one, which its
+// condition makes idempotent (a lead gone or downloaded earlier refuses it, and
+// nothing changes); then the count, once, as countOnce counts a lead: the (grant,
+// n) mark put where absent, then the counter of the page's day and the download's
+// source. A redelivered download is refused by the lead's condition and the mark,
+// and counts nothing.
 func (s *Store) CountDownload(ctx context.Context, d leadgate.Download) error {
 	op := "count download on page " + d.Page
-	withLead := d.Email != ""
-	return s.transact(ctx, op, "count download",
-		func() ([]types.TransactWriteItem, error) { return s.countItems(d, withLead), nil },
-		func(tx cancellation) (verdict, error) {
-			switch {
-			case tx.failed(txMark):
-				return answered, nil // counted before: a redelivered change
-			case withLead && tx.failed(txLeadDownload):
-				withLead = false
-				return retryNow, nil
-			}
-			return unhandled, nil
-		})
-}
-
-// countItems builds the CountDownload transaction in the order of the tx positions.
-func (s *Store) countItems(d leadgate.Download, withLead bool) []types.TransactWriteItem {
 	at := str(keyTime(d.At))
+	if d.Email != "" {
+		w := s.updateOf(leadKey(d.Email), firstDownload, values{":at": at, ":one": one})
+		if _, _, err := s.write(ctx, op+": lead's first download", w, ""); err != nil {
+			return err
+		}
+	}
 	mark := markItem(prefixGrant+d.GrantID, prefixDownload+strconv.Itoa(d.N), typeDownloadMark, d.At.Add(downloadMarkRetention))
 	mark[attrAt] = at
-	items := []types.TransactWriteItem{
-		s.putOf(mark, &itemAbsent, nil),
-		s.sourceUpdate(d.Page, leadgate.Day(d.At), d.Source, d.Variant, attrDownloads),
-	}
-	if withLead {
-		items = append(items, s.updateOf(leadKey(d.Email), firstDownload, values{":at": at, ":one": one}))
-	}
-	return items
+	return s.countOnce(ctx, op, mark, d.Page, leadgate.Day(d.At), d.Source, d.Variant, attrDownloads)
 }
 
 // grantItem returns a grant's item, with the TTL of a link (withLinkTTL).

@@ -88,8 +88,10 @@ func TestGrantRequests(t *testing.T) {
 		t.Errorf("used grant %+v: want one download and the lead's id", g)
 	}
 	d := leadgate.Download{GrantID: id, N: 1, Page: page.Slug, Email: "ada@example.com", At: storetest.T0.Add(3 * time.Hour)}
-	measure("count of the download", 1, func() error { return s.CountDownload(ctx, d) })
-	measure("count of the download, redelivered", 1, func() error { return s.CountDownload(ctx, d) })
+	// The lead's first download, the mark, the counter; redelivered, the lead's
+	// condition and the mark refuse it.
+	measure("count of the download", 3, func() error { return s.CountDownload(ctx, d) })
+	measure("count of the download, redelivered", 2, func() error { return s.CountDownload(ctx, d) })
 	measure("count of a view", 1, func() error { return s.CountView(ctx, page.Slug, leadgate.Day(d.At), leadgate.Source{}) })
 	if c, err := s.DailyCounts(ctx, page.Slug, leadgate.Day(d.At)); err != nil || c.Views != 1 || c.Downloads != 1 {
 		t.Errorf("daily counts %+v (%v), want 1 view and 1 download", c, err)
@@ -196,10 +198,10 @@ func TestGrantItemLayout(t *testing.T) {
 	if str(grant, "first_download_at") != "2026-03-03T11:30:00.000000000Z" || str(grant, "last_download_at") != "2026-03-03T11:30:00.000000000Z" || num(grant, "downloads") != "1" {
 		t.Errorf("grant after a download: %v", grant)
 	}
-	// The download is counted on the counter of its day and source; no item holds
-	// the day's totals.
-	rowSK := dynamodb.PrefixDay + "2026-03-03#SRC#" + leadgate.Source{}.Key()
-	day := get(dynamodb.PrefixPage+page.Slug, rowSK)
+	// The download is counted on the counter of its day, page and source, in the
+	// partition of every page's counters; no item holds the day's totals.
+	rowSK := "2026-03-03#" + page.Slug + "#" + leadgate.Source{}.Key()
+	day := get(dynamodb.PKDays, rowSK)
 	if str(day, dynamodb.AttrItemType) != dynamodb.TypeSourceDayCounts || num(day, "downloads") != "1" || str(day, "page") != page.Slug ||
 		str(day, "day") != "2026-03-03" || str(day, "utm_source") != leadgate.Direct {
 		t.Errorf("daily counter: %v", day)
@@ -218,7 +220,7 @@ func TestGrantItemLayout(t *testing.T) {
 	if err := s.CountView(ctx, page.Slug, "2026-03-03", leadgate.Source{}); err != nil {
 		t.Fatal(err)
 	}
-	day = get(dynamodb.PrefixPage+page.Slug, rowSK)
+	day = get(dynamodb.PKDays, rowSK)
 	if str(day, dynamodb.AttrItemType) != dynamodb.TypeSourceDayCounts || num(day, "views") != "1" || num(day, "downloads") != "1" {
 		t.Errorf("daily counter after a view: %v", day)
 	}
@@ -394,65 +396,78 @@ func TestGrantWriteErrors(t *testing.T) {
 	}
 }
 
-func TestCountDownloadCancellations(t *testing.T) {
+// TestCountDownloadWrites: a download is counted in plain writes, the lead's first
+// download first, then the mark and the counter; each refusal is read in turn.
+func TestCountDownloadWrites(t *testing.T) {
 	d := leadgate.Download{GrantID: "g", N: 2, Page: "spring", Email: "ada@example.com", At: storetest.T0}
+	refused := func(op string) error {
+		return opError(op, &types.ConditionalCheckFailedException{Message: aws.String("The conditional request failed")})
+	}
+	throttled := opError("UpdateItem", &types.ThrottlingException{Message: aws.String("slow down")})
 	for _, tt := range []struct {
-		name      string
-		results   []error // of each transaction, in turn; nil: success
-		wantCode  leadgate.Code
-		wantItems []int // items of each transaction sent
+		name                string
+		lead, mark, counter error
+		wantCode            leadgate.Code
+		wantWrites          []string
 	}{
-		{"counted", []error{nil}, "", []int{3}},
-		{"counted before", []error{canceled("ConditionalCheckFailed", "None", "ConditionalCheckFailed")}, "", []int{3}},
-		{"lead gone or downloaded earlier", []error{canceled("None", "None", "ConditionalCheckFailed"), nil}, "", []int{3, 2}},
-		{"counted meanwhile, without the lead", []error{
-			canceled("None", "None", "ConditionalCheckFailed"), canceled("ConditionalCheckFailed", "None"),
-		}, "", []int{3, 2}},
-		{"conflict, then counted", []error{canceled("None", "TransactionConflict", "None"), nil}, "", []int{3, 3}},
-		{"validation error", []error{canceled("None", "ValidationError", "None")}, leadgate.EINTERNAL, []int{3}},
-		{"throttled", []error{opError("TransactWriteItems", &types.ThrottlingException{Message: aws.String("slow down")})}, leadgate.EUNAVAILABLE, []int{3}},
+		{"counted", nil, nil, nil, "", []string{"lead", "mark", "counter"}},
+		{"counted before", refused("UpdateItem"), refused("PutItem"), nil, "", []string{"lead", "mark"}},
+		{"lead gone or downloaded earlier", refused("UpdateItem"), nil, nil, "", []string{"lead", "mark", "counter"}},
+		{"lead throttled", throttled, nil, nil, leadgate.EUNAVAILABLE, []string{"lead"}},
+		{"counter throttled: the mark goes again", nil, nil, throttled, leadgate.EUNAVAILABLE, []string{"lead", "mark", "counter", "unmark"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var sent []int
-			s := dynamodb.New(&fakeAPI{transactWriteItems: func(in *awsddb.TransactWriteItemsInput) (*awsddb.TransactWriteItemsOutput, error) {
-				sent = append(sent, len(in.TransactItems))
-				if len(in.TransactItems) < 2 || in.TransactItems[0].Put == nil || in.TransactItems[1].Update == nil {
-					t.Fatalf("transaction %+v: want the mark's put and the counter's update first", in.TransactItems)
-				}
-				if len(in.TransactItems) == 3 {
-					u := in.TransactItems[2].Update
-					if u == nil || !strings.Contains(aws.ToString(u.ConditionExpression), "attribute_not_exists") {
-						t.Errorf("lead update %+v: want a condition on its first download", u)
+			var writes []string
+			s := dynamodb.New(&fakeAPI{
+				updateItem: func(in *awsddb.UpdateItemInput) (*awsddb.UpdateItemOutput, error) {
+					if pk := in.Key["pk"].(*types.AttributeValueMemberS).Value; strings.HasPrefix(pk, "LEAD#") {
+						writes = append(writes, "lead")
+						if !strings.Contains(aws.ToString(in.ConditionExpression), "attribute_not_exists(#first_download_at)") {
+							t.Errorf("lead update %q: want a condition on its first download", aws.ToString(in.ConditionExpression))
+						}
+						return &awsddb.UpdateItemOutput{}, tt.lead
 					}
-				}
-				if len(sent) > len(tt.results) {
-					t.Fatalf("transaction %d: want only %d", len(sent), len(tt.results))
-				}
-				if err := tt.results[len(sent)-1]; err != nil {
-					return nil, err
-				}
-				return &awsddb.TransactWriteItemsOutput{}, nil
-			}}, "table")
+					writes = append(writes, "counter")
+					return &awsddb.UpdateItemOutput{}, tt.counter
+				},
+				putItem: func(in *awsddb.PutItemInput) (*awsddb.PutItemOutput, error) {
+					writes = append(writes, "mark")
+					if aws.ToString(in.ConditionExpression) != "attribute_not_exists(#pk)" {
+						t.Errorf("mark put under %q: want it only where absent", aws.ToString(in.ConditionExpression))
+					}
+					return &awsddb.PutItemOutput{}, tt.mark
+				},
+				deleteItem: func(*awsddb.DeleteItemInput) (*awsddb.DeleteItemOutput, error) {
+					writes = append(writes, "unmark")
+					return &awsddb.DeleteItemOutput{}, nil
+				},
+			}, "table")
 			err := s.CountDownload(context.Background(), d)
 			if leadgate.ErrorCode(err) != tt.wantCode {
 				t.Fatalf("code %q (%v), want %q", leadgate.ErrorCode(err), err, tt.wantCode)
 			}
-			if !slices.Equal(sent, tt.wantItems) {
-				t.Errorf("transactions of %v items, want %v", sent, tt.wantItems)
+			if !slices.Equal(writes, tt.wantWrites) {
+				t.Errorf("writes %v, want %v", writes, tt.wantWrites)
 			}
 		})
 	}
 
 	t.Run("without a lead", func(t *testing.T) {
-		var sent []int
-		s := dynamodb.New(&fakeAPI{transactWriteItems: func(in *awsddb.TransactWriteItemsInput) (*awsddb.TransactWriteItemsOutput, error) {
-			sent = append(sent, len(in.TransactItems))
-			return &awsddb.TransactWriteItemsOutput{}, nil
-		}}, "table")
+		var writes []string
+		s := dynamodb.New(&fakeAPI{
+			putItem: func(*awsddb.PutItemInput) (*awsddb.PutItemOutput, error) {
+				writes = append(writes, "mark")
+				return &awsddb.PutItemOutput{}, nil
+			},
+			updateItem: func(*awsddb.UpdateItemInput) (*awsddb.UpdateItemOutput, error) {
+				writes = append(writes, "counter")
+				return &awsddb.UpdateItemOutput{}, nil
+			},
+		}, "table")
 		noLead := d
 		noLead.Email = ""
-		if err := s.CountDownload(context.Background(), noLead); err != nil || !slices.Equal(sent, []int{2}) {
-			t.Errorf("%v, transactions of %v items; want one of 2 (mark and counter)", err, sent)
+		if err := s.CountDownload(context.Background(), noLead); err != nil || !slices.Equal(writes, []string{"mark", "counter"}) {
+			t.Errorf("%v, writes %v; want the mark and the counter", err, writes)
 		}
 	})
 }

@@ -28,7 +28,8 @@ func leadKey(email string) map[string]types.AttributeValue {
 // the two are written in every capture's transaction, where each started KB costs
 // two write units, and a lead is written again by every count and score. The
 // decoders put back what was left out, and read items of any age, which hold it
-// all. A lead leaves out its address (its key says it), its last touch while it is
+// all. A lead leaves out its address (its key says it), its ID and creation time
+// (its GSI3 sort key, "<created>#<id>", says them), its last touch while it is
 // its first, its first touch's time while it is the lead's creation time, and its
 // consent's page and time while they are its last touch's. A submission leaves out
 // its address, ID and time (its keys say them), and its attribution's and
@@ -59,6 +60,13 @@ func compactLead(item map[string]types.AttributeValue) {
 	if pk, ok := item[attrPK].(*types.AttributeValueMemberS); ok && reflect.DeepEqual(item[attrEmail], str(strings.TrimPrefix(pk.Value, prefixLead))) {
 		delete(item, attrEmail)
 	}
+	sk, _ := item[attrGSI3SK].(*types.AttributeValueMemberS)
+	created, _ := item[attrCreatedAt].(*types.AttributeValueMemberS)
+	id, _ := item[attrID].(*types.AttributeValueMemberS)
+	if sk != nil && created != nil && id != nil && sk.Value == created.Value+"#"+id.Value {
+		delete(item, attrCreatedAt)
+		delete(item, attrID)
+	}
 }
 
 // expandLead returns a lead's item with what compactLead left out put back.
@@ -66,6 +74,12 @@ func expandLead(item map[string]types.AttributeValue) map[string]types.Attribute
 	item = maps.Clone(item)
 	if pk, ok := item[attrPK].(*types.AttributeValueMemberS); ok && strings.HasPrefix(pk.Value, prefixLead) {
 		restore(item, attrEmail, str(strings.TrimPrefix(pk.Value, prefixLead)))
+	}
+	if sk, ok := item[attrGSI3SK].(*types.AttributeValueMemberS); ok {
+		if created, id, ok := strings.Cut(sk.Value, "#"); ok {
+			restore(item, attrCreatedAt, str(created))
+			restore(item, attrID, str(id))
+		}
 	}
 	first := cloneMapAttr(item, attrFirstTouch)
 	if first != nil {

@@ -11,26 +11,29 @@ import (
 	"leadgate/shared/leadgate"
 )
 
-// The console lists every page with its counts: it reads them from GSI4 at once,
-// not page by page. Per-source counters (stats.go) carry gsi4pk DAYS and gsi4sk
-// "<day>#<page>#<source key>", so one Query reads every page's counters of a range
-// of days; spends and each page's stage counters (the item ("PAGE#<slug>",
-// "STAGES")) carry gsi4pk NOW, so one Query reads them all. A Query answers at
-// most 1 MB a request: a counter's index entry is about 330 bytes, so a range
-// with up to about 3,000 counters (page × day × source that had a count) is one
-// request, and each 3,000 more one more.
+// The console lists every page with its counts: it reads them at once, not page by
+// page, from two partitions of the table. Per-source counters (stats.go) are the
+// items of the partition DAYS, sk = "<day>#<page>#<source key>", so one Query reads
+// every page's counters of a range of days; spends and each page's stage counters
+// are the items of the partition NOW, sk = "SPEND#<page>#<campaign>" and
+// "STAGES#<page>", so one Query reads them all. A Query answers at most 1 MB a
+// request: a counter is about 270 bytes, so a range with up to about 3,800
+// counters (page × day × source that had a count) is one request, and each 3,800
+// more one more. No index holds them: an index entry would cost each count and
+// each stage move a second write unit.
 //
-// The stage counters move in the same transaction as the lead whose stage or
-// pages change: its capture, its new score, its erasure.
+// The stage counters move in the same transaction as the lead whose pages change
+// (its capture, its erasure), which is one anyway; a new score's stage moves them
+// in plain updates after the lead's own (scoring.go).
 
 // pageStagesKey is the key of a page's stage counters.
 func pageStagesKey(page string) map[string]types.AttributeValue {
-	return key(prefixPage+page, skStages)
+	return key(pkNow, prefixStages+page)
 }
 
 // stageCount adds to a page's stage counters.
 var stageCount = updating("ADD #cold :cold, #mql :mql, #sql :sql, #first_cold :first_cold, #first_mql :first_mql, #first_sql :first_sql "+
-	"SET #item_type = :type, #page = :page, #gsi4pk = :gsi4pk, #gsi4sk = :gsi4sk", "")
+	"SET #item_type = :type, #page = :page", "")
 
 // stageUpdates are the updates of the stage counters that writing a lead as after,
 // where it was before, makes (leadgate.StageMoves).
@@ -40,7 +43,7 @@ func (s *Store) stageUpdates(before, after *leadgate.Lead) []types.TransactWrite
 		out = append(out, s.updateOf(pageStagesKey(m.Page), stageCount, values{
 			":cold": num(int64(m.Cold)), ":mql": num(int64(m.MQL)), ":sql": num(int64(m.SQL)),
 			":first_cold": num(int64(m.First.Cold)), ":first_mql": num(int64(m.First.MQL)), ":first_sql": num(int64(m.First.SQL)),
-			":type": str(typeStageCounts), ":page": str(m.Page), ":gsi4pk": str(statsNow), ":gsi4sk": str("STAGES#" + m.Page),
+			":type": str(typeStageCounts), ":page": str(m.Page),
 		}))
 	}
 	return out
@@ -61,42 +64,22 @@ type stageItem struct {
 	FirstSQL  int    `json:"first_sql"`
 }
 
-// indexRange queries the items of one GSI4 partition whose sort keys lie in a range.
-var indexRange = keyQuery("#gsi4pk = :pk AND #gsi4sk BETWEEN :from AND :to", "")
-
-// indexPartition queries every item of one GSI4 partition.
-var indexPartition = keyQuery("#gsi4pk = :pk", "")
-
 // AllPageStats reads every page's per-source counters of the days from from to to
-// in one paginated Query of GSI4 (gsi4sk from "<from>#" to "<to>$": '$' sorts
-// right after '#').
+// in one paginated Query of the partition DAYS (sk from "<from>#" to "<to>$": '$'
+// sorts right after '#').
 func (s *Store) AllPageStats(ctx context.Context, from, to string) ([]leadgate.SourceDayCounts, error) {
-	const op = "every page's stats"
-	in := s.queryOf(indexGSI4, indexRange, values{":pk": str(statsDays), ":from": str(from + "#"), ":to": str(to + "$")})
-	rows := []leadgate.SourceDayCounts{}
-	err := s.queryPages(ctx, op, in, func(item map[string]types.AttributeValue) error {
-		var it sourceDayItem
-		if err := unmarshalItem(item, &it); err != nil {
-			return leadgate.Internal(op, fmt.Errorf("unmarshal: %w", err))
-		}
-		rows = append(rows, leadgate.SourceDayCounts{
-			Page: it.Page, Day: it.Day,
-			Source: leadgate.NewSource(it.UTMSource, it.UTMMedium, it.UTMCampaign), Variant: it.Variant,
-			Views: it.Views, Leads: it.Leads, Confirmations: it.Confirmations, Downloads: it.Downloads,
-		})
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return rows, nil
+	in := s.queryOf("", partitionRange, values{":pk": str(pkDays), ":from": str(from + "#"), ":to": str(to + "$")})
+	return s.sourceDays(ctx, "every page's stats", in)
 }
 
+// wholePartition queries every item of one partition.
+var wholePartition = keyQuery("#pk = :pk", "")
+
 // Overview reads every page's spends and stage counters in one paginated Query of
-// GSI4.
+// the partition NOW.
 func (s *Store) Overview(ctx context.Context) (leadgate.Overview, error) {
 	const op = "overview"
-	in := s.queryOf(indexGSI4, indexPartition, values{":pk": str(statsNow)})
+	in := s.queryOf("", wholePartition, values{":pk": str(pkNow)})
 	var spends []leadgate.Spend
 	var stages []leadgate.PageStages
 	err := s.queryPages(ctx, op, in, func(item map[string]types.AttributeValue) error {
@@ -122,7 +105,7 @@ func (s *Store) Overview(ctx context.Context) (leadgate.Overview, error) {
 	if err != nil {
 		return leadgate.Overview{}, err
 	}
-	// The index sorts by page then campaign already, "#" before any slug
+	// The partition sorts by page then campaign already, "#" before any slug
 	// character; sorting again keeps the order the port promises whatever the
 	// slugs hold.
 	slices.SortStableFunc(spends, func(a, b leadgate.Spend) int {

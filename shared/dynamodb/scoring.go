@@ -2,11 +2,8 @@ package dynamodb
 
 import (
 	"context"
-	"fmt"
 	"reflect"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"leadgate/shared/leadgate"
 )
@@ -20,10 +17,15 @@ var setScore = updating("SET #score = :score, #stage = :stage, #stage_history = 
 
 // SetScore reads the lead, then sets its score, stage and stage history in one
 // UpdateItem conditioned on the version it was asked for (and read with), adding
-// one to the version as every lead write does. A stage that moves moves the stage
-// counters of the lead's pages too, in one TransactWriteItems with the update.
-// Nothing is written when score and stage are unchanged: the stream would bring
-// the write back as a lead update.
+// one to the version as every lead write does. A stage that moves then moves the
+// stage counters of the lead's pages, one UpdateItem each: a transaction of the
+// lead and its counters would double the price of every item in it. The lead's
+// condition makes the move once: a repeated SetScore of a version finds the
+// version changed, and a rescoring of the new version finds the stage unchanged.
+// A counter that DynamoDB refuses, or a process that dies between the writes,
+// loses that move (the lead stays counted in its former stage) rather than making
+// it twice. Nothing is written when score and stage are unchanged: the stream
+// would bring the write back as a lead update.
 func (s *Store) SetScore(ctx context.Context, email string, score int, stage leadgate.Stage, at time.Time, version int64) error {
 	const op = "set score"
 	old, err := s.LeadByEmail(ctx, email)
@@ -45,19 +47,13 @@ func (s *Store) SetScore(ctx context.Context, email string, score int, stage lea
 		":score": num(int64(lead.Score)), ":stage": str(string(lead.Stage)), ":history": history,
 		":version": num(version), ":one": one,
 	})
-	stages := s.stageUpdates(&old, &lead)
-	if len(stages) == 0 {
-		return s.writeOr(ctx, op, update, leadgate.ErrLeadChanged)
+	if err := s.writeOr(ctx, op, update, leadgate.ErrLeadChanged); err != nil {
+		return err
 	}
-	items := append([]types.TransactWriteItem{update}, stages...)
-	if len(items) > maxTransactItems {
-		return leadgate.Internal(op, fmt.Errorf("a lead of %d pages: its stage counters need more than one transaction", len(old.Pages)))
-	}
-	build := func() ([]types.TransactWriteItem, error) { return items, nil }
-	return s.transact(ctx, op, op, build, func(tx cancellation) (verdict, error) {
-		if tx.failed(0) {
-			return answered, leadgate.ErrLeadChanged
+	for _, w := range s.stageUpdates(&old, &lead) {
+		if err := s.writeOr(ctx, op+": stage counters", w, nil); err != nil {
+			return err
 		}
-		return unhandled, nil
-	})
+	}
+	return nil
 }

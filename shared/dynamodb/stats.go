@@ -6,20 +6,27 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
 	"leadgate/shared/leadgate"
 )
 
-// A page's partition holds its counters, one per day and source ("DAY#<day>#SRC#<source
-// key>"), and its campaigns' spends ("SPEND#<campaign>"); a day's totals are the
-// sum of its sources' counters, read in one Query. Counters and spends carry the
-// keys of GSI4 as well, which reads every page's at once (overview.go): each count
-// writes the index too, one write unit more. (Tables written before hold a
-// totals item per day as well, "DAY#<day>", which nothing reads any more.) A count
-// writes one item: views come in concurrently from many page functions, and one
-// counter per event keeps the price of a count at one write unit.
+// Every page's counters are items of one partition, "DAYS", one per day, page and
+// source: sk = "<day>#<page>#<source key>"; a day's totals are the sum of its
+// sources' counters. One Query reads every page's counters of a range of days
+// (AllPageStats, for the console's lists), a page's day is a prefix of the sort
+// key (DailyCounts), and a page's range of days is the range of every page,
+// filtered (PageStats). A count writes one item, at one write unit: no index
+// holds counters (an index entry would cost each count a second unit). The
+// partition takes about 1,000 writes a second (views mostly, every page
+// together); DynamoDB splits it by sort key ranges as it grows, as it does a hot
+// range. Campaigns' spends and pages' stage counters are items of the partition
+// "NOW" (overview.go). (Tables written before keep their counters and spends in
+// the page's partition, "DAY#<day>#SRC#<source key>" and "SPEND#<campaign>",
+// which nothing reads any more: docs/costs.md.)
 //
 // A counted lead or confirmation leaves a mark ("COUNTED#SUB#<id>" or
 // "COUNTED#CONFIRM#<id>", "COUNTED") in a partition of its own, put only where
@@ -28,18 +35,18 @@ import (
 // double the price of both: when DynamoDB refuses the count, the mark is deleted
 // again, so that the redelivery counts it; a count that got no answer (a timeout),
 // and a process that dies between the two, leave the mark and lose that count. A
-// count is never made twice. A download is counted in one transaction with its mark
-// (grants.go).
+// count is never made twice. A download is counted the same way, with a mark in
+// its grant's partition (grants.go).
 
-// sourceDaySK is the sort key of a page's per-source counter of one day. The
-// visits of an A/B test's arm count in a counter of their own, "...#ARM#<arm>",
-// instead of the source's, so a test costs no write more.
-func sourceDaySK(day string, src leadgate.Source, variant string) string {
-	sk := prefixDay + day + "#SRC#" + src.Key()
+// sourceDayKey is the key of a page's per-source counter of one day. The visits
+// of an A/B test's arm count in a counter of their own, "...#ARM#<arm>", instead
+// of the source's, so a test costs no write more.
+func sourceDayKey(page, day string, src leadgate.Source, variant string) map[string]types.AttributeValue {
+	sk := day + "#" + page + "#" + src.Key()
 	if variant != "" {
 		sk += "#ARM#" + variant
 	}
-	return sk
+	return key(pkDays, sk)
 }
 
 // sourceCounts add one to a counter of a page's per-source counter of a day, by
@@ -49,7 +56,7 @@ var sourceCounts, armCounts = map[string]expr{}, map[string]expr{}
 func init() {
 	for _, attr := range []string{attrViews, attrLeads, attrConfirmations, attrDownloads} {
 		update := "ADD #" + attr + " :one SET #item_type = :type, #page = :page, #day = :day, " +
-			"#utm_source = :source, #utm_medium = :medium, #utm_campaign = :campaign, #gsi4pk = :gsi4pk, #gsi4sk = :gsi4sk"
+			"#utm_source = :source, #utm_medium = :medium, #utm_campaign = :campaign"
 		sourceCounts[attr] = updating(update, "")
 		armCounts[attr] = updating(update+", #variant = :variant", "")
 	}
@@ -62,14 +69,13 @@ func (s *Store) sourceUpdate(page, day string, src leadgate.Source, variant, att
 	vals := values{
 		":one": one, ":type": str(typeSourceDayCounts), ":page": str(page), ":day": str(day),
 		":source": str(src.Source), ":medium": str(src.Medium), ":campaign": str(src.Campaign),
-		":gsi4pk": str(statsDays), ":gsi4sk": str(day + "#" + page + "#" + src.Key()),
 	}
 	e := sourceCounts[attr]
 	if variant != "" {
-		vals[":variant"], vals[":gsi4sk"] = str(variant), str(day+"#"+page+"#"+src.Key()+"#"+variant)
+		vals[":variant"] = str(variant)
 		e = armCounts[attr]
 	}
-	return s.updateOf(key(prefixPage+page, sourceDaySK(day, src, variant)), e, vals)
+	return s.updateOf(sourceDayKey(page, day, src, variant), e, vals)
 }
 
 // CountView adds one view to the counter of the page's day and source: one
@@ -90,7 +96,7 @@ func (s *Store) CountArmView(ctx context.Context, page, day string, src leadgate
 func (s *Store) DailyCounts(ctx context.Context, page, day string) (leadgate.DailyCounts, error) {
 	const op = "get daily counts"
 	c := leadgate.DailyCounts{Page: page, Day: day}
-	in := s.queryOf("", partitionPrefix, values{":pk": str(prefixPage + page), ":prefix": str(prefixDay + day + "#SRC#")})
+	in := s.queryOf("", partitionPrefix, values{":pk": str(pkDays), ":prefix": str(day + "#" + page + "#")})
 	rows, err := queryAll[sourceDayItem](ctx, s, op, in)
 	if err != nil {
 		return leadgate.DailyCounts{Page: page, Day: day}, err
@@ -169,25 +175,34 @@ type sourceDayItem struct {
 }
 
 // PageStats reads the page's per-source counters of the days from from to to in
-// one paginated Query of the page's partition (sk from "DAY#<from>#" to
-// "DAY#<to>$": '$' sorts right after '#'), leaving out the day totals that tables
-// written before hold.
+// one paginated Query of every page's counters of those days (sk from "<from>#"
+// to "<to>$": '$' sorts right after '#'), filtered by page: it reads every page's
+// counters of the range, a few hundred bytes each.
 func (s *Store) PageStats(ctx context.Context, page, from, to string) ([]leadgate.SourceDayCounts, error) {
-	op := "page stats of " + page
-	in := s.queryOf("", partitionRange, values{":pk": str(prefixPage + page), ":from": str(prefixDay + from + "#"), ":to": str(prefixDay + to + "$")})
+	in := s.queryOf("", pageDays, values{":pk": str(pkDays), ":from": str(from + "#"), ":to": str(to + "$"), ":page": str(page)})
+	in.KeyConditionExpression, in.FilterExpression = aws.String(partitionRangeCond), aws.String(pageDaysFilter)
+	return s.sourceDays(ctx, "page stats of "+page, in)
+}
+
+// pageDays is the Query of PageStats: a range of the sort keys, filtered by page.
+const pageDaysFilter = "#page = :page"
+
+var pageDays = keyQuery(partitionRangeCond+" AND "+pageDaysFilter, "")
+
+// sourceDays reads the per-source counters a Query of the partition pkDays
+// answers, every page of it.
+func (s *Store) sourceDays(ctx context.Context, op string, in *awsddb.QueryInput) ([]leadgate.SourceDayCounts, error) {
 	rows := []leadgate.SourceDayCounts{}
 	err := s.queryPages(ctx, op, in, func(item map[string]types.AttributeValue) error {
 		var it sourceDayItem
 		if err := unmarshalItem(item, &it); err != nil {
 			return leadgate.Internal(op, fmt.Errorf("unmarshal: %w", err))
 		}
-		if it.ItemType == typeSourceDayCounts {
-			rows = append(rows, leadgate.SourceDayCounts{
-				Page: it.Page, Day: it.Day,
-				Source: leadgate.NewSource(it.UTMSource, it.UTMMedium, it.UTMCampaign), Variant: it.Variant,
-				Views: it.Views, Leads: it.Leads, Confirmations: it.Confirmations, Downloads: it.Downloads,
-			})
-		}
+		rows = append(rows, leadgate.SourceDayCounts{
+			Page: it.Page, Day: it.Day,
+			Source: leadgate.NewSource(it.UTMSource, it.UTMMedium, it.UTMCampaign), Variant: it.Variant,
+			Views: it.Views, Leads: it.Leads, Confirmations: it.Confirmations, Downloads: it.Downloads,
+		})
 		return nil
 	})
 	if err != nil {
@@ -196,23 +211,26 @@ func (s *Store) PageStats(ctx context.Context, page, from, to string) ([]leadgat
 	return rows, nil
 }
 
-// PutSpend creates or replaces a campaign's spend, an item of the page's partition.
+// PutSpend creates or replaces a campaign's spend, an item of the partition NOW:
+// sk = "SPEND#<page>#<campaign>".
 func (s *Store) PutSpend(ctx context.Context, sp leadgate.Spend) error {
 	const op = "put spend"
-	item, err := marshalItem(sp, prefixPage+sp.Page, prefixSpend+sp.Campaign, typeSpend)
+	item, err := marshalItem(sp, pkNow, spendSK(sp.Page, sp.Campaign), typeSpend)
 	if err != nil {
 		return leadgate.Internal(op, err)
 	}
-	item[attrGSI4PK] = str(statsNow)
-	item[attrGSI4SK] = str(prefixSpend + sp.Page + "#" + sp.Campaign)
 	return s.put(ctx, op, item)
 }
 
+func spendSK(page, campaign string) string { return prefixSpend + page + "#" + campaign }
+
 // Spends returns the page's spends, by campaign: one paginated Query.
 func (s *Store) Spends(ctx context.Context, page string) ([]leadgate.Spend, error) {
-	in := s.queryOf("", partitionPrefix, values{":pk": str(prefixPage + page), ":prefix": str(prefixSpend)})
+	in := s.queryOf("", partitionPrefix, values{":pk": str(pkNow), ":prefix": str(spendSK(page, ""))})
 	return queryAll[leadgate.Spend](ctx, s, "spends of "+page, in)
 }
 
 // partitionRange queries the items of one partition whose sort keys lie in a range.
-var partitionRange = keyQuery("#pk = :pk AND #sk BETWEEN :from AND :to", "")
+const partitionRangeCond = "#pk = :pk AND #sk BETWEEN :from AND :to"
+
+var partitionRange = keyQuery(partitionRangeCond, "")

@@ -35,21 +35,13 @@ const (
 	// gsi2pk = dueBucket, gsi2sk = "<due time>#<email>#<step key>".
 	indexGSI2 = "gsi2"
 
-	// indexGSI4 reads what every page counts at once, for the console's lists
-	// (overview.go). It is sparse: gsi4pk = statsDays on each per-source counter,
-	// gsi4sk = "<day>#<page>#<source key>"; gsi4pk = statsNow on each spend,
-	// gsi4sk = "SPEND#<page>#<campaign>", and on each page's stage counters,
-	// gsi4sk = "STAGES#<page>".
-	attrGSI4PK = "gsi4pk"
-	attrGSI4SK = "gsi4sk"
-	indexGSI4  = "gsi4"
-
-	// statsDays and statsNow are the two gsi4pk: one Query each reads every page's
+	// pkDays and pkNow are the partitions of what every page counts (stats.go,
+	// overview.go): pkDays holds every per-source counter, sk = "<day>#<page>#<source
+	// key>"; pkNow every spend, sk = "SPEND#<page>#<campaign>", and every page's
+	// stage counters, sk = "STAGES#<page>". One Query each reads every page's
 	// counters of a range of days, and every page's spends and stage counters.
-	// Each is one GSI partition, which takes about 1,000 writes a second: counts
-	// of every page together (views mostly) beyond that would be throttled.
-	statsDays = "DAYS"
-	statsNow  = "NOW"
+	pkDays = "DAYS"
+	pkNow  = "NOW"
 
 	// dueBucket is the gsi2pk of every due step. One bucket keeps DueSteps one
 	// Query; a GSI partition takes about 1,000 writes a second, far more than steps
@@ -111,15 +103,16 @@ const (
 // scheduled steps; confirmation and unsubscribe links, looked up by a hash of their
 // token, and soft-bounce marks, by message, have partitions of their own.
 const (
-	prefixPage       = "PAGE#"      // pk of a page and its daily counters; gsi1pk of its submissions
+	prefixPage       = "PAGE#"      // pk of a page; gsi1pk of its submissions
 	prefixMagnet     = "MAGNET#"    // pk of a magnet
 	prefixLead       = "LEAD#"      // pk of a lead's partition: "LEAD#<normalised email>"
 	prefixSubmission = "SUB#"       // sk of a submission: "SUB#<time>#<id>"
 	prefixDedupe     = "DEDUPE#"    // sk of a dedupe marker: "DEDUPE#<page slug>"
 	prefixRate       = "RATE#"      // pk of a rate counter: "RATE#<key>"
 	prefixGrant      = "GRANT#"     // pk of a grant's partition: "GRANT#<grant id>" (a hash of the token)
-	prefixDay        = "DAY#"       // sk of a page's daily counters, per source: "DAY#<yyyy-mm-dd>#SRC#<source key>" (UTC); of old day totals "DAY#<yyyy-mm-dd>"
-	prefixSpend      = "SPEND#"     // sk of a campaign's spend in its page's partition: "SPEND#<utm_campaign>"
+	prefixDay        = "DAY#"       // sk of a day's mail counts: "DAY#<yyyy-mm-dd>" (UTC); of a page's counters in tables written before
+	prefixSpend      = "SPEND#"     // sk of a campaign's spend in the partition NOW: "SPEND#<page>#<utm_campaign>"
+	prefixStages     = "STAGES#"    // sk of a page's stage counters in the partition NOW: "STAGES#<page>"
 	prefixCounted    = "COUNTED#"   // pk of a counted-lead or counted-confirmation mark: "COUNTED#SUB#<id>", "COUNTED#CONFIRM#<id>"
 	prefixDownload   = "DOWNLOAD#"  // sk of a counted-download mark in its grant's partition: "DOWNLOAD#<n>"
 	prefixSend       = "SEND#"      // sk of a send in its lead's partition: "SEND#<send key>"
@@ -141,7 +134,6 @@ const (
 	prefixCeremony    = "CONSOLE#CEREMONY#" // pk of a begun passkey ceremony: "CONSOLE#CEREMONY#<id>" (a hash of the token)
 
 	skPage         = "PAGE"
-	skStages       = "STAGES" // a page's stage counters, in its partition
 	skMagnet       = "MAGNET"
 	skLead         = "LEAD"
 	skGrant        = "GRANT"
@@ -200,7 +192,7 @@ const (
 )
 
 // TableDefinition returns the table the Store needs: on demand, with a stream of
-// new and old images for the follow-up handler, and the four GSIs.
+// new and old images for the follow-up handler, and the three GSIs.
 func TableDefinition(name string) *awsddb.CreateTableInput {
 	str := func(n string) types.AttributeDefinition {
 		return types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: types.ScalarAttributeTypeS}
@@ -216,7 +208,7 @@ func TableDefinition(name string) *awsddb.CreateTableInput {
 		BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{
 			str(attrPK), str(attrSK), str(attrGSI1PK), str(attrGSI1SK), str(attrGSI2PK), str(attrGSI2SK),
-			str(attrItemType), str(attrGSI3SK), str(attrGSI4PK), str(attrGSI4SK),
+			str(attrItemType), str(attrGSI3SK),
 		},
 		KeySchema: key(attrPK, attrSK),
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
@@ -226,8 +218,6 @@ func TableDefinition(name string) *awsddb.CreateTableInput {
 				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
 			{IndexName: aws.String(indexGSI3), KeySchema: key(attrGSI3PK, attrGSI3SK),
 				Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: leadListProjection}},
-			{IndexName: aws.String(indexGSI4), KeySchema: key(attrGSI4PK, attrGSI4SK),
-				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
 		},
 		StreamSpecification: &types.StreamSpecification{
 			StreamEnabled:  aws.Bool(true),

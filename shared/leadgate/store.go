@@ -174,6 +174,22 @@ type Capture struct {
 	// Grant, if set, is created with a new (not repeated) submission, its LeadID
 	// filled in with the lead's.
 	Grant *Grant
+	// ScoreNew: a new lead is scored at once (NewLead), so that the rescoring its
+	// submission starts finds nothing to write; without it a new lead starts cold
+	// at 0. A known lead is rescored after its capture either way.
+	ScoreNew bool
+}
+
+// NewLead is the lead the capture creates for a new address from sub (the
+// submission as the store records it): scored by its page's rules and its one
+// submission, as its first rescoring would score it, if ScoreNew.
+func (c Capture) NewLead(sub Submission) Lead {
+	l := NewLead(c.NewLeadID, sub, c.Page)
+	if c.ScoreNew {
+		score, stage := Score(l, []Submission{sub}, c.Page.ScoringRules())
+		l, _ = l.WithScore(score, stage, sub.At)
+	}
+	return l
 }
 
 // RateLimit allows at most Limit captures per Key in each fixed window.
@@ -188,6 +204,10 @@ type RateLimit struct {
 	// Start, when set, is the start of the limit's one window (a form token's render
 	// time), instead of the fixed window of the clock that holds t.
 	Start time.Time
+	// PerAddress: the limit counts the captures of the submission's own address
+	// (Key names it). A store may keep the count of such a limit, when its repeats
+	// are free too, on the lead rather than in a counter of its own.
+	PerAddress bool
 }
 
 // WindowStart returns the start of the fixed window that holds t.

@@ -13,13 +13,15 @@ import (
 // up a limit that spares them (the per-address one), so the owner's own post on
 // another page still goes through; they still count under one that does not (per
 // IP), and a repeat is answered as one even once the spared limit is reached.
-func testRepeatsSpareAddressLimit(t *testing.T, s leadgate.Store) {
+// perAddress marks the address's limit as such (a store may keep its count on the
+// lead): it must work the same, and open again in the next window.
+func testRepeatsSpareAddressLimit(t *testing.T, s leadgate.Store, perAddress bool) {
 	pages := []leadgate.Page{Page("lockout-a"), Page("lockout-b"), Page("lockout-c")}
 	for _, p := range pages {
 		mustPutPage(t, s, p)
 	}
 	const email = "owner@example.com"
-	address := leadgate.RateLimit{Key: "email:lockout", Limit: 2, Window: time.Hour, RepeatsFree: true}
+	address := leadgate.RateLimit{Key: "email:lockout", Limit: 2, Window: time.Hour, RepeatsFree: true, PerAddress: perAddress}
 	at := T0.Add(5 * time.Minute)
 	capture := func(p leadgate.Page, i int, ip string) (leadgate.CaptureResult, error) {
 		c := Capture(p, email, at.Add(time.Duration(i)*time.Second), "x")
@@ -51,6 +53,23 @@ func testRepeatsSpareAddressLimit(t *testing.T, s leadgate.Store) {
 	}
 	if n := len(mustSubmissions(t, s, email)); n != 2 {
 		t.Fatalf("%d submissions, want 2", n)
+	}
+	// A later window is open again, and counts afresh (past the dedupe window:
+	// no repeats).
+	next := T0.Truncate(time.Hour).Add(2 * time.Hour) // 11:00
+	for i, p := range pages[1:] {
+		c := Capture(p, email, next.Add(time.Duration(i+1)*time.Minute), "x")
+		c.RateLimits = []leadgate.RateLimit{address}
+		if _, err := s.Capture(ctx(t), c); err != nil {
+			t.Fatalf("post %d in a later window: %v", i+1, err)
+		}
+	}
+	third := Capture(pages[0], email, next.Add(time.Hour-time.Second), "x") // 11:59:59
+	third.RateLimits = []leadgate.RateLimit{address}
+	_, err = s.Capture(ctx(t), third)
+	wantCode(t, "a third post in a later window", err, leadgate.ERATELIMITED)
+	if n := len(mustSubmissions(t, s, email)); n != 4 {
+		t.Fatalf("%d submissions, want 4", n)
 	}
 
 	// A limit that does not spare repeats counts them and refuses them.

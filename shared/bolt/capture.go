@@ -10,39 +10,13 @@ import (
 )
 
 // Capture records a submission in one write transaction: lead, submission, dedupe
-// marker, grant and the change feed entries commit together or not at all. A commit
-// costs the pages it writes and syncs, a path from the root of each B+tree it
-// touches: so the lead, submission and marker share the leads bucket (leads.go), the
-// rate limits are counted in memory (rates.go), and each record is encoded once.
+// marker, grant and the change feed entries commit together or not at all, with the
+// captures that arrive meanwhile (groupcommit.go). A commit costs the pages it writes
+// and syncs, a path from the root of each B+tree it touches: so the lead, submission
+// and marker share the leads bucket (leads.go), the rate limits are counted in memory
+// (rates.go), and each record is encoded once.
 func (s *Store) Capture(_ context.Context, c leadgate.Capture) (leadgate.CaptureResult, error) {
-	s.rates.mu.Lock()
-	defer s.rates.mu.Unlock()
-	var (
-		res     leadgate.CaptureResult
-		limited error
-	)
-	// The limits are checked once the dedupe marker has said whether this is a
-	// repeat, which some limits spare.
-	check := func(repeat bool) error {
-		limited = s.rates.check(leadgate.CountedFor(c.RateLimits, repeat), c.Submission.At)
-		return limited
-	}
-	err := s.update(func(tx *bbolt.Tx) error {
-		var err error
-		res, err = record(tx, c, check)
-		return err
-	})
-	if limited != nil {
-		return leadgate.CaptureResult{}, limited
-	}
-	if err != nil {
-		return leadgate.CaptureResult{}, storeError("capture", err)
-	}
-	s.rates.count(leadgate.CountedFor(c.RateLimits, res.Repeat), c.Submission.At)
-	if !res.Repeat {
-		s.notify()
-	}
-	return res, nil
+	return s.capture(c)
 }
 
 // record writes a capture inside tx: nothing for a repeat; otherwise the lead, the

@@ -50,6 +50,7 @@ type Store struct {
 	writeTxs atomic.Uint64
 	batchTx  atomic.Pointer[bbolt.Tx] // the last transaction a batch call ran in (batch.go)
 	rates    rateCounts
+	captures captureQueue // captures waiting for a commit (groupcommit.go)
 	pages    decodings[leadgate.Page]
 	magnets  decodings[leadgate.Magnet]
 

@@ -34,22 +34,25 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (le
 			if err := check(true); err != nil {
 				return res, err
 			}
-			if err := json.Unmarshal(leads.Get(last), &res.Submission); err != nil {
+			if err := decode(leads.Get(last), &res.Submission); err != nil {
 				return res, err
 			}
 			res.Repeat = true
-			return res, json.Unmarshal(leads.Get(email), &res.Lead)
+			return res, decode(leads.Get(email), &res.Lead)
 		}
 	}
 	if err := check(false); err != nil {
 		return res, err
 	}
 
-	oldJSON := leads.Get(email)
+	oldJSON, err := decodeValue(leads.Get(email))
+	if err != nil {
+		return res, err
+	}
 	var old *leadgate.Lead
 	if oldJSON != nil {
 		old = new(leadgate.Lead)
-		if err := json.Unmarshal(oldJSON, old); err != nil {
+		if err := decode(oldJSON, old); err != nil {
 			return res, err
 		}
 		res.Lead = old.Apply(sub, c.Page)
@@ -69,7 +72,7 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (le
 		return res, err
 	}
 	subKey := submissionKey(prefix, sub)
-	if err := leads.Put(email, leadJSON); err != nil {
+	if err := leads.Put(email, encodeValue(leadJSON)); err != nil {
 		return res, err
 	}
 	if err := indexLead(tx, res.Lead); err != nil {
@@ -78,7 +81,7 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (le
 	if err := moveStages(tx, old, &res.Lead); err != nil {
 		return res, err
 	}
-	if err := leads.Put(subKey, subJSON); err != nil {
+	if err := leads.Put(subKey, encodeValue(subJSON)); err != nil {
 		return res, err
 	}
 	if err := leads.Put(marker, subKey); err != nil {
@@ -104,5 +107,5 @@ func putJSON(b *bbolt.Bucket, key []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	return b.Put(key, data)
+	return b.Put(key, encodeValue(data))
 }

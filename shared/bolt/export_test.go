@@ -23,3 +23,6 @@ func CaptureQueue(s *Store) (waiting int, leading bool) {
 	defer s.captures.mu.Unlock()
 	return len(s.captures.waiting), s.captures.leading
 }
+
+// DecodeValue returns the JSON of a stored value, compressed or not.
+func DecodeValue(value []byte) ([]byte, error) { return decodeValue(value) }

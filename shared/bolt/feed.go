@@ -24,7 +24,11 @@ func appendChanges(tx *bbolt.Tx, changes ...leadgate.Change) error {
 			return err
 		}
 		ch.Seq, ch.ID = seq, strconv.FormatUint(seq, 10)
-		if err := putJSON(b, seqKey(seq), ch); err != nil {
+		data, err := json.Marshal(ch) // plain: read once, then pruned (codec.go)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(seqKey(seq), data); err != nil {
 			return err
 		}
 	}
@@ -116,7 +120,7 @@ func (s *Store) Changes(after uint64, limit int) ([]leadgate.Change, error) {
 		c := tx.Bucket(bucketChanges).Cursor()
 		for k, v := c.Seek(seqKey(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
 			var ch leadgate.Change
-			if err := json.Unmarshal(v, &ch); err != nil {
+			if err := decode(v, &ch); err != nil {
 				return fmt.Errorf("change %d: %w", binary.BigEndian.Uint64(k), err)
 			}
 			out = append(out, ch)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -42,7 +41,7 @@ func (s *Store) ClaimSend(_ context.Context, email, key string, now time.Time, l
 		k := pairKey(email, key)
 		send, claimed = leadgate.Send{}, false
 		if raw := b.Get(k); raw != nil {
-			if err := json.Unmarshal(raw, &send); err != nil {
+			if err := decode(raw, &send); err != nil {
 				return err
 			}
 			if send.Status != leadgate.SendSending || now.Sub(send.ClaimedAt) < lease {
@@ -66,7 +65,7 @@ func ownClaim(b *bbolt.Bucket, k []byte, claim leadgate.Send) error {
 		return leadgate.ErrClaimLost
 	}
 	var stored leadgate.Send
-	if err := json.Unmarshal(raw, &stored); err != nil {
+	if err := decode(raw, &stored); err != nil {
 		return err
 	}
 	if stored.Status != leadgate.SendSending || !stored.ClaimedAt.Equal(claim.ClaimedAt) {
@@ -127,11 +126,14 @@ func releaseDeadClaims(tx *bbolt.Tx) error {
 	var dead [][]byte
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if !bytes.Contains(v, sendingMark) {
+		if v, err := decodeValue(v); err != nil || !bytes.Contains(v, sendingMark) {
+			if err != nil {
+				return fmt.Errorf("decode a send: %w", err)
+			}
 			continue
 		}
 		var send leadgate.Send
-		if err := json.Unmarshal(v, &send); err != nil {
+		if err := decode(v, &send); err != nil {
 			return fmt.Errorf("decode a send: %w", err)
 		}
 		if send.Status == leadgate.SendSending {
@@ -177,7 +179,7 @@ func (s *Store) DueSteps(_ context.Context, now time.Time, limit int) ([]leadgat
 		c := tx.Bucket(bucketDue).Cursor()
 		for k, _ := c.First(); k != nil && len(out) < limit && bytes.Compare(k[:8], end) <= 0; k, _ = c.Next() {
 			var st leadgate.Step
-			if err := json.Unmarshal(steps.Get(k[9:]), &st); err != nil {
+			if err := decode(steps.Get(k[9:]), &st); err != nil {
 				return err
 			}
 			out = append(out, st)
@@ -197,7 +199,7 @@ func (s *Store) FinishStep(_ context.Context, st leadgate.Step) error {
 		if raw == nil {
 			return leadgate.ErrStepNotFound
 		}
-		if err := json.Unmarshal(raw, &stored); err != nil {
+		if err := decode(raw, &stored); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketDue).Delete(dueKey(stored)); err != nil {
@@ -242,7 +244,7 @@ func (s *Store) Confirm(_ context.Context, id string, now time.Time) (leadgate.C
 		if raw == nil {
 			return leadgate.ErrConfirmationNotFound
 		}
-		if err := json.Unmarshal(raw, &c); err != nil {
+		if err := decode(raw, &c); err != nil {
 			return err
 		}
 		if !c.ConfirmedAt.IsZero() {
@@ -257,7 +259,7 @@ func (s *Store) Confirm(_ context.Context, id string, now time.Time) (leadgate.C
 		if rawLead == nil {
 			return leadgate.ErrConfirmationGone
 		}
-		if err := json.Unmarshal(rawLead, &old); err != nil {
+		if err := decode(rawLead, &old); err != nil {
 			return err
 		}
 		lead, leadChanged, err := old.Confirm(now)
@@ -309,7 +311,7 @@ func (s *Store) Unsubscribe(_ context.Context, id string, now time.Time) error {
 		if raw == nil {
 			return "", leadgate.ErrUnsubscribeNotFound
 		}
-		err := json.Unmarshal(raw, &u)
+		err := decode(raw, &u)
 		return u.Email, err
 	}, func(l *leadgate.Lead) {
 		l.Consent.Given = false
@@ -368,7 +370,7 @@ func (s *Store) changeLead(op string, find func(*bbolt.Tx) (string, error), edit
 			return nil
 		}
 		var old leadgate.Lead
-		if err := json.Unmarshal(raw, &old); err != nil {
+		if err := decode(raw, &old); err != nil {
 			return err
 		}
 		lead := old

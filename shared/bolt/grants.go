@@ -3,7 +3,6 @@ package bolt
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"time"
@@ -51,7 +50,7 @@ func (s *Store) UseGrant(_ context.Context, id string, t time.Time) (leadgate.Gr
 		if raw == nil {
 			return leadgate.ErrGrantNotFound
 		}
-		if err := json.Unmarshal(raw, &g); err != nil {
+		if err := decode(raw, &g); err != nil {
 			return err
 		}
 		if err := g.Usable(t); err != nil {
@@ -85,7 +84,7 @@ func (s *Store) RevokeGrant(_ context.Context, id string) error {
 		if raw == nil {
 			return leadgate.ErrGrantNotFound
 		}
-		if err := json.Unmarshal(raw, &g); err != nil {
+		if err := decode(raw, &g); err != nil {
 			return err
 		}
 		g.Revoked = true
@@ -134,7 +133,7 @@ func (s *Store) CountDownload(_ context.Context, d leadgate.Download) error {
 			return nil
 		}
 		var old leadgate.Lead
-		if err := json.Unmarshal(raw, &old); err != nil {
+		if err := decode(raw, &old); err != nil {
 			return err
 		}
 		if !old.FirstDownloadAt.IsZero() && !d.At.Before(old.FirstDownloadAt) {

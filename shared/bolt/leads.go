@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -93,7 +92,7 @@ func (s *Store) Submissions(_ context.Context, email string) ([]leadgate.Submiss
 				continue
 			}
 			var sub leadgate.Submission
-			if err := json.Unmarshal(v, &sub); err != nil {
+			if err := decode(v, &sub); err != nil {
 				return err
 			}
 			subs = append(subs, sub)
@@ -144,7 +143,7 @@ func moveOldBuckets(tx *bbolt.Tx) error {
 			var m struct {
 				SubmissionKey []byte `json:"submission_key"`
 			}
-			if i < 0 || json.Unmarshal(v, &m) != nil || len(m.SubmissionKey) == 0 {
+			if i < 0 || decode(v, &m) != nil || len(m.SubmissionKey) == 0 {
 				return nil // not a marker: nothing to keep
 			}
 			return leads.Put(dedupeKey(k[:i+1], string(k[i+1:])), m.SubmissionKey)

@@ -3,7 +3,6 @@ package bolt
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -218,7 +217,7 @@ func (s *Store) feedNow(wall time.Time) (time.Time, bool, error) {
 		var ch struct {
 			At time.Time `json:"at"`
 		}
-		if err := json.Unmarshal(v, &ch); err != nil {
+		if err := decode(v, &ch); err != nil {
 			return err
 		}
 		newest, found = ch.At, true

@@ -29,7 +29,7 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (le
 	prefix := addressPrefix(sub.Email)
 	email := prefix[:len(sub.Email)] // the lead's key
 	marker := dedupeKey(prefix, sub.Page)
-	if last := leads.Get(marker); last != nil {
+	if last := markedKey(prefix, leads.Get(marker)); last != nil {
 		if at, ok := submissionTime(last, prefix); ok && sub.At.Sub(at).Abs() < c.DedupeWindow {
 			if err := check(true); err != nil {
 				return res, err
@@ -84,13 +84,13 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (le
 	if err := leads.Put(subKey, encodeValue(subJSON)); err != nil {
 		return res, err
 	}
-	if err := leads.Put(marker, subKey); err != nil {
+	if err := leads.Put(marker, subKey[len(prefix):]); err != nil {
 		return res, err
 	}
 	if c.Grant != nil {
 		g := *c.Grant
 		g.LeadID = res.Lead.ID
-		if err := putJSON(tx.Bucket(bucketGrants), []byte(g.ID), g); err != nil {
+		if err := putGrant(tx.Bucket(bucketGrants), g); err != nil {
 			return res, err
 		}
 	}

@@ -3,9 +3,11 @@ package bolt_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -98,5 +100,76 @@ func TestStoredValuesCompressedAndOldFilesRead(t *testing.T) {
 	res, err := s.Capture(ctx, again)
 	if err != nil || !res.Repeat || !reflect.DeepEqual(res.Submission, subs[0]) {
 		t.Fatalf("repeat on a plain file: %+v %v", res, err)
+	}
+}
+
+// Records as older files stored them: sends, steps, grants and unsubscribe links
+// with the fields their keys hold, dedupe markers holding the whole submission key.
+func TestOlderRecordLayoutsRead(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	p := storetest.Page("older")
+	if err := s.PutPage(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	const email = "older@example.com"
+	c := storetest.Capture(p, email, storetest.T0, "a")
+	if _, err := s.Capture(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	step := leadgate.Step{Email: email, Key: "nurture#older#day-2", Kind: "nurture", Page: p.Slug, StepID: "day-2", DueAt: storetest.T0, Status: leadgate.StepDue}
+	if err := s.ScheduleSteps(ctx, []leadgate.Step{step}); err != nil {
+		t.Fatal(err)
+	}
+	put := func(bucket, key string, v any) {
+		t.Helper()
+		data, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = bolt.DB(s).Update(func(tx *bbolt.Tx) error { return tx.Bucket([]byte(bucket)).Put([]byte(key), data) })
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	send := leadgate.Send{Email: email, Key: "delivery#x", Status: leadgate.SendSent, ClaimedAt: storetest.T0, SentAt: storetest.T0, MessageID: "m-1", Attempts: 1}
+	put("sends", email+"\x00delivery#x", send)
+	put("steps", email+"\x00"+step.Key, step)
+	put("grants", "grant-old", leadgate.Grant{ID: "grant-old", Email: email, Page: p.Slug, CreatedAt: storetest.T0, ExpiresAt: storetest.T0.AddDate(1, 0, 0)})
+	put("unsubscribes", "unsub-old", leadgate.Unsubscribe{ID: "unsub-old", Email: email, LeadID: "lead-old"})
+	// The marker as older files held it: the whole submission key.
+	marker := email + "\x00\xff" + p.Slug
+	err := bolt.DB(s).Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte("leads"))
+		k, _ := b.Cursor().Seek([]byte(email + "\x00"))
+		return b.Put([]byte(marker), bytes.Clone(k))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if sends, err := s.Sends(ctx, email); err != nil || len(sends) != 1 || !reflect.DeepEqual(sends[0], send) {
+		t.Errorf("sends: %+v %v, want %+v", sends, err, send)
+	}
+	if due, err := s.DueSteps(ctx, storetest.T0, 10); err != nil || len(due) != 1 || due[0] != step {
+		t.Errorf("due steps: %+v %v, want %+v", due, err, step)
+	}
+	done := step
+	done.Status, done.DoneAt = leadgate.StepSent, storetest.T0
+	if err := s.FinishStep(ctx, done); err != nil {
+		t.Errorf("finish an older step: %v", err)
+	}
+	if g, err := s.Grant(ctx, "grant-old"); err != nil || g.ID != "grant-old" || g.Email != email {
+		t.Errorf("grant: %+v %v", g, err)
+	}
+	if err := s.Unsubscribe(ctx, "unsub-old", storetest.T0); err != nil {
+		t.Errorf("unsubscribe through an older link: %v", err)
+	}
+	res, err := s.Capture(ctx, storetest.Capture(p, email, storetest.T0.Add(time.Minute), "a"))
+	if err != nil || !res.Repeat || res.Submission.ID != c.Submission.ID {
+		t.Errorf("repeat through an older marker: %+v %v", res, err)
+	}
+	if n, err := s.PruneDedupeMarkers(storetest.T0.Add(time.Second)); err != nil || n != 1 {
+		t.Errorf("pruned %d older markers (%v), want 1", n, err)
 	}
 }

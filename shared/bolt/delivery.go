@@ -49,7 +49,7 @@ func (s *Store) UseGrantFile(_ context.Context, id string, file int, t time.Time
 		if raw == nil {
 			return leadgate.ErrGrantNotFound
 		}
-		if err := decode(raw, &g); err != nil {
+		if err := decodeGrant([]byte(id), raw, &g); err != nil {
 			return err
 		}
 		if err := g.Usable(t); err != nil {
@@ -60,7 +60,7 @@ func (s *Store) UseGrantFile(_ context.Context, id string, file int, t time.Time
 		}
 		g.FileDownloads[file]++
 		g.LastDownloadAt = t
-		return putJSON(b, []byte(id), g)
+		return putGrant(b, g)
 	})
 	if err != nil {
 		return g, storeError("use grant file", err)

@@ -143,7 +143,7 @@ func (s *Store) EraseLead(_ context.Context, e leadgate.Erasure) (leadgate.Erase
 		var erased []leadgate.Grant
 		err = grants.ForEach(func(k, v []byte) error {
 			var g leadgate.Grant
-			if err := decode(v, &g); err != nil {
+			if err := decodeGrant(k, v, &g); err != nil {
 				return err
 			}
 			if g.Email == e.Email || ids[string(k)] && g.LeadID == lead.ID {
@@ -156,7 +156,7 @@ func (s *Store) EraseLead(_ context.Context, e leadgate.Erasure) (leadgate.Erase
 		}
 		for _, g := range erased {
 			g.Email, g.Erased = "", true
-			if err := putJSON(grants, []byte(g.ID), g); err != nil {
+			if err := putGrant(grants, g); err != nil {
 				return err
 			}
 		}

@@ -41,7 +41,7 @@ func (s *Store) ClaimSend(_ context.Context, email, key string, now time.Time, l
 		k := pairKey(email, key)
 		send, claimed = leadgate.Send{}, false
 		if raw := b.Get(k); raw != nil {
-			if err := decode(raw, &send); err != nil {
+			if err := decodeSend(k, raw, &send); err != nil {
 				return err
 			}
 			if send.Status != leadgate.SendSending || now.Sub(send.ClaimedAt) < lease {
@@ -53,7 +53,7 @@ func (s *Store) ClaimSend(_ context.Context, email, key string, now time.Time, l
 		send.Status, send.ClaimedAt = leadgate.SendSending, now
 		send.Attempts++
 		claimed = true
-		return putJSON(b, k, send)
+		return putSend(b, k, send)
 	})
 	return send, claimed, storeError("claim send", err)
 }
@@ -82,7 +82,7 @@ func (s *Store) FinishSend(_ context.Context, send leadgate.Send) error {
 		if err := ownClaim(b, k, send); err != nil {
 			return err
 		}
-		if err := putJSON(b, k, send); err != nil {
+		if err := putSend(b, k, send); err != nil {
 			return err
 		}
 		return countFinished(tx, send)
@@ -158,7 +158,7 @@ func (s *Store) ScheduleSteps(_ context.Context, steps []leadgate.Step) error {
 				continue
 			}
 			st.Status = leadgate.StepDue
-			if err := putJSON(b, k, st); err != nil {
+			if err := putStep(b, k, st); err != nil {
 				return err
 			}
 			if err := due.Put(dueKey(st), nil); err != nil {
@@ -179,7 +179,7 @@ func (s *Store) DueSteps(_ context.Context, now time.Time, limit int) ([]leadgat
 		c := tx.Bucket(bucketDue).Cursor()
 		for k, _ := c.First(); k != nil && len(out) < limit && bytes.Compare(k[:8], end) <= 0; k, _ = c.Next() {
 			var st leadgate.Step
-			if err := decode(steps.Get(k[9:]), &st); err != nil {
+			if err := decodeStep(k[9:], steps.Get(k[9:]), &st); err != nil {
 				return err
 			}
 			out = append(out, st)
@@ -199,14 +199,14 @@ func (s *Store) FinishStep(_ context.Context, st leadgate.Step) error {
 		if raw == nil {
 			return leadgate.ErrStepNotFound
 		}
-		if err := decode(raw, &stored); err != nil {
+		if err := decodeStep(k, raw, &stored); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketDue).Delete(dueKey(stored)); err != nil {
 			return err
 		}
 		stored.Status, stored.DoneAt, stored.Reason = st.Status, st.DoneAt, st.Reason
-		return putJSON(b, k, stored)
+		return putStep(b, k, stored)
 	})
 	return storeError("finish step", err)
 }
@@ -298,7 +298,7 @@ func (s *Store) PutUnsubscribe(_ context.Context, u leadgate.Unsubscribe) error 
 		if b.Get([]byte(u.ID)) != nil {
 			return nil
 		}
-		return putJSON(b, []byte(u.ID), u)
+		return putUnsubscribe(b, u)
 	})
 	return storeError("put unsubscribe", err)
 }
@@ -311,7 +311,7 @@ func (s *Store) Unsubscribe(_ context.Context, id string, now time.Time) error {
 		if raw == nil {
 			return "", leadgate.ErrUnsubscribeNotFound
 		}
-		err := decode(raw, &u)
+		err := decodeUnsubscribe([]byte(id), raw, &u)
 		return u.Email, err
 	}, func(l *leadgate.Lead) {
 		l.Consent.Given = false

@@ -320,7 +320,7 @@ func (s *Store) Sends(_ context.Context, email string) ([]leadgate.Send, error) 
 		c := tx.Bucket(bucketSends).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			var send leadgate.Send
-			if err := decode(v, &send); err != nil {
+			if err := decodeSend(k, v, &send); err != nil {
 				return err
 			}
 			sends = append(sends, send)

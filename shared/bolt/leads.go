@@ -19,7 +19,8 @@ import (
 //	email                     → lead
 //	email NUL time(8) NUL id  → submission (time: big-endian Unix nanoseconds)
 //	email NUL 0xFF page slug  → dedupe marker: the key of the last submission
-//	                            recorded on the page
+//	                            recorded on the page, less the email NUL its keys
+//	                            share (older files: the whole key; markedKey)
 //
 // Markers sort after the address's submissions; neither an id nor a slug holds a NUL.
 const dedupeMark = 0xff
@@ -63,6 +64,16 @@ func submissionTime(key, prefix []byte) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Unix(0, int64(binary.BigEndian.Uint64(key[len(prefix):]))).UTC(), true
+}
+
+// markedKey returns the submission key that a dedupe marker's value v names, nil
+// for no marker: v is the key less its prefix, or the whole key in older files.
+// The rest of a key starts with its big-endian time, not with the address and NUL.
+func markedKey(prefix, v []byte) []byte {
+	if v == nil || bytes.HasPrefix(v, prefix) {
+		return v
+	}
+	return append(bytes.Clone(prefix), v...)
 }
 
 // dedupeKey is the key of the address's dedupe marker on page.

@@ -130,7 +130,7 @@ func (s *Store) PruneDedupeMarkers(before time.Time) (int, error) {
 					continue
 				}
 				prefix := k[:bytes.IndexByte(k, 0)+1]
-				if at, ok := submissionTime(v, prefix); ok && at.Before(before) {
+				if at, ok := submissionTime(markedKey(prefix, v), prefix); ok && at.Before(before) {
 					dead = append(dead, marker{bytes.Clone(k), bytes.Clone(v)})
 				}
 			}

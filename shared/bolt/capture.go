@@ -72,7 +72,7 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (le
 		return res, err
 	}
 	subKey := submissionKey(prefix, sub)
-	if err := leads.Put(email, encodeValue(leadJSON)); err != nil {
+	if err := leads.Put(email, leadJSON); err != nil {
 		return res, err
 	}
 	if err := indexLead(tx, res.Lead); err != nil {
@@ -81,7 +81,7 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (le
 	if err := moveStages(tx, old, &res.Lead); err != nil {
 		return res, err
 	}
-	if err := leads.Put(subKey, encodeValue(subJSON)); err != nil {
+	if err := leads.Put(subKey, subJSON); err != nil {
 		return res, err
 	}
 	if err := leads.Put(marker, subKey[len(prefix):]); err != nil {
@@ -107,5 +107,5 @@ func putJSON(b *bbolt.Bucket, key []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	return b.Put(key, encodeValue(data))
+	return b.Put(key, data)
 }

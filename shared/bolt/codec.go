@@ -9,19 +9,19 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// Stored records are JSON, compressed (zstd, its fastest level) with a preset
-// dictionary of the records' field names when that makes them smaller: a lead,
-// submission or grant takes about a third of its JSON, and the store file about
-// 2 KB a lead instead of 3.5 (BenchmarkSoak in shared/localdev,
-// BenchmarkFileSizePerLead here). Compressing one takes a few microseconds; the
-// standard library's deflate with a dictionary took ten times longer, as it clears
-// its tables on every reset, and cost captures a third of their rate.
+// Stored records are JSON. Compaction (compact.go) compresses them (zstd, its
+// fastest level, with a preset dictionary of the records' field names) when that
+// makes them smaller: a lead, submission or grant takes about a third of its JSON,
+// and the compacted file about 2 KB a lead instead of 3.5 (BenchmarkSoak in
+// shared/localdev, BenchmarkFileSizePerLead here). They are written plain: some
+// 40 us of compression a record would add a sixth to a lone capture's time; a
+// compressed record written again is plain until the next compaction.
 //
-// Older files hold plain JSON, which every read still takes, so nothing needs
-// migrating: a compressed value starts with valueCompressed, which neither JSON nor
-// UTF-8 ever starts with (nor the store's few binary values: marks of one byte 1,
-// big-endian counts and sequence numbers), and a record is compressed the next time
-// it is written. The change feed stays plain: it is read once, then pruned.
+// Every read takes both, so files of older versions, all plain, need no migrating:
+// a compressed value starts with valueCompressed, which neither JSON nor UTF-8 ever
+// starts with (nor the store's few binary values: marks of one byte 1, big-endian
+// counts and sequence numbers). The change feed is never compressed: it is read
+// once, then pruned.
 const valueCompressed = 0xff
 
 // compressMin is the shortest value worth compressing: shorter ones gain a few bytes

@@ -16,9 +16,9 @@ import (
 	"leadgate/shared/leadgate/storetest"
 )
 
-// Records are stored compressed, and a file of plain JSON values, as older versions
-// wrote, reads the same.
-func TestStoredValuesCompressedAndOldFilesRead(t *testing.T) {
+// Records are written as plain JSON and compacted compressed: both read the same,
+// and a compacted record written again is written plain.
+func TestCompactionCompressesRecords(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "leads.db")
 	s, err := bolt.OpenWith(path, manualOptions())
 	if err != nil {
@@ -52,54 +52,60 @@ func TestStoredValuesCompressedAndOldFilesRead(t *testing.T) {
 		return l, subs, g
 	}
 	lead, subs, grant := read()
-
-	// Every value that is stored compressed, rewritten as its plain JSON.
-	plain := 0
-	err = bolt.DB(s).Update(func(tx *bbolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
-			type kv struct{ k, v []byte }
-			var rewrite []kv
-			err := b.ForEach(func(k, v []byte) error {
-				data, err := bolt.DecodeValue(v)
-				if err != nil {
-					return err
-				}
-				if !bytes.Equal(data, v) {
-					if len(v) >= len(data) || v[0] == '{' {
-						t.Errorf("%s %q: stored %d bytes for %d of JSON", name, k, len(v), len(data))
+	compressed := func() map[string]int {
+		t.Helper()
+		n := map[string]int{}
+		err := bolt.DB(s).View(func(tx *bbolt.Tx) error {
+			return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
+				return b.ForEach(func(k, v []byte) error {
+					data, err := bolt.DecodeValue(v)
+					if err != nil {
+						return err
 					}
-					rewrite = append(rewrite, kv{bytes.Clone(k), data})
-				}
-				return nil
+					if !bytes.Equal(data, v) {
+						if len(v) >= len(data) || v[0] == '{' {
+							t.Errorf("%s %q: stored %d bytes for %d of JSON", name, k, len(v), len(data))
+						}
+						n[string(name)]++
+					}
+					return nil
+				})
 			})
-			for _, r := range rewrite {
-				if err := b.Put(r.k, r.v); err != nil {
-					return err
-				}
-			}
-			plain += len(rewrite)
-			return err
 		})
-	})
-	if err != nil {
-		t.Fatal(err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
 	}
-	if plain < 3 {
-		t.Fatalf("%d values stored compressed, want at least the page, lead, submission and grant", plain)
+	if n := compressed(); len(n) != 0 {
+		t.Errorf("compressed as written: %v", n)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if _, _, err := bolt.CompactFile(path, manualOptions()); err != nil {
+		t.Fatal(err)
+	}
 	s = openWith(t, path, manualOptions())
+	if n := compressed(); n["leads"] != 2 || n["grants"] != 1 || n["pages"] != 1 || n["changes"] != 0 {
+		t.Errorf("compressed once compacted: %v, want the lead and submission, the grant, the page, no change", n)
+	}
 	l2, subs2, g2 := read()
 	if !reflect.DeepEqual(l2, lead) || !reflect.DeepEqual(subs2, subs) || !reflect.DeepEqual(g2, grant) {
-		t.Errorf("read from plain JSON:\n%+v\n%+v\n%+v\nwant\n%+v\n%+v\n%+v", l2, subs2, g2, lead, subs, grant)
+		t.Errorf("read compressed:\n%+v\n%+v\n%+v\nwant\n%+v\n%+v\n%+v", l2, subs2, g2, lead, subs, grant)
 	}
-	// A repeat finds the plain dedupe marker and submission.
-	again := storetest.Capture(p, "codec@example.com", storetest.T0.Add(1), "a")
-	res, err := s.Capture(ctx, again)
+	res, err := s.Capture(ctx, storetest.Capture(p, "codec@example.com", storetest.T0.Add(1), "a"))
 	if err != nil || !res.Repeat || !reflect.DeepEqual(res.Submission, subs[0]) {
-		t.Fatalf("repeat on a plain file: %+v %v", res, err)
+		t.Fatalf("repeat on a compacted file: %+v %v", res, err)
+	}
+	if g, err := s.UseGrant(ctx, "grant-codec", storetest.T0.Add(time.Minute)); err != nil || g.Downloads != 1 {
+		t.Fatalf("download on a compacted file: %+v %v", g, err)
+	}
+	if g, err := s.Grant(ctx, "grant-codec"); err != nil || g.Downloads != 1 || g.ID != "grant-codec" {
+		t.Errorf("grant written again: %+v %v", g, err)
+	}
+	if n := compressed(); n["grants"] != 0 {
+		t.Errorf("grant written again stays compressed: %v", n)
 	}
 }
 

@@ -3,7 +3,6 @@ package bolt
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -24,11 +23,7 @@ func appendChanges(tx *bbolt.Tx, changes ...leadgate.Change) error {
 			return err
 		}
 		ch.Seq, ch.ID = seq, strconv.FormatUint(seq, 10)
-		data, err := json.Marshal(ch) // plain: read once, then pruned (codec.go)
-		if err != nil {
-			return err
-		}
-		if err := b.Put(seqKey(seq), data); err != nil {
+		if err := putJSON(b, seqKey(seq), ch); err != nil {
 			return err
 		}
 	}

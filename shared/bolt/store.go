@@ -277,7 +277,6 @@ func (s *Store) putJSON(op string, bucket, key []byte, v any) error {
 	if err != nil {
 		return leadgate.Internal(op, err)
 	}
-	data = encodeValue(data)
 	if err := s.update(func(tx *bbolt.Tx) error { return tx.Bucket(bucket).Put(key, data) }); err != nil {
 		return leadgate.Internal(op, err)
 	}

@@ -10,39 +10,13 @@ import (
 )
 
 // Capture records a submission in one write transaction: lead, submission, dedupe
-// marker, grant and the change feed entries commit together or not at all. A commit
-// costs the pages it writes and syncs, a path from the root of each B+tree it
-// touches: so the lead, submission and marker share the leads bucket (leads.go), the
-// rate limits are counted in memory (rates.go), and each record is encoded once.
+// marker, grant and the change feed entries commit together or not at all, with the
+// captures that arrive meanwhile (groupcommit.go). A commit costs the pages it writes
+// and syncs, a path from the root of each B+tree it touches: so the lead, submission
+// and marker share the leads bucket (leads.go), the rate limits are counted in memory
+// (rates.go), and each record is encoded once.
 func (s *Store) Capture(_ context.Context, c leadgate.Capture) (leadgate.CaptureResult, error) {
-	s.rates.mu.Lock()
-	defer s.rates.mu.Unlock()
-	var (
-		res     leadgate.CaptureResult
-		limited error
-	)
-	// The limits are checked once the dedupe marker has said whether this is a
-	// repeat, which some limits spare.
-	check := func(repeat bool) error {
-		limited = s.rates.check(leadgate.CountedFor(c.RateLimits, repeat), c.Submission.At)
-		return limited
-	}
-	err := s.update(func(tx *bbolt.Tx) error {
-		var err error
-		res, err = record(tx, c, check)
-		return err
-	})
-	if limited != nil {
-		return leadgate.CaptureResult{}, limited
-	}
-	if err != nil {
-		return leadgate.CaptureResult{}, storeError("capture", err)
-	}
-	s.rates.count(leadgate.CountedFor(c.RateLimits, res.Repeat), c.Submission.At)
-	if !res.Repeat {
-		s.notify()
-	}
-	return res, nil
+	return s.capture(c)
 }
 
 // record writes a capture inside tx: nothing for a repeat; otherwise the lead, the
@@ -55,27 +29,30 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (le
 	prefix := addressPrefix(sub.Email)
 	email := prefix[:len(sub.Email)] // the lead's key
 	marker := dedupeKey(prefix, sub.Page)
-	if last := leads.Get(marker); last != nil {
+	if last := markedKey(prefix, leads.Get(marker)); last != nil {
 		if at, ok := submissionTime(last, prefix); ok && sub.At.Sub(at).Abs() < c.DedupeWindow {
 			if err := check(true); err != nil {
 				return res, err
 			}
-			if err := json.Unmarshal(leads.Get(last), &res.Submission); err != nil {
+			if err := decode(leads.Get(last), &res.Submission); err != nil {
 				return res, err
 			}
 			res.Repeat = true
-			return res, json.Unmarshal(leads.Get(email), &res.Lead)
+			return res, decode(leads.Get(email), &res.Lead)
 		}
 	}
 	if err := check(false); err != nil {
 		return res, err
 	}
 
-	oldJSON := leads.Get(email)
+	oldJSON, err := decodeValue(leads.Get(email))
+	if err != nil {
+		return res, err
+	}
 	var old *leadgate.Lead
 	if oldJSON != nil {
 		old = new(leadgate.Lead)
-		if err := json.Unmarshal(oldJSON, old); err != nil {
+		if err := decode(oldJSON, old); err != nil {
 			return res, err
 		}
 		res.Lead = old.Apply(sub, c.Page)
@@ -107,13 +84,13 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (le
 	if err := leads.Put(subKey, subJSON); err != nil {
 		return res, err
 	}
-	if err := leads.Put(marker, subKey); err != nil {
+	if err := leads.Put(marker, subKey[len(prefix):]); err != nil {
 		return res, err
 	}
 	if c.Grant != nil {
 		g := *c.Grant
 		g.LeadID = res.Lead.ID
-		if err := putJSON(tx.Bucket(bucketGrants), []byte(g.ID), g); err != nil {
+		if err := putGrant(tx.Bucket(bucketGrants), g); err != nil {
 			return res, err
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"time"
@@ -113,7 +112,7 @@ func (s *Store) RevokeSessions(_ context.Context, email string, now time.Time) e
 		var revoked []leadgate.Session
 		err := b.ForEach(func(_, v []byte) error {
 			var ses leadgate.Session
-			if err := json.Unmarshal(v, &ses); err != nil {
+			if err := decode(v, &ses); err != nil {
 				return err
 			}
 			if ses.Email == email && !ses.Revoked && now.Before(ses.PurgeAt()) {
@@ -156,7 +155,7 @@ func (s *Store) Passkeys(_ context.Context, email string) ([]leadgate.Passkey, e
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketConsolePasskeys).ForEach(func(_, v []byte) error {
 			var p leadgate.Passkey
-			if err := json.Unmarshal(v, &p); err != nil {
+			if err := decode(v, &p); err != nil {
 				return err
 			}
 			if p.Email == email {
@@ -252,7 +251,7 @@ func current[T any](b *bbolt.Bucket, id string, now time.Time, v *T, purgeAt fun
 	if raw == nil {
 		return false, nil
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
+	if err := decode(raw, v); err != nil {
 		return false, err
 	}
 	if now.Before(purgeAt(*v)) {
@@ -266,7 +265,7 @@ func prune[T any](b *bbolt.Bucket, now time.Time, purgeAt func(T) time.Time) err
 	var gone [][]byte
 	err := b.ForEach(func(k, raw []byte) error {
 		var v T
-		if err := json.Unmarshal(raw, &v); err != nil {
+		if err := decode(raw, &v); err != nil {
 			return err
 		}
 		if !now.Before(purgeAt(v)) {

@@ -3,7 +3,6 @@ package bolt
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -50,7 +49,7 @@ func (s *Store) UseGrantFile(_ context.Context, id string, file int, t time.Time
 		if raw == nil {
 			return leadgate.ErrGrantNotFound
 		}
-		if err := json.Unmarshal(raw, &g); err != nil {
+		if err := decodeGrant([]byte(id), raw, &g); err != nil {
 			return err
 		}
 		if err := g.Usable(t); err != nil {
@@ -61,7 +60,7 @@ func (s *Store) UseGrantFile(_ context.Context, id string, file int, t time.Time
 		}
 		g.FileDownloads[file]++
 		g.LastDownloadAt = t
-		return putJSON(b, []byte(id), g)
+		return putGrant(b, g)
 	})
 	if err != nil {
 		return g, storeError("use grant file", err)
@@ -101,7 +100,7 @@ func (s *Store) ClaimCoupon(_ context.Context, magnetID, holder string, at time.
 		b := tx.Bucket(bucketCoupons)
 		st := readStock(b, magnetID)
 		if raw := b.Get(couponKey(magnetID, "claim", holder)); raw != nil {
-			if err := json.Unmarshal(raw, &claim); err != nil {
+			if err := decode(raw, &claim); err != nil {
 				return err
 			}
 			claim.Repeat, claim.Left = true, st.Left()

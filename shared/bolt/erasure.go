@@ -3,7 +3,6 @@ package bolt
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"slices"
 	"time"
 
@@ -33,7 +32,7 @@ func (s *Store) PageLeads(_ context.Context, page string, since time.Time, curso
 				return nil
 			}
 			var sub leadgate.Submission
-			if err := json.Unmarshal(v, &sub); err != nil {
+			if err := decode(v, &sub); err != nil {
 				return err
 			}
 			if sub.Page != page || sub.At.Before(since) {
@@ -63,7 +62,7 @@ func (s *Store) PageLeads(_ context.Context, page string, since time.Time, curso
 				continue
 			}
 			var l leadgate.Lead
-			if err := json.Unmarshal(raw, &l); err != nil {
+			if err := decode(raw, &l); err != nil {
 				return err
 			}
 			res.Leads = append(res.Leads, leadgate.PageLead{Submission: sub, Lead: l})
@@ -95,7 +94,7 @@ func (s *Store) EraseLead(_ context.Context, e leadgate.Erasure) (leadgate.Erase
 			return leadgate.ErrLeadNotFound
 		}
 		var lead leadgate.Lead
-		if err := json.Unmarshal(raw, &lead); err != nil {
+		if err := decode(raw, &lead); err != nil {
 			return err
 		}
 		res.LeadID = lead.ID
@@ -144,7 +143,7 @@ func (s *Store) EraseLead(_ context.Context, e leadgate.Erasure) (leadgate.Erase
 		var erased []leadgate.Grant
 		err = grants.ForEach(func(k, v []byte) error {
 			var g leadgate.Grant
-			if err := json.Unmarshal(v, &g); err != nil {
+			if err := decodeGrant(k, v, &g); err != nil {
 				return err
 			}
 			if g.Email == e.Email || ids[string(k)] && g.LeadID == lead.ID {
@@ -157,7 +156,7 @@ func (s *Store) EraseLead(_ context.Context, e leadgate.Erasure) (leadgate.Erase
 		}
 		for _, g := range erased {
 			g.Email, g.Erased = "", true
-			if err := putJSON(grants, []byte(g.ID), g); err != nil {
+			if err := putGrant(grants, g); err != nil {
 				return err
 			}
 		}
@@ -170,12 +169,12 @@ func (s *Store) EraseLead(_ context.Context, e leadgate.Erasure) (leadgate.Erase
 		}{
 			{bucketConfirmations, e.ConfirmationIDs, &res.Confirmations, func(v []byte) (string, error) {
 				var c leadgate.Confirmation
-				err := json.Unmarshal(v, &c)
+				err := decode(v, &c)
 				return c.Email, err
 			}},
 			{bucketUnsubscribes, []string{e.UnsubscribeID}, &res.UnsubscribeLinks, func(v []byte) (string, error) {
 				var u leadgate.Unsubscribe
-				err := json.Unmarshal(v, &u)
+				err := decode(v, &u)
 				return u.Email, err
 			}},
 		}
@@ -226,7 +225,7 @@ func eraseChanges(b *bbolt.Bucket, email, leadID string) error {
 	keep := map[string]leadgate.Change{}
 	err := b.ForEach(func(k, v []byte) error {
 		var ch leadgate.Change
-		if err := json.Unmarshal(v, &ch); err != nil {
+		if err := decode(v, &ch); err != nil {
 			return err
 		}
 		switch {
@@ -280,6 +279,10 @@ func (s *Store) ScanItems(_ context.Context, fn func(where string, item []byte) 
 	return s.db.View(func(tx *bbolt.Tx) error {
 		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
 			return b.ForEach(func(k, v []byte) error {
+				// Deflated values as their JSON, so that a search finds what they hold.
+				if data, err := decodeValue(v); err == nil {
+					v = data
+				}
 				return fn(string(name), append(append(bytes.Clone(k), 0), v...))
 			})
 		})

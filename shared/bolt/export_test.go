@@ -15,3 +15,14 @@ func DB(s *Store) *bbolt.DB { return s.db }
 func ChangeJSON(seq uint64, kind string, at time.Time, lead, oldLead, submission []byte) ([]byte, error) {
 	return encodedChange{kind: leadgate.ChangeKind(kind), at: at, lead: lead, oldLead: oldLead, submission: submission}.encode(seq)
 }
+
+// CaptureQueue returns how many captures wait for a commit, and whether one is
+// committing.
+func CaptureQueue(s *Store) (waiting int, leading bool) {
+	s.captures.mu.Lock()
+	defer s.captures.mu.Unlock()
+	return len(s.captures.waiting), s.captures.leading
+}
+
+// DecodeValue returns the JSON of a stored value, compressed or not.
+func DecodeValue(value []byte) ([]byte, error) { return decodeValue(value) }

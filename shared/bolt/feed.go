@@ -3,7 +3,6 @@ package bolt
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -116,7 +115,7 @@ func (s *Store) Changes(after uint64, limit int) ([]leadgate.Change, error) {
 		c := tx.Bucket(bucketChanges).Cursor()
 		for k, v := c.Seek(seqKey(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
 			var ch leadgate.Change
-			if err := json.Unmarshal(v, &ch); err != nil {
+			if err := decode(v, &ch); err != nil {
 				return fmt.Errorf("change %d: %w", binary.BigEndian.Uint64(k), err)
 			}
 			out = append(out, ch)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -42,7 +41,7 @@ func (s *Store) ClaimSend(_ context.Context, email, key string, now time.Time, l
 		k := pairKey(email, key)
 		send, claimed = leadgate.Send{}, false
 		if raw := b.Get(k); raw != nil {
-			if err := json.Unmarshal(raw, &send); err != nil {
+			if err := decodeSend(k, raw, &send); err != nil {
 				return err
 			}
 			if send.Status != leadgate.SendSending || now.Sub(send.ClaimedAt) < lease {
@@ -54,7 +53,7 @@ func (s *Store) ClaimSend(_ context.Context, email, key string, now time.Time, l
 		send.Status, send.ClaimedAt = leadgate.SendSending, now
 		send.Attempts++
 		claimed = true
-		return putJSON(b, k, send)
+		return putSend(b, k, send)
 	})
 	return send, claimed, storeError("claim send", err)
 }
@@ -66,7 +65,7 @@ func ownClaim(b *bbolt.Bucket, k []byte, claim leadgate.Send) error {
 		return leadgate.ErrClaimLost
 	}
 	var stored leadgate.Send
-	if err := json.Unmarshal(raw, &stored); err != nil {
+	if err := decode(raw, &stored); err != nil {
 		return err
 	}
 	if stored.Status != leadgate.SendSending || !stored.ClaimedAt.Equal(claim.ClaimedAt) {
@@ -83,7 +82,7 @@ func (s *Store) FinishSend(_ context.Context, send leadgate.Send) error {
 		if err := ownClaim(b, k, send); err != nil {
 			return err
 		}
-		if err := putJSON(b, k, send); err != nil {
+		if err := putSend(b, k, send); err != nil {
 			return err
 		}
 		return countFinished(tx, send)
@@ -127,11 +126,14 @@ func releaseDeadClaims(tx *bbolt.Tx) error {
 	var dead [][]byte
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if !bytes.Contains(v, sendingMark) {
+		if v, err := decodeValue(v); err != nil || !bytes.Contains(v, sendingMark) {
+			if err != nil {
+				return fmt.Errorf("decode a send: %w", err)
+			}
 			continue
 		}
 		var send leadgate.Send
-		if err := json.Unmarshal(v, &send); err != nil {
+		if err := decode(v, &send); err != nil {
 			return fmt.Errorf("decode a send: %w", err)
 		}
 		if send.Status == leadgate.SendSending {
@@ -156,7 +158,7 @@ func (s *Store) ScheduleSteps(_ context.Context, steps []leadgate.Step) error {
 				continue
 			}
 			st.Status = leadgate.StepDue
-			if err := putJSON(b, k, st); err != nil {
+			if err := putStep(b, k, st); err != nil {
 				return err
 			}
 			if err := due.Put(dueKey(st), nil); err != nil {
@@ -177,7 +179,7 @@ func (s *Store) DueSteps(_ context.Context, now time.Time, limit int) ([]leadgat
 		c := tx.Bucket(bucketDue).Cursor()
 		for k, _ := c.First(); k != nil && len(out) < limit && bytes.Compare(k[:8], end) <= 0; k, _ = c.Next() {
 			var st leadgate.Step
-			if err := json.Unmarshal(steps.Get(k[9:]), &st); err != nil {
+			if err := decodeStep(k[9:], steps.Get(k[9:]), &st); err != nil {
 				return err
 			}
 			out = append(out, st)
@@ -197,14 +199,14 @@ func (s *Store) FinishStep(_ context.Context, st leadgate.Step) error {
 		if raw == nil {
 			return leadgate.ErrStepNotFound
 		}
-		if err := json.Unmarshal(raw, &stored); err != nil {
+		if err := decodeStep(k, raw, &stored); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketDue).Delete(dueKey(stored)); err != nil {
 			return err
 		}
 		stored.Status, stored.DoneAt, stored.Reason = st.Status, st.DoneAt, st.Reason
-		return putJSON(b, k, stored)
+		return putStep(b, k, stored)
 	})
 	return storeError("finish step", err)
 }
@@ -242,7 +244,7 @@ func (s *Store) Confirm(_ context.Context, id string, now time.Time) (leadgate.C
 		if raw == nil {
 			return leadgate.ErrConfirmationNotFound
 		}
-		if err := json.Unmarshal(raw, &c); err != nil {
+		if err := decode(raw, &c); err != nil {
 			return err
 		}
 		if !c.ConfirmedAt.IsZero() {
@@ -257,7 +259,7 @@ func (s *Store) Confirm(_ context.Context, id string, now time.Time) (leadgate.C
 		if rawLead == nil {
 			return leadgate.ErrConfirmationGone
 		}
-		if err := json.Unmarshal(rawLead, &old); err != nil {
+		if err := decode(rawLead, &old); err != nil {
 			return err
 		}
 		lead, leadChanged, err := old.Confirm(now)
@@ -296,7 +298,7 @@ func (s *Store) PutUnsubscribe(_ context.Context, u leadgate.Unsubscribe) error 
 		if b.Get([]byte(u.ID)) != nil {
 			return nil
 		}
-		return putJSON(b, []byte(u.ID), u)
+		return putUnsubscribe(b, u)
 	})
 	return storeError("put unsubscribe", err)
 }
@@ -309,7 +311,7 @@ func (s *Store) Unsubscribe(_ context.Context, id string, now time.Time) error {
 		if raw == nil {
 			return "", leadgate.ErrUnsubscribeNotFound
 		}
-		err := json.Unmarshal(raw, &u)
+		err := decodeUnsubscribe([]byte(id), raw, &u)
 		return u.Email, err
 	}, func(l *leadgate.Lead) {
 		l.Consent.Given = false
@@ -368,7 +370,7 @@ func (s *Store) changeLead(op string, find func(*bbolt.Tx) (string, error), edit
 			return nil
 		}
 		var old leadgate.Lead
-		if err := json.Unmarshal(raw, &old); err != nil {
+		if err := decode(raw, &old); err != nil {
 			return err
 		}
 		lead := old

@@ -3,7 +3,6 @@ package bolt
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"time"
@@ -27,7 +26,7 @@ func (s *Store) PutGrant(_ context.Context, g leadgate.Grant) error {
 		if b.Get([]byte(g.ID)) != nil {
 			return leadgate.ErrGrantExists
 		}
-		return putJSON(b, []byte(g.ID), g)
+		return putGrant(b, g)
 	})
 	return storeError("put grant", err)
 }
@@ -35,11 +34,14 @@ func (s *Store) PutGrant(_ context.Context, g leadgate.Grant) error {
 // Grant returns a grant.
 func (s *Store) Grant(_ context.Context, id string) (leadgate.Grant, error) {
 	var g leadgate.Grant
-	err := s.getJSON("get grant", bucketGrants, []byte(id), &g)
-	if errors.Is(err, errMissing) {
-		return g, leadgate.ErrGrantNotFound
-	}
-	return g, err
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		raw := tx.Bucket(bucketGrants).Get([]byte(id))
+		if raw == nil {
+			return leadgate.ErrGrantNotFound
+		}
+		return decodeGrant([]byte(id), raw, &g)
+	})
+	return g, storeError("get grant", err)
 }
 
 // UseGrant checks and counts one download in one write transaction.
@@ -51,7 +53,7 @@ func (s *Store) UseGrant(_ context.Context, id string, t time.Time) (leadgate.Gr
 		if raw == nil {
 			return leadgate.ErrGrantNotFound
 		}
-		if err := json.Unmarshal(raw, &g); err != nil {
+		if err := decodeGrant([]byte(id), raw, &g); err != nil {
 			return err
 		}
 		if err := g.Usable(t); err != nil {
@@ -62,7 +64,7 @@ func (s *Store) UseGrant(_ context.Context, id string, t time.Time) (leadgate.Gr
 			g.FirstDownloadAt = t
 		}
 		g.LastDownloadAt = t
-		if err := putJSON(b, []byte(id), g); err != nil {
+		if err := putGrant(b, g); err != nil {
 			return err
 		}
 		d := leadgate.Download{GrantID: g.ID, N: g.Downloads, Page: g.Page, Email: g.Email, At: t, Source: g.Source, Variant: g.Variant}
@@ -85,11 +87,11 @@ func (s *Store) RevokeGrant(_ context.Context, id string) error {
 		if raw == nil {
 			return leadgate.ErrGrantNotFound
 		}
-		if err := json.Unmarshal(raw, &g); err != nil {
+		if err := decodeGrant([]byte(id), raw, &g); err != nil {
 			return err
 		}
 		g.Revoked = true
-		if err := putJSON(b, []byte(id), g); err != nil {
+		if err := putGrant(b, g); err != nil {
 			return err
 		}
 		if g.Email == "" { // erased: no marker left
@@ -100,7 +102,7 @@ func (s *Store) RevokeGrant(_ context.Context, id string) error {
 		leads := tx.Bucket(bucketLeads)
 		prefix := addressPrefix(g.Email)
 		marker := dedupeKey(prefix, g.Page)
-		if bytes.Equal(leads.Get(marker), submissionKey(prefix, leadgate.Submission{ID: g.SubmissionID, At: g.CreatedAt})) {
+		if bytes.Equal(markedKey(prefix, leads.Get(marker)), submissionKey(prefix, leadgate.Submission{ID: g.SubmissionID, At: g.CreatedAt})) {
 			return leads.Delete(marker)
 		}
 		return nil
@@ -134,7 +136,7 @@ func (s *Store) CountDownload(_ context.Context, d leadgate.Download) error {
 			return nil
 		}
 		var old leadgate.Lead
-		if err := json.Unmarshal(raw, &old); err != nil {
+		if err := decode(raw, &old); err != nil {
 			return err
 		}
 		if !old.FirstDownloadAt.IsZero() && !d.At.Before(old.FirstDownloadAt) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -193,7 +192,7 @@ func buildLeadIndex(tx *bbolt.Tx) error {
 				return err
 			}
 			cur = new(leadgate.Lead)
-			if err := json.Unmarshal(v, cur); err != nil {
+			if err := decode(v, cur); err != nil {
 				return err
 			}
 		case itemSubmission:
@@ -203,7 +202,7 @@ func buildLeadIndex(tx *bbolt.Tx) error {
 			var sub struct {
 				Page string `json:"page"`
 			}
-			if err := json.Unmarshal(v, &sub); err != nil {
+			if err := decode(v, &sub); err != nil {
 				return err
 			}
 			if !slices.Contains(cur.Pages, sub.Page) {
@@ -267,7 +266,7 @@ func (s *Store) Leads(_ context.Context, q leadgate.LeadQuery) (leadgate.LeadLis
 			if raw == nil {
 				continue
 			}
-			if err := json.Unmarshal(raw, &l); err != nil {
+			if err := decode(raw, &l); err != nil {
 				return err
 			}
 			res.Leads = append(res.Leads, l)
@@ -305,7 +304,7 @@ func (s *Store) LeadByRef(_ context.Context, ref string) (leadgate.Lead, error) 
 		if data == nil {
 			return leadgate.ErrLeadNotFound
 		}
-		return json.Unmarshal(data, &l)
+		return decode(data, &l)
 	})
 	if errors.Is(err, leadgate.ErrLeadNotFound) {
 		return leadgate.Lead{}, leadgate.ErrLeadNotFound
@@ -321,7 +320,7 @@ func (s *Store) Sends(_ context.Context, email string) ([]leadgate.Send, error) 
 		c := tx.Bucket(bucketSends).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			var send leadgate.Send
-			if err := json.Unmarshal(v, &send); err != nil {
+			if err := decodeSend(k, v, &send); err != nil {
 				return err
 			}
 			sends = append(sends, send)

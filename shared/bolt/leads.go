@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -20,7 +19,8 @@ import (
 //	email                     → lead
 //	email NUL time(8) NUL id  → submission (time: big-endian Unix nanoseconds)
 //	email NUL 0xFF page slug  → dedupe marker: the key of the last submission
-//	                            recorded on the page
+//	                            recorded on the page, less the email NUL its keys
+//	                            share (older files: the whole key; markedKey)
 //
 // Markers sort after the address's submissions; neither an id nor a slug holds a NUL.
 const dedupeMark = 0xff
@@ -66,6 +66,16 @@ func submissionTime(key, prefix []byte) (time.Time, bool) {
 	return time.Unix(0, int64(binary.BigEndian.Uint64(key[len(prefix):]))).UTC(), true
 }
 
+// markedKey returns the submission key that a dedupe marker's value v names, nil
+// for no marker: v is the key less its prefix, or the whole key in older files.
+// The rest of a key starts with its big-endian time, not with the address and NUL.
+func markedKey(prefix, v []byte) []byte {
+	if v == nil || bytes.HasPrefix(v, prefix) {
+		return v
+	}
+	return append(bytes.Clone(prefix), v...)
+}
+
 // dedupeKey is the key of the address's dedupe marker on page.
 func dedupeKey(prefix []byte, page string) []byte {
 	k := make([]byte, 0, len(prefix)+1+len(page))
@@ -93,7 +103,7 @@ func (s *Store) Submissions(_ context.Context, email string) ([]leadgate.Submiss
 				continue
 			}
 			var sub leadgate.Submission
-			if err := json.Unmarshal(v, &sub); err != nil {
+			if err := decode(v, &sub); err != nil {
 				return err
 			}
 			subs = append(subs, sub)
@@ -144,7 +154,7 @@ func moveOldBuckets(tx *bbolt.Tx) error {
 			var m struct {
 				SubmissionKey []byte `json:"submission_key"`
 			}
-			if i < 0 || json.Unmarshal(v, &m) != nil || len(m.SubmissionKey) == 0 {
+			if i < 0 || decode(v, &m) != nil || len(m.SubmissionKey) == 0 {
 				return nil // not a marker: nothing to keep
 			}
 			return leads.Put(dedupeKey(k[:i+1], string(k[i+1:])), m.SubmissionKey)

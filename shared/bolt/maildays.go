@@ -2,7 +2,6 @@ package bolt
 
 import (
 	"context"
-	"encoding/json"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -19,7 +18,7 @@ func countFinished(tx *bbolt.Tx, send leadgate.Send) error {
 	day := send.FinishedDay()
 	c := leadgate.MailDayCounts{Day: day}
 	if raw := b.Get([]byte(day)); raw != nil {
-		if err := json.Unmarshal(raw, &c); err != nil {
+		if err := decode(raw, &c); err != nil {
 			return err
 		}
 	}
@@ -41,7 +40,7 @@ func (s *Store) MailStats(_ context.Context, from, to string) ([]leadgate.MailDa
 		c := tx.Bucket(bucketMailDays).Cursor()
 		for k, v := c.Seek([]byte(from)); k != nil && string(k) <= to; k, v = c.Next() {
 			var row leadgate.MailDayCounts
-			if err := json.Unmarshal(v, &row); err != nil {
+			if err := decode(v, &row); err != nil {
 				return err
 			}
 			rows = append(rows, row)

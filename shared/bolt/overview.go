@@ -3,7 +3,6 @@ package bolt
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -20,7 +19,7 @@ func moveStages(tx *bbolt.Tx, before, after *leadgate.Lead) error {
 	for _, m := range leadgate.StageMoves(before, after) {
 		var p leadgate.PageStages
 		if raw := b.Get([]byte(m.Page)); raw != nil {
-			if err := json.Unmarshal(raw, &p); err != nil {
+			if err := decode(raw, &p); err != nil {
 				return err
 			}
 		}
@@ -46,7 +45,7 @@ func buildStages(tx *bbolt.Tx) error {
 			return nil
 		}
 		var l leadgate.Lead
-		if err := json.Unmarshal(v, &l); err != nil {
+		if err := decode(v, &l); err != nil {
 			return err
 		}
 		return moveStages(tx, nil, &l)
@@ -69,7 +68,7 @@ func (s *Store) AllPageStats(_ context.Context, from, to string) ([]leadgate.Sou
 					break
 				}
 				var row leadgate.SourceDayCounts
-				if err := json.Unmarshal(v, &row); err != nil {
+				if err := decode(v, &row); err != nil {
 					return err
 				}
 				rows = append(rows, row)
@@ -93,7 +92,7 @@ func (s *Store) Overview(_ context.Context) (leadgate.Overview, error) {
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		err := tx.Bucket(bucketSpend).ForEach(func(_, v []byte) error {
 			var sp leadgate.Spend
-			if err := json.Unmarshal(v, &sp); err != nil {
+			if err := decode(v, &sp); err != nil {
 				return err
 			}
 			spends = append(spends, sp)
@@ -104,7 +103,7 @@ func (s *Store) Overview(_ context.Context) (leadgate.Overview, error) {
 		}
 		return tx.Bucket(bucketStages).ForEach(func(_, v []byte) error {
 			var p leadgate.PageStages
-			if err := json.Unmarshal(v, &p); err != nil {
+			if err := decode(v, &p); err != nil {
 				return err
 			}
 			stages = append(stages, p)

@@ -2,7 +2,6 @@ package bolt
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -22,7 +21,7 @@ func (s *Store) DeletePasskey(_ context.Context, email, id string) error {
 			return leadgate.ErrPasskeyUnknown
 		}
 		var p leadgate.Passkey
-		if err := json.Unmarshal(raw, &p); err != nil {
+		if err := decode(raw, &p); err != nil {
 			return err
 		}
 		if p.Email != email {

@@ -3,7 +3,6 @@ package bolt
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -131,7 +130,7 @@ func (s *Store) PruneDedupeMarkers(before time.Time) (int, error) {
 					continue
 				}
 				prefix := k[:bytes.IndexByte(k, 0)+1]
-				if at, ok := submissionTime(v, prefix); ok && at.Before(before) {
+				if at, ok := submissionTime(markedKey(prefix, v), prefix); ok && at.Before(before) {
 					dead = append(dead, marker{bytes.Clone(k), bytes.Clone(v)})
 				}
 			}
@@ -218,7 +217,7 @@ func (s *Store) feedNow(wall time.Time) (time.Time, bool, error) {
 		var ch struct {
 			At time.Time `json:"at"`
 		}
-		if err := json.Unmarshal(v, &ch); err != nil {
+		if err := decode(v, &ch); err != nil {
 			return err
 		}
 		newest, found = ch.At, true

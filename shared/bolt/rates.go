@@ -13,8 +13,8 @@ import (
 // pages of one more B+tree in its commit. A restart forgets them, which lets at most
 // one more window's worth through: the limits stop bursts, they are not budgets.
 type rateCounts struct {
-	// mu is held across a whole capture (check, write, count), so that captures
-	// racing for the last place under a limit take it one at a time.
+	// mu is held across a whole commit of captures (check, write, count), so that
+	// captures racing for the last place under a limit take it one at a time.
 	mu      sync.Mutex
 	windows map[string]rateWindow // limit key → its latest window
 	sweepAt int                   // size at which ended windows are dropped

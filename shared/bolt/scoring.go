@@ -2,7 +2,6 @@ package bolt
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -23,7 +22,7 @@ func (s *Store) SetScore(_ context.Context, email string, score int, stage leadg
 			return leadgate.ErrLeadNotFound
 		}
 		var old leadgate.Lead
-		if err := json.Unmarshal(raw, &old); err != nil {
+		if err := decode(raw, &old); err != nil {
 			return err
 		}
 		if old.Version != version {

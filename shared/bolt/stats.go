@@ -3,7 +3,6 @@ package bolt
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -35,7 +34,7 @@ func bump(tx *bbolt.Tx, page, day string, src leadgate.Source, variant string, s
 	key := append(append([]byte(page), 0), day...)
 	c := leadgate.DailyCounts{Page: page, Day: day}
 	if raw := totals.Get(key); raw != nil {
-		if err := json.Unmarshal(raw, &c); err != nil {
+		if err := decode(raw, &c); err != nil {
 			return err
 		}
 	}
@@ -46,7 +45,7 @@ func bump(tx *bbolt.Tx, page, day string, src leadgate.Source, variant string, s
 	}
 	row := leadgate.SourceDayCounts{Page: page, Day: day, Source: src, Variant: variant}
 	if raw := rows.Get(rowKey); raw != nil {
-		if err := json.Unmarshal(raw, &row); err != nil {
+		if err := decode(raw, &row); err != nil {
 			return err
 		}
 	}
@@ -123,7 +122,7 @@ func (s *Store) PageStats(_ context.Context, page, from, to string) ([]leadgate.
 				break
 			}
 			var row leadgate.SourceDayCounts
-			if err := json.Unmarshal(v, &row); err != nil {
+			if err := decode(v, &row); err != nil {
 				return err
 			}
 			rows = append(rows, row)
@@ -150,7 +149,7 @@ func (s *Store) Spends(_ context.Context, page string) ([]leadgate.Spend, error)
 		c := tx.Bucket(bucketSpend).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			var sp leadgate.Spend
-			if err := json.Unmarshal(v, &sp); err != nil {
+			if err := decode(v, &sp); err != nil {
 				return err
 			}
 			spends = append(spends, sp)

@@ -50,6 +50,7 @@ type Store struct {
 	writeTxs atomic.Uint64
 	batchTx  atomic.Pointer[bbolt.Tx] // the last transaction a batch call ran in (batch.go)
 	rates    rateCounts
+	captures captureQueue // captures waiting for a commit (groupcommit.go)
 	pages    decodings[leadgate.Page]
 	magnets  decodings[leadgate.Magnet]
 
@@ -206,7 +207,7 @@ func (s *Store) Pages(_ context.Context) ([]leadgate.Page, error) {
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketPages).ForEach(func(_, v []byte) error {
 			var p leadgate.Page
-			if err := json.Unmarshal(v, &p); err != nil {
+			if err := decode(v, &p); err != nil {
 				return err
 			}
 			pages = append(pages, p)
@@ -239,7 +240,7 @@ func (s *Store) Magnets(_ context.Context) ([]leadgate.Magnet, error) {
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketMagnets).ForEach(func(_, v []byte) error {
 			var m leadgate.Magnet
-			if err := json.Unmarshal(v, &m); err != nil {
+			if err := decode(v, &m); err != nil {
 				return err
 			}
 			magnets = append(magnets, m)
@@ -288,7 +289,7 @@ func (s *Store) getJSON(op string, bucket, key []byte, v any) error {
 		if data == nil {
 			return errMissing
 		}
-		return json.Unmarshal(data, v)
+		return decode(data, v)
 	})
 	if err != nil && !errors.Is(err, errMissing) {
 		return leadgate.Internal(op, err)
@@ -325,7 +326,7 @@ func getDecoded[T any](s *Store, op string, bucket []byte, key string, d *decodi
 			v = last.value
 			return nil
 		}
-		if err := json.Unmarshal(data, &v); err != nil {
+		if err := decode(data, &v); err != nil {
 			return err
 		}
 		d.mu.Lock()

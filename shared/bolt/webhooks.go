@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -52,7 +51,7 @@ func (s *Store) WebhookEndpoint(_ context.Context, id string) (leadgate.WebhookE
 		if raw == nil {
 			return leadgate.ErrWebhookNotFound
 		}
-		return json.Unmarshal(raw, &e)
+		return decode(raw, &e)
 	})
 	return e, storeError("get webhook", err)
 }
@@ -63,7 +62,7 @@ func (s *Store) WebhookEndpoints(_ context.Context) ([]leadgate.WebhookEndpoint,
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketWebhooks).ForEach(func(_, v []byte) error {
 			var e leadgate.WebhookEndpoint
-			if err := json.Unmarshal(v, &e); err != nil {
+			if err := decode(v, &e); err != nil {
 				return err
 			}
 			out = append(out, e)
@@ -88,7 +87,7 @@ func (s *Store) DeleteWebhookEndpoint(_ context.Context, id string) error {
 		prefix := append([]byte(id), 0)
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			var d leadgate.WebhookDelivery
-			if err := json.Unmarshal(v, &d); err != nil {
+			if err := decode(v, &d); err != nil {
 				return err
 			}
 			if d.Status != leadgate.DeliveryPending && d.Status != leadgate.DeliverySending {
@@ -112,7 +111,7 @@ func getDelivery(tx *bbolt.Tx, endpointID, id string) (leadgate.WebhookDelivery,
 	if raw == nil {
 		return d, leadgate.ErrDeliveryNotFound
 	}
-	return d, json.Unmarshal(raw, &d)
+	return d, decode(raw, &d)
 }
 
 // putDelivery stores d, moving its index entries from those of old (nil: none).
@@ -318,7 +317,7 @@ func (s *Store) PruneDeliveries(before time.Time) (int, error) {
 		var old []leadgate.WebhookDelivery
 		err := tx.Bucket(bucketDeliveries).ForEach(func(_, v []byte) error {
 			var d leadgate.WebhookDelivery
-			if err := json.Unmarshal(v, &d); err != nil {
+			if err := decode(v, &d); err != nil {
 				return err
 			}
 			if d.KeepUntil.Before(before) {

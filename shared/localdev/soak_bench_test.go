@@ -249,8 +249,8 @@ type soakRun struct {
 }
 
 // openSoakRun opens the local server as make dev does, but for the rate limits
-// (every capture comes from 127.0.0.1) and the fill time (one form token serves every
-// post), and follows its feed until ctx ends.
+// (every capture comes from 127.0.0.1), the fill time and the form token's uses (one
+// form token serves every post), and follows its feed until ctx ends.
 func openSoakRun(b *testing.B, ctx context.Context) *soakRun {
 	b.Helper()
 	dir := b.TempDir()
@@ -265,7 +265,7 @@ func openSoakRun(b *testing.B, ctx context.Context) *soakRun {
 	mailer := &countingMailer{box: box}
 	backend.Mailer = mailer
 	cfg := capture.DefaultConfig()
-	cfg.MinFillTime, cfg.RatePerIP = 0, 1<<30
+	cfg.MinFillTime, cfg.RatePerIP, cfg.FormTokenUses = 0, 1<<30, 0
 	fu := followup.DefaultConfig()
 	fu.BaseURL, fu.From, fu.SendRate = "http://127.0.0.1", "hello@example.com", 0
 	users, err := leadgate.ParseConsoleUsers("soak@example.com")

@@ -296,3 +296,9 @@ func ClaimCouponFor(ctx context.Context, store CouponClaimer, holder string, m M
 	}
 	return claim, nil
 }
+
+// CouponsLowKey is the send key of the alert that magnet's pool, of added codes
+// in all, runs low: recorded under the alert's address, once per pool size.
+func CouponsLowKey(magnetID string, added int) string {
+	return "coupons-low#" + magnetID + "#" + strconv.Itoa(added)
+}

@@ -69,6 +69,9 @@ func (a *PageAPI) handlePage(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	if a.offerEnded(w, r, page) {
+		return
+	}
 	values := landingValues(page, r)
 	if r.Method == http.MethodGet && !isBot(r.UserAgent()) {
 		ctx, cancel := context.WithTimeout(r.Context(), viewCountTimeout)

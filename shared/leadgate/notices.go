@@ -1,6 +1,9 @@
 package leadgate
 
-import "strings"
+import (
+	"errors"
+	"strings"
+)
 
 // Notice is what a person reads on a page instead of a status code: a title and a
 // sentence or two. The wording lives in a Catalogue, one per language; handlers pick
@@ -40,6 +43,7 @@ const (
 	NoticeAlreadyConfirmed  NoticeID = "already_confirmed"
 	NoticeUnsubscribeAsk    NoticeID = "unsubscribe_ask"
 	NoticeUnsubscribed      NoticeID = "unsubscribed"
+	NoticeOfferEnded        NoticeID = "offer_ended" // a coupon page whose pool is empty
 )
 
 // The words of the hosted page's form, as one-line notices: a Label is its Title.
@@ -92,6 +96,9 @@ func CatalogueFor(locale string) Catalogue {
 
 // FormError is what a person reads when a form they sent was not taken.
 func (c Catalogue) FormError(err error) Notice {
+	if errors.Is(err, ErrOfferEnded) {
+		return c.Notice(NoticeOfferEnded)
+	}
 	switch ErrorCode(err) {
 	case ENOTFOUND:
 		return c.Notice(NoticePageNotFound)

@@ -37,4 +37,7 @@ var German = Catalogue{
 	LabelInvalid:       {Title: "Bitte prüfen Sie diese Angabe."},
 	LabelCaptcha:       {Title: "Bitte bestätigen Sie, dass Sie ein Mensch sind, und senden Sie das Formular noch einmal."},
 	LabelCaptchaOff:    {Title: "Dieses Formular prüft mit einem Skript, dass Sie ein Mensch sind: Bitte erlauben Sie JavaScript für diese Seite."},
+
+	// A coupon page whose pool is empty.
+	NoticeOfferEnded: {Title: "Dieses Angebot ist beendet", Message: "Alle Codes sind vergeben, daher nimmt dieses Formular keine Anmeldungen mehr an. Danke für Ihr Interesse."},
 }

@@ -38,4 +38,7 @@ var English = Catalogue{
 	LabelInvalid:    {Title: "Please check this answer."},
 	LabelCaptcha:    {Title: "Please complete the check that you are a person, then send the form again."},
 	LabelCaptchaOff: {Title: "This form checks that you are a person with a script: please allow JavaScript for this page."},
+
+	// A coupon page whose pool is empty.
+	NoticeOfferEnded: {Title: "This offer has ended", Message: "Every code has been given out, so this form takes no more sign-ups. Thank you for your interest."},
 }

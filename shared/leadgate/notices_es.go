@@ -37,4 +37,7 @@ var Spanish = Catalogue{
 	LabelInvalid:       {Title: "Revise esta respuesta."},
 	LabelCaptcha:       {Title: "Confirme que es una persona y envíe el formulario de nuevo."},
 	LabelCaptchaOff:    {Title: "Este formulario comprueba con un script que es una persona: permita JavaScript en esta página."},
+
+	// A coupon page whose pool is empty.
+	NoticeOfferEnded: {Title: "Esta oferta ha terminado", Message: "Ya se han entregado todos los códigos, así que este formulario no admite más registros. Gracias por su interés."},
 }

@@ -37,4 +37,7 @@ var French = Catalogue{
 	LabelInvalid:       {Title: "Veuillez vérifier cette réponse."},
 	LabelCaptcha:       {Title: "Veuillez confirmer que vous êtes une personne, puis envoyer de nouveau le formulaire."},
 	LabelCaptchaOff:    {Title: "Ce formulaire vérifie avec un script que vous êtes une personne : veuillez autoriser JavaScript pour cette page."},
+
+	// A coupon page whose pool is empty.
+	NoticeOfferEnded: {Title: "Cette offre est terminée", Message: "Tous les codes ont été distribués : ce formulaire ne prend plus d'inscriptions. Merci de votre intérêt."},
 }

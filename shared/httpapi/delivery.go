@@ -34,7 +34,7 @@ func deliveryView(g leadgate.Grant, token string) (DeliveryView, bool) {
 	case leadgate.DeliveryBundle:
 		v := DeliveryView{Title: "Your downloads", Message: "Each file below is yours to download. The links work as long as this page's link does."}
 		for i, f := range g.Files {
-			v.Files = append(v.Files, DeliveryFile{Name: f.FileName, Size: f.Size,
+			v.Files = append(v.Files, DeliveryFile{Name: f.Name(), Size: f.Size,
 				URL: leadgate.DownloadPath(token) + "?" + fileParam + "=" + strconv.Itoa(i)})
 		}
 		return v, true

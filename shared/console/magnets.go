@@ -97,7 +97,6 @@ func (c *Console) newMagnet(w http.ResponseWriter, r *http.Request, s signedIn) 
 	c.showMagnetForm(w, r, http.StatusOK, s, magnetFormView{New: true, Magnet: leadgate.Magnet{ContentType: "application/pdf"}})
 }
 
-
 // createMagnet saves a new magnet and goes to its page, where its file is
 // uploaded. An id in use is refused rather than replaced.
 func (c *Console) createMagnet(w http.ResponseWriter, r *http.Request, s signedIn) {

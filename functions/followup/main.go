@@ -1,6 +1,7 @@
 // Command followup is the Lambda function on the table's DynamoDB stream: it decodes
 // each record into a domain change and hands it to the change pipeline (the funnel
-// counters, the follow-up emails, lead scoring, webhooks, new-lead alerts: see shared/pipeline). Records of one
+// counters, the follow-up emails, lead scoring, webhooks, new-lead and low coupon
+// pool alerts: see shared/pipeline). Records of one
 // item partition are handled in order, partitions concurrently; failures are
 // reported per record, so Lambda retries only what failed.
 package main
@@ -55,7 +56,8 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (han
 	if err != nil {
 		return nil, err
 	}
-	return handler(pipeline.New(store, svc, time.Now, hooks, alerts.New(store, mailer, cfg.From, time.Now)), cfg.Concurrency), nil
+	return handler(pipeline.New(store, svc, time.Now, hooks, alerts.New(store, mailer, cfg.From, time.Now),
+		alerts.NewCouponAlerts(store, mailer, cfg.From, time.Now)), cfg.Concurrency), nil
 }
 
 // handler hands each change of a stream batch to the pipeline (dynamodb.HandleBatch).

@@ -26,30 +26,13 @@ func (s *Service) FinishUpload(ctx context.Context, id string, up FinishedUpload
 	if err != nil {
 		return leadgate.Magnet{}, err
 	}
-	var fields []leadgate.FieldError
-	if _, fe := leadgate.Attachment(up.FileName); fe != nil {
-		fields = append(fields, *fe)
-	}
-	if fe := leadgate.CheckContentType(up.ContentType); fe != nil {
-		fields = append(fields, *fe)
-	}
-	if fe := checkFileSize(up.Size); fe != nil {
-		fields = append(fields, *fe)
-	}
-	if len(fields) > 0 {
+	if fields := checkUpload(up); len(fields) > 0 {
 		return leadgate.Magnet{}, leadgate.Invalid(fields...)
 	}
 	key := leadgate.MagnetObjectKey(id, up.FileName)
-	info, err := s.objects.Stat(ctx, key)
-	switch {
-	case leadgate.ErrorCode(err) == leadgate.ENOTFOUND:
-		return leadgate.Magnet{}, leadgate.Invalid(leadgate.FieldError{Field: "file", Code: "missing",
-			Message: "the file did not arrive in the bucket: upload it again"})
-	case err != nil:
+	info, err := s.uploaded(ctx, key, up.Size)
+	if err != nil {
 		return leadgate.Magnet{}, err
-	case info.Size != up.Size:
-		return leadgate.Magnet{}, leadgate.Invalid(leadgate.FieldError{Field: "file", Code: "size_mismatch",
-			Message: "the bucket holds " + strconv.FormatInt(info.Size, 10) + " bytes, not the " + strconv.FormatInt(up.Size, 10) + " uploaded: upload it again"})
 	}
 	m.ObjectKey, m.FileName, m.ContentType = key, up.FileName, up.ContentType
 	m.Size, m.UploadedAt = info.Size, info.LastModified
@@ -60,6 +43,39 @@ func (s *Service) FinishUpload(ctx context.Context, id string, up FinishedUpload
 		return leadgate.Magnet{}, err
 	}
 	return m, nil
+}
+
+// checkUpload lists what is wrong with the description of an uploaded file.
+func checkUpload(up FinishedUpload) []leadgate.FieldError {
+	var fields []leadgate.FieldError
+	if _, fe := leadgate.Attachment(up.FileName); fe != nil {
+		fields = append(fields, *fe)
+	}
+	if fe := leadgate.CheckContentType(up.ContentType); fe != nil {
+		fields = append(fields, *fe)
+	}
+	if fe := checkFileSize(up.Size); fe != nil {
+		fields = append(fields, *fe)
+	}
+	return fields
+}
+
+// uploaded asks the bucket for the object at key, which an upload of size bytes
+// should have put there: EINVALID on the "file" field when it is missing or of
+// another size.
+func (s *Service) uploaded(ctx context.Context, key string, size int64) (leadgate.ObjectInfo, error) {
+	info, err := s.objects.Stat(ctx, key)
+	switch {
+	case leadgate.ErrorCode(err) == leadgate.ENOTFOUND:
+		return info, leadgate.Invalid(leadgate.FieldError{Field: "file", Code: "missing",
+			Message: "the file did not arrive in the bucket: upload it again"})
+	case err != nil:
+		return info, err
+	case info.Size != size:
+		return info, leadgate.Invalid(leadgate.FieldError{Field: "file", Code: "size_mismatch",
+			Message: "the bucket holds " + strconv.FormatInt(info.Size, 10) + " bytes, not the " + strconv.FormatInt(size, 10) + " uploaded: upload it again"})
+	}
+	return info, nil
 }
 
 // checkFileSize refuses a magnet file size out of 1 to leadgate.MaxMagnetBytes.

@@ -51,3 +51,30 @@ func (s *Service) claimCoupon(ctx context.Context, m leadgate.Magnet, g *leadgat
 	g.Code = claim.Code
 	return nil
 }
+
+// OfferEnded reports whether page gives a coupon magnet whose pool has no free
+// code: its hosted page then says the offer has ended instead of showing a form
+// that could take no lead. A page of another kind, or whose magnet is missing,
+// has not ended. It reads the page's magnet (cached on AWS) and, for a coupon
+// magnet only, the pool's counts.
+func (s *Service) OfferEnded(ctx context.Context, page leadgate.Page) (bool, error) {
+	if page.MagnetID == "" {
+		return false, nil
+	}
+	m, err := s.store.Magnet(ctx, page.MagnetID)
+	if leadgate.ErrorCode(err) == leadgate.ENOTFOUND {
+		return false, nil
+	}
+	if err != nil || m.DeliveryKind() != leadgate.DeliveryCoupon {
+		return false, err
+	}
+	cs, err := s.coupons()
+	if err != nil {
+		return false, err
+	}
+	st, err := cs.CouponStock(ctx, m.ID)
+	if err != nil {
+		return false, err
+	}
+	return st.Left() <= 0, nil
+}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -212,6 +213,12 @@ func (c *Console) open(get, post openHandler) http.Handler {
 // GET (and HEAD) goes to get and POST to post, once its CSRF token is checked;
 // both nil: no such page (404).
 func (c *Console) private(get, post privateHandler) http.Handler {
+	return c.privateUpTo(maxFormBytes, get, post)
+}
+
+// privateUpTo is private for a route whose posted form (urlencoded, or multipart
+// for a file upload) may be up to limit bytes.
+func (c *Console) privateUpTo(limit int64, get, post privateHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := c.session(w, r)
 		if leadgate.ErrorCode(err) == leadgate.EUNAUTHORIZED {
@@ -236,7 +243,11 @@ func (c *Console) private(get, post privateHandler) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
-			if status, bad := readForm(w, r); bad != nil {
+			status, bad := readFormUpTo(w, r, limit)
+			if r.MultipartForm != nil {
+				defer r.MultipartForm.RemoveAll()
+			}
+			if bad != nil {
 				c.render(w, status, s.layout(""), *bad)
 				return
 			}
@@ -281,8 +292,19 @@ func (c *Console) session(w http.ResponseWriter, r *http.Request) (signedIn, err
 // readForm reads a posted form of at most maxFormBytes. It answers a form it cannot
 // read with the status and notice to show: 413 for one too large, 400 otherwise.
 func readForm(w http.ResponseWriter, r *http.Request) (int, *notice) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	err := r.ParseForm()
+	return readFormUpTo(w, r, maxFormBytes)
+}
+
+// readFormUpTo is readForm for a form of at most limit bytes; a multipart one
+// (whose values then are in PostForm too) is held in memory.
+func readFormUpTo(w http.ResponseWriter, r *http.Request, limit int64) (int, *notice) {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	var err error
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		err = r.ParseMultipartForm(limit)
+	} else {
+		err = r.ParseForm()
+	}
 	var tooLarge *http.MaxBytesError
 	switch {
 	case err == nil:

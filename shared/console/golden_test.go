@@ -297,6 +297,7 @@ func TestGoldenCoversEveryRenderer(t *testing.T) {
 		"writeSuppressed":     `<h2 id="suppressed-h">Suppressed addresses</h2>`,
 	}
 	maps.Copy(marks, magnetMarks)
+	maps.Copy(marks, kindMarks)
 	maps.Copy(marks, editorMarks)
 	maps.Copy(marks, leadsMarks)
 	maps.Copy(marks, webhookMarks)

@@ -28,6 +28,7 @@ func (c *Console) magnetRoutes(mux *http.ServeMux) {
 	mux.Handle(MagnetPattern, c.private(c.editMagnet, c.saveMagnet))
 	mux.Handle(MagnetUploadLinkPattern, c.private(nil, c.magnetUploadLink))
 	mux.Handle(MagnetUploadFinishPattern, c.private(nil, c.magnetUploadFinished))
+	c.magnetKindRoutes(mux)
 	// The script holds no data: served without a session, so that it caches.
 	mux.Handle(UploadScriptPath, c.open(serveUploadScript, nil))
 }
@@ -96,18 +97,11 @@ func (c *Console) newMagnet(w http.ResponseWriter, r *http.Request, s signedIn) 
 	c.showMagnetForm(w, r, http.StatusOK, s, magnetFormView{New: true, Magnet: leadgate.Magnet{ContentType: "application/pdf"}})
 }
 
-// magnetFromForm reads the form's settings onto m.
-func magnetFromForm(r *http.Request, m leadgate.Magnet) leadgate.Magnet {
-	get := func(name string) string { return strings.TrimSpace(r.PostForm.Get(name)) }
-	m.Title, m.Kind, m.FileName, m.ContentType = get("title"), get("kind"), get("file_name"), get("content_type")
-	return m
-}
-
 // createMagnet saves a new magnet and goes to its page, where its file is
 // uploaded. An id in use is refused rather than replaced.
 func (c *Console) createMagnet(w http.ResponseWriter, r *http.Request, s signedIn) {
 	id := strings.TrimSpace(r.PostForm.Get("id"))
-	m := magnetFromForm(r, leadgate.Magnet{ID: id})
+	m, unread := magnetFromForm(r, leadgate.Magnet{ID: id})
 	var taken *leadgate.FieldError
 	if id == reservedMagnetID {
 		taken = &errMagnetReserved
@@ -122,15 +116,13 @@ func (c *Console) createMagnet(w http.ResponseWriter, r *http.Request, s signedI
 			return
 		}
 	}
-	if taken != nil {
+	if taken != nil || len(unread) > 0 {
 		// Nothing is saved; the other fields' problems are shown with it.
-		fields := []leadgate.FieldError{*taken}
-		check := m
-		check.ObjectKey = leadgate.MagnetObjectKey(id, m.FileName)
-		if err := check.Validate(); err != nil {
-			fields = append(fields, leadgate.AsError(err).Fields...)
+		fields := unread
+		if taken != nil {
+			fields = append([]leadgate.FieldError{*taken}, fields...)
 		}
-		c.showMagnetForm(w, r, http.StatusUnprocessableEntity, s, magnetFormView{New: true, Magnet: m, Errors: fields})
+		c.showMagnetForm(w, r, http.StatusUnprocessableEntity, s, magnetFormView{New: true, Magnet: m, Errors: withValidation(m, fields)})
 		return
 	}
 	saved, _, err := c.cfg.Admin.SaveMagnet(r.Context(), id, m)
@@ -176,7 +168,11 @@ func (c *Console) saveMagnet(w http.ResponseWriter, r *http.Request, s signedIn)
 	if !ok {
 		return
 	}
-	m := magnetFromForm(r, old)
+	m, unread := magnetFromForm(r, old)
+	if len(unread) > 0 {
+		c.showMagnetForm(w, r, http.StatusUnprocessableEntity, s, magnetFormView{Magnet: m, Stored: old, Errors: withValidation(m, unread)})
+		return
+	}
 	saved, _, err := c.cfg.Admin.SaveMagnet(r.Context(), old.ID, m)
 	if leadgate.ErrorCode(err) == leadgate.EINVALID {
 		c.showMagnetForm(w, r, http.StatusUnprocessableEntity, s, magnetFormView{Magnet: m, Stored: old, Errors: leadgate.AsError(err).Fields})
@@ -195,6 +191,9 @@ func (c *Console) saveMagnet(w http.ResponseWriter, r *http.Request, s signedIn)
 // the bucket.
 func (c *Console) showMagnetForm(w http.ResponseWriter, r *http.Request, status int, s signedIn, v magnetFormView) {
 	v.CSRF, v.MaxBytes = s.CSRF, leadgate.MaxMagnetBytes
+	if r.Method == http.MethodPost && v.Section == "" {
+		v.AlertBelowTyped = strings.TrimSpace(r.PostForm.Get("coupon_alert_below"))
+	}
 	policy := contentSecurityPolicy
 	if !v.New {
 		by, err := c.pagesByMagnet(r)
@@ -204,6 +203,9 @@ func (c *Console) showMagnetForm(w http.ResponseWriter, r *http.Request, status 
 		}
 		v.UsedBy, v.ScriptPath = by[v.Stored.ID], uploadScriptURL
 		v.UploadLinkPath, v.UploadFinishPath = MagnetUploadLinkPath(v.Stored.ID), MagnetUploadFinishPath(v.Stored.ID)
+		if !c.kindDetails(w, r, &v) {
+			return
+		}
 		policy = c.uploadPolicy()
 	}
 	c.show(w, status, s.layout(MagnetsPath), policy, func(m *markup.Writer, l layout) { writeMagnetForm(m, l, v) })

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,9 +54,31 @@ type magnetFormView struct {
 	// MaxBytes is the largest file the upload takes.
 	MaxBytes int64
 	// ScriptPath, UploadLinkPath and UploadFinishPath are the upload script and
-	// its two requests; empty on the new-magnet form.
+	// its two requests (a bundle's: to add a file); empty on the new-magnet form.
 	ScriptPath, UploadLinkPath, UploadFinishPath string
+	// Section is the form whose Errors these are: the settings (""), a bundle's
+	// files or a coupon pool's codes.
+	Section string
+	// AlertBelowTyped is the coupon threshold as typed, after a refused save.
+	AlertBelowTyped string
+	// A bundle's labels as typed after a refused save, and whether it was just
+	// arranged.
+	Labels   []string
+	Arranged bool
+	// A coupon pool's counts, how many codes were just added (nil: none), and the
+	// pasted codes of a refused form.
+	Stock *leadgate.CouponStock
+	Added *int
+	Codes string
+	// TrialSecret is a signed trial's key, for its signup app.
+	TrialSecret string
 }
+
+// The forms of a magnet's page besides its settings.
+const (
+	sectionBundle  = "bundle"
+	sectionCoupons = "coupons"
+)
 
 // writeMagnetsList writes the magnets with their files and pages.
 func writeMagnetsList(m *markup.Writer, l layout, v magnetsView) {
@@ -83,12 +106,17 @@ func writeMagnetsList(m *markup.Writer, l layout, v magnetsView) {
 		}
 		m.Raw("</span></th><td>")
 		m.Text(r.Magnet.FileName)
+		writeDeliverySummary(m, r.Magnet)
 		m.Raw("</td><td>")
 		m.Text(r.Magnet.ContentType)
 		m.Raw("</td><td class=\"n\">")
-		writeMagnetSize(m, r.Magnet)
+		if r.Magnet.HasFile() { // the other kinds have no file of their own
+			writeMagnetSize(m, r.Magnet)
+		}
 		m.Raw("</td><td>")
-		writeUploadedAt(m, r.Magnet)
+		if r.Magnet.HasFile() {
+			writeUploadedAt(m, r.Magnet)
+		}
 		m.Raw("</td><td>")
 		writePageLinks(m, r.UsedBy)
 		m.Raw("</td></tr>\n")
@@ -145,7 +173,7 @@ func fieldErrors(errs []leadgate.FieldError) (map[string]string, []leadgate.Fiel
 	by := map[string]string{}
 	var other []leadgate.FieldError
 	for _, e := range errs {
-		known := false
+		known := slices.Contains(kindFields, e.Field)
 		for _, f := range magnetFields {
 			known = known || f.Name == e.Field
 		}
@@ -178,8 +206,12 @@ func writeMagnetForm(m *markup.Writer, l layout, v magnetFormView) {
 		m.Raw("<p class=\"ok\" role=\"status\">Saved.</p>\n")
 	}
 	m.Raw("<div class=\"stack\">\n<section class=\"card\" aria-labelledby=\"settings-title\">\n<h2 id=\"settings-title\">Settings</h2>\n")
-	byField, other := fieldErrors(v.Errors)
-	if len(v.Errors) > 0 {
+	var settingsErrors []leadgate.FieldError
+	if v.Section == "" {
+		settingsErrors = v.Errors
+	}
+	byField, other := fieldErrors(settingsErrors)
+	if len(settingsErrors) > 0 {
 		m.Raw("<div class=\"errors\" role=\"alert\">\n<p>Nothing was saved. Please correct the fields marked below.</p>\n")
 		if len(other) > 0 {
 			m.Raw("<ul>")
@@ -200,25 +232,45 @@ func writeMagnetForm(m *markup.Writer, l layout, v magnetFormView) {
 	values := map[string]string{"id": v.Magnet.ID, "title": v.Magnet.Title, "kind": v.Magnet.Kind,
 		"file_name": v.Magnet.FileName, "content_type": v.Magnet.ContentType}
 	for _, f := range magnetFields {
-		if f.Name == "id" && !v.New {
+		switch {
+		case f.Name == "id" && !v.New:
 			m.Raw("<p><strong>Id</strong> <span class=\"fixed\">")
 			m.Text(v.Stored.ID)
 			m.Raw("</span></p>\n")
 			continue
+		case f.Name == "file_name":
+			// The file's settings are the file kind's: after the choice of kind.
+			writeDeliveryChoice(m, v.Magnet.DeliveryKind(), byField["delivery"])
+			m.Raw("<div class=\"kind kind-file\">\n")
 		}
 		writeMagnetField(m, f.Name, f.Label, f.Hint, values[f.Name], byField[f.Name])
+		if f.Name == "content_type" {
+			m.Raw("</div>\n")
+		}
 	}
+	writeKindSettings(m, v, byField)
 	button := "Save"
 	if v.New {
 		button = "Create magnet"
 	}
 	m.Raw("<button type=\"submit\" class=\"primary\">" + button + "</button>\n</form>\n</section>\n")
 	if v.New {
-		m.Raw("<p class=\"muted\">Once the magnet is created, its page uploads the file.</p>\n</div>\n")
+		m.Raw("<p class=\"muted\">Once the magnet is created, its page uploads its file or a bundle's files, or adds a coupon pool's codes.</p>\n</div>\n")
 		writeFoot(m)
 		return
 	}
-	writeMagnetFile(m, v)
+	switch v.Stored.DeliveryKind() {
+	case leadgate.DeliveryFile:
+		writeMagnetFile(m, v)
+	case leadgate.DeliveryBundle:
+		writeBundle(m, v)
+	case leadgate.DeliveryCoupon:
+		writeCouponPool(m, v)
+	case leadgate.DeliveryTrial:
+		if v.TrialSecret != "" {
+			writeTrialSecret(m, v)
+		}
+	}
 	m.Raw("<section class=\"card\" aria-labelledby=\"pages-title\">\n<h2 id=\"pages-title\">Pages that give it</h2>\n")
 	writePageLinks(m, v.UsedBy)
 	m.Raw("\n</section>\n</div>\n")

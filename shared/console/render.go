@@ -19,7 +19,7 @@ import (
 // stylesheet is the console's one stylesheet, inline in each page's <style> element:
 // the base, then each area's. The pages carry no style attribute and no inline
 // script.
-const stylesheet = baseStyle + magnetsStyle + editorStyle + leadsStyle + passkeysStyle + funnelStyle + webhooksStyle
+const stylesheet = baseStyle + magnetsStyle + editorStyle + leadsStyle + passkeysStyle + funnelStyle + webhooksStyle + kindsStyle
 
 const baseStyle = `
 :root{color-scheme:light;--ink:#1b1f24;--muted:#4a5460;--line:#c4ccd6;--brand:#0b5cad;--bad:#b3261e;--bg:#f5f7fa}

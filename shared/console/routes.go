@@ -47,6 +47,12 @@ const (
 	MagnetPattern             = "/console/magnets/{id}"
 	MagnetUploadLinkPattern   = "/console/magnets/{id}/upload-link"
 	MagnetUploadFinishPattern = "/console/magnets/{id}/upload-finished"
+	// A bundle's files: arranged (POST), and the upload script's requests of a
+	// new file; a coupon magnet's codes, added (POST).
+	MagnetBundlePattern             = "/console/magnets/{id}/bundle"
+	MagnetBundleUploadLinkPattern   = "/console/magnets/{id}/bundle/upload-link"
+	MagnetBundleUploadFinishPattern = "/console/magnets/{id}/bundle/upload-finished"
+	MagnetCouponsPattern            = "/console/magnets/{id}/coupons"
 	// UploadScriptPath is the upload script, the one script the console serves.
 	UploadScriptPath = "/console/assets/upload.js"
 
@@ -81,6 +87,12 @@ const (
 func MagnetPath(id string) string             { return "/console/magnets/" + id }
 func MagnetUploadLinkPath(id string) string   { return MagnetPath(id) + "/upload-link" }
 func MagnetUploadFinishPath(id string) string { return MagnetPath(id) + "/upload-finished" }
+
+// The paths of a magnet's bundle and coupon forms.
+func MagnetBundlePath(id string) string             { return MagnetPath(id) + "/bundle" }
+func MagnetBundleUploadLinkPath(id string) string   { return MagnetBundlePath(id) + "/upload-link" }
+func MagnetBundleUploadFinishPath(id string) string { return MagnetBundlePath(id) + "/upload-finished" }
+func MagnetCouponsPath(id string) string            { return MagnetPath(id) + "/coupons" }
 
 // SignInLinkPath is the path of the sign-in link of token.
 func SignInLinkPath(token string) string { return "/console/sign-in/" + token }

@@ -34,7 +34,7 @@ func deliveryView(g leadgate.Grant, token string) (DeliveryView, bool) {
 	case leadgate.DeliveryBundle:
 		v := DeliveryView{Title: "Your downloads", Message: "Each file below is yours to download. The links work as long as this page's link does."}
 		for i, f := range g.Files {
-			v.Files = append(v.Files, DeliveryFile{Name: f.FileName, Size: f.Size,
+			v.Files = append(v.Files, DeliveryFile{Name: f.Name(), Size: f.Size,
 				URL: leadgate.DownloadPath(token) + "?" + fileParam + "=" + strconv.Itoa(i)})
 		}
 		return v, true
@@ -122,4 +122,25 @@ func writeDeliveryPage(m *markup.Writer, v DeliveryView) {
 	}
 	m.Raw("</div>\n")
 	writeFoot(m)
+}
+
+// offerEnded answers the hosted page of a coupon magnet whose pool is empty with
+// the page's "offer has ended" notice, in its language and look, and reports true;
+// the capture would refuse the lead. The status is 200, not 410: the page is
+// there and says what it should, and the offer comes back as soon as codes are
+// added, where a 410 tells search engines and link checkers it is gone for good.
+// The view is not counted: no visitor of an ended offer can convert, so counting
+// it would only lower the page's conversion.
+func (a *PageAPI) offerEnded(w http.ResponseWriter, r *http.Request, page leadgate.Page) bool {
+	ended, err := a.capture.OfferEnded(r.Context(), page)
+	if err != nil {
+		a.fail(w, r, err)
+		return true
+	}
+	if !ended {
+		return false
+	}
+	privateHeaders(w) // the pool may be refilled any minute: not kept by caches
+	RenderMessage(w, http.StatusOK, pageNoticeView(page, leadgate.CatalogueFor(page.Locale).Notice(leadgate.NoticeOfferEnded)))
+	return true
 }

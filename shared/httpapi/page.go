@@ -71,6 +71,9 @@ func (a *PageAPI) handlePage(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	if a.offerEnded(w, r, page) {
+		return
+	}
 	values := landingValues(page, r)
 	arm := visitorArm(w, r, page)
 	if r.Method == http.MethodGet && !isBot(r.UserAgent()) {

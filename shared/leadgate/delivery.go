@@ -2,7 +2,11 @@ package leadgate
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/netip"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -35,8 +39,12 @@ var Deliveries = []Delivery{DeliveryFile, DeliveryBundle, DeliveryLink, Delivery
 
 // Limits of a magnet's delivery settings.
 const (
+	// MinBundleFiles is how many files make a bundle worth giving; one with fewer
+	// may be stored while its files are uploaded one by one (the console's
+	// assembly), and the console says it is not ready.
 	MinBundleFiles  = 2
 	MaxBundleFiles  = 10
+	MaxBundleLabel  = 120
 	MaxCouponLength = 64
 	// MaxCouponsPerUpload bounds one CSV upload of codes.
 	MaxCouponsPerUpload = 50000
@@ -48,7 +56,32 @@ type MagnetFile struct {
 	FileName    string `json:"file_name"`
 	ContentType string `json:"content_type"`
 	Size        int64  `json:"size,omitempty"`
+	// Label is what the bundle's page calls the file; empty: its file name.
+	Label string `json:"label,omitempty"`
 }
+
+// Name is what a bundle's page calls the file: its label, or its file name.
+func (f MagnetFile) Name() string {
+	if f.Label != "" {
+		return f.Label
+	}
+	return f.FileName
+}
+
+// BundleFileKey is where the file of that name of bundle magnet id is kept:
+// magnets/<id>/<digest of the name><ext>, so that each name has its own object
+// (an upload of the same name replaces it) and no other magnet's key is the same.
+func BundleFileKey(id, fileName string) string {
+	sum := sha256.Sum256([]byte(fileName))
+	ext := strings.ToLower(path.Ext(fileName))
+	if !plainExtension(ext) {
+		ext = ""
+	}
+	return MagnetKeyPrefix + id + "/" + hex.EncodeToString(sum[:8]) + ext
+}
+
+// BundleReady reports whether a bundle has the files it needs to be given.
+func (m Magnet) BundleReady() bool { return len(m.Bundle) >= MinBundleFiles }
 
 // Trial token modes: what the signup URL of a trial carries.
 const (
@@ -95,8 +128,8 @@ func (m Magnet) validateDelivery() []FieldError {
 		add("object_key", "invalid", "only a file magnet has a file of its own")
 	}
 	if kind == DeliveryBundle {
-		if len(m.Bundle) < MinBundleFiles || len(m.Bundle) > MaxBundleFiles {
-			add("bundle", "invalid", "a bundle holds 2 to 10 files")
+		if len(m.Bundle) > MaxBundleFiles {
+			add("bundle", "invalid", "a bundle holds at most 10 files")
 		}
 		seen := map[string]bool{}
 		for i, f := range m.Bundle {
@@ -116,20 +149,23 @@ func (m Magnet) validateDelivery() []FieldError {
 			if fe := checkContentType(f.ContentType); fe != nil {
 				add(field, fe.Code, fe.Message)
 			}
+			if fe := CheckText(field, f.Label, MaxBundleLabel, false); fe != nil {
+				add(field, fe.Code, "label: "+fe.Message)
+			}
 		}
 	} else if len(m.Bundle) > 0 {
 		add("bundle", "invalid", "only a bundle lists files")
 	}
 	if kind == DeliveryLink {
 		if !validTarget(m.LinkURL) {
-			add("link_url", "invalid", "an https URL")
+			add("link_url", "invalid", "an https URL on a public host (no credentials, no private address)")
 		}
 	} else if m.LinkURL != "" {
 		add("link_url", "invalid", "only a link magnet has a link")
 	}
 	if kind == DeliveryTrial {
 		if !validTarget(m.TrialURL) {
-			add("trial_url", "invalid", "an https URL")
+			add("trial_url", "invalid", "an https URL on a public host (no credentials, no private address)")
 		}
 		if m.TrialMode != "" && m.TrialMode != TrialEmail && m.TrialMode != TrialSigned {
 			add("trial_mode", "invalid", "trial_mode is email or token")
@@ -163,7 +199,23 @@ func validTarget(s string) bool {
 		return false
 	}
 	u, err := url.Parse(s)
-	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil
+	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil && publicHost(u.Hostname())
+}
+
+// publicHost refuses a host a lead's browser would reach inside its own network or
+// machine: an address that is not global unicast, or private, and localhost. A
+// name is not resolved: where it leads is its owner's to say, and may change.
+func publicHost(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host != ""
+	}
+	ip = ip.Unmap()
+	return ip.IsGlobalUnicast() && !ip.IsPrivate()
 }
 
 // ErrOfferEnded answers a capture on a coupon page whose pool is empty: the lead is
@@ -295,4 +347,10 @@ func ClaimCouponFor(ctx context.Context, store CouponClaimer, holder string, m M
 		_ = alerts.CouponsLow(ctx, m, claim.Left)
 	}
 	return claim, nil
+}
+
+// CouponsLowKey is the send key of the alert that magnet's pool, of added codes
+// in all, runs low: recorded under the alert's address, once per pool size.
+func CouponsLowKey(magnetID string, added int) string {
+	return "coupons-low#" + magnetID + "#" + strconv.Itoa(added)
 }

@@ -1,6 +1,7 @@
 package leadgate
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -44,6 +45,7 @@ const (
 	NoticeAlreadyConfirmed  NoticeID = "already_confirmed"
 	NoticeUnsubscribeAsk    NoticeID = "unsubscribe_ask"
 	NoticeUnsubscribed      NoticeID = "unsubscribed"
+	NoticeOfferEnded        NoticeID = "offer_ended" // a coupon page whose pool is empty
 )
 
 // The words of the hosted page's form, as one-line notices: a Label is its Title.
@@ -142,6 +144,9 @@ func CatalogueFor(locale string) Catalogue {
 
 // FormError is what a person reads when a form they sent was not taken.
 func (c Catalogue) FormError(err error) Notice {
+	if errors.Is(err, ErrOfferEnded) {
+		return c.Notice(NoticeOfferEnded)
+	}
 	switch ErrorCode(err) {
 	case ENOTFOUND:
 		return c.Notice(NoticePageNotFound)

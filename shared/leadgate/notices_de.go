@@ -76,4 +76,7 @@ var German = Catalogue{
 	MailFooter:          {Title: "Sie erhalten diese E-Mail, weil Sie %s angefordert haben."},
 	MailUnsubscribe:     {Title: "Mit einem Klick abmelden"},
 	MailPostalAddress:   {Title: "Absender: %s"},
+
+	// A coupon page whose pool is empty.
+	NoticeOfferEnded: {Title: "Dieses Angebot ist beendet", Message: "Alle Codes sind vergeben, daher nimmt dieses Formular keine Anmeldungen mehr an. Danke für Ihr Interesse."},
 }

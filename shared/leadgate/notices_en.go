@@ -77,4 +77,7 @@ var English = Catalogue{
 	MailFooter:          {Title: "You get this email because you asked for %s."},
 	MailUnsubscribe:     {Title: "Unsubscribe with one click"},
 	MailPostalAddress:   {Title: "Sent by %s"},
+
+	// A coupon page whose pool is empty.
+	NoticeOfferEnded: {Title: "This offer has ended", Message: "Every code has been given out, so this form takes no more sign-ups. Thank you for your interest."},
 }

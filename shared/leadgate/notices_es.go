@@ -76,4 +76,7 @@ var Spanish = Catalogue{
 	MailFooter:          {Title: "Recibe este correo porque pidió %s."},
 	MailUnsubscribe:     {Title: "Darse de baja con un clic"},
 	MailPostalAddress:   {Title: "Remitente: %s"},
+
+	// A coupon page whose pool is empty.
+	NoticeOfferEnded: {Title: "Esta oferta ha terminado", Message: "Ya se han entregado todos los códigos, así que este formulario no admite más registros. Gracias por su interés."},
 }

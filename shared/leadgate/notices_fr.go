@@ -76,4 +76,7 @@ var French = Catalogue{
 	MailFooter:          {Title: "Vous recevez cet e-mail parce que vous avez demandé %s."},
 	MailUnsubscribe:     {Title: "Se désabonner en un clic"},
 	MailPostalAddress:   {Title: "Expéditeur : %s"},
+
+	// A coupon page whose pool is empty.
+	NoticeOfferEnded: {Title: "Cette offre est terminée", Message: "Tous les codes ont été distribués : ce formulaire ne prend plus d'inscriptions. Merci de votre intérêt."},
 }

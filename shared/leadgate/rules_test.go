@@ -93,6 +93,7 @@ func TestEnglishHasEveryNotice(t *testing.T) {
 		leadgate.NoticeLinkFailed, leadgate.NoticeLinkNotFound, leadgate.NoticeLinkGone, leadgate.NoticeOpenLinkInBrowser,
 		leadgate.NoticeThanksConfirm, leadgate.NoticeThanksInbox, leadgate.NoticeThanksReady, leadgate.NoticeDownloadAsk, leadgate.NoticeConfirmAsk,
 		leadgate.NoticeConfirmed, leadgate.NoticeAlreadyConfirmed, leadgate.NoticeUnsubscribeAsk, leadgate.NoticeUnsubscribed,
+		leadgate.NoticeOfferEnded,
 	}
 	labels := []leadgate.NoticeID{
 		leadgate.LabelOptional, leadgate.LabelSubmit, leadgate.LabelCheckForm, leadgate.LabelHoneypot, leadgate.LabelDownload,

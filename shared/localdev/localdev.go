@@ -29,7 +29,6 @@ import (
 	"leadgate/shared/console"
 	"leadgate/shared/consoleauth"
 	"leadgate/shared/downloads"
-	"leadgate/shared/emails"
 	"leadgate/shared/followup"
 	"leadgate/shared/httpapi"
 	"leadgate/shared/leadgate"
@@ -131,9 +130,12 @@ type Server struct {
 	FollowUp  *followup.Service
 	Webhooks  *webhooks.Service
 	Alerts    *alerts.Service
-	Outbox    *outbox.Outbox
-	log       *slog.Logger
-	handler   http.Handler
+	// couponAlerts tells a coupon magnet's owner its pool runs low, from the
+	// change pipeline as on AWS.
+	couponAlerts *alerts.CouponAlerts
+	Outbox       *outbox.Outbox
+	log          *slog.Logger
+	handler      http.Handler
 	// console and consoleUser: the console, if served, and its first user.
 	console     *console.Console
 	consoleUser string
@@ -201,7 +203,6 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 		mailer = box
 	}
 	s := &Server{clock: cfg.Clock, dataDir: cfg.DataDir, now: cfg.Now, backend: b, Store: b.Store, Capture: capture.New(b.Store, key, cfg.Capture, cfg.Now), log: cfg.Log}
-	s.Capture.WithAlerts(emails.CouponAlerts{Mailer: mailer, From: cfg.FollowUp.From})
 	s.Downloads = downloads.New(b.Store, bucket, key, cfg.Now)
 	s.FollowUp = followup.New(b.Store, sendingAtMost(followSends, mailer), key, cfg.FollowUp, cfg.Now, cfg.Log)
 	s.Outbox = box
@@ -211,6 +212,7 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	s.Webhooks = webhooks.New(b.Store, webhooks.NewSender(webhooks.LocalPolicy), cfg.Now,
 		webhooks.MailNotifier{Mailer: mailer, Claims: b.Store, From: cfg.FollowUp.From, To: cfg.ConsoleUsers.Emails(), Now: cfg.Now})
 	s.Alerts = alerts.New(b.Store, mailer, cfg.FollowUp.From, cfg.Now)
+	s.couponAlerts = alerts.NewCouponAlerts(b.Store, mailer, cfg.FollowUp.From, cfg.Now)
 	mux := http.NewServeMux()
 	httpapi.New(s.Capture, cfg.Log).WithCaptcha(cfg.Captcha).Register(mux)
 	httpapi.NewDownloadAPI(s.Downloads, cfg.Log).Register(mux)
@@ -323,7 +325,7 @@ func (s *Server) FollowChanges(ctx context.Context) error {
 // changeHandler returns the handler of one change: it logs the change (ids and
 // kinds only, never an address) and hands it to the change pipeline.
 func (s *Server) changeHandler() func(context.Context, leadgate.Change) error {
-	changes := pipeline.New(s.Store, s.FollowUp, s.now, s.Webhooks, s.Alerts)
+	changes := pipeline.New(s.Store, s.FollowUp, s.now, s.Webhooks, s.Alerts, s.couponAlerts)
 	return func(ctx context.Context, ch leadgate.Change) error {
 		attrs := []any{"id", ch.ID, "kind", ch.Kind}
 		if ch.Lead != nil {

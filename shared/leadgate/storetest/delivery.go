@@ -28,7 +28,7 @@ func KindMagnets() map[leadgate.Delivery]leadgate.Magnet {
 	}
 	bundle := base("kit", leadgate.DeliveryBundle)
 	bundle.Bundle = []leadgate.MagnetFile{
-		{ObjectKey: "magnets/kit-guide.pdf", FileName: "Guide.pdf", ContentType: "application/pdf", Size: 1200},
+		{ObjectKey: "magnets/kit-guide.pdf", FileName: "Guide.pdf", ContentType: "application/pdf", Size: 1200, Label: "The guide, 40 pages"},
 		{ObjectKey: "magnets/kit-sheet.xlsx", FileName: "Sheet.xlsx", ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
 		{ObjectKey: "magnets/kit-checklist.pdf", FileName: "Checklist.pdf", ContentType: "application/pdf"},
 	}

@@ -24,15 +24,16 @@ const coldStarts = 15
 // runtime loop (shared/lambdaruntime): the ratio weighs what the function adds to
 // both, like for like.
 var floorOf = map[string]string{
-	"CaptureFunction":    "dynamodb",
-	"PageFunction":       "dynamodb",
-	"LinksFunction":      "dynamodb",
+	// Every function but ses-events reads its secrets at init: so does its floor.
+	"CaptureFunction":    "dynamodb-secrets",
+	"PageFunction":       "dynamodb-secrets",
+	"LinksFunction":      "dynamodb-secrets",
 	"SesEventsFunction":  "dynamodb",
-	"DownloadFunction":   "dynamodb", // presigns with shared/s3url: no S3 client
-	"AdminFunction":      "dynamodb",
-	"FollowupFunction":   "dynamodb", // sends with shared/sesmail: no SES client
-	"DispatcherFunction": "dynamodb",
-	"ConsoleFunction":    "dynamodb",
+	"DownloadFunction":   "dynamodb-secrets", // presigns with shared/s3url: no S3 client
+	"AdminFunction":      "dynamodb-secrets",
+	"FollowupFunction":   "dynamodb-secrets", // sends with shared/sesmail: no SES client
+	"DispatcherFunction": "dynamodb-secrets",
+	"ConsoleFunction":    "dynamodb-secrets",
 }
 
 // helloFloor is the smallest aws-lambda-go function, with no SDK client: the

@@ -16,8 +16,6 @@ import (
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/extension"
-	extast "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
@@ -31,7 +29,6 @@ var renderer = sync.OnceValue(func() goldmark.Markdown {
 	// No html.WithUnsafe: the renderer itself would leave raw HTML out and blank
 	// dangerous links; the allowlist below does not rely on it.
 	return goldmark.New(
-		goldmark.WithExtensions(extension.Strikethrough, extension.Linkify),
 		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(allowlist{}, 1000))),
 	)
 })
@@ -57,14 +54,19 @@ type allowlist struct{}
 func (allowlist) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) {
 	source := reader.Source()
 	var drop, unwrap []ast.Node
+	var bare []*ast.Text
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
 		}
 		switch n := n.(type) {
-		case *ast.Document, *ast.Paragraph, *ast.TextBlock, *ast.Text, *ast.String,
+		case *ast.Text:
+			if !inLink(n) {
+				bare = append(bare, n)
+			}
+		case *ast.Document, *ast.Paragraph, *ast.TextBlock, *ast.String,
 			*ast.Emphasis, *ast.CodeSpan, *ast.List, *ast.ListItem, *ast.Blockquote,
-			*ast.CodeBlock, *ast.ThematicBreak, *extast.Strikethrough:
+			*ast.CodeBlock, *ast.ThematicBreak:
 		case *ast.Heading:
 			// The page's own title is its h1: a heading in the text is h2 to h4.
 			n.Level = min(max(n.Level, 2), 4)
@@ -99,6 +101,9 @@ func (allowlist) Transform(doc *ast.Document, reader text.Reader, _ parser.Conte
 			p.RemoveChild(p, n)
 		}
 	}
+	for _, n := range bare {
+		linkify(n, source)
+	}
 	for _, n := range unwrap {
 		p := n.Parent()
 		if p == nil {
@@ -117,6 +122,65 @@ func (allowlist) Transform(doc *ast.Document, reader text.Reader, _ parser.Conte
 		p.RemoveChild(p, n)
 	}
 }
+
+// inLink reports whether n is inside a link already, or inside code, which shows
+// its text as it is.
+func inLink(n ast.Node) bool {
+	for p := n.Parent(); p != nil; p = p.Parent() {
+		if k := p.Kind(); k == ast.KindLink || k == ast.KindAutoLink || k == ast.KindCodeSpan {
+			return true
+		}
+	}
+	return false
+}
+
+// linkify turns the bare http and https addresses in a text into links, as a
+// reader expects of "see https://example.com/guide." (the final stop is not part
+// of it). goldmark's own Linkify extension would do it, but its package compiles a
+// dozen regular expressions at every cold start, whether a page is saved or not.
+func linkify(t *ast.Text, source []byte) {
+	seg := t.Segment
+	for {
+		value := source[seg.Start:seg.Stop]
+		at := bareURLStart(value)
+		if at < 0 {
+			break
+		}
+		end := at
+		for end < len(value) && !isURLEnd(value[end]) {
+			end++
+		}
+		for end > at && bytes.IndexByte([]byte(".,;:!?)'\"*_"), value[end-1]) >= 0 {
+			end--
+		}
+		if !allowedURL(value[at:end]) {
+			break
+		}
+		parent := t.Parent()
+		before := ast.NewTextSegment(text.NewSegment(seg.Start, seg.Start+at))
+		label := ast.NewTextSegment(text.NewSegment(seg.Start+at, seg.Start+end))
+		link := ast.NewAutoLink(ast.AutoLinkURL, label)
+		link.SetAttributeString("rel", []byte("nofollow noreferrer"))
+		parent.InsertBefore(parent, t, before)
+		parent.InsertBefore(parent, t, link)
+		seg = text.NewSegment(seg.Start+end, seg.Stop)
+		t.Segment = seg
+	}
+}
+
+// bareURLStart is the index of the first "http://" or "https://" in b that starts
+// a word, or -1.
+func bareURLStart(b []byte) int {
+	for i := 0; i < len(b); i++ {
+		if (i == 0 || isURLEnd(b[i-1]) || b[i-1] == '(') &&
+			(bytes.HasPrefix(b[i:], []byte("https://")) || bytes.HasPrefix(b[i:], []byte("http://"))) {
+			return i
+		}
+	}
+	return -1
+}
+
+func isURLEnd(c byte) bool { return c <= ' ' || c == '<' || c == '>' || c == '"' }
 
 // allowedURL accepts absolute http, https and mailto URLs that parse: no other
 // scheme, no relative link, no control characters.

@@ -30,7 +30,12 @@ func TestHTML(t *testing.T) {
 		{"a link title", "[x](https://example.com \"Title\")", `<p><a href="https://example.com" rel="nofollow noreferrer">x</a></p>`},
 		{"a link with a tab in its scheme", "[x](java\tscript:alert(1))", "<p>[x](java\tscript:alert(1))</p>"},
 		{"fenced code with a language", "```js\nalert(1)\n```", "<pre><code>alert(1)\n</code></pre>"},
-		{"strikethrough", "~~old~~ new", "<p><del>old</del> new</p>"},
+		{"no strikethrough", "~~old~~ new", "<p>~~old~~ new</p>"},
+		{"a bare address in a sentence", "See https://example.com/guide, or (http://example.org).", `<p>See <a href="https://example.com/guide" rel="nofollow noreferrer">https://example.com/guide</a>, or (<a href="http://example.org" rel="nofollow noreferrer">http://example.org</a>).</p>`},
+		{"two bare addresses", "https://a.example and https://b.example", `<p><a href="https://a.example" rel="nofollow noreferrer">https://a.example</a> and <a href="https://b.example" rel="nofollow noreferrer">https://b.example</a></p>`},
+		{"an address inside a link's text", "[https://a.example](https://b.example)", `<p><a href="https://b.example" rel="nofollow noreferrer">https://a.example</a></p>`},
+		{"an address glued to a word", "xhttps://a.example", "<p>xhttps://a.example</p>"},
+		{"an address in code", "`https://a.example`", "<p><code>https://a.example</code></p>"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,5 +92,5 @@ func checkAllowed(t *testing.T, in string) {
 var (
 	tagPattern  = regexp.MustCompile(`<[^>]*>`)
 	attrPattern = regexp.MustCompile(`\s(on\w+|style|src|class|id|title)=`)
-	allowedTag  = regexp.MustCompile(`^</?(p|br|strong|em|del|ul|ol|li|h2|h3|h4|blockquote|code|pre|hr|a)(\s|>|/)`)
+	allowedTag  = regexp.MustCompile(`^</?(p|br|strong|em|ul|ol|li|h2|h3|h4|blockquote|code|pre|hr|a)(\s|>|/)`)
 )

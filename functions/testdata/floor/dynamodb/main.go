@@ -1,5 +1,5 @@
-// Command dynamodb is the floor of the functions whose only SDK client is DynamoDB
-// (capture, page, links, ses-events): the client built from the Lambda environment
+// Command dynamodb is the floor of a function whose only SDK client is DynamoDB and
+// that reads no secret at init (ses-events): the client built from the Lambda environment
 // and one operation called, so that the linker keeps what a call needs, served by
 // the functions' runtime loop. See BenchmarkColdInit.
 package main

@@ -105,6 +105,13 @@ func testConcurrentCouponCaptures(t *testing.T, store leadgate.Store) {
 			defer wg.Done()
 			<-start
 			res, err := submit(i, j)
+			// A capture that failed for a passing reason (DynamoDB Local times out
+			// transactions that wait for a lock) is sent again, as the visitor
+			// would: the code its claim took must come back to it, not be lost.
+			for try := 0; try < 30 && retryable(err); try++ {
+				time.Sleep(time.Duration(try+1) * 20 * time.Millisecond)
+				res, err = submit(i, j)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -155,4 +162,10 @@ func testConcurrentCouponCaptures(t *testing.T, store leadgate.Store) {
 	if _, err := store.LeadByEmail(ctx, email(codes)); leadgate.ErrorCode(err) != leadgate.ENOTFOUND {
 		t.Fatalf("a lead was stored on the empty pool: %v", err)
 	}
+}
+
+// retryable reports whether a visitor's new try may succeed where err failed.
+func retryable(err error) bool {
+	code := leadgate.ErrorCode(err)
+	return code == leadgate.EUNAVAILABLE || code == leadgate.ECONFLICT
 }

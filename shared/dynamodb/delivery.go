@@ -242,6 +242,15 @@ func (s *Store) ClaimCoupon(ctx context.Context, magnetID, holder string, at tim
 		claim[attrItemType], claim[attrCode], claim[attrAt] = str(typeClaim), str(code), str(keyTime(at))
 		_, refused, err = s.write(ctx, op, s.putOf(claim, &itemAbsent, nil), "")
 		if refused || err != nil {
+			// A failed put may have landed all the same (a timeout, or a 500 the
+			// SDK retried into "refused" by the put itself): the holder's claim,
+			// read consistently, says whether the code is the holder's already,
+			// before it goes back to the pool and to someone else as well.
+			if mine, cerr := s.claimOf(ctx, pk, holder); cerr == nil && mine.Code == code {
+				refused, err = false, nil
+			}
+		}
+		if refused || err != nil {
 			// The code is no one's: back into the pool, whatever happens next.
 			if perr := s.putBack(ctx, old); perr != nil {
 				return leadgate.CouponClaim{}, perr

@@ -13,6 +13,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"leadgate/shared/consoleauth"
+	"leadgate/shared/leadgate"
 	"leadgate/shared/localdev"
 	"leadgate/shared/testenv"
 )
@@ -74,12 +76,21 @@ func consoleCase(t *testing.T, r *bootstrapRun) ([]bootstrapEvent, func(t *testi
 				t.Fatalf("no session cookie in %q", res.Cookies)
 			}
 		}},
+		{name: "magnets with the session", build: func(t *testing.T) []byte {
+			return consoleEvent(t, http.MethodGet, "/console/magnets", "", cookie)
+		}, check: func(t *testing.T, r *bootstrapRun, o outcome) {
+			res := httpResponse(t, o)
+			if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, consoleUser) {
+				t.Errorf("status %d: %.300s", res.StatusCode, res.Body)
+			}
+		}},
+		// The pages are ConsoleEditorFunction's (API Gateway routes them there): here
+		// they are an unknown path, answered as one.
 		{name: "pages with the session", build: func(t *testing.T) []byte {
 			return consoleEvent(t, http.MethodGet, "/console/pages", "", cookie)
 		}, check: func(t *testing.T, r *bootstrapRun, o outcome) {
-			res := httpResponse(t, o)
-			if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, page.Slug) || !strings.Contains(res.Body, consoleUser) {
-				t.Errorf("status %d: %.300s", res.StatusCode, res.Body)
+			if res := httpResponse(t, o); res.StatusCode != http.StatusNotFound || strings.Contains(res.Body, page.Slug) {
+				t.Errorf("status %d, want the 404 page: %.300s", res.StatusCode, res.Body)
 			}
 		}},
 		{name: "the used link again", build: func(t *testing.T) []byte {
@@ -94,6 +105,55 @@ func consoleCase(t *testing.T, r *bootstrapRun) ([]bootstrapEvent, func(t *testi
 		out := r.p.stdout.String() + r.p.stderr.String()
 		if strings.Contains(out, consoleUser) || strings.Contains(out, fixtureSecret) || (token != "" && strings.Contains(out, token)) {
 			t.Errorf("the function's output holds an address, the secret or a link:\n%s", out)
+		}
+	}
+	return evs, after
+}
+
+// consoleEditorCase: the console's pages function, against DynamoDB Local, sends a
+// request without a session to the sign-in page, shows the pages list and a
+// page's editor to a session of the console's sign-in, and answers another
+// area's path with the 404 page, as the whole console would.
+func consoleEditorCase(t *testing.T, r *bootstrapRun) ([]bootstrapEvent, func(t *testing.T)) {
+	page := localdev.SamplePage(time.Now())
+	if err := r.store.PutPage(r.ctx, page); err != nil {
+		t.Fatal(err)
+	}
+	token := consoleauth.NewToken()
+	if err := r.store.PutSession(r.ctx, leadgate.NewSession(token, consoleUser, time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	cookie := "leadgate_console=" + token
+	get := func(path, cookie string) []byte { return consoleEvent(t, http.MethodGet, path, "", cookie) }
+	ok := func(want string) func(t *testing.T, r *bootstrapRun, o outcome) {
+		return func(t *testing.T, r *bootstrapRun, o outcome) {
+			res := httpResponse(t, o)
+			if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, want) || !strings.Contains(res.Body, consoleUser) {
+				t.Errorf("status %d: %.300s", res.StatusCode, res.Body)
+			}
+		}
+	}
+	evs := []bootstrapEvent{
+		{name: "pages without a session", payload: get("/console/pages", ""),
+			check: func(t *testing.T, r *bootstrapRun, o outcome) {
+				res := httpResponse(t, o)
+				if res.StatusCode != http.StatusSeeOther || res.Headers["Location"] != "/console/sign-in" {
+					t.Errorf("status %d to %q, want 303 to the sign-in page", res.StatusCode, res.Headers["Location"])
+				}
+			}},
+		{name: "pages with the session", payload: get("/console/pages", cookie), check: ok(page.Slug)},
+		{name: "the page's editor", payload: get("/console/pages/"+page.Slug, cookie), check: ok(page.Title)},
+		{name: "a path of the console function", payload: get("/console/leads", cookie),
+			check: func(t *testing.T, r *bootstrapRun, o outcome) {
+				if res := httpResponse(t, o); res.StatusCode != http.StatusNotFound {
+					t.Errorf("status %d, want the 404 page: %.300s", res.StatusCode, res.Body)
+				}
+			}},
+	}
+	after := func(t *testing.T) {
+		out := r.p.stdout.String() + r.p.stderr.String()
+		if strings.Contains(out, consoleUser) || strings.Contains(out, fixtureSecret) || strings.Contains(out, token) {
+			t.Errorf("the function's output holds an address, the secret or a session:\n%s", out)
 		}
 	}
 	return evs, after

@@ -33,6 +33,8 @@ var floorOf = map[string]string{
 	"FollowupFunction":   "dynamodb", // sends with shared/sesmail: no SES client
 	"DispatcherFunction": "dynamodb",
 	"ConsoleFunction":    "dynamodb",
+	// The console's pages: the same store, and no S3 or SES.
+	"ConsoleEditorFunction": "dynamodb",
 }
 
 // helloFloor is the smallest aws-lambda-go function, with no SDK client: the

@@ -60,6 +60,7 @@ var bootstrapCases = []bootstrapCase{
 	{"PageFunction", pageCase},
 	{"FollowupFunction", streamCase},
 	{"ConsoleFunction", consoleCase},
+	{"ConsoleEditorFunction", consoleEditorCase},
 }
 
 // TestBootstrapsAnswerTheEvents builds each function for this machine with its

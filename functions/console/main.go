@@ -69,7 +69,7 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 		return nil, err
 	}
 	mailer := sesmail.NewMailer(sesClient, getenv("SES_CONFIGURATION_SET"))
-	c, err := console.New(console.Config{
+	c, err := console.NewArea(console.Config{
 		// The browser PUTs magnet files there: the magnets pages allow it.
 		UploadOrigin: presigner.Origin(bucket),
 		Auth:         consoleauth.New(store, key, consoleauth.DefaultConfig(users), time.Now),
@@ -83,7 +83,7 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 		From:     getenv("SENDER_ADDRESS"),
 		FromName: getenv("SENDER_NAME"),
 		Log:      log,
-	})
+	}, console.RestArea)
 	if err != nil {
 		return nil, err
 	}

@@ -42,10 +42,11 @@ var unwantedIn = map[string]map[string]string{
 
 // Packages only the functions that save pages (by their directory) may link: the
 // Markdown renderer runs when a page is saved (admin.Service.RenderTexts, given
-// richtext.HTML by WithMarkdown); the hosted page writes the HTML stored with it,
-// and the console function leaves the pages to console-editor.
+// richtext.HTML by WithMarkdown), and when the console previews a page as typed
+// (console-content); the hosted page writes the HTML stored with it, and the
+// console function leaves the pages to the other two.
 var (
-	savesPages           = map[string]bool{"admin": true, "console-editor": true}
+	savesPages           = map[string]bool{"admin": true, "console-editor": true, "console-content": true}
 	unwantedUnlessSaving = map[string]string{
 		"leadgate/shared/richtext": "a page's Markdown is rendered when it is saved; " +
 			"write the stored Page.DescriptionHTML and ThankYouHTML",

@@ -24,17 +24,17 @@ const coldStarts = 15
 // runtime loop (shared/lambdaruntime): the ratio weighs what the function adds to
 // both, like for like.
 var floorOf = map[string]string{
-	"CaptureFunction":    "dynamodb",
-	"PageFunction":       "dynamodb",
-	"LinksFunction":      "dynamodb",
-	"SesEventsFunction":  "dynamodb",
-	"DownloadFunction":   "dynamodb", // presigns with shared/s3url: no S3 client
-	"AdminFunction":      "dynamodb",
-	"FollowupFunction":   "dynamodb", // sends with shared/sesmail: no SES client
-	"DispatcherFunction": "dynamodb",
-	"ConsoleFunction":    "dynamodb",
-	// The console's pages: the same store, and no S3 or SES.
-	"ConsoleEditorFunction": "dynamodb",
+	"CaptureFunction":        "dynamodb",
+	"PageFunction":           "dynamodb",
+	"LinksFunction":          "dynamodb",
+	"SesEventsFunction":      "dynamodb",
+	"DownloadFunction":       "dynamodb", // presigns with shared/s3url: no S3 client
+	"AdminFunction":          "dynamodb",
+	"FollowupFunction":       "dynamodb", // sends with shared/sesmail: no SES client
+	"DispatcherFunction":     "dynamodb",
+	"ConsoleFunction":        "dynamodb",
+	"ConsoleEditorFunction":  "dynamodb",
+	"ConsoleContentFunction": "dynamodb", // presigns with shared/s3url: no S3 client
 }
 
 // helloFloor is the smallest aws-lambda-go function, with no SDK client: the

@@ -61,6 +61,7 @@ var bootstrapCases = []bootstrapCase{
 	{"FollowupFunction", streamCase},
 	{"ConsoleFunction", consoleCase},
 	{"ConsoleEditorFunction", consoleEditorCase},
+	{"ConsoleContentFunction", consoleContentCase},
 }
 
 // TestBootstrapsAnswerTheEvents builds each function for this machine with its

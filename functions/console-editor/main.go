@@ -1,11 +1,12 @@
 // Command console-editor is the Lambda function behind the console's pages
-// (console.PagesArea): the pages list, the page editor, its previews, variants,
-// publishing and page files, under /console/pages, /console/new-page and
-// /console/preview. The console function serves every other console path; the
-// two are split so that each binary stays small (only this one links the
-// Markdown renderer, the YAML page file and the page renderer of previews). Its
-// routes have no IAM auth: a session of the console's sign-in and a CSRF token on
-// every change are checked as in the console function.
+// (console.PagesArea): the pages list and the page editor (new pages, saving,
+// variants, publishing, copying, deleting), under /console/pages,
+// /console/pages/{proxy+} and /console/new-page. The console function serves the
+// sign-in and every other area, console-preview the previews and page files; they
+// are split so that each binary stays under its size budget (this one links the
+// Markdown renderer, which saving a page runs). Its routes have no IAM auth: a
+// session of the console's sign-in and a CSRF token on every change are checked
+// as in the console function.
 package main
 
 import (

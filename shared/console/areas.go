@@ -9,11 +9,12 @@ import (
 )
 
 // An Area is a part of the console's routes. The whole console is too large for
-// one Lambda function (its binary must stay under the size budget), so on AWS two
+// one Lambda function (its binary must stay under the size budget), so on AWS
 // functions each serve a part, and API Gateway sends each path prefix to its
 // function. The parts are plain functions rather than flags so that a function's
 // binary links only the handlers of its own part: the Go linker drops code that
-// no registered route reaches.
+// no registered route reaches. On AWS three functions serve PagesArea,
+// ContentArea and RestArea.
 //
 // Any path a Console does not serve, another part's included, gets the same
 // private 404 page as an unknown path: a session first, then "no such page".
@@ -28,27 +29,40 @@ type Area struct {
 var (
 	// Everything is the whole console: the local run and the tests.
 	Everything = Area{name: "everything", mails: true, routes: everythingRoutes}
-	// PagesArea is the pages list and everything under it (editor, preview,
-	// variants, publishing, the page file), the new-page form and the unsaved
-	// preview: the routes that save or render pages, which link the Markdown
-	// renderer. The Lambda function ConsoleEditorFunction serves it, under
-	// /console/pages, /console/pages/{proxy+}, /console/new-page and
-	// /console/preview.
+	// PagesArea is the pages list and the editor (new pages, saving, variants,
+	// publishing, copying, deleting): the routes that save pages, which link the
+	// Markdown renderer. ConsoleEditorFunction serves it.
 	PagesArea = Area{name: "pages", routes: pagesRoutes}
-	// RestArea is every other route: signing in and out, passkeys, magnets, leads,
-	// the funnel, deliverability, webhooks, and the 404 page of unknown paths. The
-	// Lambda function ConsoleFunction serves it, under /console and
-	// /console/{proxy+}.
+	// ContentArea is what pages show and hand out: a page's previews, unsaved (the
+	// editor's) and saved, its page file, and the magnets with their uploads. The
+	// previews link the hosted page's renderer beside the Markdown renderer, which
+	// together do not fit beside the editor. ConsoleContentFunction serves it.
+	ContentArea = Area{name: "content", routes: contentRoutes}
+	// RestArea is every other route: signing in and out, passkeys, leads,
+	// the funnel, deliverability, webhooks, and the 404 page of unknown paths.
+	// ConsoleFunction serves it.
 	RestArea = Area{name: "rest", mails: true, routes: restRoutes}
 )
 
-// PagesAreaPaths are the API Gateway route paths of PagesArea (the template's
-// routes of ConsoleEditorFunction); every other path under /console goes to
-// RestArea's function.
-var PagesAreaPaths = []string{PagesPath, PagesPath + "/{proxy+}", NewPagePath, PreviewPath}
+// The API Gateway routes (method and path) of the areas' functions, as
+// template.yaml declares them: a more specific path wins over ConsoleFunction's
+// /console/{proxy+}, which takes every other.
+var (
+	PagesAreaRoutes = []string{
+		"GET " + PagesPath, "GET " + PagesPath + "/{proxy+}", "POST " + PagesPath + "/{proxy+}",
+		"GET " + NewPagePath, "POST " + NewPagePath,
+	}
+	ContentAreaRoutes = []string{
+		"POST " + PreviewPath, "GET " + PreviewPagePattern, "GET " + PageFilePattern,
+		"GET " + MagnetsPath, "GET " + MagnetsPath + "/{proxy+}", "POST " + MagnetsPath + "/{proxy+}", "GET " + UploadScriptPath,
+	}
+)
 
 func everythingRoutes(c *Console, mux *http.ServeMux, base *url.URL) error {
 	if err := restRoutes(c, mux, base); err != nil {
+		return err
+	}
+	if err := contentRoutes(c, mux, base); err != nil {
 		return err
 	}
 	return pagesRoutes(c, mux, base)
@@ -59,6 +73,15 @@ func pagesRoutes(c *Console, mux *http.ServeMux, _ *url.URL) error {
 	mux.Handle(PagesPath, c.private(c.pages, nil))
 	c.editorRoutes(mux)
 	c.variantRoutes(mux)
+	return nil
+}
+
+// contentRoutes registers ContentArea's routes.
+func contentRoutes(c *Console, mux *http.ServeMux, _ *url.URL) error {
+	mux.Handle(PreviewPath, c.private(nil, c.previewUnsaved))
+	mux.Handle(PreviewPagePattern, c.private(c.previewSaved, nil))
+	mux.Handle(PageFilePattern, c.private(c.pageFile, nil))
+	c.magnetRoutes(mux)
 	return nil
 }
 
@@ -87,7 +110,6 @@ func restRoutes(c *Console, mux *http.ServeMux, base *url.URL) error {
 	mux.Handle(LeadErasePattern, c.private(c.eraseForm, c.erase))
 	mux.Handle(SignOutPath, c.private(nil, c.signOut))
 	mux.Handle(SignOutEverywherePath, c.private(nil, c.signOutEverywhere))
-	c.magnetRoutes(mux)
 	c.webhookRoutes(mux)
 	mux.Handle(PasskeysPath, c.private(c.passkeysPage, nil))
 	mux.Handle(PasskeyRegisterBeginPath, c.private(nil, c.registerBegin))

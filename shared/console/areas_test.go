@@ -15,7 +15,8 @@ import (
 )
 
 // areaSite serves area alone, as its Lambda function does, on the store of s (whose
-// whole console signs the user in); mailer nil: the Config has no Mailer or From.
+// whole console signs the user in); without withMailer the Config has no Mailer
+// or From.
 func areaSite(t *testing.T, s *site, area console.Area, withMailer bool) *site {
 	t.Helper()
 	key, err := signing.NewKey([]byte(strings.Repeat("k", 32)))
@@ -44,41 +45,51 @@ func areaSite(t *testing.T, s *site, area console.Area, withMailer bool) *site {
 	return &site{store: s.store, clock: s.clock, box: s.box, url: srv.URL}
 }
 
-// TestAreasServeTheirOwnPaths checks the two parts the Lambda functions serve: each
-// answers its own paths, and a path of the other part as the whole console answers
-// an unknown one (sign in first, then the 404 page), never with its data.
+// TestAreasServeTheirOwnPaths checks the three parts the Lambda functions serve:
+// each answers its own paths, and a path of another part as the whole console
+// answers an unknown one (sign in first, then the 404 page), never with its data.
 func TestAreasServeTheirOwnPaths(t *testing.T) {
 	whole := newSite(t)
 	whole.seedPage(t)
 	session := whole.signIn(t, "ada@example.com")
-	pages := areaSite(t, whole, console.PagesArea, false)
-	rest := areaSite(t, whole, console.RestArea, true)
-
-	for _, path := range []string{console.PagesPath, console.EditPagePath("spring-guide"), console.NewPagePath,
-		console.PageActionPath("spring-guide", "variants"), console.PageActionPath("spring-guide", "yaml")} {
-		want(t, "pages area: GET "+path, pages.get(t, path, session), http.StatusOK)
-		want(t, "rest area: GET "+path, rest.get(t, path, session), http.StatusNotFound, "There is nothing at this address")
-		wantRedirect(t, "rest area: GET "+path+" without a session", rest.get(t, path, ""), console.SignInPath)
-	}
 	csrf := whole.csrf(t, session)
-	for _, path := range []string{console.PreviewPath, console.PageActionPath("spring-guide", "publish")} {
-		r := rest.post(t, path, map[string][]string{"csrf": {csrf}}, session)
-		want(t, "rest area: POST "+path, r, http.StatusNotFound, "There is nothing at this address")
+	areas := map[string]*site{
+		"pages":   areaSite(t, whole, console.PagesArea, false),
+		"content": areaSite(t, whole, console.ContentArea, false),
+		"rest":    areaSite(t, whole, console.RestArea, true),
 	}
-
-	for _, path := range []string{console.LeadsPath, console.MagnetsPath, console.FunnelPath, console.DeliverabilityPath,
-		console.WebhooksPath, console.PasskeysPath} {
-		want(t, "rest area: GET "+path, rest.get(t, path, session), http.StatusOK)
-		want(t, "pages area: GET "+path, pages.get(t, path, session), http.StatusNotFound, "There is nothing at this address")
-		wantRedirect(t, "pages area: GET "+path+" without a session", pages.get(t, path, ""), console.SignInPath)
+	owner := map[string][]string{
+		"pages": {console.PagesPath, console.EditPagePath("spring-guide"), console.NewPagePath,
+			console.PageActionPath("spring-guide", "variants"), console.PageActionPath("spring-guide", "delete")},
+		"content": {console.PageActionPath("spring-guide", "preview"), console.PageActionPath("spring-guide", "yaml"),
+			console.MagnetsPath, console.NewMagnetPath},
+		"rest": {console.LeadsPath, console.FunnelPath, console.DeliverabilityPath, console.WebhooksPath, console.PasskeysPath},
 	}
-	want(t, "rest area: the sign-in page", rest.get(t, console.SignInPath, ""), http.StatusOK)
-	wantRedirect(t, "rest area: /console", rest.get(t, console.RootPath, session), console.HomePath)
-	want(t, "pages area: a sign-in request", pages.post(t, console.SignInPath, map[string][]string{"email": {"ada@example.com"}}, ""),
+	for name, paths := range owner {
+		for _, path := range paths {
+			for other, s := range areas {
+				if other == name {
+					want(t, other+" area: GET "+path, s.get(t, path, session), http.StatusOK)
+					continue
+				}
+				want(t, other+" area: GET "+path, s.get(t, path, session), http.StatusNotFound, "There is nothing at this address")
+				wantRedirect(t, other+" area: GET "+path+" without a session", s.get(t, path, ""), console.SignInPath)
+			}
+		}
+	}
+	for _, name := range []string{"pages", "rest"} {
+		r := areas[name].post(t, console.PreviewPath, map[string][]string{"csrf": {csrf}}, session)
+		want(t, name+" area: POST "+console.PreviewPath, r, http.StatusNotFound, "There is nothing at this address")
+	}
+	want(t, "content area: POST "+console.PreviewPath, areas["content"].post(t, console.PreviewPath,
+		map[string][]string{"csrf": {csrf}, "slug": {"spring-guide"}, "title": {"Typed, not saved"}}, session), http.StatusOK, "Typed, not saved")
+	want(t, "rest area: the sign-in page", areas["rest"].get(t, console.SignInPath, ""), http.StatusOK)
+	wantRedirect(t, "rest area: /console", areas["rest"].get(t, console.RootPath, session), console.HomePath)
+	want(t, "pages area: a sign-in request", areas["pages"].post(t, console.SignInPath, map[string][]string{"email": {"ada@example.com"}}, ""),
 		http.StatusForbidden)
-	want(t, "pages area: sign-out", pages.post(t, console.SignOutPath, map[string][]string{"csrf": {csrf}}, session),
+	want(t, "content area: sign-out", areas["content"].post(t, console.SignOutPath, map[string][]string{"csrf": {csrf}}, session),
 		http.StatusNotFound, "There is nothing at this address")
-	// The session outlived every request to the pages area.
+	// The session outlived every request to the other areas.
 	want(t, "whole console after", whole.get(t, console.LeadsPath, session), http.StatusOK)
 }
 
@@ -92,6 +103,9 @@ func TestAreaConfigChecked(t *testing.T) {
 	}
 	cfg := console.Config{Auth: consoleauth.New(whole.store, key, consoleauth.Config{}, whole.clock.now),
 		Admin: newAdmin(t, whole.store, key, whole.clock.now), Store: whole.store, Key: key, BaseURL: "https://console.example.com"}
+	if _, err := console.NewArea(cfg, console.ContentArea); err != nil {
+		t.Errorf("the content area needs no Mailer: %v", err)
+	}
 	for _, area := range []console.Area{console.RestArea, console.Everything} {
 		if _, err := console.NewArea(cfg, area); err == nil {
 			t.Error("an area that emails sign-in links was built without a Mailer")

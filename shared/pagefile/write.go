@@ -1,3 +1,8 @@
+// Package pagefile is the page file: a page, and optionally the magnet it gates,
+// written as YAML, so that pages can live as code. The console downloads a page
+// as one (Write) and leadctl applies them (its subpackage reader reads them); the
+// format lives here, so that a page written by one is read back the same by the
+// other.
 package pagefile
 
 import (

@@ -10,6 +10,7 @@ import (
 	"leadgate/shared/leadgate"
 	"leadgate/shared/leadgate/storetest"
 	"leadgate/shared/pagefile"
+	"leadgate/shared/pagefile/reader"
 )
 
 // TestWriteParseRoundTrip writes a page that sets every setting and reads it back:
@@ -26,7 +27,7 @@ func TestWriteParseRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, magnet, err := pagefile.Parse(data)
+	got, magnet, err := reader.Parse(data)
 	if err != nil {
 		t.Fatalf("Parse: %v\n%s", err, data)
 	}
@@ -61,7 +62,7 @@ func TestWritePublishedPageHasNoDraftKey(t *testing.T) {
 	if strings.Contains(string(data), "draft") {
 		t.Fatalf("a published page's file names draft:\n%s", data)
 	}
-	got, _, err := pagefile.Parse(data)
+	got, _, err := reader.Parse(data)
 	if err != nil || got.Draft {
 		t.Fatalf("Parse: %+v, %v", got, err)
 	}
@@ -96,7 +97,7 @@ func TestParseDropsTextsHTML(t *testing.T) {
 		t.Fatal(err)
 	}
 	data = append(data, "description_html: <script>alert(1)</script>\nthank_you_html: <p>x</p>\n"...)
-	got, _, err := pagefile.Parse(data)
+	got, _, err := reader.Parse(data)
 	if err != nil {
 		t.Fatalf("Parse: %v\n%s", err, data)
 	}
@@ -123,7 +124,7 @@ func TestVariantsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _, err := pagefile.Parse(data)
+	got, _, err := reader.Parse(data)
 	if err != nil {
 		t.Fatalf("Parse: %v\n%s", err, data)
 	}
@@ -181,7 +182,7 @@ func roundTripText(t *testing.T, s string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _, err := pagefile.Parse(data)
+	got, _, err := reader.Parse(data)
 	if err != nil {
 		t.Fatalf("%q: Parse: %v\n%s", s, err, data)
 	}

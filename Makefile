@@ -6,7 +6,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 
-.PHONY: help dev dev-aws test check bench clean build-CaptureFunction build-DownloadFunction build-FollowupFunction build-DispatcherFunction build-LinksFunction build-PageFunction build-SesEventsFunction build-AdminFunction build-ConsoleFunction
+.PHONY: help dev dev-aws test check bench clean build-CaptureFunction build-DownloadFunction build-FollowupFunction build-DispatcherFunction build-LinksFunction build-PageFunction build-SesEventsFunction build-AdminFunction build-ConsoleFunction build-ConsoleEditorFunction build-ConsoleContentFunction
 
 help:
 	@echo "make dev    run the whole backend locally on the embedded store (http://localhost:8080)"
@@ -85,6 +85,12 @@ build-AdminFunction:
 
 build-ConsoleFunction:
 	$(call lambda-build,console)
+
+build-ConsoleEditorFunction:
+	$(call lambda-build,console-editor)
+
+build-ConsoleContentFunction:
+	$(call lambda-build,console-content)
 
 clean:
 	rm -rf .aws-sam .build bin

@@ -2,6 +2,7 @@ package functions_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"leadgate/shared/consoleauth"
+	"leadgate/shared/leadgate"
 	"leadgate/shared/localdev"
 	"leadgate/shared/testenv"
 )
@@ -74,12 +77,29 @@ func consoleCase(t *testing.T, r *bootstrapRun) ([]bootstrapEvent, func(t *testi
 				t.Fatalf("no session cookie in %q", res.Cookies)
 			}
 		}},
+		{name: "leads with the session", build: func(t *testing.T) []byte {
+			return consoleEvent(t, http.MethodGet, "/console/leads", "", cookie)
+		}, check: func(t *testing.T, r *bootstrapRun, o outcome) {
+			res := httpResponse(t, o)
+			if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, consoleUser) {
+				t.Errorf("status %d: %.300s", res.StatusCode, res.Body)
+			}
+		}},
+		// The pages are ConsoleEditorFunction's (API Gateway routes them there): here
+		// they are an unknown path, answered as one; so are the magnets
+		// (ConsoleContentFunction's).
 		{name: "pages with the session", build: func(t *testing.T) []byte {
 			return consoleEvent(t, http.MethodGet, "/console/pages", "", cookie)
 		}, check: func(t *testing.T, r *bootstrapRun, o outcome) {
-			res := httpResponse(t, o)
-			if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, page.Slug) || !strings.Contains(res.Body, consoleUser) {
-				t.Errorf("status %d: %.300s", res.StatusCode, res.Body)
+			if res := httpResponse(t, o); res.StatusCode != http.StatusNotFound || strings.Contains(res.Body, page.Slug) {
+				t.Errorf("status %d, want the 404 page: %.300s", res.StatusCode, res.Body)
+			}
+		}},
+		{name: "magnets with the session", build: func(t *testing.T) []byte {
+			return consoleEvent(t, http.MethodGet, "/console/magnets", "", cookie)
+		}, check: func(t *testing.T, r *bootstrapRun, o outcome) {
+			if res := httpResponse(t, o); res.StatusCode != http.StatusNotFound {
+				t.Errorf("status %d, want the 404 page: %.300s", res.StatusCode, res.Body)
 			}
 		}},
 		{name: "the used link again", build: func(t *testing.T) []byte {
@@ -94,6 +114,101 @@ func consoleCase(t *testing.T, r *bootstrapRun) ([]bootstrapEvent, func(t *testi
 		out := r.p.stdout.String() + r.p.stderr.String()
 		if strings.Contains(out, consoleUser) || strings.Contains(out, fixtureSecret) || (token != "" && strings.Contains(out, token)) {
 			t.Errorf("the function's output holds an address, the secret or a link:\n%s", out)
+		}
+	}
+	return evs, after
+}
+
+// consoleEditorCase: the console's pages function, against DynamoDB Local, sends a
+// request without a session to the sign-in page, shows the pages list and a
+// page's editor to a session of the console's sign-in, and answers another
+// function's path with the 404 page, as the whole console would.
+func consoleEditorCase(t *testing.T, r *bootstrapRun) ([]bootstrapEvent, func(t *testing.T)) {
+	return consoleAreaCase(t, r, []consoleVisit{
+		{"/console/pages", false, http.StatusSeeOther, ""},
+		{"/console/pages", true, http.StatusOK, "{slug}"},
+		{"/console/pages/{slug}", true, http.StatusOK, "{title}"},
+		{"/console/pages/{slug}/variants", true, http.StatusOK, "{title}"},
+		{"/console/leads", true, http.StatusNotFound, ""},
+		{"/console/magnets", true, http.StatusNotFound, ""},
+	})
+}
+
+// consoleContentCase: the console's content function, against DynamoDB Local,
+// shows a page's preview and page file and the magnets to a session of the
+// console's sign-in, and answers another function's path with the 404 page.
+func consoleContentCase(t *testing.T, r *bootstrapRun) ([]bootstrapEvent, func(t *testing.T)) {
+	return consoleAreaCase(t, r, []consoleVisit{
+		{"/console/magnets", false, http.StatusSeeOther, ""},
+		{"/console/magnets", true, http.StatusOK, "{magnet}"},
+		{"/console/pages/{slug}/preview", true, http.StatusOK, "{title}"},
+		{"/console/pages/{slug}/yaml", true, http.StatusOK, "slug: {slug}"},
+		{"/console/pages", true, http.StatusNotFound, ""},
+		{"/console/leads", true, http.StatusNotFound, ""},
+	})
+}
+
+// consoleVisit is a GET of path, with a session or without, and what it must
+// answer: status, and a body that holds want ({slug}, {title} and {magnet} name
+// the sample page's) and, with a session, the signed-in address unless it is a
+// page file or a preview.
+type consoleVisit struct {
+	path    string
+	session bool
+	status  int
+	want    string
+}
+
+// consoleAreaCase seeds the sample page and its magnet and a session of
+// consoleUser, as the console function's sign-in would leave it, and makes the
+// visits; a visit without a session must be sent to the sign-in page.
+func consoleAreaCase(t *testing.T, r *bootstrapRun, visits []consoleVisit) ([]bootstrapEvent, func(t *testing.T)) {
+	page := localdev.SamplePage(time.Now())
+	if err := r.store.PutPage(r.ctx, page); err != nil {
+		t.Fatal(err)
+	}
+	magnet := localdev.SampleMagnet(time.Now())
+	if err := r.store.PutMagnet(r.ctx, magnet); err != nil {
+		t.Fatal(err)
+	}
+	token := consoleauth.NewToken()
+	if err := r.store.PutSession(r.ctx, leadgate.NewSession(token, consoleUser, time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	fill := strings.NewReplacer("{slug}", page.Slug, "{title}", page.Title, "{magnet}", magnet.Title)
+	var evs []bootstrapEvent
+	for _, v := range visits {
+		cookie, name := "", "GET "+fill.Replace(v.path)
+		if v.session {
+			cookie, name = "leadgate_console="+token, name+" with the session"
+		}
+		evs = append(evs, bootstrapEvent{name: name, payload: consoleEvent(t, http.MethodGet, fill.Replace(v.path), "", cookie),
+			check: func(t *testing.T, r *bootstrapRun, o outcome) {
+				res := httpResponse(t, o)
+				if res.IsBase64Encoded { // a page file is an attachment
+					body, err := base64.StdEncoding.DecodeString(res.Body)
+					if err != nil {
+						t.Fatal(err)
+					}
+					res.Body = string(body)
+				}
+				switch {
+				case res.StatusCode != v.status:
+					t.Errorf("status %d, want %d: %.300s", res.StatusCode, v.status, res.Body)
+				case v.status == http.StatusSeeOther && res.Headers["Location"] != "/console/sign-in":
+					t.Errorf("sent to %q, want the sign-in page", res.Headers["Location"])
+				case !strings.Contains(res.Body, fill.Replace(v.want)):
+					t.Errorf("the body lacks %q: %.300s", fill.Replace(v.want), res.Body)
+				case v.status == http.StatusOK && !strings.Contains(v.path, "/yaml") && !strings.Contains(v.path, "/preview") &&
+					!strings.Contains(res.Body, consoleUser):
+					t.Errorf("the page does not name the signed-in user: %.300s", res.Body)
+				}
+			}})
+	}
+	after := func(t *testing.T) {
+		out := r.p.stdout.String() + r.p.stderr.String()
+		if strings.Contains(out, consoleUser) || strings.Contains(out, fixtureSecret) || strings.Contains(out, token) {
+			t.Errorf("the function's output holds an address, the secret or a session:\n%s", out)
 		}
 	}
 	return evs, after

@@ -28,6 +28,8 @@ var unwantedEverywhere = map[string]string{
 		"shared/consoleauth checks passkeys itself (webauthn.go)",
 	"github.com/aws/aws-sdk-go-v2/service/s3": "no function uploads: even unused, the client package " +
 		"links its endpoint tables and SigV4a; presign with leadgate/shared/s3url",
+	"go.yaml.in/yaml/v3": "about 190 KB; leadgate/shared/pagefile writes page files itself, and only " +
+		"leadctl reads them (leadgate/shared/pagefile/reader)",
 	"github.com/aws/aws-sdk-go-v2/service/sesv2": "even for its types alone, the client package " +
 		"links about 0.45 MB, its client 0.3 MB more; send with leadgate/shared/sesmail",
 }
@@ -41,10 +43,12 @@ var unwantedIn = map[string]map[string]string{
 }
 
 // Packages only the functions that save pages (by their directory) may link: the
-// Markdown renderer runs when a page is saved
-// (admin.Service.RenderTexts); the hosted page writes the HTML stored with it.
+// Markdown renderer runs when a page is saved (admin.Service.RenderTexts, given
+// richtext.HTML by WithMarkdown), and when the console previews a page as typed
+// (console-content); the hosted page writes the HTML stored with it, and the
+// console function leaves the pages to the other two.
 var (
-	savesPages           = map[string]bool{"admin": true, "console": true}
+	savesPages           = map[string]bool{"admin": true, "console-editor": true, "console-content": true}
 	unwantedUnlessSaving = map[string]string{
 		"leadgate/shared/richtext": "a page's Markdown is rendered when it is saved; " +
 			"write the stored Page.DescriptionHTML and ThankYouHTML",

@@ -25,15 +25,17 @@ const coldStarts = 15
 // both, like for like.
 var floorOf = map[string]string{
 	// Every function but ses-events reads its secrets at init: so does its floor.
-	"CaptureFunction":    "dynamodb-secrets",
-	"PageFunction":       "dynamodb-secrets",
-	"LinksFunction":      "dynamodb-secrets",
-	"SesEventsFunction":  "dynamodb",
-	"DownloadFunction":   "dynamodb-secrets", // presigns with shared/s3url: no S3 client
-	"AdminFunction":      "dynamodb-secrets",
-	"FollowupFunction":   "dynamodb-secrets", // sends with shared/sesmail: no SES client
-	"DispatcherFunction": "dynamodb-secrets",
-	"ConsoleFunction":    "dynamodb-secrets",
+	"CaptureFunction":        "dynamodb-secrets",
+	"PageFunction":           "dynamodb-secrets",
+	"LinksFunction":          "dynamodb-secrets",
+	"SesEventsFunction":      "dynamodb",
+	"DownloadFunction":       "dynamodb-secrets", // presigns with shared/s3url: no S3 client
+	"AdminFunction":          "dynamodb-secrets",
+	"FollowupFunction":       "dynamodb-secrets", // sends with shared/sesmail: no SES client
+	"DispatcherFunction":     "dynamodb-secrets",
+	"ConsoleFunction":        "dynamodb-secrets",
+	"ConsoleEditorFunction":  "dynamodb-secrets",
+	"ConsoleContentFunction": "dynamodb-secrets", // presigns with shared/s3url: no S3 client
 }
 
 // helloFloor is the smallest aws-lambda-go function, with no SDK client: the

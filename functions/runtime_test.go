@@ -60,6 +60,8 @@ var bootstrapCases = []bootstrapCase{
 	{"PageFunction", pageCase},
 	{"FollowupFunction", streamCase},
 	{"ConsoleFunction", consoleCase},
+	{"ConsoleEditorFunction", consoleEditorCase},
+	{"ConsoleContentFunction", consoleContentCase},
 }
 
 // TestBootstrapsAnswerTheEvents builds each function for this machine with its

@@ -42,6 +42,7 @@ import (
 	"leadgate/shared/localdev"
 	"leadgate/shared/outbox"
 	"leadgate/shared/pipeline"
+	"leadgate/shared/richtext"
 	"leadgate/shared/sesevents"
 	"leadgate/shared/signing"
 	"leadgate/shared/testenv"
@@ -192,7 +193,7 @@ func (f samFixture) httpFunctions() map[string]http.Handler {
 		"PageFunction":     httpapi.NewPageAPI(capture.New(f.store, f.key, capture.DefaultConfig(), samNow), f.store, f.log).Handler(),
 		"DownloadFunction": httpapi.NewDownloadAPI(downloads.New(f.store, f.bucket, f.key, samNow), f.log).Handler(),
 		"LinksFunction":    httpapi.NewLinksAPI(followup.NewLinks(f.store, f.key, samNow), f.log).Handler(),
-		"AdminFunction":    adminapi.New(admin.New(f.store, f.bucket, f.key, samNow).WithPostalAddress("Leadgate Ltd, 1 Harbour Street, Bristol"), f.log).Handler(),
+		"AdminFunction":    adminapi.New(admin.New(f.store, f.bucket, f.key, samNow).WithPostalAddress("Leadgate Ltd, 1 Harbour Street, Bristol").WithMarkdown(richtext.HTML), f.log).Handler(),
 	}
 }
 

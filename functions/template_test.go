@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"go.yaml.in/yaml/v3"
 
+	"leadgate/shared/console"
 	"leadgate/shared/dynamodb"
 	"leadgate/shared/followup"
 	"leadgate/shared/localdev"
@@ -1527,6 +1528,53 @@ func TestMagnetsBucketCORSAllowsTheConsoleOnly(t *testing.T) {
 	for _, list := range [][]string{rule.AllowedMethods, rule.AllowedHeaders, rule.ExposedHeaders} {
 		if slices.ContainsFunc(list, func(s string) bool { return strings.Contains(s, "*") }) {
 			t.Errorf("CORS rule %+v has a wildcard", rule)
+		}
+	}
+}
+
+// TestConsoleAreasRouteToTheirFunctions checks that API Gateway sends each area of
+// the console to the function that serves it (shared/console's areas): every
+// route of console.PagesAreaRoutes targets ConsoleEditorFunction's integration,
+// every one of console.ContentAreaRoutes ConsoleContentFunction's, each with its
+// HEAD twin for a GET, and those integrations have no other routes; every other
+// console route is ConsoleFunction's.
+func TestConsoleAreasRouteToTheirFunctions(t *testing.T) {
+	tpl := loadTemplate(t)
+	got := map[string]map[string]bool{} // integration: route keys
+	for id := range tpl.resources() {
+		if tpl.resourceType(id) != "AWS::ApiGatewayV2::Route" {
+			continue
+		}
+		key, _ := dig(tpl.raw, "Resources", id, "Properties", "RouteKey").(string)
+		target, _ := dig(tpl.resources(), id, "Properties", "Target").(string)
+		integration := strings.TrimSuffix(strings.TrimPrefix(target, "integrations/${"), "}")
+		if got[integration] == nil {
+			got[integration] = map[string]bool{}
+		}
+		got[integration][key] = true
+	}
+	for integration, routes := range map[string][]string{
+		"ConsoleEditorIntegration":  console.PagesAreaRoutes,
+		"ConsoleContentIntegration": console.ContentAreaRoutes,
+	} {
+		want := map[string]bool{}
+		for _, r := range routes {
+			want[r] = true
+			if path, ok := strings.CutPrefix(r, "GET "); ok {
+				want["HEAD "+path] = true
+			}
+		}
+		if !maps.Equal(got[integration], want) {
+			t.Errorf("%s routes %v, want %v", integration, slices.Sorted(maps.Keys(got[integration])), slices.Sorted(maps.Keys(want)))
+		}
+		uri, _ := dig(tpl.resources(), integration, "Properties", "IntegrationUri").(string)
+		if fn := strings.TrimSuffix(integration, "Integration") + "Function"; uri != "${"+fn+".Arn}" {
+			t.Errorf("%s integrates %v, want %s", integration, uri, fn)
+		}
+	}
+	for key := range got["ConsoleIntegration"] {
+		if _, path, _ := strings.Cut(key, " "); path != "/console" && path != "/console/{proxy+}" {
+			t.Errorf("ConsoleFunction has the route %s: the areas' routes are their functions'", key)
 		}
 	}
 }

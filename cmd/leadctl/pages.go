@@ -16,7 +16,7 @@ import (
 	"leadgate/shared/admin"
 	"leadgate/shared/emails"
 	"leadgate/shared/leadgate"
-	"leadgate/shared/pagefile"
+	"leadgate/shared/pagefile/reader"
 )
 
 // progressOut receives the upload's progress line.
@@ -45,7 +45,7 @@ func pagesApply(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	page, magnet, err := pagefile.Parse(data)
+	page, magnet, err := reader.Parse(data)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *file, describe(err))
 	}

@@ -21,6 +21,7 @@ import (
 	"leadgate/shared/lambdainit"
 	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/leadgate"
+	"leadgate/shared/richtext"
 	"leadgate/shared/s3url"
 	"leadgate/shared/signing"
 	"leadgate/shared/webhooks"
@@ -69,7 +70,7 @@ func handler(store adminStore, objects leadgate.ObjectStore, key *signing.Key, n
 	// addresses only. No notifier: the stream and dispatcher functions email about
 	// disabled endpoints.
 	hooks := webhooks.New(store, webhooks.NewSender(webhooks.AWSPolicy), now, nil)
-	return adminapi.New(admin.New(store, objects, key, now).WithWebhooks(hooks).WithPostalAddress(postalAddress), log).Handler()
+	return adminapi.New(admin.New(store, objects, key, now).WithWebhooks(hooks).WithPostalAddress(postalAddress).WithMarkdown(richtext.HTML), log).Handler()
 }
 
 // adminStore is what the admin service and its webhooks need of the store.

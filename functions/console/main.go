@@ -1,6 +1,8 @@
 // Command console is the Lambda function behind the marketer's web console,
-// /console/...: sign-in by emailed link, sessions, and the pages a marketer runs
-// the product from (shared/console). Its routes have no IAM auth: the console
+// /console/...: sign-in by emailed link or passkey, sessions, and the leads,
+// funnel, deliverability and webhooks pages (console.RestArea); the pages editor
+// is console-editor's, the previews, page files and magnets console-content's
+// (the whole console would not fit one binary's size budget). Its routes have no IAM auth: the console
 // signs its users in itself, only the addresses of the ConsoleUsers parameter, and
 // checks a session and a CSRF token on every change.
 package main
@@ -17,11 +19,9 @@ import (
 	"leadgate/shared/apigw"
 	"leadgate/shared/console"
 	"leadgate/shared/consoleauth"
-	"leadgate/shared/emails"
 	"leadgate/shared/lambdainit"
 	"leadgate/shared/lambdaruntime"
 	"leadgate/shared/leadgate"
-	"leadgate/shared/s3url"
 	"leadgate/shared/sesmail"
 	"leadgate/shared/webhooks"
 )
@@ -30,11 +30,10 @@ func main() {
 	lambdaruntime.Start(apigw.Handler(lambdainit.Start("console", setup)))
 }
 
-// setup reads TABLE_NAME, BUCKET_NAME, FORM_SIGNING_SECRET, CONSOLE_USERS (the
-// addresses that may sign in), PUBLIC_BASE_URL (the origin of the emailed links),
-// SENDER_ADDRESS, SENDER_NAME, SES_CONFIGURATION_SET and POSTAL_ADDRESS (nurture
-// steps need it), and returns the console's
-// HTTP handler.
+// setup reads TABLE_NAME, FORM_SIGNING_SECRET, CONSOLE_USERS (the addresses
+// that may sign in), PUBLIC_BASE_URL (the origin of the emailed links),
+// SENDER_ADDRESS, SENDER_NAME and SES_CONFIGURATION_SET, and returns the
+// console's HTTP handler.
 func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (http.Handler, error) {
 	key, err := lambdainit.SigningKey(getenv)
 	if err != nil {
@@ -47,19 +46,7 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 	if len(users.Emails()) == 0 {
 		return nil, errors.New("CONSOLE_USERS is empty: name the addresses that may sign in to the console")
 	}
-	bucket := getenv("BUCKET_NAME")
-	if bucket == "" {
-		return nil, errors.New("BUCKET_NAME is not set: name the S3 bucket of lead magnets")
-	}
 	store, awsCfg, err := lambdainit.Store(getenv)
-	if err != nil {
-		return nil, err
-	}
-	presigner, err := s3url.NewPresigner(awsCfg, s3url.PresignerOptions{})
-	if err != nil {
-		return nil, err
-	}
-	postal, err := emails.PostalAddressFromEnv(getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -69,13 +56,11 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 		return nil, err
 	}
 	mailer := sesmail.NewMailer(sesClient, getenv("SES_CONFIGURATION_SET"))
-	c, err := console.New(console.Config{
-		// The browser PUTs magnet files there: the magnets pages allow it.
-		UploadOrigin: presigner.Origin(bucket),
-		Auth:         consoleauth.New(store, key, consoleauth.DefaultConfig(users), time.Now),
+	c, err := console.NewArea(console.Config{
+		Auth: consoleauth.New(store, key, consoleauth.DefaultConfig(users), time.Now),
 		// Webhook tests and redeliveries post from here, under the AWS policy.
-		Admin: admin.New(store, s3url.New(presigner, bucket), key, time.Now).
-			WithWebhooks(webhooks.New(store, webhooks.NewSender(webhooks.AWSPolicy), time.Now, nil)).WithPostalAddress(postal),
+		Admin: admin.New(store, nil, key, time.Now).
+			WithWebhooks(webhooks.New(store, webhooks.NewSender(webhooks.AWSPolicy), time.Now, nil)),
 		Store:    store,
 		Key:      key,
 		Mailer:   mailer,
@@ -83,7 +68,7 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 		From:     getenv("SENDER_ADDRESS"),
 		FromName: getenv("SENDER_NAME"),
 		Log:      log,
-	})
+	}, console.RestArea)
 	if err != nil {
 		return nil, err
 	}

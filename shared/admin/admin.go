@@ -60,6 +60,9 @@ type Service struct {
 	// postalAddress is the deployment's sender address for email footers
 	// (WithPostalAddress); without one, no page may have nurture steps.
 	postalAddress string
+	// markdown renders the pages' Markdown texts (WithMarkdown); nil: no page
+	// can be saved.
+	markdown func(string) string
 }
 
 // New returns the service. key may be nil where no lead is exported or erased.

@@ -14,6 +14,7 @@ import (
 	"leadgate/shared/leadgate"
 	"leadgate/shared/leadgate/storetest"
 	"leadgate/shared/localbucket"
+	"leadgate/shared/richtext"
 	"leadgate/shared/signing"
 )
 
@@ -45,7 +46,7 @@ func newHarness(t *testing.T) *harness {
 	if err := store.PutMagnet(context.Background(), storetest.Magnet()); err != nil {
 		t.Fatal(err)
 	}
-	h.svc = admin.New(store, h.bucket, h.key, now)
+	h.svc = admin.New(store, h.bucket, h.key, now).WithMarkdown(richtext.HTML)
 	return h
 }
 

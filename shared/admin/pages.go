@@ -23,6 +23,9 @@ func (s *Service) Page(ctx context.Context, slug string) (leadgate.Page, error) 
 // keeps its CreatedAt; UpdatedAt is now. Its Markdown texts are stored rendered
 // too (RenderTexts), whatever HTML p carries.
 func (s *Service) SavePage(ctx context.Context, slug string, p leadgate.Page) (leadgate.Page, bool, error) {
+	if s.markdown == nil {
+		return leadgate.Page{}, false, errNoMarkdown
+	}
 	if p.Slug == "" {
 		p.Slug = slug
 	}

@@ -18,6 +18,7 @@ import (
 	"leadgate/shared/leadgate"
 	"leadgate/shared/leadgate/storetest"
 	"leadgate/shared/localbucket"
+	"leadgate/shared/richtext"
 	"leadgate/shared/signing"
 	"leadgate/shared/webhooks"
 )
@@ -56,7 +57,7 @@ func newAdminHarness(t *testing.T) *adminHarness {
 	}
 	h.key = key
 	hooks := webhooks.New(store, webhooks.NewSender(webhooks.LocalPolicy), now, nil)
-	svc := admin.New(store, bucket, key, now).WithWebhooks(hooks).WithPostalAddress("Leadgate Ltd, 1 Harbour Street, Bristol")
+	svc := admin.New(store, bucket, key, now).WithWebhooks(hooks).WithPostalAddress("Leadgate Ltd, 1 Harbour Street, Bristol").WithMarkdown(richtext.HTML)
 	h.handler = adminapi.RequireBearer(adminToken, adminapi.New(svc, log).Handler(), log)
 	return h
 }

@@ -97,12 +97,20 @@ const (
 	maxFormBytes = 64 << 10
 )
 
-// New returns the console.
-func New(cfg Config) (*Console, error) {
+// New returns the whole console (Everything).
+func New(cfg Config) (*Console, error) { return NewArea(cfg, Everything) }
+
+// NewArea returns the console serving area only. Mailer and From are required
+// only where the area emails sign-in links.
+func NewArea(cfg Config, area Area) (*Console, error) {
 	switch {
-	case cfg.Auth == nil || cfg.Admin == nil || cfg.Store == nil || cfg.Key == nil || cfg.Mailer == nil:
-		return nil, errors.New("console: Auth, Admin, Store, Key and Mailer are required")
-	case cfg.From == "":
+	case area.routes == nil:
+		return nil, errors.New("console: no area: name one, such as console.Everything")
+	case cfg.Auth == nil || cfg.Admin == nil || cfg.Store == nil || cfg.Key == nil:
+		return nil, errors.New("console: Auth, Admin, Store and Key are required")
+	case area.mails && cfg.Mailer == nil:
+		return nil, errors.New("console: the Mailer is required: the " + area.name + " area emails sign-in links")
+	case area.mails && cfg.From == "":
 		return nil, errors.New("console: the sender address (From) is required")
 	}
 	u, err := url.Parse(cfg.BaseURL)
@@ -111,8 +119,6 @@ func New(cfg Config) (*Console, error) {
 		return nil, fmt.Errorf("console: base URL %q: want the origin of the emailed links, such as https://console.example.com", cfg.BaseURL)
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	// Passkeys belong to the origin; a mapping's base path is no part of it.
-	origin := u.Scheme + "://" + u.Host
 	if o, err := url.Parse(cfg.UploadOrigin); cfg.UploadOrigin != "" && (err != nil || (o.Scheme != "http" && o.Scheme != "https") ||
 		o.Host == "" || o.Path != "" || o.RawQuery != "" || o.User != nil || strings.ContainsAny(cfg.UploadOrigin, " ;,'\"")) {
 		return nil, fmt.Errorf("console: upload origin %q: want scheme://host[:port], such as https://bucket.s3.eu-west-1.amazonaws.com", cfg.UploadOrigin)
@@ -124,57 +130,25 @@ func New(cfg Config) (*Console, error) {
 		cfg.Log = slog.Default()
 	}
 	c := &Console{cfg: cfg}
-	if c.passkeys, err = cfg.Auth.Passkeys(origin, consoleName); err != nil {
-		_, why := consoleauth.PasskeyOrigin(origin)
-		if why == nil {
-			return nil, fmt.Errorf("console: %w", err)
-		}
-		c.passkeysOff = "This console's address, " + u.Host + ", " + why.Error() + ". Signing in with an email link works as before."
+	mux := http.NewServeMux()
+	if err := area.routes(c, mux, u); err != nil {
+		return nil, err
 	}
-	c.handler = c.routes()
+	// Every other path needs a session too, so that nothing tells a stranger
+	// which exist: another area's paths get the same 404 page as unknown ones.
+	mux.Handle(Prefix, c.private(nil, nil))
+	c.handler = c.guard(mux)
 	return c, nil
 }
 
 // Handler serves every path under Prefix.
 func (c *Console) Handler() http.Handler { return c.handler }
 
-func (c *Console) routes() http.Handler {
-	mux := http.NewServeMux()
-	// Open to anyone: signing in, and being told one is signed out.
-	mux.Handle(SignInPath, c.open(c.signInForm, c.requestLink))
-	mux.Handle(SignInLinkPattern, c.open(c.linkButton, c.useLink))
-	mux.Handle(SignedOutPath, c.open(c.signedOut, nil))
-	mux.Handle(PasskeySignInBeginPath, c.open(nil, c.signInBegin))
-	mux.Handle(PasskeySignInFinishPath, c.open(nil, c.signInFinish))
-	mux.Handle(PasskeysScriptPath, c.open(c.passkeysAsset, nil))
-	// Everything else needs a session, unknown paths included, so that nothing
-	// tells a stranger which exist.
-	mux.Handle(RootPath, http.RedirectHandler(HomePath, http.StatusSeeOther))
-	mux.Handle(Prefix+"{$}", http.RedirectHandler(HomePath, http.StatusSeeOther))
-	mux.Handle(PagesPath, c.private(c.pages, nil))
-	c.editorRoutes(mux)
-	mux.Handle(FunnelPath, c.private(c.funnelPage, nil))
-	mux.Handle(SpendPath, c.private(nil, c.saveSpend))
-	mux.Handle(DeliverabilityPath, c.private(c.deliverability, nil))
-	mux.Handle(LeadsPath, c.private(c.leads, nil))
-	mux.Handle(LeadsCSVPath, c.private(c.leadsCSV, nil))
-	mux.Handle(LeadPattern, c.private(c.lead, nil))
-	mux.Handle(LeadExportPattern, c.private(c.leadExport, nil))
-	mux.Handle(LeadErasePattern, c.private(c.eraseForm, c.erase))
-	mux.Handle(SignOutPath, c.private(nil, c.signOut))
-	mux.Handle(SignOutEverywherePath, c.private(nil, c.signOutEverywhere))
-	c.magnetRoutes(mux)
-	c.webhookRoutes(mux)
-	c.variantRoutes(mux)
-	mux.Handle(PasskeysPath, c.private(c.passkeysPage, nil))
-	mux.Handle(PasskeyRegisterBeginPath, c.private(nil, c.registerBegin))
-	mux.Handle(PasskeyRegisterFinishPath, c.private(nil, c.registerFinish))
-	mux.Handle(PasskeyRemovePath, c.private(nil, c.removePasskey))
-	mux.Handle(Prefix, c.private(nil, nil))
-
-	// A browser's cross-site POST (Sec-Fetch-Site, or else Origin against Host) is
-	// refused before any handler: the CSRF token covers the signed-in forms, this
-	// covers the sign-in forms too (no one is signed in to someone else's account).
+// guard refuses a browser's cross-site POST (Sec-Fetch-Site, or else Origin
+// against Host) before any handler: the CSRF token covers the signed-in forms,
+// this covers the sign-in forms too (no one is signed in to someone else's
+// account).
+func (c *Console) guard(mux *http.ServeMux) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.cfg.Log.WarnContext(r.Context(), "console: cross-site request refused", "path", logPath(r))

@@ -21,6 +21,7 @@ import (
 	"leadgate/shared/leadgate"
 	"leadgate/shared/localbucket"
 	"leadgate/shared/outbox"
+	"leadgate/shared/richtext"
 	"leadgate/shared/signing"
 	"leadgate/shared/webhooks"
 )
@@ -640,5 +641,5 @@ func newAdmin(t testing.TB, store *bolt.Store, key *signing.Key, now func() time
 		t.Fatal(err)
 	}
 	return admin.New(store, bucket, key, now).WithWebhooks(webhooks.New(store, webhooks.NewSender(webhooks.LocalPolicy), now, nil)).
-		WithPostalAddress("Leadgate Ltd, 1 Harbour Street, Bristol")
+		WithPostalAddress("Leadgate Ltd, 1 Harbour Street, Bristol").WithMarkdown(richtext.HTML)
 }

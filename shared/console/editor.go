@@ -15,14 +15,11 @@ import (
 // admin service, as the admin API's do.
 func (c *Console) editorRoutes(mux *http.ServeMux) {
 	mux.Handle(NewPagePath, c.private(c.newPage, c.createPage))
-	mux.Handle(PreviewPath, c.private(nil, c.previewUnsaved))
 	mux.Handle(EditPagePattern, c.private(c.editPage, c.savePage))
-	mux.Handle(PreviewPagePattern, c.private(c.previewSaved, nil))
 	mux.Handle(PublishPagePattern, c.private(nil, c.setDraft(false)))
 	mux.Handle(UnpublishPagePattern, c.private(nil, c.setDraft(true)))
 	mux.Handle(DuplicatePagePattern, c.private(c.duplicateForm, c.duplicate))
 	mux.Handle(DeletePagePattern, c.private(c.deleteForm, c.deletePage))
-	mux.Handle(PageFilePattern, c.private(c.pageFile, nil))
 }
 
 // storedPage reads the page of the path; false when it answered (404 for an unknown

@@ -14,7 +14,7 @@ import (
 	"leadgate/shared/leadgate"
 	"leadgate/shared/leadgate/storetest"
 	"leadgate/shared/localdev"
-	"leadgate/shared/pagefile"
+	"leadgate/shared/pagefile/reader"
 )
 
 // local is the local run, signed in to its console.
@@ -217,7 +217,7 @@ func TestEditorLifecycle(t *testing.T) {
 	if res.Header.Get("Content-Disposition") != "attachment; filename=autumn-guide.yaml" {
 		t.Fatalf("page file: %d %q", res.StatusCode, res.Header.Get("Content-Disposition"))
 	}
-	parsed, _, err := pagefile.Parse([]byte(body))
+	parsed, _, err := reader.Parse([]byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"leadgate/shared/leadgate"
 	"leadgate/shared/localbucket"
 	"leadgate/shared/outbox"
+	"leadgate/shared/richtext"
 	"leadgate/shared/signing"
 )
 
@@ -60,7 +61,7 @@ func newMagnetSite(t *testing.T) *magnetSite {
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
 	c, err := console.New(console.Config{
-		Auth: consoleauth.New(store, key, consoleauth.DefaultConfig(list), s.clock.now), Admin: admin.New(store, s.bucket, key, s.clock.now),
+		Auth: consoleauth.New(store, key, consoleauth.DefaultConfig(list), s.clock.now), Admin: admin.New(store, s.bucket, key, s.clock.now).WithMarkdown(richtext.HTML),
 		Store: store, Key: key, Mailer: s.box, BaseURL: srv.URL, From: "console@example.com",
 		Now: s.clock.now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

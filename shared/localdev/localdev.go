@@ -13,6 +13,7 @@ import (
 	"html/template"
 	"io/fs"
 	"leadgate/shared/captcha"
+	"leadgate/shared/richtext"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -219,7 +220,8 @@ func OpenOn(ctx context.Context, cfg Config, b Backend) (*Server, error) {
 	httpapi.NewLinksAPI(followup.NewLinks(b.Store, key, cfg.Now), cfg.Log).Register(mux)
 	httpapi.NewPageAPI(s.Capture, b.Store, cfg.Log).Register(mux)
 	// One admin service behind the admin API and the console.
-	svc := admin.New(b.Store, bucket, key, cfg.Now).WithWebhooks(s.Webhooks).WithPostalAddress(cfg.FollowUp.PostalAddress)
+	svc := admin.New(b.Store, bucket, key, cfg.Now).WithWebhooks(s.Webhooks).WithPostalAddress(cfg.FollowUp.PostalAddress).
+		WithMarkdown(richtext.HTML)
 	var erased admin.EraseHook
 	if mailer == box {
 		// Locally the outbox is the mailbox: an erasure deletes the messages sent

@@ -1,13 +1,17 @@
+// Package pagefile is the page file: a page, and optionally the magnet it gates,
+// written as YAML, so that pages can live as code. The console downloads a page
+// as one (Write) and leadctl applies them (its subpackage reader reads them); the
+// format lives here, so that a page written by one is read back the same by the
+// other.
 package pagefile
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 
 	"leadgate/shared/leadgate"
 )
@@ -31,96 +35,68 @@ func Write(p leadgate.Page) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("page file of %s: %w", p.Slug, err)
 	}
-	root.Content = without(root.Content, "created_at", "updated_at", "description_html", "thank_you_html",
+	root.content = without(root.content, "created_at", "updated_at", "description_html", "thank_you_html",
 		"variants_since", "variant_history")
 	if vs := member(root, "variants"); vs != nil {
-		for _, v := range vs.Content {
-			v.Content = without(v.Content, "description_html")
+		for _, v := range vs.content {
+			v.content = without(v.content, "description_html")
 		}
 	}
 	if fu := member(root, "follow_up"); fu != nil {
 		toDuration(fu, "reminder_after")
 		if steps := member(fu, "nurture"); steps != nil {
-			for _, s := range steps.Content {
+			for _, s := range steps.content {
 				toDuration(s, "after")
 			}
 		}
 	}
-	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root},
-		HeadComment: "The page " + p.Slug + " of Leadgate. Apply it with\n" +
-			"  leadctl pages apply -f " + p.Slug + ".yaml\n" +
-			"infra/examples/page.yaml explains every setting."}
-	var out bytes.Buffer
-	enc := yaml.NewEncoder(&out)
-	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("page file of %s: %w", p.Slug, err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("page file of %s: %w", p.Slug, err)
-	}
-	return out.Bytes(), nil
+	head := "The page " + p.Slug + " of Leadgate. Apply it with\n" +
+		"  leadctl pages apply -f " + p.Slug + ".yaml\n" +
+		"infra/examples/page.yaml explains every setting."
+	return emit(head, root), nil
 }
 
-// nodeOf reads the next JSON value of dec as a YAML node, keeping the order of
-// object members.
-func nodeOf(dec *json.Decoder) (*yaml.Node, error) {
+// nodeOf reads the next JSON value of dec as a node, keeping the order of object
+// members.
+func nodeOf(dec *json.Decoder) (*node, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
 	}
 	switch t := tok.(type) {
 	case json.Delim:
-		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		n := &node{kind: sequenceNode}
 		if t == '{' {
-			n.Kind, n.Tag = yaml.MappingNode, "!!map"
+			n.kind = mappingNode
 		}
 		for dec.More() {
-			if n.Kind == yaml.MappingNode {
+			if n.kind == mappingNode {
 				k, err := dec.Token()
 				if err != nil {
 					return nil, err
 				}
-				n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k.(string)})
+				n.content = append(n.content, &node{kind: stringNode, value: k.(string)})
 			}
 			v, err := nodeOf(dec)
 			if err != nil {
 				return nil, err
 			}
-			n.Content = append(n.Content, v)
+			n.content = append(n.content, v)
 		}
 		if _, err := dec.Token(); err != nil { // the closing delimiter
 			return nil, err
 		}
-		if n.Kind == yaml.SequenceNode && len(n.Content) > 0 && n.Content[0].Kind == yaml.ScalarNode {
-			n.Style = yaml.FlowStyle // [utm_source, referrer]
-		}
 		return n, nil
 	case string:
-		return textNode(t), nil
+		return &node{kind: stringNode, value: t}, nil
 	case json.Number:
-		tag := "!!int"
-		if strings.ContainsAny(t.String(), ".eE") {
-			tag = "!!float"
-		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: t.String()}, nil
+		return &node{kind: literalNode, value: t.String()}, nil
 	case bool:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: fmt.Sprint(t)}, nil
+		return &node{kind: literalNode, value: strconv.FormatBool(t)}, nil
 	case nil:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}, nil
+		return &node{kind: literalNode, value: "null"}, nil
 	}
 	return nil, fmt.Errorf("unexpected JSON token %v", tok)
-}
-
-// textNode is a string as YAML writes it: a block for a text of several lines
-// (an email's body reads as it is sent), quoted where a plain scalar would read as
-// something else.
-func textNode(s string) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-	if strings.Contains(s, "\n") && literalSafe(s) {
-		n.Style = yaml.LiteralStyle
-	}
-	return n
 }
 
 // literalSafe reports whether a YAML block keeps s exactly: no carriage returns,
@@ -142,25 +118,25 @@ func literalSafe(s string) bool {
 }
 
 // member returns the value of key in the mapping m, or nil.
-func member(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
+func member(m *node, key string) *node {
+	if m == nil || m.kind != mappingNode {
 		return nil
 	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
+	for i := 0; i+1 < len(m.content); i += 2 {
+		if m.content[i].value == key {
+			return m.content[i+1]
 		}
 	}
 	return nil
 }
 
 // without returns the members of a mapping's content without keys.
-func without(content []*yaml.Node, keys ...string) []*yaml.Node {
-	var kept []*yaml.Node
+func without(content []*node, keys ...string) []*node {
+	var kept []*node
 	for i := 0; i+1 < len(content); i += 2 {
 		drop := false
 		for _, k := range keys {
-			drop = drop || content[i].Value == k
+			drop = drop || content[i].value == k
 		}
 		if !drop {
 			kept = append(kept, content[i], content[i+1])
@@ -170,16 +146,16 @@ func without(content []*yaml.Node, keys ...string) []*yaml.Node {
 }
 
 // toDuration writes m[key], nanoseconds in the JSON, as a duration string.
-func toDuration(m *yaml.Node, key string) {
+func toDuration(m *node, key string) {
 	v := member(m, key)
-	if v == nil || v.Tag != "!!int" {
+	if v == nil || v.kind != literalNode {
 		return
 	}
-	var ns int64
-	if _, err := fmt.Sscan(v.Value, &ns); err != nil {
+	ns, err := strconv.ParseInt(v.value, 10, 64)
+	if err != nil {
 		return
 	}
-	v.Tag, v.Value = "!!str", FormatDuration(time.Duration(ns))
+	v.kind, v.value = stringNode, FormatDuration(time.Duration(ns))
 }
 
 // FormatDuration writes d as page files and the console write durations: 48h,

@@ -5,10 +5,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"leadgate/shared/leadgate"
 	"leadgate/shared/leadgate/storetest"
 	"leadgate/shared/pagefile"
+	"leadgate/shared/pagefile/reader"
 )
 
 // TestWriteParseRoundTrip writes a page that sets every setting and reads it back:
@@ -25,7 +27,7 @@ func TestWriteParseRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, magnet, err := pagefile.Parse(data)
+	got, magnet, err := reader.Parse(data)
 	if err != nil {
 		t.Fatalf("Parse: %v\n%s", err, data)
 	}
@@ -60,7 +62,7 @@ func TestWritePublishedPageHasNoDraftKey(t *testing.T) {
 	if strings.Contains(string(data), "draft") {
 		t.Fatalf("a published page's file names draft:\n%s", data)
 	}
-	got, _, err := pagefile.Parse(data)
+	got, _, err := reader.Parse(data)
 	if err != nil || got.Draft {
 		t.Fatalf("Parse: %+v, %v", got, err)
 	}
@@ -95,7 +97,7 @@ func TestParseDropsTextsHTML(t *testing.T) {
 		t.Fatal(err)
 	}
 	data = append(data, "description_html: <script>alert(1)</script>\nthank_you_html: <p>x</p>\n"...)
-	got, _, err := pagefile.Parse(data)
+	got, _, err := reader.Parse(data)
 	if err != nil {
 		t.Fatalf("Parse: %v\n%s", err, data)
 	}
@@ -122,7 +124,7 @@ func TestVariantsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _, err := pagefile.Parse(data)
+	got, _, err := reader.Parse(data)
 	if err != nil {
 		t.Fatalf("Parse: %v\n%s", err, data)
 	}
@@ -140,5 +142,51 @@ func TestVariantsRoundTrip(t *testing.T) {
 		if strings.Contains(string(data), unwanted) {
 			t.Errorf("the file has %s:\n%s", unwanted, data)
 		}
+	}
+}
+
+// trickyTexts are strings a plain YAML scalar would read as something else, or
+// would change: each must come back from the file as it went in.
+var trickyTexts = []string{"true", "No", "~", "null", "12", "1e5", "0x1f", "0o17", ".inf", "-.5", "+1", "2026-03", "2026-03-01",
+	"2026-03-01T10:00:00Z", "10:30", "48h", "- item", "? key", "a: b", "a #b", "a:", " lead", "trail ", "#tag", "&anchor", "*alias",
+	"!tag", "|", ">", "%dir", "@at", "`tick`", `"quoted"`, "'single'", "[list]", "{map}", "a, b", "tab\there", "line\r\nbreak",
+	"two\nlines", "two\nlines\n", "ends\n\n", "\nleading", "  indented\nsecond", "trailing \nspace", "é ü 日本", "\u2028", "back\\slash",
+	"{{.FirstName}}", "https://example.com/a?b=c#d", ""}
+
+func TestWriteParseRoundTripTexts(t *testing.T) {
+	for _, s := range trickyTexts {
+		roundTripText(t, s)
+	}
+}
+
+func FuzzWriteParse(f *testing.F) {
+	for _, s := range trickyTexts {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return // JSON, and so the store, holds valid UTF-8 only
+		}
+		roundTripText(t, s)
+	})
+}
+
+// roundTripText writes a page whose texts (a plain one, one in a list, one of an
+// email's) are s, and reads it back.
+func roundTripText(t *testing.T, s string) {
+	t.Helper()
+	p := storetest.Page("tricky")
+	p.ButtonText, p.HiddenFields = s, []string{s, "utm_source"}
+	p.FollowUp.Delivery.Text = s
+	data, err := pagefile.Write(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := reader.Parse(data)
+	if err != nil {
+		t.Fatalf("%q: Parse: %v\n%s", s, err, data)
+	}
+	if got.ButtonText != s || len(got.HiddenFields) != 2 || got.HiddenFields[0] != s || got.FollowUp.Delivery.Text != s {
+		t.Fatalf("%q came back as %q, %q, %q:\n%s", s, got.ButtonText, got.HiddenFields, got.FollowUp.Delivery.Text, data)
 	}
 }

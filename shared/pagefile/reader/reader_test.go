@@ -1,19 +1,18 @@
-package pagefile_test
+package reader_test
 
 import (
+	"leadgate/shared/pagefile/reader"
 	"os"
 	"path/filepath"
 	"testing"
-
-	"leadgate/shared/pagefile"
 )
 
 func TestExamplePageFileHasScoring(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "..", "infra", "examples", "page.yaml"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "infra", "examples", "page.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, _, err := pagefile.Parse(data)
+	page, _, err := reader.Parse(data)
 	if err != nil {
 		t.Fatal(err)
 	}

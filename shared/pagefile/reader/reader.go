@@ -1,8 +1,7 @@
-// Package pagefile is the page file: a page, and optionally the magnet it gates,
-// written as YAML, so that pages can live as code. leadctl applies page files and
-// the console downloads a page as one; both read and write them here, so that a page
-// written by one is read back the same by the other.
-package pagefile
+// Package reader reads page files (leadgate/shared/pagefile writes them), for
+// leadctl. It is a package of its own so that the Lambda functions, which only
+// write page files, do not link the YAML library.
+package reader
 
 import (
 	"bytes"

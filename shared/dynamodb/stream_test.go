@@ -223,7 +223,7 @@ func wantFixtureChanges() []leadgate.Change {
 	first, second := fixtureCaptures()
 	lead1 := leadgate.NewLead(first.NewLeadID, first.Submission, first.Page)
 	sub1 := first.Submission
-	sub1.LeadID = lead1.ID
+	sub1.LeadID, sub1.NewLeadStage = lead1.ID, leadgate.StageCold
 	lead2 := lead1.Apply(second.Submission, second.Page)
 	sub2 := second.Submission
 	sub2.LeadID = lead2.ID
@@ -237,7 +237,7 @@ func wantFixtureChanges() []leadgate.Change {
 	f := fixtureFollowUps()
 	grace1 := leadgate.NewLead(f.capture.NewLeadID, f.capture.Submission, f.capture.Page)
 	sub3 := f.capture.Submission
-	sub3.LeadID = grace1.ID
+	sub3.LeadID, sub3.NewLeadStage = grace1.ID, leadgate.StageCold
 	grace2 := grace1
 	grace2.Status, grace2.ConfirmedAt, grace2.UpdatedAt, grace2.Version = leadgate.StatusActive, f.confirmAt[0], f.confirmAt[0], grace1.Version+1
 	confirmed := f.confirmation
@@ -299,9 +299,13 @@ func TestStreamFixtures(t *testing.T) {
 }
 
 // withoutPages clears what leads written before they kept their pages and
-// suppression times lack.
+// suppression times lack, and submissions written before they said the stage of
+// the lead they made.
 func withoutPages(want []leadgate.Change) {
 	for _, ch := range want {
+		if ch.Submission != nil {
+			ch.Submission.NewLeadStage = ""
+		}
 		for _, l := range []*leadgate.Lead{ch.Lead, ch.OldLead} {
 			if l != nil {
 				l.Pages = nil

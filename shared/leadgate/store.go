@@ -58,8 +58,9 @@ type Store interface {
 	// submission (Submission.Variant) by themselves.
 	CountArmView(ctx context.Context, page, day string, src Source, arm string) error
 	// CountLead counts a new submission (SubmissionCreated) into its page's
-	// counters of its day and of its attribution's source. Counting the same
-	// submission ID again changes nothing.
+	// counters of its day and of its attribution's source, and the lead it
+	// created, if any, into the page's stage counters (NewLeadMoves). Counting the
+	// same submission ID again changes nothing.
 	CountLead(ctx context.Context, sub Submission) error
 	// CountConfirmation counts a first confirmation (LeadConfirmed) into its page's
 	// counters of the day it was confirmed, under the source of the submission it
@@ -81,8 +82,8 @@ type Store interface {
 	AllPageStats(ctx context.Context, from, to string) ([]SourceDayCounts, error)
 	// Overview returns every page's spends and stage counters (stages.go), read
 	// at once. The stage counters move in the same write as the lead whose stage
-	// or pages change: a capture that creates a lead or brings it to a new page,
-	// SetScore, EraseLead.
+	// or pages change: a capture that brings a known lead to a new page,
+	// SetScore, EraseLead; a new lead is counted by its submission's CountLead.
 	Overview(ctx context.Context) (Overview, error)
 
 	// PageLeads returns the page's submissions made at or after since, newest

@@ -350,6 +350,7 @@ func testCaptureNewLead(t *testing.T, s leadgate.Store) {
 	}
 	wantSub := c.Submission
 	wantSub.LeadID = c.NewLeadID
+	wantSub.NewLeadStage = leadgate.StageCold // the new lead's, unscored
 	if err := equalJSON(subs[0], wantSub); err != nil {
 		t.Fatalf("stored submission: %v", err)
 	}
@@ -430,6 +431,7 @@ func testCaptureRoundTrip(t *testing.T, s leadgate.Store) {
 	}
 	wantSubs := []leadgate.Submission{c.Submission, later.Submission}
 	wantSubs[0].LeadID, wantSubs[1].LeadID = first.Lead.ID, first.Lead.ID
+	wantSubs[0].NewLeadStage = leadgate.StageCold // it made the lead
 	if err := equalJSON(mustSubmissions(t, s, "alan@example.com"), wantSubs); err != nil {
 		t.Fatalf("submissions: %v", err)
 	}

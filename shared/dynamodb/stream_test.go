@@ -416,6 +416,7 @@ func recordFixture(t *testing.T) events.DynamoDBEvent {
 		if err := s.CountDownload(ctx, d); err != nil {
 			t.Fatalf("CountDownload(%d): %v", d.N, err)
 		}
+		recordDownload(t, s, d)
 	}
 	if err := s.RevokeGrant(ctx, first.Grant.ID); err != nil {
 		t.Fatal(err)
@@ -1080,5 +1081,18 @@ func repoRoot(t *testing.T) string {
 			t.Fatal("go.mod not found above the test's folder")
 		}
 		dir = parent
+	}
+}
+
+// recordDownload records a download's first download time on its lead as the
+// download's rescoring does when the score stays (ScoreDownload).
+func recordDownload(t *testing.T, s leadgate.Store, d leadgate.Download) {
+	t.Helper()
+	l, err := s.LeadByEmail(context.Background(), d.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ScoreDownload(context.Background(), d.Email, d.At, l.Score, l.CurrentStage(), d.At, l.Version); err != nil {
+		t.Fatalf("ScoreDownload(%d): %v", d.N, err)
 	}
 }

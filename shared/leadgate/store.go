@@ -44,9 +44,10 @@ type Store interface {
 	// the grant's submission is the last of its address on its page, its dedupe
 	// marker goes too: the form sent again is a new submission with a new link.
 	RevokeGrant(ctx context.Context, id string) error
-	// CountDownload adds a download to its page's daily counters and records the
-	// lead's first download. Counting the same (grant, N) again changes nothing, so a
-	// redelivered change is harmless.
+	// CountDownload adds a download to its page's daily counters. Counting the
+	// same (grant, N) again changes nothing, so a redelivered change is harmless.
+	// The lead's first download is recorded by the download's rescoring
+	// (ScoreDownload), in the same write as its score.
 	CountDownload(ctx context.Context, d Download) error
 	// CountView adds one view of the page to its counters of day (a UTC day, as Day
 	// names it) and to those of the visit's source. Views are not deduplicated:
@@ -105,6 +106,12 @@ type Store interface {
 	// stage that moves appends a StageChange (the last MaxStageHistory kept); the
 	// same score and stage write nothing, so a feed's own lead update cannot loop.
 	SetScore(ctx context.Context, email string, score int, stage Stage, at time.Time, version int64) error
+	// ScoreDownload is SetScore for the rescoring of a lead after a download made
+	// at downloadedAt: the same write sets the lead's first download time to it
+	// where the lead has none or a later one (Lead.Downloaded), so that a download
+	// and the score it brings cost one write. It writes nothing when neither the
+	// score, the stage nor the first download time changes.
+	ScoreDownload(ctx context.Context, email string, downloadedAt time.Time, score int, stage Stage, at time.Time, version int64) error
 
 	FollowUpStore
 	ConsoleStore

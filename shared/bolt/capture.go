@@ -59,6 +59,7 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (le
 	} else {
 		res.Lead = c.NewLead(sub)
 		res.LeadCreated = true
+		sub.NewLeadStage = res.Lead.CurrentStage()
 	}
 	sub.LeadID = res.Lead.ID
 	res.Submission = sub
@@ -78,8 +79,12 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (le
 	if err := indexLead(tx, res.Lead); err != nil {
 		return res, err
 	}
-	if err := moveStages(tx, old, &res.Lead); err != nil {
-		return res, err
+	// A new lead enters the stage counters when its submission is counted
+	// (CountLead), as on DynamoDB.
+	if old != nil {
+		if err := moveStages(tx, old, &res.Lead); err != nil {
+			return res, err
+		}
 	}
 	if err := leads.Put(subKey, subJSON); err != nil {
 		return res, err

@@ -243,3 +243,34 @@ func TestStageCountersBuiltOnOpen(t *testing.T) {
 		t.Errorf("after opening: %s %+v, %s %+v, all %+v; want 1, 2 and 2 cold", p.Slug, a, q.Slug, b, all)
 	}
 }
+
+// A store closed before its new leads' submissions were counted counts them once
+// when they are: opening it does not rebuild its stage counters from its leads.
+func TestStageCountersOfUncountedLeadsAfterReopening(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "leads.db")
+	s, err := bolt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	p := storetest.Page("reopened")
+	res, err := s.Capture(ctx, storetest.Capture(p, "one@example.com", storetest.T0, "x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err = bolt.Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.CountLead(ctx, res.Submission); err != nil {
+		t.Fatal(err)
+	}
+	o, err := s.Overview(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := o.PageStages(p.Slug); got.Total() != 1 || got.Cold != 1 {
+		t.Errorf("after reopening and counting: %+v; want 1 cold", got)
+	}
+}

@@ -110,12 +110,11 @@ func (s *Store) RevokeGrant(_ context.Context, id string) error {
 	return storeError("revoke grant", err)
 }
 
-// CountDownload counts a download once into its page's day, and sets the lead's first
-// download time, in a commit shared with the follower's other writes (batch).
+// CountDownload counts a download once into its page's day, in a commit shared
+// with the follower's other writes (batch). The lead's first download time is set
+// by the download's rescoring (ScoreDownload), as on DynamoDB.
 func (s *Store) CountDownload(_ context.Context, d leadgate.Download) error {
-	changed := false
 	err := s.batch(func(tx *bbolt.Tx) error {
-		changed = false
 		marks := tx.Bucket(bucketDownloaded)
 		mark := append(append([]byte(d.GrantID), 0), strconv.AppendInt(nil, int64(d.N), 10)...)
 		if marks.Get(mark) != nil {
@@ -124,40 +123,9 @@ func (s *Store) CountDownload(_ context.Context, d leadgate.Download) error {
 		if err := marks.Put(mark, []byte{1}); err != nil {
 			return err
 		}
-		if err := bump(tx, d.Page, leadgate.Day(d.At), d.Source, d.Variant, countDownloads); err != nil {
-			return err
-		}
-		if d.Email == "" {
-			return nil
-		}
-		leads := tx.Bucket(bucketLeads)
-		raw := leads.Get([]byte(d.Email))
-		if raw == nil {
-			return nil
-		}
-		var old leadgate.Lead
-		if err := decode(raw, &old); err != nil {
-			return err
-		}
-		if !old.FirstDownloadAt.IsZero() && !d.At.Before(old.FirstDownloadAt) {
-			return nil
-		}
-		lead := old
-		lead.FirstDownloadAt = d.At
-		lead.Version++
-		if err := putLead(tx, lead); err != nil {
-			return err
-		}
-		changed = true
-		return appendChanges(tx, leadgate.Change{Kind: leadgate.LeadUpdated, At: d.At, Lead: &lead, OldLead: &old})
+		return bump(tx, d.Page, leadgate.Day(d.At), d.Source, d.Variant, countDownloads)
 	})
-	if err != nil {
-		return storeError("count download", err)
-	}
-	if changed {
-		s.notify()
-	}
-	return nil
+	return storeError("count download", err)
 }
 
 // CountView adds one view to the page's counters of day, its total and its

@@ -15,8 +15,13 @@ var bucketStages = []byte("stages")
 // moveStages adds to the stage counters what writing a lead as after, where it was
 // before, moves (leadgate.StageMoves), within the caller's transaction.
 func moveStages(tx *bbolt.Tx, before, after *leadgate.Lead) error {
+	return addStages(tx, leadgate.StageMoves(before, after))
+}
+
+// addStages adds the moves to the stage counters within the caller's transaction.
+func addStages(tx *bbolt.Tx, moves []leadgate.PageStages) error {
 	b := tx.Bucket(bucketStages)
-	for _, m := range leadgate.StageMoves(before, after) {
+	for _, m := range moves {
 		var p leadgate.PageStages
 		if raw := b.Get([]byte(m.Page)); raw != nil {
 			if err := decode(raw, &p); err != nil {
@@ -32,14 +37,13 @@ func moveStages(tx *bbolt.Tx, before, after *leadgate.Lead) error {
 	return nil
 }
 
-// buildStages fills an empty stage bucket from the leads, for a store written
-// before it kept stage counters. It counts each lead by its own Pages, as the
+// buildStages fills the stage bucket, new in a store written before it kept
+// stage counters, from the leads. It counts each lead by its own Pages, as the
 // moves that follow will (a lead stored before leads kept their pages counts once
-// it submits again).
+// it submits again). Their submissions say no NewLeadStage, so counting one
+// later counts no lead twice. A bucket that exists is never rebuilt, empty or
+// not: its new leads are counted when their submissions are.
 func buildStages(tx *bbolt.Tx) error {
-	if k, _ := tx.Bucket(bucketStages).Cursor().First(); k != nil {
-		return nil
-	}
 	return tx.Bucket(bucketLeads).ForEach(func(k, v []byte) error {
 		if kindOf(k) != itemLead {
 			return nil

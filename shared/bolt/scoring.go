@@ -12,7 +12,13 @@ import (
 // SetScore sets a lead's score and stage if its version is still version, with a
 // LeadUpdated change when anything changed. The follower scores many leads at once:
 // their scores share commits (batch).
-func (s *Store) SetScore(_ context.Context, email string, score int, stage leadgate.Stage, at time.Time, version int64) error {
+func (s *Store) SetScore(ctx context.Context, email string, score int, stage leadgate.Stage, at time.Time, version int64) error {
+	return s.ScoreDownload(ctx, email, time.Time{}, score, stage, at, version)
+}
+
+// ScoreDownload is SetScore that also sets the lead's first download time to
+// downloadedAt (zero: none) where it has none or a later one.
+func (s *Store) ScoreDownload(_ context.Context, email string, downloadedAt time.Time, score int, stage leadgate.Stage, at time.Time, version int64) error {
 	changed := false
 	err := s.batch(func(tx *bbolt.Tx) error {
 		changed = false
@@ -28,8 +34,9 @@ func (s *Store) SetScore(_ context.Context, email string, score int, stage leadg
 		if old.Version != version {
 			return leadgate.ErrLeadChanged
 		}
-		lead, ok := old.WithScore(score, stage, at)
-		if !ok {
+		downloaded, first := old.Downloaded(downloadedAt)
+		lead, scored := downloaded.WithScore(score, stage, at)
+		if !scored && !first {
 			return nil
 		}
 		lead.Version++

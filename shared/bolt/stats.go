@@ -69,9 +69,10 @@ func bump(tx *bbolt.Tx, page, day string, src leadgate.Source, variant string, s
 	return putJSON(rows, rowKey, row)
 }
 
-// countOnce runs bump unless the mark exists, and sets the mark. The follower counts
-// many leads at once: their counts share commits (batch).
-func (s *Store) countOnce(op string, mark []byte, page, day string, src leadgate.Source, variant string, step counter) error {
+// countOnce runs bump, and adds the stage moves, unless the mark exists, and sets
+// the mark. The follower counts many leads at once: their counts share commits
+// (batch).
+func (s *Store) countOnce(op string, mark []byte, page, day string, src leadgate.Source, variant string, step counter, stages ...leadgate.PageStages) error {
 	err := s.batch(func(tx *bbolt.Tx) error {
 		marks := tx.Bucket(bucketCounted)
 		if marks.Get(mark) != nil {
@@ -80,15 +81,19 @@ func (s *Store) countOnce(op string, mark []byte, page, day string, src leadgate
 		if err := marks.Put(mark, []byte{1}); err != nil {
 			return err
 		}
+		if err := addStages(tx, stages); err != nil {
+			return err
+		}
 		return bump(tx, page, day, src, variant, step)
 	})
 	return storeError(op, err)
 }
 
-// CountLead counts a new submission once.
+// CountLead counts a new submission once, and the lead it created into the
+// stage counters in the same transaction.
 func (s *Store) CountLead(_ context.Context, sub leadgate.Submission) error {
 	mark := append([]byte("sub\x00"), sub.ID...)
-	return s.countOnce("count lead", mark, sub.Page, leadgate.Day(sub.At), leadgate.SourceOf(sub.Attribution), sub.Variant, countLeads)
+	return s.countOnce("count lead", mark, sub.Page, leadgate.Day(sub.At), leadgate.SourceOf(sub.Attribution), sub.Variant, countLeads, leadgate.NewLeadMoves(sub)...)
 }
 
 // CountConfirmation counts a first confirmation once, under the source of the

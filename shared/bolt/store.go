@@ -107,6 +107,7 @@ func open(path string, opts Options, o *bbolt.Options) (*Store, error) {
 	db.MaxBatchDelay = batchDelay
 	s := &Store{db: db, changed: make(chan struct{}), opts: opts, stop: make(chan struct{})}
 	err = s.update(func(tx *bbolt.Tx) error {
+		newStages := tx.Bucket(bucketStages) == nil
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -121,7 +122,10 @@ func open(path string, opts Options, o *bbolt.Options) (*Store, error) {
 		if err := buildLeadIndex(tx); err != nil {
 			return err
 		}
-		return buildStages(tx)
+		if newStages {
+			return buildStages(tx)
+		}
+		return nil
 	})
 	if err != nil {
 		db.Close()

@@ -76,7 +76,8 @@ type counter struct {
 // does not exist; known: if its version is unchanged), put the submission, put the
 // dedupe marker (if absent or older than the window), count each rate counter (if
 // under its limit), put the capture's grant, if any (if it does not exist), and
-// add the lead to its page's stage counters when it is new or new on the page. The
+// add a known lead to its page's stage counters when it is new on the page (a new
+// lead is counted by CountLead, its submission saying at which stage). The
 // cancellation reasons tell which condition failed: a counter means rate limited, the
 // marker means a repeat, the lead means the address is known (or changed meanwhile):
 // then the lead that came back with the failure is updated and the transaction tried
@@ -109,6 +110,8 @@ func (s *Store) Capture(ctx context.Context, c leadgate.Capture) (leadgate.Captu
 		lead := c.NewLead(sub)
 		if old != nil {
 			lead = old.Apply(sub, c.Page)
+		} else {
+			sub.NewLeadStage = lead.CurrentStage()
 		}
 		sub.LeadID = lead.ID
 		res = leadgate.CaptureResult{Lead: lead, Submission: sub, LeadCreated: old == nil}
@@ -240,8 +243,12 @@ func (s *Store) captureItems(c leadgate.Capture, lead leadgate.Lead, old *leadga
 		}
 		items = append(items, put)
 	}
-	// The stage counters of the lead's pages, when it is new or gains a page.
-	items = append(items, s.stageUpdates(old, &lead)...)
+	// The stage counters of a known lead's pages, when it gains one. A new lead
+	// is counted with its submission (CountLead): a plain write of one unit there
+	// instead of two in this transaction.
+	if old != nil {
+		items = append(items, s.stageUpdates(old, &lead)...)
+	}
 	return items, nil
 }
 

@@ -117,30 +117,16 @@ func (s *Store) RevokeGrant(ctx context.Context, id string) error {
 	return s.writeOr(ctx, op+": forget its repeat", s.deleteOf(marker, &markerOf, values{":sk": str(submissionSK(g.CreatedAt, g.SubmissionID))}), nil)
 }
 
-// firstDownload sets a lead's first download time where it has none or a later
-// one; the version grows as with every write of a lead.
-var firstDownload = updating("SET #first_download_at = :at, #version = #version + :one",
-	"attribute_exists(#pk) AND (attribute_not_exists(#first_download_at) OR #first_download_at > :at)")
-
-// CountDownload counts a download in plain writes, each at the price of one write
-// unit (a transaction of them would double every one): first, for a download of a
-// lead, the lead's first download time where it has none or a later one, which its
-// condition makes idempotent (a lead gone or downloaded earlier refuses it, and
-// nothing changes); then the count, once, as countOnce counts a lead: the (grant,
-// n) mark put where absent, then the counter of the page's day and the download's
-// source. A redelivered download is refused by the lead's condition and the mark,
-// and counts nothing.
+// CountDownload counts a download as countOnce counts a lead, in plain writes at
+// one write unit each (a transaction of them would double both): the (grant, n)
+// mark put where absent, then the counter of the page's day and the download's
+// source. A redelivered download is refused by the mark, and counts nothing. The
+// lead's first download time is set by the download's rescoring, in the write of
+// its score (ScoreDownload), rather than in a write of its own here.
 func (s *Store) CountDownload(ctx context.Context, d leadgate.Download) error {
 	op := "count download on page " + d.Page
-	at := str(keyTime(d.At))
-	if d.Email != "" {
-		w := s.updateOf(leadKey(d.Email), firstDownload, values{":at": at, ":one": one})
-		if _, _, err := s.write(ctx, op+": lead's first download", w, ""); err != nil {
-			return err
-		}
-	}
 	mark := markItem(prefixGrant+d.GrantID, prefixDownload+strconv.Itoa(d.N), typeDownloadMark, d.At.Add(downloadMarkRetention))
-	mark[attrAt] = at
+	mark[attrAt] = str(keyTime(d.At))
 	return s.countOnce(ctx, op, mark, d.Page, leadgate.Day(d.At), d.Source, d.Variant, attrDownloads)
 }
 

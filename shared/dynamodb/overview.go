@@ -23,8 +23,11 @@ import (
 // each stage move a second write unit.
 //
 // The stage counters move in the same transaction as the lead whose pages change
-// (its capture, its erasure), which is one anyway; a new score's stage moves them
-// in plain updates after the lead's own (scoring.go).
+// (a known lead's capture, its erasure), which is one anyway; a new score's stage
+// moves them in plain updates after the lead's own (scoring.go), and a new lead
+// enters them in a plain update after its submission's count (CountLead,
+// stats.go), where it costs one write unit rather than two in the capture's
+// transaction.
 
 // pageStagesKey is the key of a page's stage counters.
 func pageStagesKey(page string) map[string]types.AttributeValue {
@@ -38,8 +41,13 @@ var stageCount = updating("ADD #cold :cold, #mql :mql, #sql :sql, #first_cold :f
 // stageUpdates are the updates of the stage counters that writing a lead as after,
 // where it was before, makes (leadgate.StageMoves).
 func (s *Store) stageUpdates(before, after *leadgate.Lead) []types.TransactWriteItem {
+	return s.stageMoveUpdates(leadgate.StageMoves(before, after))
+}
+
+// stageMoveUpdates are the updates of the stage counters that make the moves.
+func (s *Store) stageMoveUpdates(moves []leadgate.PageStages) []types.TransactWriteItem {
 	var out []types.TransactWriteItem
-	for _, m := range leadgate.StageMoves(before, after) {
+	for _, m := range moves {
 		out = append(out, s.updateOf(pageStagesKey(m.Page), stageCount, values{
 			":cold": num(int64(m.Cold)), ":mql": num(int64(m.MQL)), ":sql": num(int64(m.SQL)),
 			":first_cold": num(int64(m.First.Cold)), ":first_mql": num(int64(m.First.MQL)), ":first_sql": num(int64(m.First.SQL)),

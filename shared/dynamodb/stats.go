@@ -110,10 +110,12 @@ func (s *Store) DailyCounts(ctx context.Context, page, day string) (leadgate.Dai
 	return c, nil
 }
 
-// CountLead counts a new submission once: see countOnce.
+// CountLead counts a new submission once, and the lead it created, if any, into
+// its page's stage counters after the count, under the same mark: see countOnce.
 func (s *Store) CountLead(ctx context.Context, sub leadgate.Submission) error {
 	mark := markItem(prefixCounted+"SUB#"+sub.ID, skCounted, typeCountMark, sub.At.Add(countMarkRetention))
-	return s.countOnce(ctx, "count lead on page "+sub.Page, mark, sub.Page, leadgate.Day(sub.At), leadgate.SourceOf(sub.Attribution), sub.Variant, attrLeads)
+	return s.countOnce(ctx, "count lead on page "+sub.Page, mark, sub.Page, leadgate.Day(sub.At), leadgate.SourceOf(sub.Attribution), sub.Variant, attrLeads,
+		s.stageMoveUpdates(leadgate.NewLeadMoves(sub))...)
 }
 
 // CountConfirmation counts a first confirmation once, under the source of the
@@ -136,11 +138,13 @@ func (s *Store) CountConfirmation(ctx context.Context, c leadgate.Confirmation) 
 }
 
 // countOnce puts the mark, if none exists, then adds one to attr of the page's
-// per-source counter of the day; a mark that exists means the change was counted
-// before. When DynamoDB refuses the count, the mark is deleted again, so that a
-// redelivered change counts it; when the count gets no answer it may have been
-// made, and the mark stays.
-func (s *Store) countOnce(ctx context.Context, op string, mark map[string]types.AttributeValue, page, day string, src leadgate.Source, variant, attr string) error {
+// per-source counter of the day, then makes the updates after (a new lead's stage
+// counters), each a write of its own; a mark that exists means the change was
+// counted before. When DynamoDB refuses the count, the mark is deleted again, so
+// that a redelivered change counts it; when the count gets no answer it may have
+// been made, and the mark stays. Once the count is made the mark stays: an update
+// after it that fails is lost, never made twice.
+func (s *Store) countOnce(ctx context.Context, op string, mark map[string]types.AttributeValue, page, day string, src leadgate.Source, variant, attr string, after ...types.TransactWriteItem) error {
 	_, counted, err := s.write(ctx, op+": mark", s.putOf(mark, &itemAbsent, nil), "")
 	if err != nil || counted {
 		return err
@@ -156,7 +160,15 @@ func (s *Store) countOnce(ctx context.Context, op string, mark map[string]types.
 			return errors.Join(err, derr)
 		}
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	for _, w := range after {
+		if err := s.writeOr(ctx, op+": stage counters", w, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sourceDayItem is a per-source counter's item.

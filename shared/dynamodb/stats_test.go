@@ -3,6 +3,7 @@ package dynamodb_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -74,6 +75,58 @@ func TestCountLeadMarkThenCount(t *testing.T) {
 			}
 			if tt.countErr != nil && !errors.Is(err, tt.countErr) {
 				t.Errorf("error %v does not carry the count's %v", err, tt.countErr)
+			}
+		})
+	}
+}
+
+// TestCountNewLeadStagesAfterItsCount: the count of a new lead's submission moves
+// the stage counters after the day's counter, under the same mark: a refused day
+// count deletes the mark and moves nothing (the redelivery makes both); a refused
+// stage move keeps the mark (the day is counted), so the move is lost rather than
+// the day counted twice.
+func TestCountNewLeadStagesAfterItsCount(t *testing.T) {
+	sub := storetest.Capture(storetest.Page("spring"), "ada@example.com", storetest.T0, "x").Submission
+	sub.NewLeadStage = leadgate.StageMQL
+	throttled := opError("UpdateItem", &types.ThrottlingException{Message: aws.String("slow down")})
+	for _, tt := range []struct {
+		name                string
+		countErr, stagesErr error
+		wantCode            leadgate.Code
+		wantUpdates         []string // partitions updated, in order
+		wantUnmark          bool
+	}{
+		{"counted", nil, nil, "", []string{dynamodb.PKDays, dynamodb.PKNow}, false},
+		{"count refused", throttled, nil, leadgate.EUNAVAILABLE, []string{dynamodb.PKDays}, true},
+		{"stages refused", nil, throttled, leadgate.EUNAVAILABLE, []string{dynamodb.PKDays, dynamodb.PKNow}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var updates []string
+			unmarked := false
+			s := dynamodb.New(&fakeAPI{
+				putItem: func(*awsddb.PutItemInput) (*awsddb.PutItemOutput, error) { return &awsddb.PutItemOutput{}, nil },
+				updateItem: func(in *awsddb.UpdateItemInput) (*awsddb.UpdateItemOutput, error) {
+					pk := in.Key[dynamodb.AttrPK].(*types.AttributeValueMemberS).Value
+					updates = append(updates, pk)
+					if pk == dynamodb.PKNow {
+						if v := in.ExpressionAttributeValues[":mql"].(*types.AttributeValueMemberN).Value; v != "1" {
+							t.Errorf("stage counters moved mql by %s, want 1", v)
+						}
+						return &awsddb.UpdateItemOutput{}, tt.stagesErr
+					}
+					return &awsddb.UpdateItemOutput{}, tt.countErr
+				},
+				deleteItem: func(*awsddb.DeleteItemInput) (*awsddb.DeleteItemOutput, error) {
+					unmarked = true
+					return &awsddb.DeleteItemOutput{}, nil
+				},
+			}, "table")
+			err := s.CountLead(context.Background(), sub)
+			if got := leadgate.ErrorCode(err); got != tt.wantCode {
+				t.Fatalf("code %q (%v), want %q", got, err, tt.wantCode)
+			}
+			if !slices.Equal(updates, tt.wantUpdates) || unmarked != tt.wantUnmark {
+				t.Errorf("updates %v, mark deleted %v; want %v, %v", updates, unmarked, tt.wantUpdates, tt.wantUnmark)
 			}
 		})
 	}

@@ -223,7 +223,7 @@ func wantFixtureChanges() []leadgate.Change {
 	first, second := fixtureCaptures()
 	lead1 := leadgate.NewLead(first.NewLeadID, first.Submission, first.Page)
 	sub1 := first.Submission
-	sub1.LeadID = lead1.ID
+	sub1.LeadID, sub1.NewLeadStage = lead1.ID, leadgate.StageCold
 	lead2 := lead1.Apply(second.Submission, second.Page)
 	sub2 := second.Submission
 	sub2.LeadID = lead2.ID
@@ -237,7 +237,7 @@ func wantFixtureChanges() []leadgate.Change {
 	f := fixtureFollowUps()
 	grace1 := leadgate.NewLead(f.capture.NewLeadID, f.capture.Submission, f.capture.Page)
 	sub3 := f.capture.Submission
-	sub3.LeadID = grace1.ID
+	sub3.LeadID, sub3.NewLeadStage = grace1.ID, leadgate.StageCold
 	grace2 := grace1
 	grace2.Status, grace2.ConfirmedAt, grace2.UpdatedAt, grace2.Version = leadgate.StatusActive, f.confirmAt[0], f.confirmAt[0], grace1.Version+1
 	confirmed := f.confirmation
@@ -299,9 +299,13 @@ func TestStreamFixtures(t *testing.T) {
 }
 
 // withoutPages clears what leads written before they kept their pages and
-// suppression times lack.
+// suppression times lack, and submissions written before they said the stage of
+// the lead they made.
 func withoutPages(want []leadgate.Change) {
 	for _, ch := range want {
+		if ch.Submission != nil {
+			ch.Submission.NewLeadStage = ""
+		}
 		for _, l := range []*leadgate.Lead{ch.Lead, ch.OldLead} {
 			if l != nil {
 				l.Pages = nil
@@ -412,6 +416,7 @@ func recordFixture(t *testing.T) events.DynamoDBEvent {
 		if err := s.CountDownload(ctx, d); err != nil {
 			t.Fatalf("CountDownload(%d): %v", d.N, err)
 		}
+		recordDownload(t, s, d)
 	}
 	if err := s.RevokeGrant(ctx, first.Grant.ID); err != nil {
 		t.Fatal(err)
@@ -1076,5 +1081,18 @@ func repoRoot(t *testing.T) string {
 			t.Fatal("go.mod not found above the test's folder")
 		}
 		dir = parent
+	}
+}
+
+// recordDownload records a download's first download time on its lead as the
+// download's rescoring does when the score stays (ScoreDownload).
+func recordDownload(t *testing.T, s leadgate.Store, d leadgate.Download) {
+	t.Helper()
+	l, err := s.LeadByEmail(context.Background(), d.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ScoreDownload(context.Background(), d.Email, d.At, l.Score, l.CurrentStage(), d.At, l.Version); err != nil {
+		t.Fatalf("ScoreDownload(%d): %v", d.N, err)
 	}
 }

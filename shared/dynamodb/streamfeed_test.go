@@ -123,7 +123,8 @@ func TestStreamMatchesEmbeddedFeed(t *testing.T) {
 			}
 		}
 	}
-	// Two downloads, each counted; the first sets the lead's first download time.
+	// Two downloads, each counted and rescored; the first sets the lead's first
+	// download time.
 	// Then the grant is revoked, and a refused download changes nothing.
 	for name, s := range map[string]leadgate.Store{"dynamodb": ddb, "embedded": embedded} {
 		for n, at := range []time.Time{t0.Add(3 * time.Hour), t0.Add(4 * time.Hour)} {
@@ -131,9 +132,11 @@ func TestStreamMatchesEmbeddedFeed(t *testing.T) {
 			if err != nil || g.Downloads != n+1 {
 				t.Fatalf("%s store, download %d: %+v, %v", name, n+1, g, err)
 			}
-			if err := s.CountDownload(ctx, leadgate.Download{GrantID: g.ID, N: g.Downloads, Page: g.Page, Email: g.Email, At: at}); err != nil {
+			d := leadgate.Download{GrantID: g.ID, N: g.Downloads, Page: g.Page, Email: g.Email, At: at}
+			if err := s.CountDownload(ctx, d); err != nil {
 				t.Fatalf("%s store, count download %d: %v", name, n+1, err)
 			}
+			recordDownload(t, s, d)
 		}
 		if err := s.RevokeGrant(ctx, grant.ID); err != nil {
 			t.Fatal(err)
@@ -204,7 +207,7 @@ func TestStreamMatchesEmbeddedFeed(t *testing.T) {
 		leadgate.LeadUpdated, leadgate.SubmissionCreated,
 		leadgate.LeadCreated, leadgate.SubmissionCreated,
 		leadgate.LeadUpdated, leadgate.SubmissionCreated,
-		leadgate.DownloadMade, leadgate.LeadUpdated, // the first download, counted
+		leadgate.DownloadMade, leadgate.LeadUpdated, // the first download, rescored
 		leadgate.DownloadMade,                            // the second one: the lead's first download stays
 		leadgate.LeadCreated, leadgate.SubmissionCreated, // the double opt-in capture
 		leadgate.LeadUpdated, leadgate.LeadConfirmed, // its confirmation: unconfirmed to active

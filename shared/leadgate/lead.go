@@ -168,6 +168,10 @@ type Submission struct {
 	// Variant is the arm of the page's A/B test the form was shown as; "" outside
 	// a test.
 	Variant string `json:"variant,omitempty"`
+	// NewLeadStage is the stage the capture gave the lead this submission created;
+	// "" when the lead existed before. Counting the submission (CountLead) counts
+	// the new lead into its page's stage counters at that stage.
+	NewLeadStage Stage `json:"new_lead_stage,omitempty"`
 }
 
 // NewLead makes the lead that a first submission describes.

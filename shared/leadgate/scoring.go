@@ -40,6 +40,16 @@ func (l Lead) CurrentStage() Stage {
 	return l.Stage
 }
 
+// Downloaded returns the lead with its first download time set to at where it
+// has none or a later one; it reports false, changing nothing, otherwise.
+func (l Lead) Downloaded(at time.Time) (Lead, bool) {
+	if at.IsZero() || !l.FirstDownloadAt.IsZero() && !at.Before(l.FirstDownloadAt) {
+		return l, false
+	}
+	l.FirstDownloadAt = at
+	return l, true
+}
+
 // WithScore returns the lead with the score and stage set at at, and a StageChange
 // appended (the last MaxStageHistory kept) when the stage moves. It reports false,
 // changing nothing, when score and stage are those the lead has.

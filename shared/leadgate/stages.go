@@ -6,7 +6,10 @@ import "slices"
 // a submission on it) stand at each stage now, and how many of the leads whose
 // first page it is (Lead.Pages[0]) do: summed over every page, the latter count
 // each lead once. The counters move in the same write as the lead whose stage or
-// pages change (a capture, a new score, an erasure), so they are exact.
+// pages change (a capture of a known lead, a new score, an erasure), except a new
+// lead's: it is counted with its submission's count (CountLead, from the change
+// feed), once, at the stage its capture gave it (Submission.NewLeadStage). Moves
+// are sums, so the order of a new lead's count and its later moves matters not.
 
 // StageCounts are how many leads stand at each stage now: those with a submission
 // on Page or, Page "", every lead with a submission on any page, once.
@@ -81,6 +84,16 @@ func StageMoves(before, after *Lead) []PageStages {
 		}
 	}
 	return slices.DeleteFunc(moves, PageStages.IsZero)
+}
+
+// NewLeadMoves returns what the lead that sub created adds to the stage counters:
+// one lead at sub.NewLeadStage on sub.Page, its first page; nothing for a
+// submission of a lead that existed.
+func NewLeadMoves(sub Submission) []PageStages {
+	if sub.NewLeadStage == "" {
+		return nil
+	}
+	return StageMoves(nil, &Lead{Pages: []string{sub.Page}, Stage: sub.NewLeadStage})
 }
 
 // Overview is what stands now for every page, whatever the day: its campaigns'

@@ -44,9 +44,10 @@ type Store interface {
 	// the grant's submission is the last of its address on its page, its dedupe
 	// marker goes too: the form sent again is a new submission with a new link.
 	RevokeGrant(ctx context.Context, id string) error
-	// CountDownload adds a download to its page's daily counters and records the
-	// lead's first download. Counting the same (grant, N) again changes nothing, so a
-	// redelivered change is harmless.
+	// CountDownload adds a download to its page's daily counters. Counting the
+	// same (grant, N) again changes nothing, so a redelivered change is harmless.
+	// The lead's first download is recorded by the download's rescoring
+	// (ScoreDownload), in the same write as its score.
 	CountDownload(ctx context.Context, d Download) error
 	// CountView adds one view of the page to its counters of day (a UTC day, as Day
 	// names it) and to those of the visit's source. Views are not deduplicated:
@@ -58,8 +59,9 @@ type Store interface {
 	// submission (Submission.Variant) by themselves.
 	CountArmView(ctx context.Context, page, day string, src Source, arm string) error
 	// CountLead counts a new submission (SubmissionCreated) into its page's
-	// counters of its day and of its attribution's source. Counting the same
-	// submission ID again changes nothing.
+	// counters of its day and of its attribution's source, and the lead it
+	// created, if any, into the page's stage counters (NewLeadMoves). Counting the
+	// same submission ID again changes nothing.
 	CountLead(ctx context.Context, sub Submission) error
 	// CountConfirmation counts a first confirmation (LeadConfirmed) into its page's
 	// counters of the day it was confirmed, under the source of the submission it
@@ -81,8 +83,8 @@ type Store interface {
 	AllPageStats(ctx context.Context, from, to string) ([]SourceDayCounts, error)
 	// Overview returns every page's spends and stage counters (stages.go), read
 	// at once. The stage counters move in the same write as the lead whose stage
-	// or pages change: a capture that creates a lead or brings it to a new page,
-	// SetScore, EraseLead.
+	// or pages change: a capture that brings a known lead to a new page,
+	// SetScore, EraseLead; a new lead is counted by its submission's CountLead.
 	Overview(ctx context.Context) (Overview, error)
 
 	// PageLeads returns the page's submissions made at or after since, newest
@@ -104,6 +106,12 @@ type Store interface {
 	// stage that moves appends a StageChange (the last MaxStageHistory kept); the
 	// same score and stage write nothing, so a feed's own lead update cannot loop.
 	SetScore(ctx context.Context, email string, score int, stage Stage, at time.Time, version int64) error
+	// ScoreDownload is SetScore for the rescoring of a lead after a download made
+	// at downloadedAt: the same write sets the lead's first download time to it
+	// where the lead has none or a later one (Lead.Downloaded), so that a download
+	// and the score it brings cost one write. It writes nothing when neither the
+	// score, the stage nor the first download time changes.
+	ScoreDownload(ctx context.Context, email string, downloadedAt time.Time, score int, stage Stage, at time.Time, version int64) error
 
 	FollowUpStore
 	ConsoleStore

@@ -41,7 +41,9 @@ func Reactions(store Store, followUp Reaction, now func() time.Time, after ...Re
 	return append([]Reaction{
 		funnel.NewCounter(store),
 		followUp,
-		// After the counter: scoring reads the first download the counter records.
+		// After the counter and the follow-up: a download's rescoring records the
+		// lead's first download, and the score, in one write; the reactions
+		// after see both.
 		scoring.New(store, now),
 		// Last: webhooks and alerts send the lead as the reactions before left
 		// it, and a slow receiver holds up nothing else.

@@ -59,6 +59,11 @@ func (f *fakeStore) SetScore(context.Context, string, int, leadgate.Stage, time.
 	return nil
 }
 
+func (f *fakeStore) ScoreDownload(context.Context, string, time.Time, int, leadgate.Stage, time.Time, int64) error {
+	f.log.add("score: set with download")
+	return nil
+}
+
 // logged is a reaction that logs its name and answers err.
 func logged(log *callLog, name string, err error) pipeline.ReactionFunc {
 	return func(context.Context, leadgate.Change) error {

@@ -19,6 +19,7 @@ type Store interface {
 	LeadByEmail(ctx context.Context, email string) (leadgate.Lead, error)
 	Submissions(ctx context.Context, email string) ([]leadgate.Submission, error)
 	SetScore(ctx context.Context, email string, score int, stage leadgate.Stage, at time.Time, version int64) error
+	ScoreDownload(ctx context.Context, email string, downloadedAt time.Time, score int, stage leadgate.Stage, at time.Time, version int64) error
 }
 
 // maxAttempts bounds the re-reads after a lead changed between read and write.
@@ -38,12 +39,20 @@ func New(store Store, now func() time.Time) *Service {
 // HandleChange rescores the lead a change is about. It is idempotent: a change
 // whose recomputation gives the lead's score and stage again writes nothing, which
 // is also what ends the loop of a score update coming back through the feed.
+//
+// A download is the lead's first download (Lead.FirstDownloadAt) where the lead
+// has none or a later one: its rescoring records it in the write of the score
+// (ScoreDownload), one write for both, even when the score stays.
 func (s *Service) HandleChange(ctx context.Context, ch leadgate.Change) error {
 	email := changeEmail(ch)
 	if email == "" {
 		return nil
 	}
-	return s.Rescore(ctx, email)
+	var downloadedAt time.Time
+	if ch.Kind == leadgate.DownloadMade {
+		downloadedAt = ch.Download.At
+	}
+	return s.rescoreWith(ctx, email, downloadedAt)
 }
 
 func changeEmail(ch leadgate.Change) string {
@@ -72,8 +81,13 @@ func changeEmail(ch leadgate.Change) string {
 // changed. A lead that is gone (erased) is no error. A lead changed between read and
 // write is read again.
 func (s *Service) Rescore(ctx context.Context, email string) error {
+	return s.rescoreWith(ctx, email, time.Time{})
+}
+
+// rescoreWith is Rescore after a download at downloadedAt (zero: none).
+func (s *Service) rescoreWith(ctx context.Context, email string, downloadedAt time.Time) error {
 	for attempt := 1; ; attempt++ {
-		err := s.rescore(ctx, email)
+		err := s.rescore(ctx, email, downloadedAt)
 		if leadgate.ErrorCode(err) != leadgate.ECONFLICT || attempt >= maxAttempts {
 			if leadgate.ErrorCode(err) == leadgate.ENOTFOUND {
 				return nil
@@ -83,7 +97,7 @@ func (s *Service) Rescore(ctx context.Context, email string) error {
 	}
 }
 
-func (s *Service) rescore(ctx context.Context, email string) error {
+func (s *Service) rescore(ctx context.Context, email string, downloadedAt time.Time) error {
 	lead, err := s.store.LeadByEmail(ctx, email)
 	if err != nil {
 		return err
@@ -91,6 +105,7 @@ func (s *Service) rescore(ctx context.Context, email string) error {
 	if lead.Status == leadgate.StatusErased {
 		return nil
 	}
+	lead, downloaded := lead.Downloaded(downloadedAt)
 	subs, err := s.store.Submissions(ctx, email)
 	if err != nil {
 		return err
@@ -106,10 +121,14 @@ func (s *Service) rescore(ctx context.Context, email string) error {
 		}
 	}
 	score, stage := leadgate.Score(lead, subs, rules)
-	if score == lead.Score && stage == lead.CurrentStage() {
+	switch {
+	case downloaded:
+		err = s.store.ScoreDownload(ctx, email, downloadedAt, score, stage, s.now(), lead.Version)
+	case score == lead.Score && stage == lead.CurrentStage():
 		return nil
+	default:
+		err = s.store.SetScore(ctx, email, score, stage, s.now(), lead.Version)
 	}
-	err = s.store.SetScore(ctx, email, score, stage, s.now(), lead.Version)
 	var de *leadgate.Error
 	if err != nil && !errors.As(err, &de) {
 		return fmt.Errorf("set score of lead %s: %w", lead.ID, err)

@@ -13,7 +13,7 @@ import (
 type fakeStore struct {
 	lead      leadgate.Lead
 	conflicts int // SetScore answers ECONFLICT this many times first
-	sets      int
+	sets      int // calls of SetScore and ScoreDownload
 }
 
 func (f *fakeStore) Page(context.Context, string) (leadgate.Page, error) {
@@ -28,7 +28,11 @@ func (f *fakeStore) LeadByEmail(_ context.Context, email string) (leadgate.Lead,
 func (f *fakeStore) Submissions(context.Context, string) ([]leadgate.Submission, error) {
 	return []leadgate.Submission{{Page: "a"}}, nil
 }
-func (f *fakeStore) SetScore(_ context.Context, _ string, score int, stage leadgate.Stage, at time.Time, version int64) error {
+func (f *fakeStore) SetScore(ctx context.Context, email string, score int, stage leadgate.Stage, at time.Time, version int64) error {
+	return f.ScoreDownload(ctx, email, time.Time{}, score, stage, at, version)
+}
+
+func (f *fakeStore) ScoreDownload(_ context.Context, _ string, downloadedAt time.Time, score int, stage leadgate.Stage, at time.Time, version int64) error {
 	f.sets++
 	if f.conflicts > 0 {
 		f.conflicts--
@@ -37,8 +41,9 @@ func (f *fakeStore) SetScore(_ context.Context, _ string, score int, stage leadg
 	if version != f.lead.Version {
 		return leadgate.Errorf(leadgate.ECONFLICT, "changed")
 	}
-	l, ok := f.lead.WithScore(score, stage, at)
-	if ok {
+	l, first := f.lead.Downloaded(downloadedAt)
+	l, scored := l.WithScore(score, stage, at)
+	if first || scored {
 		l.Version++
 		f.lead = l
 	}
@@ -71,5 +76,36 @@ func TestHandleChangeScoresOnceAndSettles(t *testing.T) {
 	}
 	if err := svc.HandleChange(context.Background(), leadgate.Change{Kind: "other"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A download's rescoring records the lead's first download in the write of its
+// score, even when the score stays, and only an earlier download moves it; a
+// redelivered download writes nothing.
+func TestDownloadRecordsTheFirstDownloadWithTheScore(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+	store := &fakeStore{lead: leadgate.Lead{Email: "ada@example.com", Version: 1}}
+	svc := scoring.New(store, func() time.Time { return t0 })
+	downloaded := func(at time.Time) leadgate.Change {
+		return leadgate.Change{Kind: leadgate.DownloadMade, Download: &leadgate.Download{Email: "ada@example.com", At: at}}
+	}
+	for _, step := range []struct {
+		name      string
+		at        time.Time
+		wantFirst time.Time
+		wantScore int
+		wantSets  int
+	}{
+		{"first download", t0.Add(time.Hour), t0.Add(time.Hour), 10, 1},
+		{"redelivered", t0.Add(time.Hour), t0.Add(time.Hour), 10, 1},
+		{"a later one", t0.Add(2 * time.Hour), t0.Add(time.Hour), 10, 1},
+		{"an earlier one, delivered late: the score stays", t0, t0, 10, 2},
+	} {
+		if err := svc.HandleChange(context.Background(), downloaded(step.at)); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if l := store.lead; !l.FirstDownloadAt.Equal(step.wantFirst) || l.Score != step.wantScore || store.sets != step.wantSets {
+			t.Fatalf("%s: first download %v, score %d, %d writes; want %v, %d, %d", step.name, l.FirstDownloadAt, l.Score, store.sets, step.wantFirst, step.wantScore, step.wantSets)
+		}
 	}
 }

@@ -25,8 +25,24 @@ func wantStages(t *testing.T, s leadgate.Store, when string, want map[string][3]
 	}
 }
 
+// countedCapture captures c, then counts its submission as the change feed does,
+// twice as a redelivery would; it returns the capture's result.
+func countedCapture(t *testing.T, s leadgate.Store, c leadgate.Capture) leadgate.CaptureResult {
+	t.Helper()
+	r := mustCapture(t, s, c)
+	for range 2 {
+		if err := s.CountLead(ctx(t), r.Submission); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
 // testStageCounters follows two leads' stage counters through a capture, a
-// repeat, a second page, stage changes both ways and an erasure.
+// repeat, a second page, stage changes both ways and an erasure. A new lead is
+// counted once its submission is (CountLead), at the stage its capture gave it,
+// once however often the submission is counted; a known lead's new page is
+// counted by its capture.
 func testStageCounters(t *testing.T, s leadgate.Store) {
 	a, b := Page("stages-a"), Page("stages-b")
 	mustPutPage(t, s, a)
@@ -34,15 +50,28 @@ func testStageCounters(t *testing.T, s leadgate.Store) {
 	wantStages(t, s, "empty store", map[string][3]int{"": {}, a.Slug: {}})
 
 	one := "one@example.com"
-	mustCapture(t, s, Capture(a, one, T0, "x"))
+	r := mustCapture(t, s, Capture(a, one, T0, "x"))
+	if r.Submission.NewLeadStage != leadgate.StageCold {
+		t.Errorf("a new lead's submission says stage %q, want %q", r.Submission.NewLeadStage, leadgate.StageCold)
+	}
+	wantStages(t, s, "new lead, its submission not counted yet", map[string][3]int{"": {}, a.Slug: {}})
+	for range 2 {
+		if err := s.CountLead(ctx(t), r.Submission); err != nil {
+			t.Fatal(err)
+		}
+	}
 	wantStages(t, s, "new lead", map[string][3]int{"": {1, 0, 0}, a.Slug: {1, 0, 0}, b.Slug: {}})
 	if r := mustCapture(t, s, Capture(a, one, T0.Add(time.Minute), "x")); !r.Repeat {
 		t.Fatal("the second capture within the window is not a repeat")
 	}
-	mustCapture(t, s, Capture(a, one, T0.Add(2*time.Hour), "x")) // the same page again
+	// The same page again.
+	if r := countedCapture(t, s, Capture(a, one, T0.Add(2*time.Hour), "x")); r.Submission.NewLeadStage != "" {
+		t.Errorf("a known lead's submission says stage %q, want none", r.Submission.NewLeadStage)
+	}
 	wantStages(t, s, "repeat and return", map[string][3]int{"": {1, 0, 0}, a.Slug: {1, 0, 0}, b.Slug: {}})
 	mustCapture(t, s, Capture(b, one, T0.Add(3*time.Hour), "x"))
-	mustCapture(t, s, Capture(b, "two@example.com", T0.Add(3*time.Hour), "x"))
+	wantStages(t, s, "known lead on a second page", map[string][3]int{"": {1, 0, 0}, a.Slug: {1, 0, 0}, b.Slug: {1, 0, 0}})
+	countedCapture(t, s, Capture(b, "two@example.com", T0.Add(3*time.Hour), "x"))
 	wantStages(t, s, "second page", map[string][3]int{"": {2, 0, 0}, a.Slug: {1, 0, 0}, b.Slug: {2, 0, 0}})
 
 	l := mustLead(t, s, one)
@@ -71,8 +100,29 @@ func testStageCounters(t *testing.T, s leadgate.Store) {
 	}
 	wantStages(t, s, "erased", map[string][3]int{"": {0, 0, 1}, a.Slug: {}, b.Slug: {0, 0, 1}})
 	// A new lead under the erased address counts as new.
-	mustCapture(t, s, Capture(a, one, T0.Add(7*time.Hour), "x"))
+	countedCapture(t, s, Capture(a, one, T0.Add(7*time.Hour), "x"))
 	wantStages(t, s, "captured again", map[string][3]int{"": {1, 0, 1}, a.Slug: {1, 0, 0}, b.Slug: {0, 0, 1}})
+
+	// A lead whose submission is counted after its stage moved, or after its
+	// erasure, ends counted as if it had been counted first: moves are sums.
+	three := "three@example.com"
+	r = mustCapture(t, s, Capture(b, three, T0.Add(8*time.Hour), "x"))
+	if err := s.SetScore(ctx(t), three, 90, leadgate.StageSQL, T0.Add(8*time.Hour), r.Lead.Version); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CountLead(ctx(t), r.Submission); err != nil {
+		t.Fatal(err)
+	}
+	wantStages(t, s, "counted after a move", map[string][3]int{"": {1, 0, 2}, a.Slug: {1, 0, 0}, b.Slug: {0, 0, 2}})
+	four := "four@example.com"
+	r = mustCapture(t, s, Capture(b, four, T0.Add(9*time.Hour), "x"))
+	if _, err := s.EraseLead(ctx(t), leadgate.Erasure{Email: four}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CountLead(ctx(t), r.Submission); err != nil {
+		t.Fatal(err)
+	}
+	wantStages(t, s, "counted after an erasure", map[string][3]int{"": {1, 0, 2}, a.Slug: {1, 0, 0}, b.Slug: {0, 0, 2}})
 }
 
 // testAllPageStats reads every page's counters of a range at once, as each

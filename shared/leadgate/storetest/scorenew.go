@@ -8,8 +8,8 @@ import (
 )
 
 // testScoreNew: a capture that asks for it (ScoreNew) scores a new lead at once,
-// by its page's rules, and counts it in the stage it reaches; a known lead's
-// capture leaves its score to its rescoring.
+// by its page's rules, and its submission's count counts it in the stage it
+// reaches; a known lead's capture leaves its score to its rescoring.
 func testScoreNew(t *testing.T, s leadgate.Store) {
 	p, other := Page("score-new"), Page("score-new-other")
 	p.Scoring = leadgate.ScoringRules{Basic: 15, Company: 10, MQLAt: 20, SQLAt: 40}
@@ -28,6 +28,12 @@ func testScoreNew(t *testing.T, s leadgate.Store) {
 		if h.From != leadgate.StageCold || h.To != leadgate.StageMQL || !h.At.Equal(T0) || h.Score != 25 {
 			t.Fatalf("stage change %+v; want cold to mql at the capture, at 25", h)
 		}
+	}
+	if res.Submission.NewLeadStage != leadgate.StageMQL {
+		t.Fatalf("the new lead's submission says stage %q, want mql", res.Submission.NewLeadStage)
+	}
+	if err := s.CountLead(ctx(t), res.Submission); err != nil {
+		t.Fatal(err)
 	}
 	wantStages(t, s, "a new lead scored mql", map[string][3]int{p.Slug: {0, 1, 0}})
 

@@ -75,3 +75,55 @@ func testSetScore(t *testing.T, s leadgate.Store) {
 		t.Fatalf("after another capture: %+v", got)
 	}
 }
+
+// testScoreDownload: ScoreDownload sets the first download time where the lead
+// has none or a later one, with the score in the same write, and moves the stage
+// counters as SetScore does; a download that changes nothing writes nothing; it
+// is conditional on the version as SetScore is.
+func testScoreDownload(t *testing.T, s leadgate.Store) {
+	p := Page("score-download")
+	mustPutPage(t, s, p)
+	email := "downloaded@example.com"
+	countedCapture(t, s, Capture(p, email, T0, "x"))
+	l := mustLead(t, s, email)
+	first := T0.Add(2 * time.Hour)
+
+	wantCode(t, "ScoreDownload of an old version", s.ScoreDownload(ctx(t), email, first, 30, leadgate.StageMQL, first, l.Version-1), leadgate.ECONFLICT)
+	wantCode(t, "ScoreDownload of no lead", s.ScoreDownload(ctx(t), "nobody@example.com", first, 30, leadgate.StageMQL, first, 1), leadgate.ENOTFOUND)
+	if got := mustLead(t, s, email); got.Version != l.Version || !got.FirstDownloadAt.IsZero() {
+		t.Fatalf("a refused ScoreDownload wrote: %+v", got)
+	}
+
+	// The score stays: the first download is written alone.
+	if err := s.ScoreDownload(ctx(t), email, first, l.Score, l.CurrentStage(), first, l.Version); err != nil {
+		t.Fatal(err)
+	}
+	l1 := mustLead(t, s, email)
+	if !l1.FirstDownloadAt.Equal(first) || l1.Version != l.Version+1 || l1.Score != l.Score || len(l1.StageHistory) != len(l.StageHistory) {
+		t.Fatalf("after a first download: %+v; want it at %v, version %d, the score as it was", l1, first, l.Version+1)
+	}
+	// A later download with the same score changes nothing.
+	if err := s.ScoreDownload(ctx(t), email, first.Add(time.Hour), l1.Score, l1.CurrentStage(), first.Add(time.Hour), l1.Version); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustLead(t, s, email); got.Version != l1.Version || !got.FirstDownloadAt.Equal(first) {
+		t.Fatalf("a later download with the same score wrote: %+v", got)
+	}
+	// An earlier download, delivered late, moves it, with a new score and stage.
+	earlier := T0.Add(time.Hour)
+	if err := s.ScoreDownload(ctx(t), email, earlier, 30, leadgate.StageMQL, first.Add(time.Hour), l1.Version); err != nil {
+		t.Fatal(err)
+	}
+	l2 := mustLead(t, s, email)
+	if !l2.FirstDownloadAt.Equal(earlier) || l2.Version != l1.Version+1 || l2.Score != 30 || l2.CurrentStage() != leadgate.StageMQL || len(l2.StageHistory) != len(l1.StageHistory)+1 {
+		t.Fatalf("after an earlier download and a new score: %+v", l2)
+	}
+	wantStages(t, s, "the download's stage move", map[string][3]int{p.Slug: {0, 1, 0}})
+	// A score without a download leaves the first download as it is.
+	if err := s.SetScore(ctx(t), email, 31, leadgate.StageMQL, first.Add(2*time.Hour), l2.Version); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustLead(t, s, email); !got.FirstDownloadAt.Equal(earlier) || got.Score != 31 {
+		t.Fatalf("after a score alone: %+v", got)
+	}
+}

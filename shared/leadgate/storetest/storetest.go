@@ -65,6 +65,7 @@ func RunConformanceTests(t *testing.T, newStore NewStore) {
 	t.Run("PageStatsRange", func(t *testing.T) { testPageStatsRange(t, newStore(t)) })
 	t.Run("SpendsPerCampaign", func(t *testing.T) { testSpends(t, newStore(t)) })
 	t.Run("SetScoreOnVersionWithStageHistory", func(t *testing.T) { testSetScore(t, newStore(t)) })
+	t.Run("ScoreDownloadRecordsTheFirstDownload", func(t *testing.T) { testScoreDownload(t, newStore(t)) })
 	t.Run("StageCountersFollowLeads", func(t *testing.T) { testStageCounters(t, newStore(t)) })
 	t.Run("NewLeadScoredAtCapture", func(t *testing.T) { testScoreNew(t, newStore(t)) })
 	t.Run("AllPageStatsAndOverview", func(t *testing.T) { testAllPageStats(t, newStore(t)) })
@@ -350,6 +351,7 @@ func testCaptureNewLead(t *testing.T, s leadgate.Store) {
 	}
 	wantSub := c.Submission
 	wantSub.LeadID = c.NewLeadID
+	wantSub.NewLeadStage = leadgate.StageCold // the new lead's, unscored
 	if err := equalJSON(subs[0], wantSub); err != nil {
 		t.Fatalf("stored submission: %v", err)
 	}
@@ -430,6 +432,7 @@ func testCaptureRoundTrip(t *testing.T, s leadgate.Store) {
 	}
 	wantSubs := []leadgate.Submission{c.Submission, later.Submission}
 	wantSubs[0].LeadID, wantSubs[1].LeadID = first.Lead.ID, first.Lead.ID
+	wantSubs[0].NewLeadStage = leadgate.StageCold // it made the lead
 	if err := equalJSON(mustSubmissions(t, s, "alan@example.com"), wantSubs); err != nil {
 		t.Fatalf("submissions: %v", err)
 	}
@@ -749,8 +752,9 @@ func testCountDownload(t *testing.T, s leadgate.Store) {
 	if err != nil || other.Downloads != 0 {
 		t.Fatalf("another day: %+v %v", other, err)
 	}
-	if l := mustLead(t, s, "counted@example.com"); !l.FirstDownloadAt.Equal(T0.Add(time.Hour)) {
-		t.Fatalf("first download at %v, want %v", l.FirstDownloadAt, T0.Add(time.Hour))
+	// The lead's first download is its rescoring's to record (ScoreDownload).
+	if l := mustLead(t, s, "counted@example.com"); !l.FirstDownloadAt.IsZero() || l.Version != 1 {
+		t.Fatalf("counting downloads wrote the lead: first download at %v, version %d", l.FirstDownloadAt, l.Version)
 	}
 	// A download of a lead that is gone still counts for the page.
 	if err := s.CountDownload(ctx(t), leadgate.Download{GrantID: "g2", N: 1, Page: p.Slug, At: T0.Add(3 * time.Hour)}); err != nil {

@@ -56,6 +56,8 @@ const (
 	// claimTxAttempts bounds the tries of one claim's transaction that other
 	// claims conflict with on the stock item; generous, as a rush makes many.
 	claimTxAttempts = 40
+	// stockShards is how many items count the claims of a pool.
+	stockShards = 16
 )
 
 var (
@@ -280,7 +282,7 @@ func (s *Store) claimCode(ctx context.Context, pk, sk, holder, code string, at t
 		TransactItems: []types.TransactWriteItem{
 			s.putOf(claim, &itemAbsent, nil),
 			s.deleteOf(key(pk, sk), &freeExists, nil),
-			s.updateOf(key(pk, skStock), claimStock, values{":one": one, ":type": str(typeStock)}),
+			s.updateOf(key(pk, stockShard(holder, code)), claimStock, values{":one": one, ":type": str(typeStock)}),
 		},
 		ClientRequestToken:     aws.String(claimToken(pk, holder, code, at)),
 		ReturnConsumedCapacity: s.capacityMode(),
@@ -372,16 +374,29 @@ func (s *Store) freeCode(ctx context.Context, pk string) (map[string]types.Attri
 	return nil, leadgate.ErrOfferEnded
 }
 
-// CouponStock reads the pool's counts with one GetItem.
+// stockShard is the stock item that counts holder's claim of code: claims count on
+// stockShards items, so that a rush's transactions conflict less on them. The
+// same for every try of a claim, as its transaction's token requires.
+func stockShard(holder, code string) string {
+	h := sha256.Sum256([]byte(holder + "\x00" + code))
+	return fmt.Sprintf("%s#%02d", skStock, int(h[0])%stockShards)
+}
+
+// CouponStock reads the pool's counts, the stock and its shards, with one Query.
 func (s *Store) CouponStock(ctx context.Context, magnetID string) (leadgate.CouponStock, error) {
-	item, err := s.getItem(ctx, "coupon stock", key(couponPK(magnetID), skStock), errNoItem)
-	if err == errNoItem {
-		return leadgate.CouponStock{}, nil
-	}
+	const op = "coupon stock"
+	var st leadgate.CouponStock
+	in := s.queryOf("", firstFree, values{":pk": str(couponPK(magnetID)), ":from": str(skStock), ":to": str(skStock + "#~")})
+	err := s.queryPages(ctx, op, in, func(item map[string]types.AttributeValue) error {
+		part := stockOf(item)
+		st.Added += part.Added
+		st.Claimed += part.Claimed
+		return nil
+	})
 	if err != nil {
 		return leadgate.CouponStock{}, err
 	}
-	return stockOf(item), nil
+	return st, nil
 }
 
 func stockOf(item map[string]types.AttributeValue) leadgate.CouponStock {

@@ -223,9 +223,10 @@ func (s *Store) addCouponBatch(ctx context.Context, pk string, batch []string) (
 // them happen, so no step can be lost between two others, and the claim's own
 // condition makes a replay of a transaction that applied but whose answer was
 // lost (a timeout, then a retry) a refusal that reads back the holder's claim:
-// the code is neither lost, nor given twice, nor counted twice. The transaction
-// carries a token derived from what it writes, so that DynamoDB itself answers a
-// replay within ten minutes with the first answer.
+// the code is neither lost, nor given twice, nor counted twice. (The SDK's own
+// retries carry the same ClientRequestToken, which DynamoDB answers with the first
+// answer; a token of ours, the same for every try, was not needed: the claim's
+// condition guards a replay whatever its token.)
 func (s *Store) ClaimCoupon(ctx context.Context, magnetID, holder string, at time.Time) (leadgate.CouponClaim, error) {
 	const op = "claim coupon"
 	pk := couponPK(magnetID)
@@ -251,7 +252,11 @@ func (s *Store) ClaimCoupon(ctx context.Context, magnetID, holder string, at tim
 		case claimHeld:
 			// The holder claimed meanwhile: a parallel capture of its own, or this
 			// very transaction whose answer was lost.
-			return s.claimOf(ctx, pk, holder)
+			c, err := s.claimOf(ctx, pk, holder)
+			if err != errNoItem {
+				return c, err
+			}
+			// Refused for a claim that is not there: try again.
 		case claimGone:
 			continue // another claim took the code first: look for another
 		default:
@@ -271,9 +276,9 @@ const (
 	claimGone                      // the code is no longer free
 )
 
-// claimCode sends the transaction that gives the free code at sk to holder. Every
-// claim counts on the one stock item, so transactions conflict under a rush:
-// they are tried again, with the same token, after a random pause that grows.
+// claimCode sends the transaction that gives the free code at sk to holder. Claims
+// count on a few stock items, so transactions conflict under a rush: they are
+// tried again after a random pause that grows.
 func (s *Store) claimCode(ctx context.Context, pk, sk, holder, code string, at time.Time) (claimResult, error) {
 	const op = "claim coupon"
 	claim := key(pk, skClaim+holder)
@@ -284,7 +289,6 @@ func (s *Store) claimCode(ctx context.Context, pk, sk, holder, code string, at t
 			s.deleteOf(key(pk, sk), &freeExists, nil),
 			s.updateOf(key(pk, stockShard(holder, code)), claimStock, values{":one": one, ":type": str(typeStock)}),
 		},
-		ClientRequestToken:     aws.String(claimToken(pk, holder, code, at)),
 		ReturnConsumedCapacity: s.capacityMode(),
 	}
 	var err error
@@ -311,8 +315,8 @@ func (s *Store) claimCode(ctx context.Context, pk, sk, holder, code string, at t
 				return claimFailed, unexpected(op, err, c.reasons)
 			}
 		case errors.As(err, &mismatch):
-			// The same token with other items: cannot be, as the token is derived
-			// from them; the claim read back says what happened.
+			// The SDK's token (kept across its own retries) with other items:
+			// cannot be; the claim read back says what happened.
 			return claimHeld, nil
 		default:
 			err = errorFor(op, err)
@@ -327,13 +331,6 @@ func (s *Store) claimCode(ctx context.Context, pk, sk, holder, code string, at t
 	// In doubt: the last try may have applied. Either way nothing is lost: the
 	// holder's next claim finds its claim, or the code is still free.
 	return claimFailed, leadgate.Unavailable(op, fmt.Errorf("still refused after %d attempts: %w", claimTxAttempts, err))
-}
-
-// claimToken is the ClientRequestToken of a claim's transaction (at most 36
-// characters): the same for every try of the same claim.
-func claimToken(pk, holder, code string, at time.Time) string {
-	h := sha256.Sum256([]byte(pk + "\x00" + holder + "\x00" + code + "\x00" + keyTime(at)))
-	return hex.EncodeToString(h[:16])
 }
 
 // claimOf reads a holder's claim and the stock; errNoItem when it has none.
@@ -375,8 +372,7 @@ func (s *Store) freeCode(ctx context.Context, pk string) (map[string]types.Attri
 }
 
 // stockShard is the stock item that counts holder's claim of code: claims count on
-// stockShards items, so that a rush's transactions conflict less on them. The
-// same for every try of a claim, as its transaction's token requires.
+// stockShards items, so that a rush's transactions conflict less on them.
 func stockShard(holder, code string) string {
 	h := sha256.Sum256([]byte(holder + "\x00" + code))
 	return fmt.Sprintf("%s#%02d", skStock, int(h[0])%stockShards)

@@ -3,13 +3,16 @@ package dynamodb
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"leadgate/shared/leadgate"
@@ -24,13 +27,13 @@ import (
 //
 // An upload is one TransactWriteItems per 25 codes (a conditional put of each
 // code's mark, a put of its free item: 4 WCU a code) and an UpdateItem of the
-// stock. A claim is three single-item writes, no transaction: the conditional
-// delete of a free code (only one claim gets it), the conditional put of the
-// holder's claim, the stock's count, 1 WCU each; and a GetItem and a one-item
-// Query, 1 RCU: 3 WCU a lead. Every claim writes the stock, so transactions with
-// it would cancel each other. A process that dies between the delete and the put
-// loses that one code (never gives it twice); between the put and the count, the
-// stock is one claim short.
+// stock. A claim is one TransactWriteItems of three items: the conditional put of
+// the holder's claim, the conditional delete of a free code (only one claim gets
+// it), the stock's count, 2 WCU each; and a GetItem of the claim, a one-item
+// Query and a GetItem of the stock, 1 RCU each: 6 WCU a lead. Being one
+// transaction, a claim cannot stop half way (a process that dies, an answer
+// lost): a code is the holder's, counted and out of the pool, or still free.
+// Every claim writes the stock, so claims in a rush conflict and try again.
 const (
 	prefixCoupon = "COUPON#"
 	skFree       = "FREE#"
@@ -50,6 +53,11 @@ const (
 	addWorkers = 2
 	// claimAttempts bounds the tries of a claim that others take its code from.
 	claimAttempts = 60
+	// claimTxAttempts bounds the tries of one claim's transaction that other
+	// claims conflict with on the stock item; generous, as a rush makes many.
+	claimTxAttempts = 40
+	// stockShards is how many items count the claims of a pool.
+	stockShards = 16
 )
 
 var (
@@ -209,11 +217,16 @@ func (s *Store) addCouponBatch(ctx context.Context, pk string, batch []string) (
 	return len(batch), nil
 }
 
-// ClaimCoupon returns the holder's claim, or takes a free code for it: a
-// conditional DeleteItem of a free code (only one claim can delete it, and it
-// learns the code from the old image), then a conditional PutItem of the holder's
-// claim. When the holder claimed meanwhile (two of its captures at once), the code
-// is put back and the earlier claim answers.
+// ClaimCoupon returns the holder's claim, or takes a free code for it in one
+// TransactWriteItems: the put of the holder's claim (none may exist), the delete
+// of the free code (it must still be there) and the stock's count. All or none of
+// them happen, so no step can be lost between two others, and the claim's own
+// condition makes a replay of a transaction that applied but whose answer was
+// lost (a timeout, then a retry) a refusal that reads back the holder's claim:
+// the code is neither lost, nor given twice, nor counted twice. (The SDK's own
+// retries carry the same ClientRequestToken, which DynamoDB answers with the first
+// answer; a token of ours, the same for every try, was not needed: the claim's
+// condition guards a replay whatever its token.)
 func (s *Store) ClaimCoupon(ctx context.Context, magnetID, holder string, at time.Time) (leadgate.CouponClaim, error) {
 	const op = "claim coupon"
 	pk := couponPK(magnetID)
@@ -225,69 +238,99 @@ func (s *Store) ClaimCoupon(ctx context.Context, magnetID, holder string, at tim
 		if err != nil {
 			return leadgate.CouponClaim{}, err
 		}
-		old, refused, err := s.write(ctx, op, s.deleteOf(key(pk, free[attrSK].(*types.AttributeValueMemberS).Value), &freeExists, nil), types.ReturnValueAllOld)
-		switch {
-		case refused:
-			continue // another claim took it first: look for another
-		case leadgate.ErrorCode(err) == leadgate.EUNAVAILABLE:
-			if err := pause(ctx, min(attempt, 5)); err != nil {
-				return leadgate.CouponClaim{}, leadgate.Unavailable(op, err)
+		code := free[attrCode].(*types.AttributeValueMemberS).Value
+		sk := free[attrSK].(*types.AttributeValueMemberS).Value
+		switch res, err := s.claimCode(ctx, pk, sk, holder, code, at); res {
+		case claimTaken:
+			st, serr := s.CouponStock(ctx, magnetID)
+			c := leadgate.CouponClaim{Code: code, At: at}
+			if serr == nil {
+				c.Left = st.Left()
 			}
-			continue
-		case err != nil:
+			// The code is the holder's even if the stock could not be read.
+			return c, nil
+		case claimHeld:
+			// The holder claimed meanwhile: a parallel capture of its own, or this
+			// very transaction whose answer was lost.
+			c, err := s.claimOf(ctx, pk, holder)
+			if err != errNoItem {
+				return c, err
+			}
+			// Refused for a claim that is not there: try again.
+		case claimGone:
+			continue // another claim took the code first: look for another
+		default:
 			return leadgate.CouponClaim{}, err
 		}
-		code := old[attrCode].(*types.AttributeValueMemberS).Value
-		claim := key(pk, skClaim+holder)
-		claim[attrItemType], claim[attrCode], claim[attrAt] = str(typeClaim), str(code), str(keyTime(at))
-		_, refused, err = s.write(ctx, op, s.putOf(claim, &itemAbsent, nil), "")
-		if refused || err != nil {
-			// A failed put may have landed all the same (a timeout, or a 500 the
-			// SDK retried into "refused" by the put itself): the holder's claim,
-			// read consistently, says whether the code is the holder's already,
-			// before it goes back to the pool and to someone else as well.
-			if mine, cerr := s.claimOf(ctx, pk, holder); cerr == nil && mine.Code == code {
-				refused, err = false, nil
-			}
-		}
-		if refused || err != nil {
-			// The code is no one's: back into the pool, whatever happens next.
-			if perr := s.putBack(ctx, old); perr != nil {
-				return leadgate.CouponClaim{}, perr
-			}
-			if leadgate.ErrorCode(err) == leadgate.EUNAVAILABLE {
-				continue
-			}
-			if err != nil {
-				return leadgate.CouponClaim{}, err
-			}
-			return s.claimOf(ctx, pk, holder)
-		}
-		out, _, err := s.write(ctx, op+": stock", s.updateOf(key(pk, skStock), claimStock, values{":one": one, ":type": str(typeStock)}), types.ReturnValueAllNew)
-		c := leadgate.CouponClaim{Code: code, At: at}
-		if err == nil {
-			c.Left = stockOf(out).Left()
-		}
-		// The code is the holder's even if its count failed: give it.
-		return c, nil
 	}
 	return leadgate.CouponClaim{}, leadgate.Unavailable(op, fmt.Errorf("every free code was taken by others %d times", claimAttempts))
 }
 
-// putBack returns a code a claim took but could not give to the pool, trying
-// again while the table is unavailable, even after the caller's context ended.
-func (s *Store) putBack(ctx context.Context, free map[string]types.AttributeValue) error {
-	var err error
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		back, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		err = s.put(back, "claim coupon: put back", free)
-		cancel()
-		if leadgate.ErrorCode(err) != leadgate.EUNAVAILABLE {
-			return err
-		}
-		_ = pause(context.WithoutCancel(ctx), attempt)
+// The outcomes of claimCode.
+type claimResult int
+
+const (
+	claimFailed claimResult = iota // an error: the transaction may or may not have applied
+	claimTaken                     // the code is the holder's now
+	claimHeld                      // the holder has a claim already
+	claimGone                      // the code is no longer free
+)
+
+// claimCode sends the transaction that gives the free code at sk to holder. Claims
+// count on a few stock items, so transactions conflict under a rush: they are
+// tried again after a random pause that grows.
+func (s *Store) claimCode(ctx context.Context, pk, sk, holder, code string, at time.Time) (claimResult, error) {
+	const op = "claim coupon"
+	claim := key(pk, skClaim+holder)
+	claim[attrItemType], claim[attrCode], claim[attrAt] = str(typeClaim), str(code), str(keyTime(at))
+	in := &awsddb.TransactWriteItemsInput{
+		TransactItems: []types.TransactWriteItem{
+			s.putOf(claim, &itemAbsent, nil),
+			s.deleteOf(key(pk, sk), &freeExists, nil),
+			s.updateOf(key(pk, stockShard(holder, code)), claimStock, values{":one": one, ":type": str(typeStock)}),
+		},
+		ReturnConsumedCapacity: s.capacityMode(),
 	}
-	return err
+	var err error
+	for attempt := 1; attempt <= claimTxAttempts; attempt++ {
+		var out *awsddb.TransactWriteItemsOutput
+		out, err = s.client.TransactWriteItems(ctx, in)
+		if err == nil {
+			s.report(op, out.ConsumedCapacity)
+			return claimTaken, nil
+		}
+		var (
+			canceled *types.TransactionCanceledException
+			mismatch *types.IdempotentParameterMismatchException
+		)
+		switch {
+		case errors.As(err, &canceled):
+			c := cancellation{reasons: canceled.CancellationReasons}
+			switch {
+			case c.failed(0):
+				return claimHeld, nil
+			case c.failed(1):
+				return claimGone, nil
+			case !retryable(c.reasons):
+				return claimFailed, unexpected(op, err, c.reasons)
+			}
+		case errors.As(err, &mismatch):
+			// The SDK's token (kept across its own retries) with other items:
+			// cannot be; the claim read back says what happened.
+			return claimHeld, nil
+		default:
+			err = errorFor(op, err)
+			if leadgate.ErrorCode(err) != leadgate.EUNAVAILABLE || ctx.Err() != nil {
+				return claimFailed, err
+			}
+		}
+		if perr := pause(ctx, min(attempt, 6)); perr != nil {
+			return claimFailed, leadgate.Unavailable(op, perr)
+		}
+	}
+	// In doubt: the last try may have applied. Either way nothing is lost: the
+	// holder's next claim finds its claim, or the code is still free.
+	return claimFailed, leadgate.Unavailable(op, fmt.Errorf("still refused after %d attempts: %w", claimTxAttempts, err))
 }
 
 // claimOf reads a holder's claim and the stock; errNoItem when it has none.
@@ -312,15 +355,9 @@ func (s *Store) claimOf(ctx context.Context, pk, holder string) (leadgate.Coupon
 }
 
 // freeCode returns a free code's item: the first after a random point, else the
-// first of all; ErrOfferEnded when there is none, twice with a pause between: a
-// code a same-address race took is on its way back.
+// first of all; ErrOfferEnded when there is none.
 func (s *Store) freeCode(ctx context.Context, pk string) (map[string]types.AttributeValue, error) {
-	for i, from := range []string{skFree + randomPoint(), skFree, skFree} {
-		if i == 2 {
-			if err := pause(ctx, 3); err != nil {
-				return nil, leadgate.Unavailable("find free coupon", err)
-			}
-		}
+	for _, from := range []string{skFree + randomPoint(), skFree} {
 		in := s.queryOf("", firstFree, values{":pk": str(pk), ":from": str(from), ":to": str(skFree + "~")})
 		in.Limit = aws.Int32(1)
 		out, err := s.client.Query(ctx, in)
@@ -334,16 +371,28 @@ func (s *Store) freeCode(ctx context.Context, pk string) (map[string]types.Attri
 	return nil, leadgate.ErrOfferEnded
 }
 
-// CouponStock reads the pool's counts with one GetItem.
+// stockShard is the stock item that counts holder's claim of code: claims count on
+// stockShards items, so that a rush's transactions conflict less on them.
+func stockShard(holder, code string) string {
+	h := sha256.Sum256([]byte(holder + "\x00" + code))
+	return fmt.Sprintf("%s#%02d", skStock, int(h[0])%stockShards)
+}
+
+// CouponStock reads the pool's counts, the stock and its shards, with one Query.
 func (s *Store) CouponStock(ctx context.Context, magnetID string) (leadgate.CouponStock, error) {
-	item, err := s.getItem(ctx, "coupon stock", key(couponPK(magnetID), skStock), errNoItem)
-	if err == errNoItem {
-		return leadgate.CouponStock{}, nil
-	}
+	const op = "coupon stock"
+	var st leadgate.CouponStock
+	in := s.queryOf("", firstFree, values{":pk": str(couponPK(magnetID)), ":from": str(skStock), ":to": str(skStock + "#~")})
+	err := s.queryPages(ctx, op, in, func(item map[string]types.AttributeValue) error {
+		part := stockOf(item)
+		st.Added += part.Added
+		st.Claimed += part.Claimed
+		return nil
+	})
 	if err != nil {
 		return leadgate.CouponStock{}, err
 	}
-	return stockOf(item), nil
+	return st, nil
 }
 
 func stockOf(item map[string]types.AttributeValue) leadgate.CouponStock {

@@ -62,8 +62,6 @@ type Service struct {
 	key   *signing.Key
 	cfg   Config
 	now   func() time.Time
-	// alerts hears of low coupon pools (delivery.go); nil: nobody does.
-	alerts Alerts
 }
 
 // New returns a capture service; now is the clock (time.Now in production).

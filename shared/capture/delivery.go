@@ -15,15 +15,6 @@ type CouponStore interface {
 	CouponStock(ctx context.Context, magnetID string) (leadgate.CouponStock, error)
 }
 
-// Alerts is told when a coupon pool runs low (emails.CouponAlerts sends mail).
-type Alerts = leadgate.CouponAlerts
-
-// WithAlerts makes the service report low coupon pools to a.
-func (s *Service) WithAlerts(a Alerts) *Service {
-	s.alerts = a
-	return s
-}
-
 var errNoCoupons = errors.New("the store keeps no coupon pools")
 
 func (s *Service) coupons() (CouponStore, error) {
@@ -44,7 +35,7 @@ func (s *Service) claimCoupon(ctx context.Context, m leadgate.Magnet, g *leadgat
 	if err != nil {
 		return err
 	}
-	claim, err := leadgate.ClaimCouponFor(ctx, cs, s.key.CouponHolder(g.Email), m, g.CreatedAt, s.alerts)
+	claim, err := leadgate.ClaimCouponFor(ctx, cs, s.key.CouponHolder(g.Email), m, g.CreatedAt)
 	if err != nil {
 		return err
 	}

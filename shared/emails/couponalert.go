@@ -1,28 +1,11 @@
 package emails
 
 import (
-	"context"
 	"strconv"
 
 	"leadgate/shared/leadgate"
 	"leadgate/shared/markup"
 )
-
-// CouponAlerts sends the alert of a low coupon pool (leadgate.CouponAlerts) to
-// the magnet's CouponAlertTo, from From.
-type CouponAlerts struct {
-	Mailer leadgate.Mailer
-	From   string
-}
-
-// CouponsLow sends the alert; a magnet without an alert address is not told.
-func (a CouponAlerts) CouponsLow(ctx context.Context, m leadgate.Magnet, left int) error {
-	if m.CouponAlertTo == "" {
-		return nil
-	}
-	_, err := a.Mailer.Send(ctx, CouponAlert(a.From, m, left))
-	return err
-}
 
 // CouponAlert is the alert email of magnet m's pool with left codes.
 func CouponAlert(from string, m leadgate.Magnet, left int) leadgate.Message {

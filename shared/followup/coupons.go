@@ -19,7 +19,7 @@ func claimCoupon(ctx context.Context, store Store, key *signing.Key, m leadgate.
 	if !ok {
 		return leadgate.Internal("claim coupon", errors.New("the store keeps no coupon pools"))
 	}
-	claim, err := leadgate.ClaimCouponFor(ctx, cs, key.CouponHolder(g.Email), m, g.CreatedAt, nil)
+	claim, err := leadgate.ClaimCouponFor(ctx, cs, key.CouponHolder(g.Email), m, g.CreatedAt)
 	if errors.Is(err, leadgate.ErrOfferEnded) {
 		return nil
 	}

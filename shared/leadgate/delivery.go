@@ -322,31 +322,16 @@ func (g Grant) DeliveryKind() Delivery {
 // ErrNoSuchFile answers a click on a bundle file the grant does not list.
 var ErrNoSuchFile = &Error{Code: ENOTFOUND, Message: "no such file in this bundle"}
 
-// CouponAlerts is told when a coupon pool falls below its magnet's threshold:
-// once, by the claim that takes it there.
-type CouponAlerts interface {
-	CouponsLow(ctx context.Context, m Magnet, left int) error
-}
-
 // CouponClaimer is the part of the store a claim needs.
 type CouponClaimer interface {
 	ClaimCoupon(ctx context.Context, magnetID, holder string, at time.Time) (CouponClaim, error)
 }
 
-// ClaimCouponFor claims holder's code of coupon magnet m at at, and tells alerts
-// (if not nil) when this claim takes the pool below the magnet's threshold. The
-// capture of a single opt-in lead and the confirmation of a double opt-in one
-// both claim through it.
-func ClaimCouponFor(ctx context.Context, store CouponClaimer, holder string, m Magnet, at time.Time, alerts CouponAlerts) (CouponClaim, error) {
-	claim, err := store.ClaimCoupon(ctx, m.ID, holder, at)
-	if err != nil {
-		return claim, err
-	}
-	if alerts != nil && !claim.Repeat && m.CouponAlertBelow > 0 && claim.Left == m.CouponAlertBelow-1 {
-		// The lead has its code: a failed alert is not the lead's failure.
-		_ = alerts.CouponsLow(ctx, m, claim.Left)
-	}
-	return claim, nil
+// ClaimCouponFor claims holder's code of coupon magnet m at at. The pool's
+// low-stock alert is not sent here but by the pipeline (alerts.CouponAlerts), where
+// the claims' changes arrive, so that capture needs no right to send email.
+func ClaimCouponFor(ctx context.Context, store CouponClaimer, holder string, m Magnet, at time.Time) (CouponClaim, error) {
+	return store.ClaimCoupon(ctx, m.ID, holder, at)
 }
 
 // CouponsLowKey is the send key of the alert that magnet's pool, of added codes

@@ -48,3 +48,5 @@ require (
 	github.com/x448/float16 v0.8.4 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 )
+
+replace github.com/yuin/goldmark => ./third_party/goldmark

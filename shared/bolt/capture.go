@@ -13,8 +13,9 @@ import (
 // marker, grant and the change feed entries commit together or not at all, with the
 // captures that arrive meanwhile (groupcommit.go). A commit costs the pages it writes
 // and syncs, a path from the root of each B+tree it touches: so the lead, submission
-// and marker share the leads bucket (leads.go), the rate limits are counted in memory
-// (rates.go), and each record is encoded once.
+// and marker share the leads bucket (leads.go), the lead index is written from the
+// feed later (leadlist.go), the rate limits are counted in memory (rates.go), and
+// each record is encoded once.
 func (s *Store) Capture(_ context.Context, c leadgate.Capture) (leadgate.CaptureResult, error) {
 	return s.capture(c)
 }
@@ -74,9 +75,6 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (le
 	}
 	subKey := submissionKey(prefix, sub)
 	if err := leads.Put(email, leadJSON); err != nil {
-		return res, err
-	}
-	if err := indexLead(tx, res.Lead); err != nil {
 		return res, err
 	}
 	// A new lead enters the stage counters when its submission is counted

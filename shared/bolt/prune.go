@@ -45,8 +45,12 @@ const (
 // still finds p+1 onwards. A store no subscriber has followed yet keeps its whole
 // feed, since its first subscriber starts from the oldest change; a subscriber added
 // later starts from the oldest change kept. A subscriber's position stays until it is
-// deleted, so a name no longer followed holds the feed back.
+// deleted, so a name no longer followed holds the feed back. The lead index is
+// brought up to date first: it is written from the feed (leadlist.go).
 func (s *Store) PruneFeed(keepTail int) (int, error) {
+	if err := s.catchUpIndex(); err != nil {
+		return 0, leadgate.Internal("index leads", err)
+	}
 	floor, err := s.feedFloor(uint64(max(keepTail, 0)))
 	if err != nil {
 		return 0, leadgate.Internal("prune change feed", err)
@@ -82,7 +86,7 @@ func (s *Store) PruneFeed(keepTail int) (int, error) {
 
 // feedFloor returns the highest sequence number that PruneFeed may delete, or 0 when
 // there is nothing to delete: no subscriber has a saved position, or the oldest
-// change is within the tail.
+// change is within the tail of the lowest position, the lead index's included.
 func (s *Store) feedFloor(keepTail uint64) (uint64, error) {
 	var floor uint64
 	err := s.db.View(func(tx *bbolt.Tx) error {
@@ -95,8 +99,13 @@ func (s *Store) feedFloor(keepTail uint64) (uint64, error) {
 			}
 			return nil
 		})
-		if err != nil || !found || lowest <= keepTail {
+		if err != nil || !found {
 			return err
+		}
+		// Nor a change the lead index has not covered (leadlist.go).
+		lowest = min(lowest, tx.Bucket(bucketLeadIndex).Sequence())
+		if lowest <= keepTail {
+			return nil
 		}
 		first, _ := tx.Bucket(bucketChanges).Cursor().First()
 		if first != nil && binary.BigEndian.Uint64(first) <= lowest-keepTail {

@@ -1,0 +1,121 @@
+package bolt_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"leadgate/shared/bolt"
+	"leadgate/shared/leadgate"
+	"leadgate/shared/leadgate/storetest"
+)
+
+// listed returns the addresses of every lead the console's table lists, newest first.
+func listed(t *testing.T, s *bolt.Store, q leadgate.LeadQuery) []string {
+	t.Helper()
+	res, err := s.Leads(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var emails []string
+	for _, l := range res.Leads {
+		emails = append(emails, l.Email)
+	}
+	return emails
+}
+
+func indexRecords(t *testing.T, s *bolt.Store) int {
+	t.Helper()
+	counts, err := s.ItemCounts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return counts["leadindex"]
+}
+
+// A capture writes no index record (a commit with three pages fewer); the index is
+// brought up to date from the feed before it is read, so the table still lists
+// every capture at once, as the lead stands, and never an erased one.
+func TestLeadIndexIsWrittenFromTheFeed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "leads.db")
+	s, err := bolt.OpenWith(path, manualOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { s.Close() }()
+	ctx := context.Background()
+	p := storetest.Page("index")
+	capture := func(email string, at time.Time, values map[string]string) {
+		t.Helper()
+		c := storetest.Capture(p, email, at, "newsletter")
+		for k, v := range values {
+			c.Submission.Values[k] = v
+		}
+		if _, err := s.Capture(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 3 {
+		capture(fmt.Sprintf("lead%d@example.com", i), storetest.T0.Add(time.Duration(i)*time.Minute), nil)
+	}
+	if n := indexRecords(t, s); n != 0 {
+		t.Fatalf("%d index records after three captures, want none: captures leave the index to the feed", n)
+	}
+	all := leadgate.LeadQuery{}
+	if got := fmt.Sprint(listed(t, s, all)); got != "[lead2@example.com lead1@example.com lead0@example.com]" {
+		t.Fatalf("listed %s right after the captures", got)
+	}
+	if n := indexRecords(t, s); n != 3 {
+		t.Fatalf("%d index records once listed, want 3", n)
+	}
+
+	// A returning lead's new name is found by the search at once.
+	capture("lead0@example.com", storetest.T0.Add(time.Hour), map[string]string{"name": "Grace Hopper"})
+	if got := fmt.Sprint(listed(t, s, leadgate.LeadQuery{Search: "hopper"})); got != "[lead0@example.com]" {
+		t.Fatalf("search for the new name listed %s", got)
+	}
+	// Its lead ref still finds it.
+	lead, err := s.LeadByEmail(ctx, "lead0@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A lead erased before its change was indexed is not listed, and indexing goes on.
+	capture("gone@example.com", storetest.T0.Add(2*time.Hour), nil)
+	if _, err := s.EraseLead(ctx, leadgate.Erasure{Email: "gone@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	capture("lead3@example.com", storetest.T0.Add(3*time.Hour), nil)
+	if got := fmt.Sprint(listed(t, s, all)); got != "[lead3@example.com lead2@example.com lead1@example.com lead0@example.com]" {
+		t.Fatalf("listed %s after an erasure", got)
+	}
+	byRef, err := s.LeadByRef(ctx, leadgate.LeadRef(lead))
+	if err != nil || byRef.Name != "Grace Hopper" {
+		t.Fatalf("lead by ref: %+v (%v)", byRef, err)
+	}
+
+	// The position survives a reopen, and pruning indexes what is left first.
+	capture("lead4@example.com", storetest.T0.Add(4*time.Hour), nil)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = bolt.OpenWith(path, manualOptions()); err != nil {
+		t.Fatal(err)
+	}
+	recent, err := s.RecentChanges(1)
+	if err != nil || len(recent) != 1 {
+		t.Fatalf("newest change: %v (%v)", recent, err)
+	}
+	followTo(t, s, "dev-log", recent[0].Seq)
+	if _, err := s.PruneFeed(0); err != nil {
+		t.Fatal(err)
+	}
+	if n := indexRecords(t, s); n != 5 {
+		t.Fatalf("%d index records after pruning, want 5", n)
+	}
+	if got := fmt.Sprint(listed(t, s, all)); got != "[lead4@example.com lead3@example.com lead2@example.com lead1@example.com lead0@example.com]" {
+		t.Fatalf("listed %s after reopening and pruning", got)
+	}
+}

@@ -13,16 +13,16 @@ import (
 // marker, grant and the change feed entries commit together or not at all, with the
 // captures that arrive meanwhile (groupcommit.go). A commit costs the pages it writes
 // and syncs, a path from the root of each B+tree it touches: so the lead, submission
-// and marker share the leads bucket (leads.go), the lead index is written from the
-// feed later (leadlist.go), the rate limits are counted in memory (rates.go), and
-// each record is encoded once.
+// and marker share the leads bucket (leads.go), the lead's index record and the
+// grant are written from the feed later (leadlist.go), the rate limits are counted
+// in memory (rates.go), and each record is encoded once.
 func (s *Store) Capture(_ context.Context, c leadgate.Capture) (leadgate.CaptureResult, error) {
 	return s.capture(c)
 }
 
 // record writes a capture inside tx: nothing for a repeat; otherwise the lead, the
-// submission, its dedupe marker, the grant and the two changes. check(repeat) is
-// asked first whether the rate limits allow it.
+// submission, its dedupe marker and the two changes, the second holding the grant.
+// check(repeat) is asked first whether the rate limits allow it.
 func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (leadgate.CaptureResult, error) {
 	var res leadgate.CaptureResult
 	sub := c.Submission
@@ -90,10 +90,12 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (le
 	if err := leads.Put(marker, subKey[len(prefix):]); err != nil {
 		return res, err
 	}
+	subChange := encodedChange{kind: leadgate.SubmissionCreated, at: sub.At, submission: subJSON}
 	if c.Grant != nil {
+		// Written from the feed (leadlist.go), like the lead's index record.
 		g := *c.Grant
 		g.LeadID = res.Lead.ID
-		if err := putGrant(tx.Bucket(bucketGrants), g); err != nil {
+		if subChange.grant, err = json.Marshal(g); err != nil {
 			return res, err
 		}
 	}
@@ -102,7 +104,7 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (le
 		// The old image as stored: what encoding the decoded lead again would give.
 		leadChange.kind, leadChange.oldLead = leadgate.LeadUpdated, oldJSON
 	}
-	return res, appendEncodedChanges(tx, leadChange, encodedChange{kind: leadgate.SubmissionCreated, at: sub.At, submission: subJSON})
+	return res, appendEncodedChanges(tx, leadChange, subChange)
 }
 
 func putJSON(b *bbolt.Bucket, key []byte, v any) error {

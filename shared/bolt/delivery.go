@@ -45,7 +45,10 @@ func (s *Store) UseGrantFile(_ context.Context, id string, file int, t time.Time
 	var g leadgate.Grant
 	err := s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketGrants)
-		raw := b.Get([]byte(id))
+		raw, err := grantFor(tx, id)
+		if err != nil {
+			return err
+		}
 		if raw == nil {
 			return leadgate.ErrGrantNotFound
 		}

@@ -89,6 +89,11 @@ func (s *Store) EraseLead(_ context.Context, e leadgate.Erasure) (leadgate.Erase
 	var res leadgate.Erased
 	err := s.update(func(tx *bbolt.Tx) error {
 		res = leadgate.Erased{}
+		// The grants the feed holds are written first: the changes of the lead go
+		// below, and its grants are kept, marked erased.
+		if err := applyFeed(tx); err != nil {
+			return err
+		}
 		raw := tx.Bucket(bucketLeads).Get([]byte(e.Email))
 		if raw == nil {
 			return leadgate.ErrLeadNotFound

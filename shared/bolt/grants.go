@@ -23,6 +23,9 @@ var (
 func (s *Store) PutGrant(_ context.Context, g leadgate.Grant) error {
 	err := s.batch(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketGrants)
+		if err := applyFeed(tx); err != nil { // a capture's grant may wait there
+			return err
+		}
 		if b.Get([]byte(g.ID)) != nil {
 			return leadgate.ErrGrantExists
 		}
@@ -31,17 +34,37 @@ func (s *Store) PutGrant(_ context.Context, g leadgate.Grant) error {
 	return storeError("put grant", err)
 }
 
-// Grant returns a grant.
+// Grant returns a grant. One not found is looked for again once the grants the
+// feed holds are written (leadlist.go).
 func (s *Store) Grant(_ context.Context, id string) (leadgate.Grant, error) {
 	var g leadgate.Grant
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	get := func(tx *bbolt.Tx) error {
 		raw := tx.Bucket(bucketGrants).Get([]byte(id))
 		if raw == nil {
 			return leadgate.ErrGrantNotFound
 		}
 		return decodeGrant([]byte(id), raw, &g)
-	})
+	}
+	err := s.db.View(get)
+	if errors.Is(err, leadgate.ErrGrantNotFound) {
+		if err = s.catchUp(); err == nil {
+			err = s.db.View(get)
+		}
+	}
 	return g, storeError("get grant", err)
+}
+
+// grantFor returns the raw grant id names in the write transaction tx, writing the
+// grants the feed holds first if it is missing (leadlist.go); nil if there is none.
+func grantFor(tx *bbolt.Tx, id string) ([]byte, error) {
+	b := tx.Bucket(bucketGrants)
+	if raw := b.Get([]byte(id)); raw != nil || !feedBehind(tx) {
+		return raw, nil
+	}
+	if err := applyFeed(tx); err != nil {
+		return nil, err
+	}
+	return b.Get([]byte(id)), nil
 }
 
 // UseGrant checks and counts one download in one write transaction.
@@ -49,7 +72,10 @@ func (s *Store) UseGrant(_ context.Context, id string, t time.Time) (leadgate.Gr
 	var g leadgate.Grant
 	err := s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketGrants)
-		raw := b.Get([]byte(id))
+		raw, err := grantFor(tx, id)
+		if err != nil {
+			return err
+		}
 		if raw == nil {
 			return leadgate.ErrGrantNotFound
 		}
@@ -83,7 +109,10 @@ func (s *Store) RevokeGrant(_ context.Context, id string) error {
 	err := s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketGrants)
 		var g leadgate.Grant
-		raw := b.Get([]byte(id))
+		raw, err := grantFor(tx, id)
+		if err != nil {
+			return err
+		}
 		if raw == nil {
 			return leadgate.ErrGrantNotFound
 		}

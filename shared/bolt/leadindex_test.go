@@ -2,6 +2,7 @@ package bolt_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -117,5 +118,75 @@ func TestLeadIndexIsWrittenFromTheFeed(t *testing.T) {
 	}
 	if got := fmt.Sprint(listed(t, s, all)); got != "[lead4@example.com lead3@example.com lead2@example.com lead1@example.com lead0@example.com]" {
 		t.Fatalf("listed %s after reopening and pruning", got)
+	}
+}
+
+// A capture's grant waits in the feed too: every way to a grant finds it at once,
+// the download link of a fresh capture included, and an erasure still keeps it,
+// marked erased.
+func TestGrantsAreWrittenFromTheFeed(t *testing.T) {
+	s, err := bolt.OpenWith(filepath.Join(t.TempDir(), "leads.db"), manualOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	p := storetest.Page("grants")
+	captureWithGrant := func(email, token string) string {
+		t.Helper()
+		c := storetest.Capture(p, email, storetest.T0, "newsletter")
+		g := leadgate.NewGrant(token, c.Submission, p, storetest.Magnet())
+		c.Grant = &g
+		if _, err := s.Capture(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		return g.ID
+	}
+	grantsStored := func() int {
+		t.Helper()
+		counts, err := s.ItemCounts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return counts["grants"]
+	}
+
+	read := captureWithGrant("read@example.com", "token-read")
+	if n := grantsStored(); n != 0 {
+		t.Fatalf("%d grants stored by a capture, want none: it leaves its grant to the feed", n)
+	}
+	if g, err := s.Grant(ctx, read); err != nil || g.Email != "read@example.com" {
+		t.Fatalf("grant of a fresh capture: %+v (%v)", g, err)
+	}
+	if n := grantsStored(); n != 1 {
+		t.Fatalf("%d grants stored once read, want 1", n)
+	}
+	if _, err := s.Grant(ctx, leadgate.GrantID("no-such-token")); !errors.Is(err, leadgate.ErrGrantNotFound) {
+		t.Fatalf("unknown grant: %v", err)
+	}
+
+	used := captureWithGrant("used@example.com", "token-used")
+	if g, err := s.UseGrant(ctx, used, storetest.T0.Add(time.Minute)); err != nil || g.Downloads != 1 {
+		t.Fatalf("first download of a fresh capture: %+v (%v)", g, err)
+	}
+	revoked := captureWithGrant("revoked@example.com", "token-revoked")
+	if err := s.RevokeGrant(ctx, revoked); err != nil {
+		t.Fatalf("revoke a fresh capture's grant: %v", err)
+	}
+	if g, err := s.Grant(ctx, revoked); err != nil || !g.Revoked {
+		t.Fatalf("revoked grant: %+v (%v)", g, err)
+	}
+	// A grant written again by the follower's path is refused as existing.
+	again := captureWithGrant("again@example.com", "token-again")
+	if err := s.PutGrant(ctx, leadgate.Grant{ID: again, Page: p.Slug}); !errors.Is(err, leadgate.ErrGrantExists) {
+		t.Fatalf("put over a capture's grant: %v", err)
+	}
+
+	erased := captureWithGrant("erased@example.com", "token-erased")
+	if _, err := s.EraseLead(ctx, leadgate.Erasure{Email: "erased@example.com", GrantIDs: []string{erased}}); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := s.Grant(ctx, erased); err != nil || !g.Erased || g.Email != "" {
+		t.Fatalf("grant of an erased lead: %+v (%v), want kept, erased, without its address", g, err)
 	}
 }

@@ -22,15 +22,18 @@ import (
 //
 //	time(8) id  → leadRecord (time: big-endian Unix nanoseconds of CreatedAt)
 //
-// A capture writes its lead and the lead's change to the feed, not the record: a
-// tree of its own costs a commit three more pages, a tenth of a capture's time.
-// catchUpIndex writes the records of the leads of the changes since the index
-// position (the bucket's sequence: the last change it covers), a batch a commit,
-// before the index is read and before the feed is pruned, which never deletes a
-// change past the position. Every other write of a lead writes its record in the
-// same transaction (putLead); erasure deletes it. A record is always built from the
-// lead as stored, never from a change's image, so the order in which the two paths
-// write does not matter. A file from before the index gets it built on open.
+// A capture writes its lead and its changes to the feed, not the lead's index record
+// nor its grant, which the second change holds: a B+tree of its own costs a commit
+// three more pages, a tenth of a capture's time. catchUp writes them from the
+// changes after the feed position (the index bucket's sequence: the last change
+// covered), a batch a commit: before the index is read, before a grant that is
+// missing is taken for absent, before the feed is pruned (which never deletes a
+// change past the position), and every catchUpEvery while the store is open. Every
+// other write of a lead writes its record in the same transaction (putLead);
+// erasure deletes it. A record is always built from the lead as stored, never from
+// a change's image, so the order in which the two paths write does not matter; a
+// grant is written only if absent. A file from before the index gets it built on
+// open.
 var bucketLeadIndex = []byte("leadindex")
 
 // indexBatch is the most changes one catch-up commit indexes.
@@ -181,29 +184,45 @@ func putLead(tx *bbolt.Tx, l leadgate.Lead) error {
 	return indexLead(tx, l)
 }
 
-// catchUpIndex writes the index records of the leads the feed has changed since the
-// index position, and moves the position to the feed's end.
-func (s *Store) catchUpIndex() error {
+// catchUp writes the index records and grants of the changes after the feed
+// position, and moves the position to the feed's end.
+func (s *Store) catchUp() error {
 	for {
 		behind := false
 		err := s.db.View(func(tx *bbolt.Tx) error {
-			behind = tx.Bucket(bucketLeadIndex).Sequence() < tx.Bucket(bucketChanges).Sequence()
+			behind = feedBehind(tx)
 			return nil
 		})
 		if err != nil || !behind {
 			return err
 		}
-		if err := s.update(indexChanges); err != nil {
+		if err := s.update(applyFeedBatch); err != nil {
 			return err
 		}
 	}
 }
 
-// indexChanges indexes the leads of up to indexBatch changes after the index
-// position, and moves the position past them: to the feed's last sequence number
-// once none is left.
-func indexChanges(tx *bbolt.Tx) error {
-	idx, changes, leads := tx.Bucket(bucketLeadIndex), tx.Bucket(bucketChanges), tx.Bucket(bucketLeads)
+// feedBehind reports whether the feed holds changes past the position.
+func feedBehind(tx *bbolt.Tx) bool {
+	return tx.Bucket(bucketLeadIndex).Sequence() < tx.Bucket(bucketChanges).Sequence()
+}
+
+// applyFeed is catchUp inside a write transaction that needs it done, whatever the
+// number of changes.
+func applyFeed(tx *bbolt.Tx) error {
+	for feedBehind(tx) {
+		if err := applyFeedBatch(tx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyFeedBatch writes the index records and grants of up to indexBatch changes
+// after the position, and moves the position past them: to the feed's last sequence
+// number once none is left.
+func applyFeedBatch(tx *bbolt.Tx) error {
+	idx, changes, leads, grants := tx.Bucket(bucketLeadIndex), tx.Bucket(bucketChanges), tx.Bucket(bucketLeads), tx.Bucket(bucketGrants)
 	pos := idx.Sequence()
 	c := changes.Cursor()
 	k, v := c.Seek(seqKey(pos + 1))
@@ -214,9 +233,15 @@ func indexChanges(tx *bbolt.Tx) error {
 			Lead *struct {
 				Email string `json:"email"`
 			} `json:"lead"`
+			Grant *leadgate.Grant `json:"pending_grant"`
 		}
 		if err := json.Unmarshal(v, &ch); err != nil {
 			return fmt.Errorf("change %d: %w", pos, err)
+		}
+		if ch.Grant != nil && grants.Get([]byte(ch.Grant.ID)) == nil {
+			if err := putGrant(grants, *ch.Grant); err != nil {
+				return err
+			}
 		}
 		if ch.Lead == nil {
 			continue
@@ -290,7 +315,7 @@ func (s *Store) Leads(_ context.Context, q leadgate.LeadQuery) (leadgate.LeadLis
 	if err := q.Validate(); err != nil {
 		return leadgate.LeadList{}, err
 	}
-	if err := s.catchUpIndex(); err != nil {
+	if err := s.catchUp(); err != nil {
 		return leadgate.LeadList{}, leadgate.Internal("index leads", err)
 	}
 	limit := leadgate.LeadListLimit(q.Limit)
@@ -363,7 +388,7 @@ func (s *Store) LeadByRef(_ context.Context, ref string) (leadgate.Lead, error) 
 	if !ok {
 		return leadgate.Lead{}, leadgate.ErrLeadNotFound
 	}
-	if err := s.catchUpIndex(); err != nil {
+	if err := s.catchUp(); err != nil {
 		return leadgate.Lead{}, leadgate.Internal("index leads", err)
 	}
 	var l leadgate.Lead

@@ -33,6 +33,9 @@ const (
 	DefaultDedupeRetention = 7 * 24 * time.Hour
 	// DefaultPruneEvery is how often an open store prunes its feed.
 	DefaultPruneEvery = time.Minute
+	// catchUpEvery is how often an open store that prunes writes the index records
+	// and grants its feed holds (leadlist.go).
+	catchUpEvery = 2 * time.Second
 
 	pruneBatch       = 1000  // keys deleted per write transaction
 	scanChunk        = 10000 // keys a read transaction scans for dead markers
@@ -45,10 +48,10 @@ const (
 // still finds p+1 onwards. A store no subscriber has followed yet keeps its whole
 // feed, since its first subscriber starts from the oldest change; a subscriber added
 // later starts from the oldest change kept. A subscriber's position stays until it is
-// deleted, so a name no longer followed holds the feed back. The lead index is
-// brought up to date first: it is written from the feed (leadlist.go).
+// deleted, so a name no longer followed holds the feed back. The lead index and the
+// grants are brought up to date first: they are written from the feed (leadlist.go).
 func (s *Store) PruneFeed(keepTail int) (int, error) {
-	if err := s.catchUpIndex(); err != nil {
+	if err := s.catchUp(); err != nil {
 		return 0, leadgate.Internal("index leads", err)
 	}
 	floor, err := s.feedFloor(uint64(max(keepTail, 0)))
@@ -102,7 +105,7 @@ func (s *Store) feedFloor(keepTail uint64) (uint64, error) {
 		if err != nil || !found {
 			return err
 		}
-		// Nor a change the lead index has not covered (leadlist.go).
+		// Nor a change whose index record and grant are not written (leadlist.go).
 		lowest = min(lowest, tx.Bucket(bucketLeadIndex).Sequence())
 		if lowest <= keepTail {
 			return nil
@@ -248,11 +251,17 @@ func (s *Store) pruneEvery(interval time.Duration) {
 	defer s.upkeep.Done()
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
+	// The index records and grants the feed holds are written in between: a
+	// batch of a few seconds' captures a commit, ahead of their first reader.
+	catchUp := time.NewTicker(min(interval, catchUpEvery))
+	defer catchUp.Stop()
 	swept := time.Now()
 	for {
 		select {
 		case <-s.stop:
 			return
+		case <-catchUp.C:
+			_ = s.catchUp() // a failure is the next reader's to report
 		case now := <-tick.C:
 			sweep := now.Sub(swept) >= markerSweepEvery
 			if s.prune(sweep) == nil && sweep {

@@ -22,8 +22,8 @@ func (s *Store) Capture(_ context.Context, c leadgate.Capture) (leadgate.Capture
 
 // record writes a capture inside tx: nothing for a repeat; otherwise the lead, the
 // submission, its dedupe marker and the two changes, the second holding the grant.
-// check(repeat) is asked first whether the rate limits allow it.
-func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (leadgate.CaptureResult, error) {
+// check is asked first whether the rate limits allow it, a repeat's too.
+func record(tx *bbolt.Tx, c leadgate.Capture, check func() error) (leadgate.CaptureResult, error) {
 	var res leadgate.CaptureResult
 	sub := c.Submission
 	leads := tx.Bucket(bucketLeads)
@@ -32,7 +32,7 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (le
 	marker := dedupeKey(prefix, sub.Page)
 	if last := markedKey(prefix, leads.Get(marker)); last != nil {
 		if at, ok := submissionTime(last, prefix); ok && sub.At.Sub(at).Abs() < c.DedupeWindow {
-			if err := check(true); err != nil {
+			if err := check(); err != nil {
 				return res, err
 			}
 			if err := decode(leads.Get(last), &res.Submission); err != nil {
@@ -42,7 +42,7 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func(repeat bool) error) (le
 			return res, decode(leads.Get(email), &res.Lead)
 		}
 	}
-	if err := check(false); err != nil {
+	if err := check(); err != nil {
 		return res, err
 	}
 

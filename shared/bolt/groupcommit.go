@@ -110,8 +110,8 @@ func (s *Store) tryCaptures(calls []*captureCall) (int, error) {
 		pending = rateCounts{}
 		for i, call := range calls {
 			var limited error
-			check := func(repeat bool) error {
-				limited = s.rates.checkWith(&pending, leadgate.CountedFor(call.c.RateLimits, repeat), call.c.Submission.At)
+			check := func() error {
+				limited = s.rates.checkWith(&pending, call.c.RateLimits, call.c.Submission.At)
 				return limited
 			}
 			res, err := record(tx, call.c, check)
@@ -125,7 +125,7 @@ func (s *Store) tryCaptures(calls []*captureCall) (int, error) {
 				return err
 			}
 			call.res, call.err = res, nil
-			pending.count(leadgate.CountedFor(call.c.RateLimits, res.Repeat), call.c.Submission.At)
+			pending.count(call.c.RateLimits, call.c.Submission.At)
 		}
 		return nil
 	})
@@ -135,7 +135,7 @@ func (s *Store) tryCaptures(calls []*captureCall) (int, error) {
 	created := false
 	for _, call := range calls {
 		if call.err == nil {
-			s.rates.count(leadgate.CountedFor(call.c.RateLimits, call.res.Repeat), call.c.Submission.At)
+			s.rates.count(call.c.RateLimits, call.c.Submission.At)
 			created = created || !call.res.Repeat
 		}
 	}

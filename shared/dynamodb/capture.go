@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -27,44 +25,6 @@ const (
 	txCounters   // the rate counters start here
 )
 
-// The count of a capture's per-address limit (addressLimitOf) on the lead's item:
-// the start of its window (epoch seconds) and the captures in it.
-const (
-	attrRateAt = "rate_at"
-	attrRateN  = "rate_n"
-)
-
-// addressLimitOf picks from limits the one whose count the lead's item keeps
-// rather than a counter of its own: the first that counts the capture's own
-// address (PerAddress) and spares repeats, with a window of the clock. The lead is
-// written in every capture that is not a repeat, so the count costs no write of
-// its own (a counter in the capture's transaction costs two units). It returns
-// the other limits.
-func addressLimitOf(limits []leadgate.RateLimit) (*leadgate.RateLimit, []leadgate.RateLimit) {
-	for i, l := range limits {
-		if l.PerAddress && l.RepeatsFree && l.Start.IsZero() && l.Window > 0 && l.Limit > 0 {
-			rest := append(slices.Clone(limits[:i]), limits[i+1:]...)
-			return &limits[i], rest
-		}
-	}
-	return nil, limits
-}
-
-// addressCount is a lead item's count of its per-address limit.
-type addressCount struct{ at, n int64 }
-
-func addressCountOf(item map[string]types.AttributeValue) addressCount {
-	at, _ := item[attrRateAt].(*types.AttributeValueMemberN)
-	n, _ := item[attrRateN].(*types.AttributeValueMemberN)
-	if at == nil || n == nil {
-		return addressCount{}
-	}
-	var c addressCount
-	c.at, _ = strconv.ParseInt(at.Value, 10, 64)
-	c.n, _ = strconv.ParseInt(n.Value, 10, 64)
-	return c
-}
-
 // counter is one rate counter that a capture counts against.
 type counter struct {
 	limit     leadgate.RateLimit
@@ -83,27 +43,18 @@ type counter struct {
 // then the lead that came back with the failure is updated and the transaction tried
 // again. A new address thus costs one request, a known one two. A repeat is answered
 // from the marker and the lead that came back with the failure, whatever the
-// counters said, and counted against the limits that do not spare repeats in a
-// second request; it and a refused capture write no grant. The count of the
-// address's own limit, if the capture has one that spares repeats, is kept on the
-// lead's item (addressLimitOf), and a known lead's item that came back says
-// whether the limit is reached.
+// counters said, and counted against the limits in a second request; it and a
+// refused capture write no grant.
 func (s *Store) Capture(ctx context.Context, c leadgate.Capture) (leadgate.CaptureResult, error) {
 	op := "capture on page " + c.Page.Slug
-	addr, limits := addressLimitOf(c.RateLimits)
-	counters, err := countersFor(limits, c.Submission.At)
+	counters, err := countersFor(c.RateLimits, c.Submission.At)
 	if err != nil {
 		return leadgate.CaptureResult{}, err
 	}
-	var addrAt int64
-	if addr != nil {
-		addrAt = addr.WindowStart(c.Submission.At).Unix()
-	}
 	txGrant := txCounters + len(counters)
 	var (
-		old   *leadgate.Lead // nil while the address is thought to be new
-		known addressCount   // the per-address count on old's item
-		res   leadgate.CaptureResult
+		old *leadgate.Lead // nil while the address is thought to be new
+		res leadgate.CaptureResult
 	)
 	build := func() ([]types.TransactWriteItem, error) {
 		sub := c.Submission
@@ -115,31 +66,14 @@ func (s *Store) Capture(ctx context.Context, c leadgate.Capture) (leadgate.Captu
 		}
 		sub.LeadID = lead.ID
 		res = leadgate.CaptureResult{Lead: lead, Submission: sub, LeadCreated: old == nil}
-		items, err := s.captureItems(c, lead, old, sub, counters)
-		if err != nil {
-			return nil, err
-		}
-		// The lead's item keeps its per-address count, counting this capture, and
-		// a count a capture without the limit found.
-		count := known
-		if addr != nil {
-			if count.at != addrAt {
-				count = addressCount{at: addrAt}
-			}
-			count.n++
-		}
-		if count.at != 0 {
-			items[txLead].Put.Item[attrRateAt] = num(count.at)
-			items[txLead].Put.Item[attrRateN] = num(count.n)
-		}
-		return items, nil
+		return s.captureItems(c, lead, old, sub, counters)
 	}
 	err = s.transact(ctx, op, "capture", build, func(tx cancellation) (verdict, error) {
-		// A repeat first: it is answered under the limits that do not spare repeats,
-		// whatever the others say.
+		// A repeat first: it is answered, and counted under the limits in a request
+		// of its own, whatever the counters of this one said.
 		if tx.failed(txDedupe) {
 			var err error
-			res, err = s.repeat(ctx, op, c, tx.item(txDedupe), tx.item(txLead), repeatCounters(counters))
+			res, err = s.repeat(ctx, op, c, tx.item(txDedupe), tx.item(txLead), counters)
 			return answered, err
 		}
 		if i := firstFailed(tx.reasons[:min(len(tx.reasons), txGrant)], txCounters); i >= 0 {
@@ -158,7 +92,7 @@ func (s *Store) Capture(ctx context.Context, c leadgate.Capture) (leadgate.Captu
 		item, err := s.refusedItem(ctx, op, tx.item(txLead), leadKey(c.Submission.Email), errNoItem)
 		switch {
 		case errors.Is(err, errNoItem):
-			old, known = nil, addressCount{} // erased meanwhile: the address is new again
+			old = nil // erased meanwhile: the address is new again
 		case err != nil:
 			return answered, err
 		default:
@@ -166,10 +100,7 @@ func (s *Store) Capture(ctx context.Context, c leadgate.Capture) (leadgate.Captu
 			if err := unmarshalItem(item, &current); err != nil {
 				return answered, leadgate.Internal(op, fmt.Errorf("unmarshal lead: %w", err))
 			}
-			old, known = &current, addressCountOf(item)
-			if addr != nil && known.at == addrAt && known.n >= int64(addr.Limit) {
-				return answered, addr.Exceeded(c.Submission.At)
-			}
+			old = &current
 		}
 		if wait {
 			return retryLater, nil
@@ -262,8 +193,8 @@ func (s *Store) counterUpdate(ct counter) types.TransactWriteItem {
 // repeat answers a capture that the dedupe marker refused with the earlier
 // submission's identity (its ID, lead, address, page and time), which the marker
 // and the lead that came back with the failure hold: its values are not read
-// again. It still counts against the rate limits that do not spare repeats (a bot
-// repeating one address must not escape the per-IP one), in a second transaction.
+// again. It still counts against the rate limits (a bot repeating one address
+// must not escape the per-IP one), in a second transaction.
 func (s *Store) repeat(ctx context.Context, op string, c leadgate.Capture, marker, leadItem map[string]types.AttributeValue, counters []counter) (leadgate.CaptureResult, error) {
 	pk := prefixLead + c.Submission.Email
 	marker, err := s.refusedItem(ctx, op+": dedupe marker", marker, key(pk, prefixDedupe+c.Submission.Page), errNoItem)
@@ -327,18 +258,6 @@ func (s *Store) count(ctx context.Context, op string, counters []counter, at tim
 		}
 		return unhandled, nil
 	})
-}
-
-// repeatCounters returns the counters a repeat counts against: those of the limits
-// that do not spare repeats.
-func repeatCounters(counters []counter) []counter {
-	out := make([]counter, 0, len(counters))
-	for _, ct := range counters {
-		if !ct.limit.RepeatsFree {
-			out = append(out, ct)
-		}
-	}
-	return out
 }
 
 // countersFor returns the rate counters of a capture at t. Limits of the same key and

@@ -200,22 +200,15 @@ func (c Capture) NewLead(sub Submission) Lead {
 	return l
 }
 
-// RateLimit allows at most Limit captures per Key in each fixed window.
+// RateLimit allows at most Limit captures per Key in each fixed window; a repeat
+// within the dedupe window counts like any capture.
 type RateLimit struct {
-	Key    string // e.g. "email:<hash>" or "ip:<hash>"; never a raw address
+	Key    string // e.g. "ip:<hash>" or "form:<hash>"; never a raw address
 	Limit  int
 	Window time.Duration
-	// RepeatsFree: a repeat within the dedupe window is neither refused nor counted
-	// under this limit, so that posting someone's address again and again on one
-	// page cannot use up that address's limit on every other page.
-	RepeatsFree bool
 	// Start, when set, is the start of the limit's one window (a form token's render
 	// time), instead of the fixed window of the clock that holds t.
 	Start time.Time
-	// PerAddress: the limit counts the captures of the submission's own address
-	// (Key names it). A store may keep the count of such a limit, when its repeats
-	// are free too, on the lead rather than in a counter of its own.
-	PerAddress bool
 }
 
 // WindowStart returns the start of the fixed window that holds t.
@@ -239,21 +232,6 @@ func (r RateLimit) Exceeded(t time.Time) *Error {
 type LimitReached struct{ Key string }
 
 func (LimitReached) Error() string { return "rate limit reached" }
-
-// CountedFor returns the limits a capture counts against: all of them, or for a
-// repeat those that are not RepeatsFree.
-func CountedFor(limits []RateLimit, repeat bool) []RateLimit {
-	if !repeat {
-		return limits
-	}
-	out := make([]RateLimit, 0, len(limits))
-	for _, l := range limits {
-		if !l.RepeatsFree {
-			out = append(out, l)
-		}
-	}
-	return out
-}
 
 // CaptureResult is what a store recorded for a Capture.
 type CaptureResult struct {

@@ -90,14 +90,20 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func() error) (leadgate.Capt
 	if err := leads.Put(marker, subKey[len(prefix):]); err != nil {
 		return res, err
 	}
-	subChange := encodedChange{kind: leadgate.SubmissionCreated, at: sub.At, submission: subJSON}
+	// The lead's index record and the grant are written from the feed
+	// (leadlist.go), as they are encoded here.
+	pending := pendingWrites{IndexKey: indexKey(res.Lead.CreatedAt, res.Lead.ID), IndexRecord: recordOf(res.Lead).encode()}
 	if c.Grant != nil {
-		// Written from the feed (leadlist.go), like the lead's index record.
 		g := *c.Grant
 		g.LeadID = res.Lead.ID
-		if subChange.grant, err = json.Marshal(g); err != nil {
+		pending.GrantID, g.ID = g.ID, "" // as putGrant stores it
+		if pending.Grant, err = json.Marshal(g); err != nil {
 			return res, err
 		}
+	}
+	subChange := encodedChange{kind: leadgate.SubmissionCreated, at: sub.At, submission: subJSON}
+	if subChange.pending, err = json.Marshal(pending); err != nil {
+		return res, err
 	}
 	leadChange := encodedChange{kind: leadgate.LeadCreated, at: sub.At, lead: leadJSON}
 	if oldJSON != nil {

@@ -36,14 +36,14 @@ type encodedChange struct {
 	kind                      leadgate.ChangeKind
 	at                        time.Time
 	lead, oldLead, submission []byte // JSON; nil: none
-	// grant is the JSON of the capture's grant (with its id), which the store
-	// writes from the feed (leadlist.go) under the member pendingGrantMember, which
-	// leadgate.Change does not have: subscribers never see it.
-	grant []byte
+	// pending is the JSON of the writes the store makes from the feed
+	// (pendingWrites, leadlist.go): the last member, pendingMember, which
+	// leadgate.Change does not have, so subscribers never see it.
+	pending []byte
 }
 
-// pendingGrantMember is the member of a stored change that holds a grant to write.
-const pendingGrantMember = "pending_grant"
+// pendingMember starts the member of a stored change that holds its pending writes.
+var pendingMember = []byte(`,"leadgate_pending":`)
 
 // appendEncodedChanges adds changes as appendChanges does, without encoding their
 // images again.
@@ -66,10 +66,10 @@ func appendEncodedChanges(tx *bbolt.Tx, changes ...encodedChange) error {
 }
 
 // encode returns what json.Marshal gives for the leadgate.Change with sequence number
-// seq, built around the images' encodings, and the pending grant if any. Change kinds are plain lowercase words,
+// seq, built around the images' encodings, and the pending writes if any. Change kinds are plain lowercase words,
 // which need no escaping.
 func (ch encodedChange) encode(seq uint64) ([]byte, error) {
-	buf := make([]byte, 0, 128+len(ch.lead)+len(ch.oldLead)+len(ch.submission)+len(ch.grant))
+	buf := make([]byte, 0, 128+len(ch.lead)+len(ch.oldLead)+len(ch.submission)+len(ch.pending))
 	buf = append(buf, `{"id":"`...)
 	buf = strconv.AppendUint(buf, seq, 10)
 	buf = append(buf, `","seq":`...)
@@ -85,7 +85,7 @@ func (ch encodedChange) encode(seq uint64) ([]byte, error) {
 	for _, image := range [...]struct {
 		member string
 		json   []byte
-	}{{`,"lead":`, ch.lead}, {`,"old_lead":`, ch.oldLead}, {`,"submission":`, ch.submission}, {`,"` + pendingGrantMember + `":`, ch.grant}} {
+	}{{`,"lead":`, ch.lead}, {`,"old_lead":`, ch.oldLead}, {`,"submission":`, ch.submission}, {string(pendingMember), ch.pending}} {
 		if image.json != nil {
 			buf = append(append(buf, image.member...), image.json...)
 		}

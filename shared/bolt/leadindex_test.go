@@ -190,3 +190,34 @@ func TestGrantsAreWrittenFromTheFeed(t *testing.T) {
 		t.Fatalf("grant of an erased lead: %+v (%v), want kept, erased, without its address", g, err)
 	}
 }
+
+// Any other write of a lead makes the writes its captures left pending first: the
+// capture's index record must not land after the newer one and undo it.
+func TestLeadWriteComesAfterItsPendingRecord(t *testing.T) {
+	s, err := bolt.OpenWith(filepath.Join(t.TempDir(), "leads.db"), manualOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	const email = "rescored@example.com"
+	if _, err := s.Capture(ctx, storetest.Capture(storetest.Page("rescore"), email, storetest.T0, "newsletter")); err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.LeadByEmail(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Stage == leadgate.StageSQL {
+		t.Fatalf("a fresh capture is already %s", l.Stage)
+	}
+	if err := s.SetScore(ctx, email, 90, leadgate.StageSQL, storetest.T0.Add(time.Minute), l.Version); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(listed(t, s, leadgate.LeadQuery{Stage: leadgate.StageSQL})); got != "["+email+"]" {
+		t.Fatalf("SQL leads listed %s after the rescoring, want the rescored lead", got)
+	}
+	if got := listed(t, s, leadgate.LeadQuery{Stage: leadgate.StageCold}); len(got) != 0 {
+		t.Fatalf("cold leads listed %v after the rescoring, want none", got)
+	}
+}

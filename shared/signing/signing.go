@@ -61,15 +61,20 @@ func (k *Key) FormToken(slug string, renderedAt time.Time) string {
 }
 
 // ArmFormToken signs the render time of a form shown as an arm of the page's A/B
-// test too: "<unix ms>~<arm>.<mac>", so the arm reaches the capture as shown. An
-// arm "" makes FormToken's token.
+// test too: "<unix ms>~<arm>~<nonce>.<mac>", so the arm reaches the capture as
+// shown. An arm "" makes FormToken's token. The random nonce makes each render's
+// token its own: forms rendered in the same millisecond would otherwise share one,
+// and the use limit the capture counts on it (capture.Config.FormTokenUses).
+// Tokens signed before the nonce ("<unix ms>" or "<unix ms>~<arm>") still verify.
 func (k *Key) ArmFormToken(slug, arm string, renderedAt time.Time) string {
-	ms := strconv.FormatInt(renderedAt.UnixMilli(), 10)
-	if arm != "" {
-		ms += "~" + arm
-	}
-	return ms + "." + b64.EncodeToString(k.formMAC(slug, ms))
+	nonce := make([]byte, formNonceBytes)
+	_, _ = rand.Read(nonce) // never fails (crypto/rand)
+	signed := strconv.FormatInt(renderedAt.UnixMilli(), 10) + "~" + arm + "~" + b64.EncodeToString(nonce)
+	return signed + "." + b64.EncodeToString(k.formMAC(slug, signed))
 }
+
+// formNonceBytes is the length of a form token's nonce: 48 bits, 8 characters.
+const formNonceBytes = 6
 
 // VerifyFormToken returns the render time a token signed for slug carries.
 func (k *Key) VerifyFormToken(token, slug string) (time.Time, error) {
@@ -84,7 +89,8 @@ func (k *Key) VerifyArmFormToken(token, slug string) (time.Time, string, error) 
 	if !ok || len(token) > 96 {
 		return time.Time{}, "", ErrMalformed
 	}
-	ms, arm, _ := strings.Cut(signed, "~")
+	ms, rest, _ := strings.Cut(signed, "~")
+	arm, _, _ := strings.Cut(rest, "~")
 	n, err := strconv.ParseInt(ms, 10, 64)
 	if err != nil || n < 0 {
 		return time.Time{}, "", ErrMalformed

@@ -144,3 +144,47 @@ func TestArmFormToken(t *testing.T) {
 		t.Errorf("plain token: arm %q, %v", arm, err)
 	}
 }
+
+// Forms rendered in the same millisecond get tokens of their own, so that the
+// capture's use limit on a token never counts another visitor's posts.
+func TestFormTokensOfOneMillisecondDiffer(t *testing.T) {
+	k := mustKey(t, strings.Repeat("s", 32))
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	seen := map[string]bool{}
+	for range 1000 {
+		tok := k.ArmFormToken("spring-guide", "short-form-2026-abcd", at)
+		if seen[tok] {
+			t.Fatalf("token %s handed out twice", tok)
+		}
+		seen[tok] = true
+		if len(tok) > 96 {
+			t.Fatalf("token %s is longer than a verifier takes", tok)
+		}
+		if got, arm, err := k.VerifyArmFormToken(tok, "spring-guide"); err != nil || !got.Equal(at) || arm != "short-form-2026-abcd" {
+			t.Fatalf("VerifyArmFormToken(%s) = %v, %q, %v", tok, got, arm, err)
+		}
+	}
+	// The nonce is signed too.
+	tok := k.FormToken("spring-guide", at)
+	signed, mac, _ := strings.Cut(tok, ".")
+	other := "A"
+	if strings.HasSuffix(signed, other) {
+		other = "B"
+	}
+	forged := signed[:len(signed)-1] + other + "." + mac
+	if _, err := k.VerifyFormToken(forged, "spring-guide"); !errors.Is(err, signing.ErrSignature) {
+		t.Fatalf("a token with another nonce: %v, want a signature error", err)
+	}
+}
+
+// Pages rendered before tokens carried a nonce are still posted: their tokens verify.
+func TestFormTokenWithoutNonceVerifies(t *testing.T) {
+	k := mustKey(t, strings.Repeat("s", 32))
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	for _, arm := range []string{"", "short-form"} {
+		got, gotArm, err := k.VerifyArmFormToken(k.LegacyArmFormToken("spring-guide", arm, at), "spring-guide")
+		if err != nil || !got.Equal(at) || gotArm != arm {
+			t.Errorf("arm %q: %v, %q, %v", arm, got, gotArm, err)
+		}
+	}
+}

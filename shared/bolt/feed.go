@@ -45,6 +45,11 @@ type encodedChange struct {
 // pendingMember starts the member of a stored change that holds its pending writes.
 var pendingMember = []byte(`,"leadgate_pending":`)
 
+// pendingStart is pendingMember and the start of its object (pendingWrites's first
+// field): a page's field of that name is a string in an image, never an object
+// (its quotes are escaped), so only the member the store wrote matches it.
+var pendingStart = []byte(`,"leadgate_pending":{"index_key":`)
+
 // appendEncodedChanges adds changes as appendChanges does, without encoding their
 // images again.
 func appendEncodedChanges(tx *bbolt.Tx, changes ...encodedChange) error {

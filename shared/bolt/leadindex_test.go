@@ -221,3 +221,26 @@ func TestLeadWriteComesAfterItsPendingRecord(t *testing.T) {
 		t.Fatalf("cold leads listed %v after the rescoring, want none", got)
 	}
 }
+
+// A field a page may name like the member of the pending writes is only a string
+// in an image: it neither hides a capture's pending writes nor stops the others.
+func TestFieldNamedLikeThePendingWrites(t *testing.T) {
+	s, err := bolt.OpenWith(filepath.Join(t.TempDir(), "leads.db"), manualOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	p := storetest.Page("named")
+	for i, email := range []string{"first@example.com", "second@example.com"} {
+		c := storetest.Capture(p, email, storetest.T0.Add(time.Duration(i)*time.Minute), "newsletter")
+		c.Submission.Values["a_field"] = "a"
+		c.Submission.Values["leadgate_pending"] = `{"index_key":"x"}`
+		if _, err := s.Capture(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := fmt.Sprint(listed(t, s, leadgate.LeadQuery{})); got != "[second@example.com first@example.com]" {
+		t.Fatalf("listed %s", got)
+	}
+}

@@ -233,6 +233,7 @@ func applyFeed(tx *bbolt.Tx) error {
 }
 
 // pendingWrites are the writes a capture leaves to the feed, encoded as stored.
+// IndexKey comes first: the catch-up finds the member by its start (pendingStart).
 type pendingWrites struct {
 	IndexKey    []byte          `json:"index_key"`
 	IndexRecord []byte          `json:"index_record"`
@@ -251,8 +252,8 @@ func applyFeedBatch(tx *bbolt.Tx) error {
 	for n := 0; k != nil && n < indexBatch; k, v = c.Next() {
 		n++
 		pos = binary.BigEndian.Uint64(k)
-		// The member is the change's last: no image holds one after it.
-		i := bytes.LastIndex(v, pendingMember)
+		// The member is the change's last; a field named like it holds a string.
+		i := bytes.LastIndex(v, pendingStart)
 		if i < 0 {
 			continue
 		}

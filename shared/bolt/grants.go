@@ -22,14 +22,14 @@ var (
 // many share a commit (batch).
 func (s *Store) PutGrant(_ context.Context, g leadgate.Grant) error {
 	err := s.batch(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketGrants)
-		if err := applyFeed(tx); err != nil { // a capture's grant may wait there
+		raw, err := grantFor(tx, g.ID) // a capture's grant may wait in the feed
+		if err != nil {
 			return err
 		}
-		if b.Get([]byte(g.ID)) != nil {
+		if raw != nil {
 			return leadgate.ErrGrantExists
 		}
-		return putGrant(b, g)
+		return putGrant(tx.Bucket(bucketGrants), g)
 	})
 	return storeError("put grant", err)
 }

@@ -11,8 +11,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -24,7 +22,6 @@ import (
 	"leadgate/shared/emails"
 	"leadgate/shared/lambdainit"
 	"leadgate/shared/lambdaruntime"
-	"leadgate/shared/leadgate"
 	"leadgate/shared/richtext"
 )
 
@@ -40,12 +37,9 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 	if err != nil {
 		return nil, err
 	}
-	users, err := leadgate.ParseConsoleUsers(getenv("CONSOLE_USERS"))
+	users, err := lambdainit.ConsoleUsers(getenv)
 	if err != nil {
-		return nil, fmt.Errorf("CONSOLE_USERS: %w", err)
-	}
-	if len(users.Emails()) == 0 {
-		return nil, errors.New("CONSOLE_USERS is empty: name the addresses that may sign in to the console")
+		return nil, err
 	}
 	store, _, err := lambdainit.Store(getenv)
 	if err != nil {

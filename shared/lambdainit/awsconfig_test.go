@@ -61,3 +61,18 @@ func TestAWSConfigNamesWhatIsMissing(t *testing.T) {
 		}
 	}
 }
+
+func TestConsoleUsersMustNameSomeone(t *testing.T) {
+	for _, list := range []string{"", " , ;"} {
+		if _, err := lambdainit.ConsoleUsers(env(map[string]string{"CONSOLE_USERS": list})); err == nil || !strings.Contains(err.Error(), "CONSOLE_USERS is empty") {
+			t.Errorf("CONSOLE_USERS %q: %v, want it named empty", list, err)
+		}
+	}
+	if _, err := lambdainit.ConsoleUsers(env(map[string]string{"CONSOLE_USERS": "not an address"})); err == nil || !strings.HasPrefix(err.Error(), "CONSOLE_USERS: ") {
+		t.Errorf("a malformed list: %v, want an error naming CONSOLE_USERS", err)
+	}
+	users, err := lambdainit.ConsoleUsers(env(map[string]string{"CONSOLE_USERS": "Ada@Example.com; grace@example.com"}))
+	if err != nil || len(users.Emails()) != 2 {
+		t.Fatalf("two addresses: %v, %v", users.Emails(), err)
+	}
+}

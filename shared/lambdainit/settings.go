@@ -3,10 +3,13 @@ package lambdainit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"leadgate/shared/leadgate"
 )
 
 // Table reads TABLE_NAME, the DynamoDB table every function works on.
@@ -16,6 +19,19 @@ func Table(getenv func(string) string) (string, error) {
 		return "", errors.New("TABLE_NAME is not set: name the DynamoDB table of leads")
 	}
 	return table, nil
+}
+
+// ConsoleUsers reads CONSOLE_USERS, the addresses that may sign in to the console:
+// a console function cannot start without one.
+func ConsoleUsers(getenv func(string) string) (leadgate.ConsoleUsers, error) {
+	users, err := leadgate.ParseConsoleUsers(getenv("CONSOLE_USERS"))
+	if err != nil {
+		return leadgate.ConsoleUsers{}, fmt.Errorf("CONSOLE_USERS: %w", err)
+	}
+	if len(users.Emails()) == 0 {
+		return leadgate.ConsoleUsers{}, errors.New("CONSOLE_USERS is empty: name the addresses that may sign in to the console")
+	}
+	return users, nil
 }
 
 // AWSConfigFrom builds the SDK's configuration from what Lambda puts in a function's

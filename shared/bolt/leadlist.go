@@ -252,8 +252,9 @@ func applyFeedBatch(tx *bbolt.Tx) error {
 	for n := 0; k != nil && n < indexBatch; k, v = c.Next() {
 		n++
 		pos = binary.BigEndian.Uint64(k)
-		// The member is the change's last; a field named like it holds a string.
-		i := bytes.LastIndex(v, pendingStart)
+		// Only the member matches (pendingStart): the first match is it. Index
+		// scans a change many times faster than LastIndex.
+		i := bytes.Index(v, pendingStart)
 		if i < 0 {
 			continue
 		}

@@ -77,6 +77,9 @@ type Request struct {
 	Repeated  []string
 	IP        string
 	UserAgent string
+	// Page is the page as the edge read it for this post (Service.Page), so that it
+	// is read once; nil: the service reads it.
+	Page *leadgate.Page
 }
 
 // Next tells the visitor what happens after the form.
@@ -146,7 +149,7 @@ func (s *Service) MinFillTime() time.Duration { return s.cfg.MinFillTime }
 
 // Capture validates and records one submission on the page with that slug.
 func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
-	page, err := s.Page(ctx, req.Slug)
+	page, err := s.requestPage(ctx, req)
 	if err != nil {
 		return Result{}, err
 	}
@@ -164,7 +167,7 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 		}
 		return res
 	}
-	renderedAt, reason, err := s.spamCheck(page, req, now)
+	renderedAt, arm, reason, err := s.spamCheck(page, req, now)
 	if err != nil {
 		return Result{}, err
 	} else if reason != "" {
@@ -172,8 +175,10 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 	}
 
 	// The form is checked as its arm showed it (a variant may ask fewer fields),
-	// and the submission records the arm.
-	arm := s.ArmOf(page, req.Values[leadgate.FieldNameFormToken])
+	// and the submission records the arm: one the page no longer has is none.
+	if !page.HasArm(arm) {
+		arm = ""
+	}
 	sub, ignored, err := buildSubmission(page.WithArm(arm), req, now)
 	if err != nil {
 		return Result{}, err
@@ -229,6 +234,15 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 	return out, nil
 }
 
+// requestPage returns the page the request names: the one the edge read for it, or
+// the store's.
+func (s *Service) requestPage(ctx context.Context, req Request) (leadgate.Page, error) {
+	if req.Page != nil && req.Page.Slug == req.Slug {
+		return *req.Page, nil
+	}
+	return s.Page(ctx, req.Slug)
+}
+
 // magnet returns the magnet a single opt-in page hands out at once, or nil: on double
 // opt-in pages the link comes after confirmation, and a missing magnet must not cost
 // the lead.
@@ -247,35 +261,35 @@ func (s *Service) magnet(ctx context.Context, page leadgate.Page) (*leadgate.Mag
 	}
 }
 
-// spamCheck returns the form's render time and why a post looks like a bot's (""
-// for a person), or an error for a form token that is missing, forged or stale,
-// which a person fixes by reloading.
-func (s *Service) spamCheck(page leadgate.Page, req Request, now time.Time) (time.Time, string, error) {
+// spamCheck returns the form's render time and the arm its token carries, and why
+// a post looks like a bot's ("" for a person), or an error for a form token that is
+// missing, forged or stale, which a person fixes by reloading.
+func (s *Service) spamCheck(page leadgate.Page, req Request, now time.Time) (renderedAt time.Time, arm, reason string, err error) {
 	if strings.TrimSpace(req.Values[leadgate.FieldNameHoneypot]) != "" {
-		return time.Time{}, "honeypot", nil
+		return time.Time{}, "", "honeypot", nil
 	}
 	token, ok := req.Values[leadgate.FieldNameFormToken]
 	if !ok || token == "" {
 		if page.UntimedFormsAllowed {
-			return time.Time{}, "", nil
+			return time.Time{}, "", "", nil
 		}
-		return time.Time{}, "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "required",
+		return time.Time{}, "", "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "required",
 			Message: "this form is missing its token: reload the page and submit again"})
 	}
-	renderedAt, err := s.key.VerifyFormToken(token, page.Slug)
+	renderedAt, arm, err = s.key.VerifyArmFormToken(token, page.Slug)
 	if err != nil {
-		return time.Time{}, "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "invalid",
+		return time.Time{}, "", "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "invalid",
 			Message: "this form is no longer valid: reload the page and submit again"})
 	}
 	age := now.Sub(renderedAt)
 	if age > s.cfg.FormTokenMaxAge {
-		return time.Time{}, "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "expired",
+		return time.Time{}, "", "", leadgate.Invalid(leadgate.FieldError{Field: leadgate.FieldNameFormToken, Code: "expired",
 			Message: "this form has expired: reload the page and submit again"})
 	}
 	if age < s.cfg.MinFillTime {
-		return time.Time{}, "too fast", nil
+		return time.Time{}, "", "too fast", nil
 	}
-	return renderedAt, "", nil
+	return renderedAt, arm, "", nil
 }
 
 // Limits of hidden attribution values: URLs may be long, the rest are short codes.

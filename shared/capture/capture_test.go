@@ -433,3 +433,41 @@ func TestSpamChecks(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// TestCaptureUsesTheEdgesPage: a capture with the page its edge read makes no page
+// read of its own, and records it as that page's; a page of another slug is not
+// taken for the one the post names.
+func TestCaptureUsesTheEdgesPage(t *testing.T) {
+	h := newHarness(t, testPage())
+	reads := 0
+	store := &leadStore{t: t,
+		page: func(slug string) (leadgate.Page, error) { reads++; return h.page, nil },
+		capture: func(c leadgate.Capture) (leadgate.CaptureResult, error) {
+			h.captured = append(h.captured, c)
+			return leadgate.CaptureResult{Submission: c.Submission, LeadCreated: true}, nil
+		},
+	}
+	h.svc = capture.New(store, h.key, capture.DefaultConfig(), func() time.Time { return now })
+
+	edge := h.page
+	edge.ConsentVersion = "as-the-edge-read-it"
+	req := h.request(with(map[string]string{"consent": "on"}))
+	req.Page = &edge
+	sub, _ := h.submission(t, req)
+	if reads != 0 {
+		t.Errorf("the service read the page %d times; the edge had read it", reads)
+	}
+	if sub.Consent.TextVersion != "as-the-edge-read-it" {
+		t.Errorf("consent %+v, want the edge's page's version", sub.Consent)
+	}
+
+	h.captured = nil
+	other := h.page
+	other.Slug, other.ConsentVersion = "another", "another-page"
+	req.Page = &other
+	sub, _ = h.submission(t, req)
+	if reads != 1 || sub.Page != h.page.Slug || sub.Consent.TextVersion != h.page.ConsentVersion {
+		t.Errorf("with another slug's page: %d reads, submission on %q with consent %q; want the store's page read once",
+			reads, sub.Page, sub.Consent.TextVersion)
+	}
+}

@@ -46,11 +46,12 @@ func (a *API) handleCapture(w http.ResponseWriter, r *http.Request) {
 		fail(nil, nil, errTooLarge)
 		return
 	}
-	page, err := a.capture.Page(r.Context(), slug)
+	published, err := a.capture.Page(r.Context(), slug)
 	if err != nil {
 		fail(nil, nil, err)
 		return
 	}
+	page := published
 	if !originAllowed(r, page) {
 		fail(&page, nil, errOrigin)
 		return
@@ -90,7 +91,7 @@ func (a *API) handleCapture(w http.ResponseWriter, r *http.Request) {
 	joinChoices(page, &fv)
 	req := capture.Request{
 		Slug: slug, Values: fv.values, Repeated: fv.repeated,
-		IP: clientIP(r), UserAgent: r.UserAgent(),
+		IP: clientIP(r), UserAgent: r.UserAgent(), Page: &published,
 	}
 	if err := a.checkCaptcha(r, page, fv.values); err != nil {
 		fail(&page, fv.values, withFieldErrors(page, req, err))

@@ -1,10 +1,8 @@
 package functions_test
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -17,6 +15,7 @@ import (
 	"leadgate/shared/consoleauth"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/localdev"
+	"leadgate/shared/ses/sestest"
 	"leadgate/shared/testenv"
 )
 
@@ -255,35 +254,10 @@ func consoleEvent(t *testing.T, method, path, form, cookie string) []byte {
 // emulator, and returns its token.
 func signInToken(t *testing.T, ses string, since time.Time, base string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ses+"/store", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("SES emulator: %v", err)
-	}
-	defer resp.Body.Close()
-	var store struct {
-		Emails []struct {
-			Destination struct {
-				To []string `json:"to"`
-			} `json:"destination"`
-			Body struct {
-				Text string `json:"text"`
-			} `json:"body"`
-			At int64 `json:"at"`
-		} `json:"emails"`
-	}
-	b, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(b, &store); err != nil {
-		t.Fatalf("SES emulator store: %v", err)
-	}
+	emails := sestest.Emails(t, ses)
 	link := regexp.MustCompile(regexp.QuoteMeta(base+"/console/sign-in/") + `([A-Za-z0-9_-]+)`)
-	for i := len(store.Emails) - 1; i >= 0; i-- {
-		e := store.Emails[i]
+	for i := len(emails) - 1; i >= 0; i-- {
+		e := emails[i]
 		if e.At < since.Unix() || len(e.Destination.To) != 1 || !strings.Contains(e.Destination.To[0], consoleUser) {
 			continue
 		}

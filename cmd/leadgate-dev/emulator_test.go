@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -26,6 +25,7 @@ import (
 	"leadgate/shared/dynamodbstream"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/localdev"
+	"leadgate/shared/ses/sestest"
 	"leadgate/shared/testenv"
 )
 
@@ -292,24 +292,8 @@ func captureLead(client *http.Client, addr, email string) bool {
 // recipients starting with prefix.
 func deliveries(t *testing.T, sesURL, prefix string) map[string]int {
 	t.Helper()
-	res, err := http.Get(sesURL + "/store")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var store struct {
-		Emails []struct {
-			Destination struct {
-				To []string `json:"to"`
-			} `json:"destination"`
-			Subject string `json:"subject"`
-		} `json:"emails"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&store); err != nil {
-		t.Fatal(err)
-	}
 	got := map[string]int{}
-	for _, e := range store.Emails {
+	for _, e := range sestest.Emails(t, sesURL) {
 		if len(e.Destination.To) == 1 && strings.HasPrefix(e.Destination.To[0], prefix) && strings.HasPrefix(e.Subject, "Your copy of") {
 			got[e.Destination.To[0]]++
 		}

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +20,7 @@ import (
 	"leadgate/shared/lambdainit"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/leadgate/storetest"
+	"leadgate/shared/ses/sestest"
 	"leadgate/shared/testenv"
 )
 
@@ -140,24 +139,8 @@ func TestCouponsLowAlertThroughStream(t *testing.T) {
 // sesAlerts returns the subjects of the emails the SES emulator holds for to.
 func sesAlerts(t *testing.T, sesURL, to string) []string {
 	t.Helper()
-	res, err := http.Get(sesURL + "/store")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var store struct {
-		Emails []struct {
-			Destination struct {
-				To []string `json:"to"`
-			} `json:"destination"`
-			Subject string `json:"subject"`
-		} `json:"emails"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&store); err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for _, e := range store.Emails {
+	for _, e := range sestest.Emails(t, sesURL) {
 		for _, addr := range e.Destination.To {
 			if strings.Contains(addr, to) {
 				out = append(out, e.Subject)

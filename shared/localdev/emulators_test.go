@@ -3,11 +3,9 @@ package localdev_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"net/mail"
 	"net/url"
@@ -23,39 +21,13 @@ import (
 	"leadgate/shared/capture"
 	"leadgate/shared/followup"
 	"leadgate/shared/localdev"
+	"leadgate/shared/ses/sestest"
 	"leadgate/shared/testenv"
 )
 
 func endpointOrSkip(t *testing.T, env, start string) string {
 	t.Helper()
 	return testenv.Endpoint(t, env, "start it with `"+start+"` (make test does)")
-}
-
-type sesStored struct {
-	MessageID   string `json:"messageId"`
-	Destination struct {
-		To []string `json:"to"`
-	} `json:"destination"`
-	Subject string `json:"subject"`
-	Headers []struct {
-		Name  string `json:"name"`
-		Value string `json:"value"`
-	} `json:"headers"`
-}
-
-func getJSON(t *testing.T, u string, v any) {
-	t.Helper()
-	res, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != 200 {
-		t.Fatalf("GET %s: %d", u, res.StatusCode)
-	}
-	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // The emulator mode end to end: a capture written to DynamoDB Local reaches the
@@ -111,15 +83,11 @@ func TestEmulatorsCaptureStreamFollowUpSES(t *testing.T) {
 	r := &followupRun{srv: srv, ts: ts, clock: clock}
 	r.submit(t, localdev.SampleSlug, email, true)
 
-	var got sesStored
+	var got sestest.Email
 	deadline := time.Now().Add(30 * time.Second)
 	for got.MessageID == "" {
-		var store struct {
-			Emails []sesStored `json:"emails"`
-		}
-		getJSON(t, sesURL+"/store", &store)
-		for _, e := range store.Emails {
-			if len(e.Destination.To) == 1 && e.Destination.To[0] == email {
+		for _, e := range sestest.Emails(t, sesURL) {
+			if e.To(email) {
 				got = e
 			}
 		}
@@ -131,19 +99,15 @@ func TestEmulatorsCaptureStreamFollowUpSES(t *testing.T) {
 	if !strings.HasPrefix(got.Subject, "Your copy of") {
 		t.Fatalf("subject %q", got.Subject)
 	}
-	stored := map[string]string{}
-	for _, h := range got.Headers {
-		stored[h.Name] = h.Value
-	}
-	if !strings.HasPrefix(stored["List-Unsubscribe"], "<"+fu.BaseURL+"/v1/unsubscribe/") || stored["List-Unsubscribe-Post"] != "List-Unsubscribe=One-Click" {
-		t.Fatalf("headers in the emulator's store: %v", stored)
+	if !strings.HasPrefix(got.Header("List-Unsubscribe"), "<"+fu.BaseURL+"/v1/unsubscribe/") || got.Header("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+		t.Fatalf("headers in the emulator's store: %v", got.Headers)
 	}
 	var eml struct {
 		Body struct {
 			Data []int `json:"data"`
 		} `json:"body"`
 	}
-	getJSON(t, sesURL+"/get-emlContent?messageId="+url.QueryEscape(got.MessageID), &eml)
+	sestest.GetJSON(t, sesURL+"/get-emlContent?messageId="+url.QueryEscape(got.MessageID), &eml)
 	raw := make([]byte, len(eml.Body.Data))
 	for i, b := range eml.Body.Data {
 		raw[i] = byte(b)
@@ -152,7 +116,7 @@ func TestEmulatorsCaptureStreamFollowUpSES(t *testing.T) {
 	if err != nil {
 		t.Fatalf("MIME: %v", err)
 	}
-	if msg.Header.Get("List-Unsubscribe") != stored["List-Unsubscribe"] || msg.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+	if msg.Header.Get("List-Unsubscribe") != got.Header("List-Unsubscribe") || msg.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
 		t.Fatalf("MIME headers: %v", msg.Header)
 	}
 }

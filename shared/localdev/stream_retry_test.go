@@ -25,6 +25,7 @@ import (
 	"leadgate/shared/dynamodbstream"
 	"leadgate/shared/followup"
 	"leadgate/shared/localdev"
+	"leadgate/shared/ses/sestest"
 )
 
 // sesOutage is how long SES is down in TestEmulatorModeWaitsOutSESOutage: the
@@ -122,14 +123,10 @@ func startEmulatorRun(t *testing.T, ddbURL, sesURL string) *emulatorRun {
 // emulator.
 func deliveredTo(t *testing.T, sesURL string, emails ...string) map[string]int {
 	t.Helper()
-	var store struct {
-		Emails []sesStored `json:"emails"`
-	}
-	getJSON(t, sesURL+"/store", &store)
 	got := map[string]int{}
-	for _, e := range store.Emails {
+	for _, e := range sestest.Emails(t, sesURL) {
 		for _, want := range emails {
-			if len(e.Destination.To) == 1 && e.Destination.To[0] == want && strings.HasPrefix(e.Subject, "Your copy of") {
+			if e.To(want) && strings.HasPrefix(e.Subject, "Your copy of") {
 				got[want]++
 			}
 		}

@@ -1,15 +1,10 @@
 package ses_test
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -17,6 +12,7 @@ import (
 
 	"leadgate/shared/mailtest"
 	"leadgate/shared/ses"
+	"leadgate/shared/ses/sestest"
 	"leadgate/shared/testenv"
 )
 
@@ -42,60 +38,8 @@ func newClient(t *testing.T) *sesv2.Client {
 	}, ses.ClientOptions())
 }
 
-// storedEmail is one message in the emulator's GET /store answer (its Email type).
-type storedEmail struct {
-	MessageID   string   `json:"messageId"`
-	From        string   `json:"from"`
-	ReplyTo     []string `json:"replyTo"`
-	Destination struct {
-		To []string `json:"to"`
-	} `json:"destination"`
-	Subject string `json:"subject"`
-	Body    struct {
-		Text string `json:"text"`
-		HTML string `json:"html"`
-	} `json:"body"`
-	Headers []struct {
-		Name  string `json:"name"`
-		Value string `json:"value"`
-	} `json:"headers"`
-	At int64 `json:"at"`
-}
-
-func getJSON(t *testing.T, u string, v any) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", u, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: %v", u, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: status %d: %s", u, resp.StatusCode, b)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("GET %s: %v in %s", u, err, b)
-	}
-}
-
 // store returns every message the emulator keeps, oldest first.
-func store(t *testing.T) []storedEmail {
-	t.Helper()
-	var s struct {
-		Emails []storedEmail `json:"emails"`
-	}
-	getJSON(t, endpoint(t)+"/store", &s)
-	return s.Emails
-}
+func store(t *testing.T) []sestest.Email { return sestest.Emails(t, endpoint(t)) }
 
 // eml returns the MIME the emulator builds for a message. The emulator answers a
 // Node Buffer as JSON: {"body": {"type": "Buffer", "data": [bytes]}}.
@@ -109,7 +53,7 @@ func eml(t *testing.T, id string) []byte {
 			Raw  []int  `json:"data"`
 		} `json:"body"`
 	}
-	getJSON(t, endpoint(t)+"/get-emlContent?messageId="+url.QueryEscape(id), &e)
+	sestest.GetJSON(t, endpoint(t)+"/get-emlContent?messageId="+url.QueryEscape(id), &e)
 	if e.MessageID != id || e.Body.Type != "Buffer" {
 		t.Fatalf("get-emlContent for %s: message %q body type %q", id, e.MessageID, e.Body.Type)
 	}
@@ -153,7 +97,7 @@ func TestConformance(t *testing.T) {
 func TestStoredAsSent(t *testing.T) {
 	client := newClient(t)
 	id := mailtest.MustSend(t, ses.New(client, ses.Options{}), mailtest.FullMessage())
-	i := slices.IndexFunc(store(t), func(e storedEmail) bool { return e.MessageID == id })
+	i := slices.IndexFunc(store(t), func(e sestest.Email) bool { return e.MessageID == id })
 	if i < 0 {
 		t.Fatalf("message %s is not in the emulator's store", id)
 	}

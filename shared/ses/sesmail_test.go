@@ -27,6 +27,7 @@ import (
 	"leadgate/shared/leadgate"
 	"leadgate/shared/mailtest"
 	"leadgate/shared/ses"
+	"leadgate/shared/ses/sestest"
 	"leadgate/shared/sesmail"
 )
 
@@ -237,7 +238,7 @@ func TestRawConformance(t *testing.T) {
 // TestRawStoredAsSent is TestStoredAsSent for the raw mailer.
 func TestRawStoredAsSent(t *testing.T) {
 	id := mailtest.MustSend(t, rawMailer(t, endpoint(t), sesmail.ClientOptions{}, ""), mailtest.FullMessage())
-	i := slices.IndexFunc(store(t), func(e storedEmail) bool { return e.MessageID == id })
+	i := slices.IndexFunc(store(t), func(e sestest.Email) bool { return e.MessageID == id })
 	if i < 0 {
 		t.Fatalf("message %s is not in the emulator's store", id)
 	}

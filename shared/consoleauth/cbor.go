@@ -20,6 +20,12 @@ var errCBOR = errors.New("malformed CBOR")
 // maxCBORDepth bounds nesting, so that a hostile answer cannot recurse deeply.
 const maxCBORDepth = 16
 
+// maxCBORReserve bounds the room an array or map reserves for the elements its
+// header claims: a claim is only a promise until the elements are read, and
+// reserving all of it at each level of nesting lets a small answer allocate
+// hundreds of times its size.
+const maxCBORReserve = 16
+
 // cborItem decodes the first data item of b and returns it with the rest of b.
 func cborItem(b []byte) (any, []byte, error) { return cborDecode(b, 0) }
 
@@ -67,7 +73,7 @@ func cborDecode(b []byte, depth int) (any, []byte, error) {
 		if arg > uint64(len(b)) { // each item takes a byte at least
 			return nil, nil, errCBOR
 		}
-		out := make([]any, 0, arg)
+		out := make([]any, 0, min(arg, maxCBORReserve))
 		for range arg {
 			v, rest, err := cborDecode(b, depth+1)
 			if err != nil {
@@ -80,7 +86,7 @@ func cborDecode(b []byte, depth int) (any, []byte, error) {
 		if arg > uint64(len(b))/2 {
 			return nil, nil, errCBOR
 		}
-		out := make(map[any]any, arg)
+		out := make(map[any]any, min(arg, maxCBORReserve))
 		for range arg {
 			k, rest, err := cborDecode(b, depth+1)
 			if err != nil {

@@ -31,6 +31,10 @@ const (
 // offeredAlgs are the pubKeyCredParams of a registration, most preferred first.
 var offeredAlgs = []int64{algES256, algES384, algES512, algRS256, algRS384, algRS512, algPS256, algPS384, algPS512, algEdDSA}
 
+// maxRSABits bounds an RSA key's modulus: a verification's cost grows with the cube
+// of its size, and no authenticator makes keys anywhere near this.
+const maxRSABits = 16384
+
 // coseKey is a credential public key: its algorithm and key.
 type coseKey struct {
 	alg int64
@@ -90,8 +94,8 @@ func parseCOSEKey(b []byte) (coseKey, []byte, error) {
 		}
 		exp := int(new(big.Int).SetBytes(e).Int64())
 		pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: exp}
-		if pub.N.BitLen() < 2048 || exp < 3 || exp%2 == 0 {
-			return coseKey{}, nil, errors.New("COSE key: RSA key too small or with a bad exponent")
+		if pub.N.BitLen() < 2048 || pub.N.BitLen() > maxRSABits || exp < 3 || exp%2 == 0 {
+			return coseKey{}, nil, errors.New("COSE key: RSA key too small, too large or with a bad exponent")
 		}
 		k.key = pub
 	default:
@@ -133,6 +137,9 @@ func verifySignature(alg int64, pub crypto.PublicKey, data, sig []byte) bool {
 	case ed25519.PublicKey:
 		return alg == algEdDSA && ed25519.Verify(key, data, sig)
 	case *rsa.PublicKey:
+		if key.N.BitLen() > maxRSABits { // an attestation certificate's
+			return false
+		}
 		switch alg {
 		case algRS256, algRS384, algRS512:
 			return rsa.VerifyPKCS1v15(key, hashes[alg], digest(hashes[alg]), sig) == nil

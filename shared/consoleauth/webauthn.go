@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -373,6 +374,11 @@ func (r parsedRegistration) verifyAttestation() (string, error) {
 		}
 		if cert.Version != 3 || cert.IsCA {
 			return "", errors.New("packed attestation certificate is not a version 3 end-entity certificate")
+		}
+		// §8.2.1: the subject names the vendor's country, the vendor, this unit and a name.
+		if sub := cert.Subject; len(sub.Country) != 1 || len(sub.Organization) == 0 || sub.CommonName == "" ||
+			!slices.Equal(sub.OrganizationalUnit, []string{"Authenticator Attestation"}) {
+			return "", errors.New("packed attestation certificate's subject is not an authenticator attestation's")
 		}
 		// id-fido-gen-ce-aaguid, when present, must name the authenticator's AAGUID.
 		for _, ext := range cert.Extensions {

@@ -9,11 +9,15 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"math/big"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
 )
@@ -313,6 +317,53 @@ func TestAssertionChecks(t *testing.T) {
 	}{{0, 0, false}, {0, 1, false}, {5, 6, false}, {5, 5, true}, {5, 0, true}, {5, 4, true}} {
 		if cloned(c.stored, c.reported) != c.clone {
 			t.Errorf("cloned(%d, %d) = %t", c.stored, c.reported, !c.clone)
+		}
+	}
+}
+
+// A packed attestation certificate must meet §8.2.1: besides version 3 and no CA,
+// a subject with a country, an organization, the unit "Authenticator Attestation"
+// and a common name.
+func TestPackedAttestationCertificateSubject(t *testing.T) {
+	st := ceremonyState{Challenge: newChallenge(), RPID: testRPID, UserVerification: "required"}
+	withCert := func(subject pkix.Name) registration {
+		r := goodRegistration()
+		r.format = "packed"
+		r.attStmt = func(_ signer, signed []byte) map[string]any {
+			key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: subject, NotBefore: time.Now().Add(-time.Hour),
+				NotAfter: time.Now().Add(time.Hour), BasicConstraintsValid: true}
+			der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := sha256.Sum256(signed)
+			sig, _ := ecdsa.SignASN1(rand.Reader, key, d[:])
+			return map[string]any{"alg": algES256, "sig": sig, "x5c": []any{der}}
+		}
+		return r
+	}
+	verify := func(r registration) (string, error) {
+		answer, _ := r.answer(t, st)
+		parsed, err := parseRegistration(answer)
+		if err != nil {
+			t.Fatalf("parse: %v", err)
+		}
+		return parsed.verify(st, testOrigin)
+	}
+	good := pkix.Name{Country: []string{"US"}, Organization: []string{"Vendor"}, OrganizationalUnit: []string{"Authenticator Attestation"}, CommonName: "Vendor Key"}
+	if typ, err := verify(withCert(good)); err != nil || typ != "basic_full" {
+		t.Fatalf("a good packed attestation: %q, %v", typ, err)
+	}
+	for name, subject := range map[string]pkix.Name{
+		"no subject":     {},
+		"another unit":   {Country: good.Country, Organization: good.Organization, OrganizationalUnit: []string{"Web"}, CommonName: good.CommonName},
+		"no country":     {Organization: good.Organization, OrganizationalUnit: good.OrganizationalUnit, CommonName: good.CommonName},
+		"no org":         {Country: good.Country, OrganizationalUnit: good.OrganizationalUnit, CommonName: good.CommonName},
+		"no common name": {Country: good.Country, Organization: good.Organization, OrganizationalUnit: good.OrganizationalUnit},
+	} {
+		if typ, err := verify(withCert(subject)); err == nil {
+			t.Errorf("%s: verified as %q", name, typ)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package localdev_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"net"
 	"net/http/httptest"
@@ -49,7 +48,15 @@ func TestEmulatorsCaptureStreamFollowUpSES(t *testing.T) {
 		t.Fatal(err)
 	}
 	table := "leadgate-e2e-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// The server's log is shown if the test fails: a stream poller's passing
+	// errors, for one, are only logged.
+	logs := &lockedLog{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs)
+		}
+	})
+	log := slog.New(slog.NewTextHandler(logs, nil))
 	backend, err := localdev.AWS(ctx, cfg, localdev.AWSOptions{Table: table, StateDir: t.TempDir(), Log: log})
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +91,7 @@ func TestEmulatorsCaptureStreamFollowUpSES(t *testing.T) {
 	r.submit(t, localdev.SampleSlug, email, true)
 
 	var got sestest.Email
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // the stream is polled; a busy machine is slow
 	for got.MessageID == "" {
 		for _, e := range sestest.Emails(t, sesURL) {
 			if e.To(email) {

@@ -186,16 +186,20 @@ func goodRegistration() registration {
 	return registration{alg: algES256, flags: flagUP | flagUV | flagAT, rpID: testRPID, typ: "webauthn.create", origin: testOrigin, format: "none"}
 }
 
+// verifyRegistration runs the registration checks on r's answer to the ceremony st.
+func verifyRegistration(t *testing.T, st ceremonyState, r registration) (string, error) {
+	t.Helper()
+	answer, _ := r.answer(t, st)
+	parsed, err := parseRegistration(answer)
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	return parsed.verify(st, testOrigin)
+}
+
 func TestRegistrationChecks(t *testing.T) {
 	st := ceremonyState{Challenge: newChallenge(), RPID: testRPID, UserVerification: "required"}
-	verify := func(r registration) (string, error) {
-		answer, _ := r.answer(t, st)
-		parsed, err := parseRegistration(answer)
-		if err != nil {
-			t.Fatalf("parse: %v", err)
-		}
-		return parsed.verify(st, testOrigin)
-	}
+	verify := func(r registration) (string, error) { return verifyRegistration(t, st, r) }
 	if typ, err := verify(goodRegistration()); err != nil || typ != "none" {
 		t.Fatalf("a good registration: %q, %v", typ, err)
 	}
@@ -343,14 +347,7 @@ func TestPackedAttestationCertificateSubject(t *testing.T) {
 		}
 		return r
 	}
-	verify := func(r registration) (string, error) {
-		answer, _ := r.answer(t, st)
-		parsed, err := parseRegistration(answer)
-		if err != nil {
-			t.Fatalf("parse: %v", err)
-		}
-		return parsed.verify(st, testOrigin)
-	}
+	verify := func(r registration) (string, error) { return verifyRegistration(t, st, r) }
 	good := pkix.Name{Country: []string{"US"}, Organization: []string{"Vendor"}, OrganizationalUnit: []string{"Authenticator Attestation"}, CommonName: "Vendor Key"}
 	if typ, err := verify(withCert(good)); err != nil || typ != "basic_full" {
 		t.Fatalf("a good packed attestation: %q, %v", typ, err)

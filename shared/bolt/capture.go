@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	bbolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"leadgate/shared/leadgate"
 )
@@ -20,12 +21,19 @@ func (s *Store) Capture(_ context.Context, c leadgate.Capture) (leadgate.Capture
 	return s.capture(c)
 }
 
-// record writes a capture inside tx: nothing for a repeat; otherwise the lead, the
-// submission, its dedupe marker and the two changes, the second holding the grant.
-// check is asked first whether the rate limits allow it, a repeat's too.
-func record(tx *bbolt.Tx, c leadgate.Capture, check func() error) (leadgate.CaptureResult, error) {
+// record writes a capture inside tx: nothing for a repeat; otherwise the two
+// changes, the second holding the grant, and for a returning lead its lead, the
+// submission and its dedupe marker. A new address's are written from the feed, as
+// its grant is, and the address is listed in deferred meanwhile: those would be
+// a third B+tree's pages in the commit. check is asked first whether the rate limits
+// allow the capture, a repeat's too.
+func record(tx *bbolt.Tx, c leadgate.Capture, check func() error, deferred *deferredLeads) (leadgate.CaptureResult, error) {
 	var res leadgate.CaptureResult
 	sub := c.Submission
+	// The address's last capture may be in the feed still: its writes come first.
+	if err := deferred.catchUpIn(tx, sub.Email); err != nil {
+		return res, err
+	}
 	leads := tx.Bucket(bucketLeads)
 	prefix := addressPrefix(sub.Email)
 	email := prefix[:len(sub.Email)] // the lead's key
@@ -74,25 +82,30 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func() error) (leadgate.Capt
 		return res, err
 	}
 	subKey := submissionKey(prefix, sub)
-	if err := leads.Put(email, leadJSON); err != nil {
-		return res, err
-	}
-	// A new lead enters the stage counters when its submission is counted
-	// (CountLead), as on DynamoDB.
-	if old != nil {
-		if err := moveStages(tx, old, &res.Lead); err != nil {
-			return res, err
-		}
-	}
-	if err := leads.Put(subKey, subJSON); err != nil {
-		return res, err
-	}
-	if err := leads.Put(marker, subKey[len(prefix):]); err != nil {
-		return res, err
-	}
 	// The lead's index record and the grant are written from the feed
 	// (leadlist.go), as they are encoded here.
 	pending := pendingWrites{IndexKey: indexKey(res.Lead.CreatedAt, res.Lead.ID), IndexRecord: recordOf(res.Lead).encode()}
+	if old == nil {
+		// A new lead enters the stage counters when its submission is counted
+		// (CountLead), as on DynamoDB.
+		if err := storableKeys(email, subKey, marker); err != nil {
+			return res, err
+		}
+		pending.SubmissionKey, pending.Page = subKey, sub.Page
+	} else {
+		if err := leads.Put(email, leadJSON); err != nil {
+			return res, err
+		}
+		if err := moveStages(tx, old, &res.Lead); err != nil {
+			return res, err
+		}
+		if err := leads.Put(subKey, subJSON); err != nil {
+			return res, err
+		}
+		if err := leads.Put(marker, subKey[len(prefix):]); err != nil {
+			return res, err
+		}
+	}
 	if c.Grant != nil {
 		g := *c.Grant
 		g.LeadID = res.Lead.ID
@@ -110,7 +123,28 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func() error) (leadgate.Capt
 		// The old image as stored: what encoding the decoded lead again would give.
 		leadChange.kind, leadChange.oldLead = leadgate.LeadUpdated, oldJSON
 	}
-	return res, appendEncodedChanges(tx, leadChange, subChange)
+	if err := appendEncodedChanges(tx, leadChange, subChange); err != nil {
+		return res, err
+	}
+	if old == nil {
+		deferred.add(sub.Email, tx.Bucket(bucketChanges).Sequence())
+	}
+	return res, nil
+}
+
+// storableKeys returns the error bbolt would give a write of any of keys: the
+// capture that leaves its writes to the feed is refused, not the catch-up. Their
+// values are in the feed's change already, and as storable.
+func storableKeys(keys ...[]byte) error {
+	for _, k := range keys {
+		switch {
+		case len(k) == 0:
+			return berrors.ErrKeyRequired
+		case len(k) > bbolt.MaxKeySize:
+			return berrors.ErrKeyTooLarge
+		}
+	}
+	return nil
 }
 
 func putJSON(b *bbolt.Bucket, key []byte, v any) error {

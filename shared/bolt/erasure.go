@@ -25,6 +25,9 @@ func (s *Store) PageLeads(_ context.Context, page string, since time.Time, curso
 		}
 	}
 	res := leadgate.PageLeads{Leads: []leadgate.PageLead{}}
+	if err := s.catchUp(); err != nil {
+		return leadgate.PageLeads{}, leadgate.Internal("list page leads", err)
+	}
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		var subs []leadgate.Submission
 		err := tx.Bucket(bucketLeads).ForEach(func(k, v []byte) error {

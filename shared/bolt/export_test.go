@@ -24,5 +24,9 @@ func CaptureQueue(s *Store) (waiting int, leading bool) {
 	return len(s.captures.waiting), s.captures.leading
 }
 
+// StoredCounts is ItemCounts without catching up first: what the file holds, less
+// what the captures left to the feed.
+func StoredCounts(s *Store) (map[string]int, error) { return s.storedCounts() }
+
 // DecodeValue returns the JSON of a stored value, compressed or not.
 func DecodeValue(value []byte) ([]byte, error) { return decodeValue(value) }

@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -49,6 +50,34 @@ var pendingMember = []byte(`,"leadgate_pending":`)
 // field): a page's field of that name is a string in an image, never an object
 // (its quotes are escaped), so only the member the store wrote matches it.
 var pendingStart = []byte(`,"leadgate_pending":{"index_key":`)
+
+// The members of a stored change that an encoded change's header (id, seq, kind,
+// at) cannot hold: the first match in a change is the member itself.
+var (
+	kindMember       = []byte(`,"kind":"`)
+	leadMember       = []byte(`,"lead":`)
+	submissionMember = []byte(`,"submission":`)
+)
+
+// changeKindIs reports whether the stored change v is of that kind.
+func changeKindIs(v []byte, kind leadgate.ChangeKind) bool {
+	i := bytes.Index(v, kindMember)
+	if i < 0 {
+		return false
+	}
+	rest := v[i+len(kindMember):]
+	return len(rest) > len(kind) && string(rest[:len(kind)]) == string(kind) && rest[len(kind)] == '"'
+}
+
+// imageAfter returns what follows member in the stored change v: its image, and
+// whatever the change holds after it.
+func imageAfter(v, member []byte) ([]byte, bool) {
+	i := bytes.Index(v, member)
+	if i < 0 {
+		return nil, false
+	}
+	return v[i+len(member):], true
+}
 
 // appendEncodedChanges adds changes as appendChanges does, without encoding their
 // images again.

@@ -253,6 +253,9 @@ func (s *Store) Confirm(_ context.Context, id string, now time.Time) (leadgate.C
 		if !now.Before(c.ExpiresAt) {
 			return leadgate.ErrConfirmationExpired
 		}
+		if err := s.deferred.catchUpIn(tx, c.Email); err != nil {
+			return err
+		}
 		leads := tx.Bucket(bucketLeads)
 		var old leadgate.Lead
 		rawLead := leads.Get([]byte(c.Email))
@@ -362,6 +365,9 @@ func (s *Store) changeLead(op string, find func(*bbolt.Tx) (string, error), edit
 		changed = false
 		email, err := find(tx)
 		if err != nil || email == "" {
+			return err
+		}
+		if err := s.deferred.catchUpIn(tx, email); err != nil {
 			return err
 		}
 		leads := tx.Bucket(bucketLeads)

@@ -128,6 +128,9 @@ func (s *Store) RevokeGrant(_ context.Context, id string) error {
 		}
 		// The form sent again, as the revoked link's page says, is then a new
 		// submission with a new link, not a repeat handed the revoked one.
+		if err := s.deferred.catchUpIn(tx, g.Email); err != nil {
+			return err
+		}
 		leads := tx.Bucket(bucketLeads)
 		prefix := addressPrefix(g.Email)
 		marker := dedupeKey(prefix, g.Page)

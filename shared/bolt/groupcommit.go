@@ -114,7 +114,7 @@ func (s *Store) tryCaptures(calls []*captureCall) (int, error) {
 				limited = s.rates.checkWith(&pending, call.c.RateLimits, call.c.Submission.At)
 				return limited
 			}
-			res, err := record(tx, call.c, check)
+			res, err := record(tx, call.c, check, &s.deferred)
 			if limited != nil {
 				// record stops before it writes anything.
 				call.res, call.err = leadgate.CaptureResult{}, limited

@@ -179,3 +179,29 @@ func TestFailedCaptureLeavesItsCommitsOthers(t *testing.T) {
 		t.Errorf("%d leads more, want 5 (the first and four)", got)
 	}
 }
+
+// Two captures of one new address in one commit: the second finds the first, whose
+// writes are in the feed of the same transaction, and is its repeat.
+func TestGroupedCapturesOfANewAddress(t *testing.T) {
+	s := MustOpen(t)
+	p := groupPage(t, s)
+	first := storetest.Capture(p, "first@example.com", storetest.T0, "a")
+	cs := []leadgate.Capture{
+		storetest.Capture(p, "twice@example.com", storetest.T0, "a"),
+		storetest.Capture(p, "twice@example.com", storetest.T0.Add(time.Second), "a"),
+	}
+	res, errs, commits := groupedCaptures(t, s, first, cs)
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("captures: %v", errs)
+	}
+	if commits != 2 {
+		t.Fatalf("%d commits, want 2: the first capture's, and one for both", commits)
+	}
+	if !res[0].LeadCreated || !res[1].Repeat || res[1].Submission.ID != res[0].Submission.ID {
+		t.Fatalf("second capture %+v, want a repeat of %s", res[1], res[0].Submission.ID)
+	}
+	subs, err := s.Submissions(context.Background(), "twice@example.com")
+	if err != nil || len(subs) != 1 {
+		t.Fatalf("submissions: %+v (%v), want one", subs, err)
+	}
+}

@@ -29,7 +29,7 @@ func listed(t *testing.T, s *bolt.Store, q leadgate.LeadQuery) []string {
 
 func indexRecords(t *testing.T, s *bolt.Store) int {
 	t.Helper()
-	counts, err := s.ItemCounts()
+	counts, err := bolt.StoredCounts(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestGrantsAreWrittenFromTheFeed(t *testing.T) {
 	}
 	grantsStored := func() int {
 		t.Helper()
-		counts, err := s.ItemCounts()
+		counts, err := bolt.StoredCounts(s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,5 +242,68 @@ func TestFieldNamedLikeThePendingWrites(t *testing.T) {
 	}
 	if got := fmt.Sprint(listed(t, s, leadgate.LeadQuery{})); got != "[second@example.com first@example.com]" {
 		t.Fatalf("listed %s", got)
+	}
+}
+
+// A new address's lead, submission and dedupe marker are written from the feed too
+// (a commit with a B+tree fewer), and every read and write of the address finds
+// them: a repeat is a repeat, a read sees the lead, and a store closed before the
+// catch-up has them when it opens again.
+func TestNewLeadsAreWrittenFromTheFeed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "leads.db")
+	s := openWith(t, path, manualOptions())
+	ctx := context.Background()
+	p := storetest.Page("deferred")
+	stored := func(s *bolt.Store) map[string]int {
+		t.Helper()
+		counts, err := bolt.StoredCounts(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return counts
+	}
+	capture := func(s *bolt.Store, email string, at time.Time) leadgate.CaptureResult {
+		t.Helper()
+		res, err := s.Capture(ctx, storetest.Capture(p, email, at, "newsletter"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+
+	first := capture(s, "a@example.com", storetest.T0)
+	capture(s, "b@example.com", storetest.T0.Add(time.Second))
+	if c := stored(s); c["leads"]+c["submissions"]+c["dedupe"] != 0 {
+		t.Fatalf("stored %v after two new captures, want no lead, submission or marker: they are in the feed", c)
+	}
+	again := capture(s, "a@example.com", storetest.T0.Add(time.Minute))
+	if !again.Repeat || again.Submission.ID != first.Submission.ID || again.Lead.ID != first.Lead.ID {
+		t.Fatalf("the same address a minute later: %+v, want a repeat of %s", again, first.Submission.ID)
+	}
+	if l, err := s.LeadByEmail(ctx, "b@example.com"); err != nil || l.Email != "b@example.com" {
+		t.Fatalf("lead b: %+v (%v)", l, err)
+	}
+	if c := stored(s); c["leads"] != 2 || c["submissions"] != 2 || c["dedupe"] != 2 {
+		t.Fatalf("stored %v after a read, want 2 leads, submissions and markers", c)
+	}
+
+	// A returning address: its lead is written at once, with its own submission.
+	returning := capture(s, "b@example.com", storetest.T0.Add(2*time.Hour))
+	if returning.Repeat || returning.LeadCreated {
+		t.Fatalf("b two hours later: %+v, want a returning lead", returning)
+	}
+	capture(s, "c@example.com", storetest.T0.Add(3*time.Hour))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openWith(t, path, manualOptions())
+	if c := stored(s); c["leads"] != 3 || c["submissions"] != 4 || c["dedupe"] != 3 {
+		t.Fatalf("stored %v on opening again, want 3 leads, 4 submissions and 3 markers", c)
+	}
+	if subs, err := s.Submissions(ctx, "c@example.com"); err != nil || len(subs) != 1 || subs[0].Page != p.Slug {
+		t.Fatalf("c's submissions: %+v (%v)", subs, err)
+	}
+	if res := capture(s, "c@example.com", storetest.T0.Add(3*time.Hour+time.Minute)); !res.Repeat {
+		t.Fatalf("c a minute later, after opening again: %+v, want a repeat", res)
 	}
 }

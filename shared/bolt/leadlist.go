@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -22,16 +23,18 @@ import (
 //
 //	time(8) id  → leadRecord (time: big-endian Unix nanoseconds of CreatedAt)
 //
-// A capture writes its lead and its changes to the feed, not the lead's index record
-// nor its grant: a B+tree of its own costs a commit three more pages, a tenth of a
-// capture's time. Its submission's change carries both, encoded (pendingWrites),
-// and catchUp writes them from the changes after the feed position (the index
+// A capture writes its changes to the feed, not the lead's index record nor its
+// grant, nor a new address's lead, submission and dedupe marker: each B+tree costs
+// a commit three more pages or so, a tenth of a capture's time. Its submission's
+// change carries them, encoded (pendingWrites; a new lead's images are the changes'
+// own), and catchUp writes them from the changes after the feed position (the index
 // bucket's sequence: the last change covered), a batch a commit: before the index
-// is read, before a grant that is missing is taken for absent, before any other
-// write of a lead (putLead, erasure), before the feed is pruned (which never
-// deletes a change past the position), and every catchUpEvery while the store is
-// open. So a lead's index record is written in the order of the lead's writes, and
-// a grant only if absent. A file from before the index gets it built on open.
+// is read, before a grant that is missing is taken for absent, before a new
+// address's items are read or written (deferredLeads), before any other write of a
+// lead (putLead, erasure), before the feed is pruned (which never deletes a change
+// past the position), on open, and every catchUpEvery while the store is open. So a
+// lead's index record is written in the order of the lead's writes, and a grant
+// only if absent. A file from before the index gets it built on open.
 var bucketLeadIndex = []byte("leadindex")
 
 // indexBatch is the most changes one catch-up commit indexes.
@@ -202,16 +205,84 @@ func (s *Store) CatchUp() error {
 // position, and moves the position to the feed's end.
 func (s *Store) catchUp() error {
 	for {
-		behind := false
+		behind, pos := false, uint64(0)
 		err := s.db.View(func(tx *bbolt.Tx) error {
-			behind = feedBehind(tx)
+			behind, pos = feedBehind(tx), tx.Bucket(bucketLeadIndex).Sequence()
 			return nil
 		})
-		if err != nil || !behind {
+		if err != nil {
 			return err
+		}
+		if !behind {
+			s.deferred.forget(pos)
+			return nil
 		}
 		if err := s.update(applyFeedBatch); err != nil {
 			return err
+		}
+	}
+}
+
+// catchUpFor is catchUp for a read of one address's items: only if a capture left
+// that address's new lead to the feed.
+func (s *Store) catchUpFor(email string) error {
+	if !s.deferred.listed(email) {
+		return nil
+	}
+	return s.catchUp()
+}
+
+// deferredLeads lists the addresses whose new lead a capture left to the feed, with
+// the sequence number of the change that holds its writes (pendingWrites). A capture
+// of a listed address, or a read of its items, catches up first; an address whose
+// number is at or below the feed position is written already. The list is the
+// process's own: Open catches up before the store is used.
+type deferredLeads struct {
+	mu  sync.Mutex
+	seq map[string]uint64
+}
+
+// add lists email as written from the change seq.
+func (d *deferredLeads) add(email string, seq uint64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.seq == nil {
+		d.seq = map[string]uint64{}
+	}
+	d.seq[email] = seq
+}
+
+// after reports whether email's writes are in a change past the feed position pos.
+func (d *deferredLeads) after(email string, pos uint64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.seq[email] > pos
+}
+
+// catchUpIn is catchUpFor inside a write transaction: it catches up in tx if
+// email's writes are in a change past the position.
+func (d *deferredLeads) catchUpIn(tx *bbolt.Tx, email string) error {
+	if !d.after(email, tx.Bucket(bucketLeadIndex).Sequence()) {
+		return nil
+	}
+	return applyFeed(tx)
+}
+
+// listed reports whether email is listed, written since or not.
+func (d *deferredLeads) listed(email string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, ok := d.seq[email]
+	return ok
+}
+
+// forget drops the addresses written by the feed position pos.
+func (d *deferredLeads) forget(pos uint64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for email, seq := range d.seq {
+		if seq <= pos {
+			delete(d.seq, email)
 		}
 	}
 }
@@ -239,6 +310,11 @@ type pendingWrites struct {
 	IndexRecord []byte          `json:"index_record"`
 	GrantID     string          `json:"grant_id,omitempty"`
 	Grant       json.RawMessage `json:"grant,omitempty"` // as putGrant stores it
+	// SubmissionKey is set for a new address: its lead (the image of the change
+	// before), its submission (this change's image) and its dedupe marker on Page
+	// are written from the feed too.
+	SubmissionKey []byte `json:"submission_key,omitempty"`
+	Page          string `json:"page,omitempty"`
 }
 
 // applyFeedBatch makes the pending writes of up to indexBatch changes after the
@@ -249,8 +325,11 @@ func applyFeedBatch(tx *bbolt.Tx) error {
 	pos := idx.Sequence()
 	c := changes.Cursor()
 	k, v := c.Seek(seqKey(pos + 1))
-	for n := 0; k != nil && n < indexBatch; k, v = c.Next() {
-		n++
+	// A batch ends after a change of its own, never between a new lead's change and
+	// its submission's, which is written with it: the feed is pruned up to the
+	// position.
+	for n, newLead := 0, false; k != nil && (n < indexBatch || newLead); k, v = c.Next() {
+		n, newLead = n+1, changeKindIs(v, leadgate.LeadCreated)
 		pos = binary.BigEndian.Uint64(k)
 		// Only the member matches (pendingStart): the first match is it. Index
 		// scans a change many times faster than LastIndex.
@@ -261,6 +340,11 @@ func applyFeedBatch(tx *bbolt.Tx) error {
 		var p pendingWrites
 		if err := json.Unmarshal(v[i+len(pendingMember):len(v)-1], &p); err != nil {
 			return fmt.Errorf("change %d: %w", pos, err)
+		}
+		if p.SubmissionKey != nil {
+			if err := writeNewLead(leads, changes.Get(seqKey(pos-1)), v[:i], p); err != nil {
+				return fmt.Errorf("change %d: %w", pos, err)
+			}
 		}
 		if p.GrantID != "" && grants.Get([]byte(p.GrantID)) == nil {
 			if err := grants.Put([]byte(p.GrantID), p.Grant); err != nil {
@@ -282,6 +366,30 @@ func applyFeedBatch(tx *bbolt.Tx) error {
 		pos = changes.Sequence()
 	}
 	return idx.SetSequence(pos)
+}
+
+// writeNewLead writes a new address's lead, submission and dedupe marker from the
+// feed: the lead's image from its change, leadChange, and the submission's from
+// subChange, its change up to the pending writes p. A lead written since is newer,
+// and kept.
+func writeNewLead(leads *bbolt.Bucket, leadChange, subChange []byte, p pendingWrites) error {
+	nul := bytes.IndexByte(p.SubmissionKey, 0)
+	lead, leadOK := imageAfter(leadChange, leadMember)
+	sub, subOK := imageAfter(subChange, submissionMember)
+	if nul < 0 || !leadOK || !subOK || !changeKindIs(leadChange, leadgate.LeadCreated) {
+		return errors.New("a new lead's writes are not in the feed")
+	}
+	email := p.SubmissionKey[:nul]
+	if leads.Get(email) == nil {
+		if err := leads.Put(email, lead[:len(lead)-1]); err != nil { // less the change's closing brace
+			return err
+		}
+	}
+	if err := leads.Put(p.SubmissionKey, sub); err != nil {
+		return err
+	}
+	prefix := p.SubmissionKey[:nul+1]
+	return leads.Put(dedupeKey(prefix, p.Page), p.SubmissionKey[len(prefix):])
 }
 
 // buildLeadIndex fills an empty index from the leads bucket, where each lead's key

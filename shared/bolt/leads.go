@@ -13,8 +13,9 @@ import (
 )
 
 // The leads bucket keeps each address's items together, like the address's partition
-// on DynamoDB, so that a capture writes its lead, submission and dedupe marker on one
-// page of the tree, usually:
+// on DynamoDB, so that a returning lead's capture (or the catch-up of a new one,
+// leadlist.go) writes its lead, submission and dedupe marker on one page of the
+// tree, usually:
 //
 //	email                     → lead
 //	email NUL time(8) NUL id  → submission (time: big-endian Unix nanoseconds)
@@ -85,6 +86,9 @@ func dedupeKey(prefix []byte, page string) []byte {
 // LeadByEmail returns the lead with that normalised address.
 func (s *Store) LeadByEmail(_ context.Context, email string) (leadgate.Lead, error) {
 	var l leadgate.Lead
+	if err := s.catchUpFor(email); err != nil {
+		return l, leadgate.Internal("get lead", err)
+	}
 	err := s.getJSON("get lead", bucketLeads, []byte(email), &l)
 	if errors.Is(err, errMissing) {
 		return l, leadgate.ErrLeadNotFound
@@ -95,6 +99,9 @@ func (s *Store) LeadByEmail(_ context.Context, email string) (leadgate.Lead, err
 // Submissions returns the lead's submissions, oldest first.
 func (s *Store) Submissions(_ context.Context, email string) ([]leadgate.Submission, error) {
 	var subs []leadgate.Submission
+	if err := s.catchUpFor(email); err != nil {
+		return nil, leadgate.Internal("list submissions", err)
+	}
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		prefix := addressPrefix(email)
 		c := tx.Bucket(bucketLeads).Cursor()

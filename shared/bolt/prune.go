@@ -126,7 +126,10 @@ func (s *Store) feedFloor(keepTail uint64) (uint64, error) {
 func (s *Store) PruneDedupeMarkers(before time.Time) (int, error) {
 	type marker struct{ key, value []byte }
 	deleted := 0
-	var from []byte // the first key not scanned yet; nil: the start
+	var from []byte                     // the first key not scanned yet; nil: the start
+	if err := s.catchUp(); err != nil { // the markers the captures left to the feed
+		return 0, leadgate.Internal("prune dedupe markers", err)
+	}
 	for !s.stopping() {
 		var dead []marker
 		var next []byte

@@ -22,6 +22,9 @@ func (s *Store) ScoreDownload(_ context.Context, email string, downloadedAt time
 	changed := false
 	err := s.batch(func(tx *bbolt.Tx) error {
 		changed = false
+		if err := s.deferred.catchUpIn(tx, email); err != nil {
+			return err
+		}
 		leads := tx.Bucket(bucketLeads)
 		raw := leads.Get([]byte(email))
 		if raw == nil {

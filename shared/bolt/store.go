@@ -50,7 +50,8 @@ type Store struct {
 	writeTxs atomic.Uint64
 	batchTx  atomic.Pointer[bbolt.Tx] // the last transaction a batch call ran in (batch.go)
 	rates    rateCounts
-	captures captureQueue // captures waiting for a commit (groupcommit.go)
+	captures captureQueue  // captures waiting for a commit (groupcommit.go)
+	deferred deferredLeads // new addresses whose writes are in the feed (leadlist.go)
 	pages    decodings[leadgate.Page]
 	magnets  decodings[leadgate.Magnet]
 
@@ -120,6 +121,10 @@ func open(path string, opts Options, o *bbolt.Options) (*Store, error) {
 			return err
 		}
 		if err := buildLeadIndex(tx); err != nil {
+			return err
+		}
+		// No address's writes are left in the feed: the list of them is empty.
+		if err := applyFeed(tx); err != nil {
 			return err
 		}
 		if newStages {
@@ -261,6 +266,14 @@ func (s *Store) Magnets(_ context.Context) ([]leadgate.Magnet, error) {
 // ("leads", "submissions", "dedupe"), so that a caller can see that an operation
 // stored nothing.
 func (s *Store) ItemCounts() (map[string]int, error) {
+	if err := s.catchUp(); err != nil {
+		return nil, err
+	}
+	return s.storedCounts()
+}
+
+// storedCounts is ItemCounts without catching up: what the file holds now.
+func (s *Store) storedCounts() (map[string]int, error) {
 	counts := map[string]int{}
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		for _, b := range allBuckets {

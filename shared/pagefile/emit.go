@@ -129,7 +129,65 @@ func scalar(v *node, inFlow bool) string {
 	if v.kind == literalNode || plainSafe(v.value, inFlow) {
 		return v.value
 	}
-	return strconv.Quote(v.value)
+	return quoted(v.value)
+}
+
+// quoted writes s as a YAML double-quoted scalar whose every character that is
+// not rawSafe is escaped: YAML's own line breaks by their names (\N, \L, \P), the
+// others as \t, \n, \r, \xNN, \uNNNN or \UNNNNNNNN. Any YAML reader, of 1.1 or
+// 1.2, reads s back, and the file shows each of those characters where it is.
+func quoted(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\u0085':
+			b.WriteString(`\N`)
+		case '\u2028':
+			b.WriteString(`\L`)
+		case '\u2029':
+			b.WriteString(`\P`)
+		default:
+			switch {
+			case rawSafe(r):
+				b.WriteRune(r)
+			case r <= 0xff:
+				b.WriteString(`\x` + hexDigits(r, 2))
+			case r <= 0xffff:
+				b.WriteString(`\u` + hexDigits(r, 4))
+			default:
+				b.WriteString(`\U` + hexDigits(r, 8))
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+func hexDigits(r rune, n int) string {
+	h := strconv.FormatUint(uint64(r), 16)
+	return strings.Repeat("0", n-len(h)) + h
+}
+
+// rawSafe reports whether r may stand for itself in the file, in a block or
+// between quotes: a graphic character or a space. The others are escaped: control
+// characters; NEL and the line and paragraph separators (U+0085, U+2028, U+2029),
+// which YAML 1.1 readers, and some of 1.2, take for line breaks; the byte order
+// mark, which YAML allows at the start of a stream only; and the other format
+// characters (direction overrides, zero-width spaces), which would make the file
+// read otherwise than it is. The zero-width joiner and non-joiner stand: scripts
+// and emoji need them.
+func rawSafe(r rune) bool {
+	return unicode.IsGraphic(r) || r == '\u200c' || r == '\u200d'
 }
 
 // plainSafe reports whether s, unquoted, reads as the string s, and as nothing

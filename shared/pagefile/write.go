@@ -99,11 +99,13 @@ func nodeOf(dec *json.Decoder) (*node, error) {
 	return nil, fmt.Errorf("unexpected JSON token %v", tok)
 }
 
-// literalSafe reports whether a YAML block keeps s exactly: no carriage returns,
-// tabs or other control characters, and no line that ends or starts in a way a
-// block would change.
+// literalSafe reports whether a YAML block keeps s exactly: no character but its
+// line feeds that must be escaped (rawSafe: tabs, carriage returns and other
+// control characters, and the characters YAML readers take for line breaks, which
+// would end the block and start settings of their own), and no line that ends or
+// starts in a way a block would change.
 func literalSafe(s string) bool {
-	if strings.ContainsFunc(s, func(r rune) bool { return r < ' ' && r != '\n' }) {
+	if strings.ContainsFunc(s, func(r rune) bool { return r != '\n' && !rawSafe(r) }) {
 		return false
 	}
 	if strings.HasPrefix(s, " ") || strings.HasPrefix(s, "\n") {

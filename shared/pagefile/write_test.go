@@ -2,9 +2,11 @@ package pagefile_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"leadgate/shared/leadgate"
@@ -151,7 +153,15 @@ var trickyTexts = []string{"true", "No", "~", "null", "12", "1e5", "0x1f", "0o17
 	"2026-03-01T10:00:00Z", "10:30", "48h", "- item", "? key", "a: b", "a #b", "a:", " lead", "trail ", "#tag", "&anchor", "*alias",
 	"!tag", "|", ">", "%dir", "@at", "`tick`", `"quoted"`, "'single'", "[list]", "{map}", "a, b", "tab\there", "line\r\nbreak",
 	"two\nlines", "two\nlines\n", "ends\n\n", "\nleading", "  indented\nsecond", "trailing \nspace", "é ü 日本", "\u2028", "back\\slash",
-	"{{.FirstName}}", "https://example.com/a?b=c#d", ""}
+	"{{.FirstName}}", "https://example.com/a?b=c#d", "",
+	// What YAML 1.1 readers take for line breaks (NEL, the line and paragraph
+	// separators), in a text of one line and in one of several, where a block
+	// would hold them raw; other controls, and characters a file must not show raw.
+	"\u2029", "\u0085", "Title\u2028magnet_id: other", "two\nlines\u2028draft: true", "two\nlines\u2029magnet_id: other",
+	"two\nlines\u0085allowed_origins: [\"https://evil.example\"]", "two\r\nlines\u2028x", "\x00", "\x1b[31mred", "\v\f", "del\x7f",
+	"c1\u0080\u009f", "two\nlines\x7f", "two\nlines\u0080", "\ufeffbom", "two\nlines\ufeff", "\uffff", "two\nlines\ufffe",
+	"rtl\u202eoverride", "two\nlines\u202e", "zero\u200bwidth", "nbsp\u00a0here", "two\u00a0\nlines\u3000", "👨\u200d👩\u200d👧\nfamily",
+	"\U000e0067tag", "private\ue000use"}
 
 func TestWriteParseRoundTripTexts(t *testing.T) {
 	for _, s := range trickyTexts {
@@ -171,17 +181,21 @@ func FuzzWriteParse(f *testing.F) {
 	})
 }
 
-// roundTripText writes a page whose texts (a plain one, one in a list, one of an
-// email's) are s, and reads it back.
+// roundTripText writes a page whose texts (plain ones, one in a list, one of an
+// email's, the description at the top level) are s, and reads it back: the same
+// page, with no setting more or less, from a file that holds no character a YAML
+// reader could take for a line break or that a person could not see.
 func roundTripText(t *testing.T, s string) {
 	t.Helper()
 	p := storetest.Page("tricky")
-	p.ButtonText, p.HiddenFields = s, []string{s, "utm_source"}
+	p.CreatedAt, p.UpdatedAt = time.Time{}, time.Time{}
+	p.Title, p.Description, p.ButtonText, p.HiddenFields = s, s, s, []string{s, "utm_source"}
 	p.FollowUp.Delivery.Text = s
 	data, err := pagefile.Write(p)
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkNoRawBreaks(t, data)
 	got, _, err := reader.Parse(data)
 	if err != nil {
 		t.Fatalf("%q: Parse: %v\n%s", s, err, data)
@@ -189,4 +203,81 @@ func roundTripText(t *testing.T, s string) {
 	if got.ButtonText != s || len(got.HiddenFields) != 2 || got.HiddenFields[0] != s || got.FollowUp.Delivery.Text != s {
 		t.Fatalf("%q came back as %q, %q, %q:\n%s", s, got.ButtonText, got.HiddenFields, got.FollowUp.Delivery.Text, data)
 	}
+	if g, w := mustJSON(t, got), mustJSON(t, p); g != w {
+		t.Fatalf("%q: round trip changed the page:\n got %s\nwant %s\nfile:\n%s", s, g, w, data)
+	}
+}
+
+// checkNoRawBreaks fails unless every character of the file is a line feed, a
+// space or a graphic character (the zero-width joiners too): no carriage return,
+// NEL, line or paragraph separator, or other control or format character, all of
+// which the writer escapes between double quotes.
+func checkNoRawBreaks(t *testing.T, data []byte) {
+	t.Helper()
+	for i, r := range string(data) {
+		if r != '\n' && !unicode.IsGraphic(r) && r != '\u200c' && r != '\u200d' {
+			t.Errorf("the file holds %U raw at byte %d:\n%s", r, i, data)
+			return
+		}
+	}
+}
+
+// TestWriteEscapesYAMLLineBreaks writes texts that end a line for YAML 1.1 readers
+// (NEL, U+2028, U+2029) before what reads as a setting, in texts of one line and
+// of several (which the writer otherwise writes as blocks): the file holds them
+// escaped by their YAML names, and read back it is the same page. Read as a YAML
+// 1.1 reader splits lines, it has no setting but the page's own.
+func TestWriteEscapesYAMLLineBreaks(t *testing.T) {
+	for _, c := range []struct{ name, brk, escape string }{
+		{"NEL", "\u0085", `\N`}, {"line separator", "\u2028", `\L`}, {"paragraph separator", "\u2029", `\P`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := storetest.Page("smuggle")
+			p.CreatedAt, p.UpdatedAt = time.Time{}, time.Time{}
+			p.Title = "Title" + c.brk + "magnet_id: other"
+			p.Description = "Intro\nmore" + c.brk + "draft: true"
+			p.FollowUp.Delivery.Text = "Hi\nthere" + c.brk + "untimed_forms_allowed: true"
+			p.AllowedOrigins = []string{"https://example.com" + c.brk + "error_url: /x"}
+			data, err := pagefile.Write(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkNoRawBreaks(t, data)
+			if n := strings.Count(string(data), c.escape); n != 4 {
+				t.Errorf("the file has %d %s escapes, want 4:\n%s", n, c.escape, data)
+			}
+			want := []string{"slug", "title", "description", "magnet_id", "fields", "privacy_url", "hidden_fields", "consent_text",
+				"consent_version", "opt_in", "thank_you_url", "allowed_origins", "follow_up"}
+			if got := yaml11TopLevelKeys(data); !slices.Equal(got, want) {
+				t.Errorf("top-level keys as YAML 1.1 reads lines: %q, want %q:\n%s", got, want, data)
+			}
+			got, _, err := reader.Parse(data)
+			if err != nil {
+				t.Fatalf("Parse: %v\n%s", err, data)
+			}
+			if g, w := mustJSON(t, got), mustJSON(t, p); g != w {
+				t.Fatalf("round trip changed the page:\n got %s\nwant %s\nfile:\n%s", g, w, data)
+			}
+		})
+	}
+}
+
+// yaml11TopLevelKeys lists the keys of a page file's top-level mapping as a YAML
+// 1.1 reader finds them: lines end at CR, LF, NEL, U+2028 and U+2029, and a key
+// is a line's text before ": " or a final ":" when the line starts at column 0
+// and is no comment. Enough for the files Write makes, whose keys are plain.
+func yaml11TopLevelKeys(data []byte) []string {
+	var keys []string
+	lines := strings.FieldsFunc(string(data), func(r rune) bool { return strings.ContainsRune("\r\n\u0085\u2028\u2029", r) })
+	for _, line := range lines {
+		if line == "" || strings.ContainsRune(" #-", rune(line[0])) {
+			continue
+		}
+		if k, _, ok := strings.Cut(line, ": "); ok {
+			keys = append(keys, k)
+		} else if k, ok := strings.CutSuffix(line, ":"); ok {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }

@@ -192,7 +192,11 @@ func rawSafe(r rune) bool {
 
 // plainSafe reports whether s, unquoted, reads as the string s, and as nothing
 // else (a number, a bool, null, a date), under YAML 1.1 rules as well as 1.2:
-// cautious, so that it quotes some strings that need not be.
+// cautious, so that it quotes some strings that need not be. It starts with no
+// indicator (only a letter, a digit, / or _ may start it), and an item of a
+// [list] holds none of the flow's: , [ ] { }, nor : # or ?, which YAML 1.1
+// readers (the library's too) take to end a plain scalar in a flow wherever it
+// stands, so that [Why?, x] does not read.
 func plainSafe(s string, inFlow bool) bool {
 	if s == "" || !utf8.ValidString(s) || s != strings.TrimSpace(s) ||
 		strings.Contains(s, ": ") || strings.Contains(s, " #") || strings.HasSuffix(s, ":") {
@@ -203,7 +207,7 @@ func plainSafe(s string, inFlow bool) bool {
 		return false
 	}
 	for _, r := range s {
-		if !unicode.IsPrint(r) || strings.ContainsRune("\"'`\\", r) || (inFlow && strings.ContainsRune(":,[]{}#", r)) {
+		if !unicode.IsPrint(r) || strings.ContainsRune("\"'`\\", r) || (inFlow && strings.ContainsRune(":,[]{}#?", r)) {
 			return false
 		}
 	}

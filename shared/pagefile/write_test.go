@@ -161,11 +161,24 @@ var trickyTexts = []string{"true", "No", "~", "null", "12", "1e5", "0x1f", "0o17
 	"two\nlines\u0085allowed_origins: [\"https://evil.example\"]", "two\r\nlines\u2028x", "\x00", "\x1b[31mred", "\v\f", "del\x7f",
 	"c1\u0080\u009f", "two\nlines\x7f", "two\nlines\u0080", "\ufeffbom", "two\nlines\ufeff", "\uffff", "two\nlines\ufffe",
 	"rtl\u202eoverride", "two\nlines\u202e", "zero\u200bwidth", "nbsp\u00a0here", "two\u00a0\nlines\u3000", "👨\u200d👩\u200d👧\nfamily",
-	"\U000e0067tag", "private\ue000use"}
+	"\U000e0067tag", "private\ue000use", "Why?", "A?0", "Ready to buy? Yes"}
 
 func TestWriteParseRoundTripTexts(t *testing.T) {
 	for _, s := range trickyTexts {
 		roundTripText(t, s)
+	}
+}
+
+// TestWriteParseIndicators writes texts that hold a YAML indicator at their start,
+// in their middle or at their end, alone or beside a space: as a plain value, as
+// an item of a [list] and in a block, each comes back as it went in. A select's
+// options are such a list: an option "Why?" once made its page's file unreadable.
+func TestWriteParseIndicators(t *testing.T) {
+	for _, c := range strings.Split("? - : # & * ! | > ' \" % @ ` , [ ] { } = < ~ . +", " ") {
+		for _, s := range []string{c, c + c, c + "x", c + " x", "x" + c, "x" + c + "y", "x " + c, "x " + c + " y", "x" + c + " y",
+			"x " + c + "y", "Why" + c, "1h" + c, "/a" + c + "b", "two\n" + c + " lines"} {
+			roundTripText(t, s)
+		}
 	}
 }
 
@@ -181,7 +194,7 @@ func FuzzWriteParse(f *testing.F) {
 	})
 }
 
-// roundTripText writes a page whose texts (plain ones, one in a list, one of an
+// roundTripText writes a page whose texts (plain ones, items of lists, one of an
 // email's, the description at the top level) are s, and reads it back: the same
 // page, with no setting more or less, from a file that holds no character a YAML
 // reader could take for a line break or that a person could not see.
@@ -190,6 +203,7 @@ func roundTripText(t *testing.T, s string) {
 	p := storetest.Page("tricky")
 	p.CreatedAt, p.UpdatedAt = time.Time{}, time.Time{}
 	p.Title, p.Description, p.ButtonText, p.HiddenFields = s, s, s, []string{s, "utm_source"}
+	p.Fields[1].Options = []string{"Yes", s}
 	p.FollowUp.Delivery.Text = s
 	data, err := pagefile.Write(p)
 	if err != nil {

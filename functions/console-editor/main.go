@@ -1,12 +1,13 @@
 // Command console-editor is the Lambda function behind the console's pages
 // (console.PagesArea): the pages list and the page editor (new pages, saving,
 // variants, publishing, copying, deleting), under /console/pages,
-// /console/pages/{proxy+} and /console/new-page. The console function serves the
-// sign-in and every other area, console-preview the previews and page files; they
-// are split so that each binary stays under its size budget (this one links the
-// Markdown renderer, which saving a page runs). Its routes have no IAM auth: a
-// session of the console's sign-in and a CSRF token on every change are checked
-// as in the console function.
+// /console/pages/{proxy+} and /console/new-page, but for a page's previews and
+// page file. The console function serves the sign-in and every other area,
+// console-content the previews, page files and magnets; they are split so that
+// each binary stays under its size budget (this one links the Markdown renderer,
+// which saving a page runs). Its routes have no IAM auth: a session of the
+// console's sign-in and a CSRF token on every change are checked as in the
+// console function.
 package main
 
 import (
@@ -51,7 +52,7 @@ func setup(_ context.Context, getenv func(string) string, log *slog.Logger) (htt
 	}
 	c, err := console.NewArea(console.Config{
 		Auth: consoleauth.New(store, key, consoleauth.DefaultConfig(users), time.Now),
-		// No bucket: the pages upload nothing (magnets are the console function's).
+		// No bucket: the pages upload nothing (magnets are console-content's).
 		Admin:   admin.New(store, nil, key, time.Now).WithPostalAddress(postal).WithMarkdown(richtext.HTML),
 		Store:   store,
 		Key:     key,

@@ -267,6 +267,38 @@ func TestEditorLifecycle(t *testing.T) {
 	}
 }
 
+// TestEditorRefusesLineBreaksInTextsOfOneLine saves a page whose consent text
+// has a line break typed in its box, whose field label has a line separator pasted
+// in, and whose email subject has a control character: the form comes again (422)
+// with each error beside its input, and nothing is stored.
+func TestEditorRefusesLineBreaksInTextsOfOneLine(t *testing.T) {
+	l := signedInLocal(t)
+	sample, err := l.srv.Store.Page(context.Background(), localdev.SampleSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := newPageForm("line-breaks", sample.MagnetID)
+	form.Set("privacy_url", "/privacy")
+	form.Set("consent_text", "Yes, send me a few emails.\r\nI can leave with one click.")
+	form.Set("consent_version", "2026-05")
+	form.Set("fields[1].label", "Team\u2028size")
+	form.Set("follow_up.nurture[0].subject", "Hi\x1b{{.FirstName}}")
+	res, body := l.post(t, console.NewPagePath, form)
+	for _, want := range []string{
+		`<p class="error" id="err-consent_text">must be one line: remove the line break</p>`,
+		`<p class="error" id="err-fields[1].label">must be one line: remove the line break (U&#43;2028), which some programs show and others do not</p>`,
+		`<p class="error" id="err-follow_up.nurture[0].subject">holds a control character (U&#43;001B), which shows as nothing: remove it</p>`,
+		`<a href="#consent_text">consent_text</a>: must be one line`,
+	} {
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, want) {
+			t.Fatalf("%d, the form lacks %q: %.3000s", res.StatusCode, want, body[strings.Index(body, "<main"):])
+		}
+	}
+	if _, err := l.srv.Store.Page(context.Background(), "line-breaks"); leadgate.ErrorCode(err) != leadgate.ENOTFOUND {
+		t.Fatalf("a refused page was stored: %v", err)
+	}
+}
+
 func pageJSON(t *testing.T, p leadgate.Page) string {
 	t.Helper()
 	b, err := json.Marshal(p)

@@ -81,6 +81,31 @@ func (f FollowUp) validate() []FieldError {
 	if fe := CheckPostalAddress("follow_up.postal_address", f.PostalAddress); fe != nil {
 		errs = append(errs, *fe)
 	}
+	if fe := checkPageText("follow_up.from_name", f.FromName, 0, false); fe != nil {
+		errs = append(errs, *fe)
+	}
+	errs = append(errs, f.Delivery.validate("follow_up.delivery")...)
+	errs = append(errs, f.Confirmation.validate("follow_up.confirmation")...)
+	errs = append(errs, f.Reminder.validate("follow_up.reminder")...)
+	for i, s := range f.Nurture {
+		errs = append(errs, s.EmailTemplate.validate(fmt.Sprintf("follow_up.nurture[%d]", i))...)
+	}
+	return errs
+}
+
+// validate checks the characters of an email's texts, each named at.subject,
+// at.text or at.html: a subject of one line, a text and HTML that may have
+// several. Whether they render is the emails package's to say (CheckTemplates).
+func (t EmailTemplate) validate(at string) []FieldError {
+	var errs []FieldError
+	for _, part := range []struct {
+		name, text string
+		multiline  bool
+	}{{"subject", t.Subject, false}, {"text", t.Text, true}, {"html", t.HTML, true}} {
+		if fe := checkPageText(at+"."+part.name, part.text, 0, part.multiline); fe != nil {
+			errs = append(errs, *fe)
+		}
+	}
 	return errs
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -214,12 +215,21 @@ func (p Page) Validate() error {
 	if strings.TrimSpace(p.Title) == "" {
 		add("title", "required", "a page needs a title")
 	}
+	// Texts of one line (the title, the labels, the consent) hold no line break
+	// and no character no one sees: the hosted page shows them on one line, and
+	// the title heads the subjects of the page's lead alerts too.
+	if fe := checkPageText("title", p.Title, 0, false); fe != nil {
+		errs = append(errs, *fe)
+	}
 	if !ValidSlug(p.MagnetID) {
 		add("magnet_id", "invalid", "name the magnet this page gates")
 	}
 	seen := map[string]bool{}
 	hasEmail := false
-	for _, f := range p.Fields {
+	for i, f := range p.Fields {
+		if fe := checkPageText("fields["+strconv.Itoa(i)+"].label", f.Label, 0, false); fe != nil {
+			errs = append(errs, *fe)
+		}
 		switch {
 		case !validFieldName(f.Name):
 			add("fields", "invalid", "field names are 1 to 40 lower-case letters, digits and underscores: "+f.Name)
@@ -254,6 +264,11 @@ func (p Page) Validate() error {
 	}
 	if p.ConsentText != "" && strings.TrimSpace(p.ConsentVersion) == "" {
 		add("consent_version", "required", "version the consent text so each lead's record says what they agreed to")
+	}
+	for _, t := range []struct{ field, text string }{{"consent_text", p.ConsentText}, {"consent_version", p.ConsentVersion}} {
+		if fe := checkPageText(t.field, t.text, 0, false); fe != nil {
+			errs = append(errs, *fe)
+		}
 	}
 	if p.OptIn != OptInSingle && p.OptIn != OptInDouble {
 		add("opt_in", "invalid", "opt_in is single or double")

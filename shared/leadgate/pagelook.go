@@ -268,7 +268,7 @@ func (p Page) validateLook() []FieldError {
 		add("look.layout", "the split layout shows the cover beside the form: set cover_image_url")
 	}
 	for _, c := range []struct{ field, text string }{{"description", p.Description}, {"thank_you_content", p.ThankYouContent}} {
-		if fe := CheckText(c.field, c.text, MaxMarkdownLength, true); fe != nil {
+		if fe := checkPageText(c.field, c.text, MaxMarkdownLength, true); fe != nil {
 			errs = append(errs, *fe)
 		}
 	}

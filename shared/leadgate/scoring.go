@@ -164,6 +164,10 @@ func (r ScoringRules) validate() []FieldError {
 				add(at+".keywords", "invalid", fmt.Sprintf("keywords are 1 to %d characters", MaxKeywordLength))
 				break
 			}
+			if fe := checkPageText("scoring."+at+".keywords", k, 0, false); fe != nil {
+				errs = append(errs, *fe)
+				break
+			}
 		}
 		if f.Points == 0 || f.Points < -maxRulePoints || f.Points > maxRulePoints {
 			add(at+".points", "invalid", fmt.Sprintf("non-zero, between %d and %d", -maxRulePoints, maxRulePoints))

@@ -87,6 +87,48 @@ func CheckText(field, value string, limit int, multiline bool) *FieldError {
 	return nil
 }
 
+// checkPageText checks a text of a page as CheckText does, with the same codes,
+// in words for the marketer who wrote it, naming the character at fault: the
+// characters no one sees make the hosted page, its emails and its page file
+// other than they read. A text of several lines (multiline: Markdown, an email's
+// text or HTML) keeps its line breaks and tabs; a text of one line (a title, a
+// label, the consent, a subject) holds no line break of any kind, NEL and the
+// line and paragraph separators included, and no tab. limit 0: no length limit.
+func checkPageText(field, value string, limit int, multiline bool) *FieldError {
+	if !utf8.ValidString(value) {
+		return NotText(field)
+	}
+	if limit > 0 && utf8.RuneCountInString(value) > limit {
+		return &FieldError{Field: field, Code: "too_long", Message: "too long: at most " + strconv.Itoa(limit) + " characters"}
+	}
+	bad := func(code, msg string) *FieldError { return &FieldError{Field: field, Code: code, Message: msg} }
+	for _, r := range value {
+		switch {
+		case multiline && (r == '\n' || r == '\r' || r == '\t'):
+		case !multiline && (r == '\n' || r == '\r'):
+			return bad("control_character", "must be one line: remove the line break")
+		case !multiline && r == '\t':
+			return bad("control_character", "holds a tab: write a space instead")
+		case r == '\u0085' || r == '\u2028' || r == '\u2029':
+			if !multiline {
+				return bad("control_character", "must be one line: remove the line break ("+codePoint(r)+"), which some programs show and others do not")
+			}
+			return bad("control_character", "holds a line break ("+codePoint(r)+") that some programs show and others do not: type it again with the Enter key")
+		case unicode.IsControl(r):
+			return bad("control_character", "holds a control character ("+codePoint(r)+"), which shows as nothing: remove it")
+		case invisible(r):
+			return bad("invisible_character", "holds an invisible or text-direction character ("+codePoint(r)+"): remove it")
+		}
+	}
+	return nil
+}
+
+// codePoint names r as Unicode does, U+2028: what a marketer can look for.
+func codePoint(r rune) string {
+	h := strings.ToUpper(strconv.FormatInt(int64(r), 16))
+	return "U+" + strings.Repeat("0", max(0, 4-len(h))) + h
+}
+
 // invisible reports whether r is a format character (Unicode Cf): the
 // right-to-left override and other direction controls, zero-width spaces and the
 // like, which make text read otherwise than it is stored, in an email or a lead

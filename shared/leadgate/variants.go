@@ -211,7 +211,7 @@ func (p Page) validateVariants() []FieldError {
 		add("control_weight", "a relative weight from 1 to 1000, or 0 for the default of 100")
 	}
 	if bt := p.ButtonText; bt != "" {
-		if fe := CheckText("button_text", bt, MaxButtonText, false); fe != nil {
+		if fe := checkPageText("button_text", bt, MaxButtonText, false); fe != nil {
 			errs = append(errs, *fe)
 		}
 	}
@@ -233,15 +233,17 @@ func (p Page) validateVariants() []FieldError {
 		}
 		if v.Title != "" && strings.TrimSpace(v.Title) == "" {
 			add(at+"title", "a title, or none to keep the page's")
+		} else if fe := checkPageText(at+"title", v.Title, 0, false); fe != nil {
+			errs = append(errs, *fe)
 		}
-		if fe := CheckText(at+"description", v.Description, MaxMarkdownLength, true); fe != nil {
+		if fe := checkPageText(at+"description", v.Description, MaxMarkdownLength, true); fe != nil {
 			errs = append(errs, *fe)
 		}
 		if v.CoverImageURL != "" && !validImage(v.CoverImageURL) {
 			add(at+"cover_image_url", "an https URL or an absolute path")
 		}
 		if v.ButtonText != "" {
-			if fe := CheckText(at+"button_text", v.ButtonText, MaxButtonText, false); fe != nil {
+			if fe := checkPageText(at+"button_text", v.ButtonText, MaxButtonText, false); fe != nil {
 				errs = append(errs, *fe)
 			}
 		}

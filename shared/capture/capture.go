@@ -195,11 +195,18 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 		tokenLimit = "form:" + s.key.Digest("form", req.Values[leadgate.FieldNameFormToken])
 		c.RateLimits = append(c.RateLimits, leadgate.RateLimit{Key: tokenLimit, Limit: s.cfg.FormTokenUses, Window: s.cfg.FormTokenMaxAge, Start: renderedAt})
 	}
+	// A reused form token is answered as a bot is, whichever count refused it.
+	tokenReused := func(err error) bool {
+		var reached leadgate.LimitReached
+		return tokenLimit != "" && errors.As(err, &reached) && reached.Key == tokenLimit
+	}
 	token := ""
 	if magnet != nil {
 		token = s.key.GrantToken(sub.ID)
 		g := leadgate.NewGrant(token, sub, page, *magnet)
-		if err := s.claimCoupon(ctx, *magnet, &g); err != nil {
+		if err := s.claimCoupon(ctx, *magnet, c.RateLimits, &g); tokenReused(err) {
+			return fake("form token reused"), nil
+		} else if err != nil {
 			return Result{}, err
 		}
 		if s.cfg.DownloadLinkTTL > 0 {
@@ -212,8 +219,7 @@ func (s *Service) Capture(ctx context.Context, req Request) (Result, error) {
 		c.DedupeWindow = min(c.DedupeWindow, g.ExpiresAt.Sub(sub.At))
 	}
 	res, err := s.store.Capture(ctx, c)
-	var reached leadgate.LimitReached
-	if tokenLimit != "" && errors.As(err, &reached) && reached.Key == tokenLimit {
+	if tokenReused(err) {
 		return fake("form token reused"), nil
 	}
 	if err != nil {

@@ -4,23 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	awsddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"leadgate/shared/bolt"
 	"leadgate/shared/capture"
-	"leadgate/shared/dynamodb"
-	"leadgate/shared/lambdainit"
 	"leadgate/shared/leadgate"
 	"leadgate/shared/leadgate/storetest"
 	"leadgate/shared/signing"
-	"leadgate/shared/testenv"
 )
 
 // 500 captures at once on a coupon page of 500 codes, with a repeat of some
@@ -28,32 +20,7 @@ import (
 // handed out twice and none is lost (every code of the pool went to an address);
 // the next address finds the offer ended and is not stored. On both stores.
 func TestConcurrentCouponCaptures(t *testing.T) {
-	t.Run("bolt", func(t *testing.T) {
-		store, err := bolt.Open(filepath.Join(t.TempDir(), "leads.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { store.Close() })
-		testConcurrentCouponCaptures(t, store)
-	})
-	t.Run("dynamodb", func(t *testing.T) {
-		endpoint := testenv.Endpoint(t, "LEADGATE_DYNAMODB_ENDPOINT", "start DynamoDB Local with `bash infra/local/dynamodb-local.sh start` (make test does)")
-		table := "leadgate-coupons-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
-		env := map[string]string{"TABLE_NAME": table, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local",
-			"AWS_SECRET_ACCESS_KEY": "local", "AWS_ENDPOINT_URL_DYNAMODB": endpoint}
-		store, cfg, err := lambdainit.Store(func(k string) string { return env[k] })
-		if err != nil {
-			t.Fatal(err)
-		}
-		client := awsddb.NewFromConfig(cfg)
-		if err := dynamodb.CreateTable(context.Background(), client, table); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			_, _ = client.DeleteTable(context.Background(), &awsddb.DeleteTableInput{TableName: &table})
-		})
-		testConcurrentCouponCaptures(t, store)
-	})
+	onEachStore(t, testConcurrentCouponCaptures)
 }
 
 func testConcurrentCouponCaptures(t *testing.T, store leadgate.Store) {

@@ -13,7 +13,15 @@ import (
 type CouponStore interface {
 	ClaimCoupon(ctx context.Context, magnetID, holder string, at time.Time) (leadgate.CouponClaim, error)
 	CouponStock(ctx context.Context, magnetID string) (leadgate.CouponStock, error)
+	// CountSignInRequest is the store's rate counter of requests that no capture
+	// counts (leadgate.ConsoleStore): a claim is counted on it under the capture's
+	// limits.
+	CountSignInRequest(ctx context.Context, l leadgate.RateLimit, now time.Time) error
 }
+
+// couponLimitPrefix starts the keys a claim is counted under, apart from the
+// capture's own counts of the same limits.
+const couponLimitPrefix = "coupon:"
 
 var errNoCoupons = errors.New("the store keeps no coupon pools")
 
@@ -27,13 +35,30 @@ func (s *Service) coupons() (CouponStore, error) {
 
 // claimCoupon gives the grant of a coupon magnet its code: the address's code if it
 // has one, else a free one. ErrOfferEnded when none is free.
-func (s *Service) claimCoupon(ctx context.Context, m leadgate.Magnet, g *leadgate.Grant) error {
+//
+// A claim is for good, and it comes before the capture's write, which checks the
+// capture's limits. So the request is first counted under each of those limits on
+// a key of its own ("coupon:" and the limit's key): one over a limit claims nothing
+// and is refused with the limit's own error (RateLimit.Exceeded), as the capture
+// would refuse it. A repeat counts as the capture counts it, and gets its code.
+func (s *Service) claimCoupon(ctx context.Context, m leadgate.Magnet, limits []leadgate.RateLimit, g *leadgate.Grant) error {
 	if m.DeliveryKind() != leadgate.DeliveryCoupon {
 		return nil
 	}
 	cs, err := s.coupons()
 	if err != nil {
 		return err
+	}
+	for _, l := range limits {
+		claims := l
+		claims.Key = couponLimitPrefix + l.Key
+		err := cs.CountSignInRequest(ctx, claims, g.CreatedAt)
+		if leadgate.ErrorCode(err) == leadgate.ERATELIMITED {
+			return l.Exceeded(g.CreatedAt)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	claim, err := leadgate.ClaimCouponFor(ctx, cs, s.key.CouponHolder(g.Email), m, g.CreatedAt)
 	if err != nil {

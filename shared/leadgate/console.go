@@ -100,7 +100,9 @@ type ConsoleStore interface {
 
 	// CountSignInRequest counts one sign-in link request at now against l, whose Key
 	// is a digest (never a raw address or IP): at most l.Limit in each fixed window
-	// of l.Window. Over the limit it counts nothing and returns SignInRateLimited.
+	// of l.Window (or the one window from l.Start). Over the limit it counts nothing
+	// and returns SignInRateLimited. The capture service counts coupon claims on it
+	// too, under keys of their own.
 	CountSignInRequest(ctx context.Context, l RateLimit, now time.Time) error
 }
 

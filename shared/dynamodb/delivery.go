@@ -23,11 +23,15 @@ import (
 //     after a random point, so concurrent claims mostly pick different codes;
 //   - "CODE#<code>": every code ever added, so an upload adds none twice;
 //   - "CLAIM#<holder>": the code a holder (a digest of an address) claimed;
-//   - "STOCK": how many codes were added and claimed.
+//   - "STOCK" and "STOCK#ADD1": how many codes were added, each by one of an
+//     upload's workers; "STOCK#00" to "STOCK#15": how many were claimed.
 //
-// An upload is one TransactWriteItems per 25 codes (a conditional put of each
-// code's mark, a put of its free item: 4 WCU a code) and an UpdateItem of the
-// stock. A claim is one TransactWriteItems of three items: the conditional put of
+// An upload is one TransactWriteItems per 25 codes: a conditional put of each
+// code's mark, a put of its free item (4 WCU a code) and the count of the batch's
+// codes on its worker's stock item (2 WCU). The count is written with the codes,
+// so a failed batch or a process that dies leaves no count apart from its codes;
+// each worker has its own item, so the batches in flight do not cancel each
+// other. A claim is one TransactWriteItems of three items: the conditional put of
 // the holder's claim, the conditional delete of a free code (only one claim gets
 // it), the stock's count, 2 WCU each; and a GetItem of the claim, a one-item
 // Query and a GetItem of the stock, 1 RCU each: 6 WCU a lead. Being one
@@ -47,7 +51,8 @@ const (
 	attrAdded    = "added"
 	attrClaimed  = "claimed"
 
-	// couponsPerTx: each code is two puts of a transaction's 100 items at most.
+	// couponsPerTx: each code is two puts of a transaction's 100 items at most,
+	// besides the batch's count.
 	couponsPerTx = 25
 	// addWorkers is how many batches of an upload are in flight at once.
 	addWorkers = 2
@@ -142,19 +147,19 @@ func (s *Store) AddCoupons(ctx context.Context, magnetID string, codes []string)
 		wg    sync.WaitGroup
 		next  = make(chan []string)
 	)
-	for range min(addWorkers, len(batches)) {
+	for w := range min(addWorkers, len(batches)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for batch := range next {
-				n, err := s.addCouponBatch(ctx, couponPK(magnetID), batch)
+				n, err := s.addCouponBatch(ctx, couponPK(magnetID), addedItem(w), batch)
 				for attempt := 1; leadgate.ErrorCode(err) == leadgate.EUNAVAILABLE && attempt < maxAttempts; attempt++ {
 					// A batch that was written after all is found whole in the
-					// marks and adds nothing the second time.
+					// marks and adds nothing the second time, nor counts it.
 					if pause(ctx, attempt) != nil {
 						break
 					}
-					n, err = s.addCouponBatch(ctx, couponPK(magnetID), batch)
+					n, err = s.addCouponBatch(ctx, couponPK(magnetID), addedItem(w), batch)
 				}
 				mu.Lock()
 				added += n
@@ -176,11 +181,23 @@ func (s *Store) AddCoupons(ctx context.Context, magnetID string, codes []string)
 	return added, nil
 }
 
-// addCouponBatch adds one batch of codes in one transaction.
-func (s *Store) addCouponBatch(ctx context.Context, pk string, batch []string) (int, error) {
+// addedItem is the stock item that counts the codes worker w of an upload adds:
+// "STOCK" for the first, which pools have counted their codes on from the start;
+// the others' items are apart from the claims' shards too, so that an upload does
+// not conflict with a rush.
+func addedItem(w int) string {
+	if w == 0 {
+		return skStock
+	}
+	return skStock + "#ADD" + strconv.Itoa(w)
+}
+
+// addCouponBatch adds one batch of codes and counts them on the stock item sk, in
+// one transaction: the pool's count never disagrees with its codes.
+func (s *Store) addCouponBatch(ctx context.Context, pk, sk string, batch []string) (int, error) {
 	const op = "add coupons"
 	err := s.transact(ctx, op, op, func() ([]types.TransactWriteItem, error) {
-		items := make([]types.TransactWriteItem, 0, 2*len(batch))
+		items := make([]types.TransactWriteItem, 0, 2*len(batch)+1)
 		for _, c := range batch {
 			mark := key(pk, skCode+c)
 			mark[attrItemType] = str(typeCoupon)
@@ -188,6 +205,8 @@ func (s *Store) addCouponBatch(ctx context.Context, pk string, batch []string) (
 			free[attrItemType], free[attrCode] = str(typeCoupon), str(c)
 			items = append(items, s.putOf(mark, &itemAbsent, nil), s.putOf(free, nil, nil))
 		}
+		// Last, after the codes, whose positions the refusal reads.
+		items = append(items, s.updateOf(key(pk, sk), addStock, values{":n": num(int64(len(batch))), ":type": str(typeStock)}))
 		return items, nil
 	}, func(tx cancellation) (verdict, error) {
 		var keep []string
@@ -205,14 +224,8 @@ func (s *Store) addCouponBatch(ctx context.Context, pk string, batch []string) (
 		}
 		return retryNow, nil
 	})
-	if err != nil || len(batch) == 0 {
+	if err != nil {
 		return 0, err
-	}
-	// The stock is written apart: batches in one transaction each with it would
-	// cancel each other.
-	w := s.updateOf(key(pk, skStock), addStock, values{":n": num(int64(len(batch))), ":type": str(typeStock)})
-	if _, _, err := s.write(ctx, op+": stock", w, ""); err != nil {
-		return len(batch), err
 	}
 	return len(batch), nil
 }

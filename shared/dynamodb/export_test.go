@@ -35,6 +35,7 @@ const (
 	TypeSubmission      = typeSubmission
 
 	PrefixConfirm    = prefixConfirm
+	PrefixCoupon     = prefixCoupon
 	PrefixDay        = prefixDay
 	PKDays           = pkDays
 	PKNow            = pkNow
@@ -50,6 +51,8 @@ const (
 	PrefixSubmission = prefixSubmission
 
 	SKConfirmation = skConfirmation
+	SKCouponCode   = skCode
+	SKCouponFree   = skFree
 	SKGrant        = skGrant
 	SKLead         = skLead
 	SKMagnet       = skMagnet

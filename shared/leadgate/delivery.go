@@ -158,14 +158,14 @@ func (m Magnet) validateDelivery() []FieldError {
 	}
 	if kind == DeliveryLink {
 		if !validTarget(m.LinkURL) {
-			add("link_url", "invalid", "an https URL on a public host (no credentials, no private address)")
+			add("link_url", "invalid", "an https URL on a public host (no credentials, no private address, an international name in its xn-- form)")
 		}
 	} else if m.LinkURL != "" {
 		add("link_url", "invalid", "only a link magnet has a link")
 	}
 	if kind == DeliveryTrial {
 		if !validTarget(m.TrialURL) {
-			add("trial_url", "invalid", "an https URL on a public host (no credentials, no private address)")
+			add("trial_url", "invalid", "an https URL on a public host (no credentials, no private address, an international name in its xn-- form)")
 		}
 		if m.TrialMode != "" && m.TrialMode != TrialEmail && m.TrialMode != TrialSigned {
 			add("trial_mode", "invalid", "trial_mode is email or token")
@@ -205,17 +205,117 @@ func validTarget(s string) bool {
 // publicHost refuses a host a lead's browser would reach inside its own network or
 // machine: an address that is not global unicast, or private, and localhost. A
 // name is not resolved: where it leads is its owner's to say, and may change.
+//
+// The host is read as a browser reads it (the WHATWG URL standard), not as
+// netip does: a host whose last label is a number is an IPv4 address in any of
+// the forms browsers take (127.1, 2130706433, 0x7f.0.0.1, 0177.0.0.1), refused
+// if it is no valid one. A host with other than ASCII characters is refused: a
+// browser maps it onto ASCII (IDNA), which may be such an address (１２７.０.０.１);
+// an international name is taken in its xn-- form.
 func publicHost(host string) bool {
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	host = strings.ToLower(host)
+	if host == "" || strings.ContainsFunc(host, func(r rune) bool { return r > '~' }) {
 		return false
 	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return host != ""
+	if strings.Contains(host, ":") { // an IPv6 address, without its brackets
+		ip, err := netip.ParseAddr(host)
+		return err == nil && publicAddr(ip)
 	}
+	if endsInNumber(host) {
+		ip, ok := parseIPv4(host)
+		return ok && publicAddr(ip)
+	}
+	name := strings.TrimSuffix(host, ".")
+	return name != "" && name != "localhost" && !strings.HasSuffix(name, ".localhost")
+}
+
+func publicAddr(ip netip.Addr) bool {
 	ip = ip.Unmap()
 	return ip.IsGlobalUnicast() && !ip.IsPrivate()
+}
+
+// endsInNumber reports whether a browser reads host as an IPv4 address: its last
+// label (a trailing dot aside) is decimal digits or an IPv4 number (WHATWG URL,
+// "ends in a number").
+func endsInNumber(host string) bool {
+	labels := strings.Split(host, ".")
+	if labels[len(labels)-1] == "" {
+		if len(labels) == 1 {
+			return false
+		}
+		labels = labels[:len(labels)-1]
+	}
+	last := labels[len(labels)-1]
+	if last != "" && strings.Trim(last, "0123456789") == "" {
+		return true
+	}
+	_, ok := ipv4Number(last)
+	return ok
+}
+
+// parseIPv4 reads host as a browser's IPv4 parser does (WHATWG URL): one to four
+// numbers, each decimal, octal (0 first) or hex (0x first), the last filling the
+// bytes the others leave; false for none such.
+func parseIPv4(host string) (netip.Addr, bool) {
+	labels := strings.Split(host, ".")
+	if labels[len(labels)-1] == "" && len(labels) > 1 {
+		labels = labels[:len(labels)-1]
+	}
+	if len(labels) > 4 {
+		return netip.Addr{}, false
+	}
+	var addr uint64
+	for i, label := range labels {
+		n, ok := ipv4Number(label)
+		if !ok {
+			return netip.Addr{}, false
+		}
+		if i < len(labels)-1 {
+			if n > 255 {
+				return netip.Addr{}, false
+			}
+			addr |= n << (8 * (3 - i))
+			continue
+		}
+		if n >= 1<<(8*(5-len(labels))) {
+			return netip.Addr{}, false
+		}
+		addr |= n
+	}
+	return netip.AddrFrom4([4]byte{byte(addr >> 24), byte(addr >> 16), byte(addr >> 8), byte(addr)}), true
+}
+
+// ipv4Number reads one label of an IPv4 address as a browser does: 0x first for
+// hex, 0 first for octal, else decimal; "0x" alone is 0. A value beyond 32 bits
+// is kept as 1<<32, too large for any place.
+func ipv4Number(s string) (uint64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	radix := uint64(10)
+	switch {
+	case len(s) >= 2 && (s[:2] == "0x" || s[:2] == "0X"):
+		radix, s = 16, s[2:]
+	case len(s) >= 2 && s[0] == '0':
+		radix, s = 8, s[1:]
+	}
+	var n uint64
+	for i := 0; i < len(s); i++ {
+		d := uint64(16) // not a digit
+		switch c := s[i]; {
+		case '0' <= c && c <= '9':
+			d = uint64(c - '0')
+		case 'a' <= c && c <= 'f':
+			d = uint64(c-'a') + 10
+		case 'A' <= c && c <= 'F':
+			d = uint64(c-'A') + 10
+		}
+		if d >= radix {
+			return 0, false
+		}
+		n = min(n*radix+d, 1<<32)
+	}
+	return n, true
 }
 
 // ErrOfferEnded answers a capture on a coupon page whose pool is empty: the lead is

@@ -26,6 +26,13 @@ func TestDeliveryTargets(t *testing.T) {
 		"https://[fd00::1]/":                           false,
 		"https://[::ffff:10.0.0.1]/":                   false,
 		"https://0.0.0.0/":                             false,
+		"https://2130706433/":                          false,
+		"https://127.1/":                               false,
+		"https://0x7f.0.0.1/":                          false,
+		"https://0177.0.0.1/":                          false,
+		"https://１２７.０.０.１/":                           false,
+		"https://xn--bcher-kva.de/":                    true,
+		"https://bücher.de/":                           false,
 	} {
 		for _, kind := range []leadgate.Delivery{leadgate.DeliveryLink, leadgate.DeliveryTrial} {
 			m := leadgate.Magnet{ID: "m", Title: "M", Delivery: kind}
@@ -40,6 +47,87 @@ func TestDeliveryTargets(t *testing.T) {
 			if refused == ok {
 				t.Errorf("%s %s: %v, want ok %v", kind, target, err, ok)
 			}
+		}
+	}
+}
+
+// A host is read as a browser reads it (WHATWG URL): one whose last label is a
+// number is an IPv4 address in any form a browser takes, refused when it is no
+// valid one; a host that is not ASCII is mapped by the browser onto one, so it is
+// refused.
+func TestPublicHost(t *testing.T) {
+	for _, tc := range []struct {
+		host string
+		ok   bool
+	}{
+		{"events.example.com", true},
+		{"events.example.com.", true},
+		{"xn--bcher-kva.de", true},
+		{"1e100.net", true},
+		{"", false},
+		{".", false},
+		{"localhost", false},
+		{"LOCALHOST.", false},
+		{"app.localhost", false},
+
+		// Every form of 127.0.0.1 a browser takes.
+		{"127.0.0.1", false},
+		{"127.0.0.1.", false},
+		{"127.1", false},
+		{"127.0.1", false},
+		{"2130706433", false},
+		{"0x7f000001", false},
+		{"0X7F000001", false},
+		{"0x7f.0.0.1", false},
+		{"0x7F.1", false},
+		{"0177.0.0.1", false},
+		{"0177.1", false},
+		{"017700000001", false},
+		{"0x7f.0x0.0x0.0x1", false},
+		{"127.0.0.0x1", false},
+
+		// Private, link-local and unspecified addresses the same way.
+		{"10.1", false},
+		{"167772161", false},     // 10.0.0.1
+		{"0xa9fea9fe", false},    // 169.254.169.254
+		{"169.254.43518", false}, // 169.254.169.254
+		{"0xc0.0xa8.0.1", false}, // 192.168.0.1
+		{"0", false},             // 0.0.0.0
+		{"0x", false},            // 0.0.0.0
+		{"4294967295", false},    // 255.255.255.255
+		{"::1", false},
+		{"::ffff:7f00:1", false}, // ::ffff:127.0.0.1
+		{"fe80::1%eth0", false},  // with a zone
+
+		// Public addresses in the browser's forms.
+		{"93.184.215.14", true},
+		{"93.184.55054", true},
+		{"0x5db8d70e", true},
+		{"1572394766", true},
+		{"0135.0270.0327.016", true},
+		{"00000135.0.0.1", true}, // octal 135: 93.0.0.1
+		{"2606:4700::1111", true},
+
+		// Ends in a number but is no address: a browser refuses it too.
+		{"256.0.0.1", false},
+		{"1.2.3.4.5", false},
+		{"1.2.3.256", false},
+		{"4294967296", false},
+		{"1.16777216", false},
+		{"08.0.0.1", false},
+		{"0x7g.0.0.1", false},
+		{"example.123", false},
+		{"example.0x", false},
+		{"1..1", false},
+
+		// Not ASCII: a browser maps it onto ASCII (IDNA), which may be an address,
+		// as the first two are 127.0.0.1.
+		{"１２７.０.０.１", false},
+		{"127。0。0。1", false},
+		{"bücher.de", false},
+	} {
+		if got := leadgate.PublicHost(tc.host); got != tc.ok {
+			t.Errorf("PublicHost(%q) = %v, want %v", tc.host, got, tc.ok)
 		}
 	}
 }

@@ -5,4 +5,5 @@ var (
 	ValidFieldName = validFieldName
 	ValidStepID    = validStepID
 	PlainExtension = plainExtension
+	PublicHost     = publicHost
 )

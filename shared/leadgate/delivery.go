@@ -364,10 +364,14 @@ type DeliveryStore interface {
 // ParseCoupons reads a CSV upload of codes: the first column of each line, blank
 // lines and a header line "code" left out, each code 1 to 64 printable ASCII
 // characters without spaces or commas. Duplicates within the upload are dropped.
+// A byte order mark at the start of a line is left out: Excel writes one at the
+// start of a CSV file it saves as UTF-8, and the console joins a file to the codes
+// pasted before it.
 func ParseCoupons(csv string) ([]string, error) {
 	var codes []string
 	seen := map[string]bool{}
 	for i, line := range strings.Split(strings.ReplaceAll(csv, "\r\n", "\n"), "\n") {
+		line = strings.TrimPrefix(line, byteOrderMark)
 		code, _, _ := strings.Cut(line, ",")
 		code = strings.Trim(strings.TrimSpace(code), `"`)
 		if code == "" || (i == 0 && strings.EqualFold(code, "code")) {
@@ -390,6 +394,9 @@ func ParseCoupons(csv string) ([]string, error) {
 	}
 	return codes, nil
 }
+
+// byteOrderMark is U+FEFF as UTF-8.
+const byteOrderMark = "\ufeff"
 
 // withDelivery copies what a click on the grant needs of the magnet's kind, so a
 // click reads nothing else; a file grant stays as it always was.

@@ -1,6 +1,7 @@
 package leadgate_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -170,5 +171,32 @@ func TestBundleFiles(t *testing.T) {
 	}
 	if f := file("A.pdf", ""); f.Name() != "A.pdf" {
 		t.Fatalf("an unlabelled file is called %q", f.Name())
+	}
+}
+
+// A CSV file Excel saves as UTF-8 starts with a byte order mark: its first code,
+// or its header, reads as if it had none, also where the console joins the file to
+// codes pasted before it.
+func TestParseCouponsByteOrderMark(t *testing.T) {
+	for _, tc := range []struct {
+		name, csv string
+		want      []string
+	}{
+		{"header", "\ufeffcode\r\nA1\r\nB2\r\n", []string{"A1", "B2"}},
+		{"header and a column", "\ufeffcode,note\r\nA1,first\r\n", []string{"A1"}},
+		{"no header", "\ufeffA1\r\nB2", []string{"A1", "B2"}},
+		{"quoted", "\ufeff\"A1\"\n", []string{"A1"}},
+		{"after pasted codes", "P1\nP2\n\ufeffA1\r\nB2\r\n", []string{"P1", "P2", "A1", "B2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := leadgate.ParseCoupons(tc.csv)
+			if err != nil || !slices.Equal(got, tc.want) {
+				t.Fatalf("ParseCoupons(%q) = %q, %v; want %q", tc.csv, got, err, tc.want)
+			}
+		})
+	}
+	// Anywhere else it is no printable character of a code.
+	if _, err := leadgate.ParseCoupons("A\ufeff1\n"); leadgate.ErrorCode(err) != leadgate.EINVALID {
+		t.Fatalf("a mark within a code: %v, want EINVALID", err)
 	}
 }

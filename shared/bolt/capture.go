@@ -115,7 +115,7 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func() error, deferred *defe
 		}
 	}
 	subChange := encodedChange{kind: leadgate.SubmissionCreated, at: sub.At, submission: subJSON}
-	if subChange.pending, err = json.Marshal(pending); err != nil {
+	if subChange.pending, err = pending.encode(); err != nil {
 		return res, err
 	}
 	leadChange := encodedChange{kind: leadgate.LeadCreated, at: sub.At, lead: leadJSON}

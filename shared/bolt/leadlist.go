@@ -303,8 +303,9 @@ func applyFeed(tx *bbolt.Tx) error {
 	return nil
 }
 
-// pendingWrites are the writes a capture leaves to the feed, encoded as stored.
-// IndexKey comes first: the catch-up finds the member by its start (pendingStart).
+// pendingWrites are the writes a capture leaves to the feed, encoded as stored
+// (pending.go). IndexKey comes first: the catch-up finds the member by its start
+// (pendingStart).
 type pendingWrites struct {
 	IndexKey    []byte          `json:"index_key"`
 	IndexRecord []byte          `json:"index_record"`
@@ -337,8 +338,8 @@ func applyFeedBatch(tx *bbolt.Tx) error {
 		if i < 0 {
 			continue
 		}
-		var p pendingWrites
-		if err := json.Unmarshal(v[i+len(pendingMember):len(v)-1], &p); err != nil {
+		p, err := decodePending(v[i+len(pendingMember) : len(v)-1])
+		if err != nil {
 			return fmt.Errorf("change %d: %w", pos, err)
 		}
 		if p.SubmissionKey != nil {

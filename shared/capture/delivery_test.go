@@ -31,16 +31,8 @@ func TestCaptureClaimsCoupon(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	m := storetest.KindMagnets()[leadgate.DeliveryCoupon]
-	page := storetest.Page("coupon-page")
-	page.MagnetID, page.OptIn, page.UntimedFormsAllowed = m.ID, leadgate.OptInSingle, true
-	if err := store.PutMagnet(ctx, m); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.PutPage(ctx, page); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.AddCoupons(ctx, m.ID, []string{"C1", "C2", "C3"}); err != nil {
+	page := putCouponPage(t, store, "coupon-page")
+	if _, err := store.AddCoupons(ctx, page.MagnetID, []string{"C1", "C2", "C3"}); err != nil {
 		t.Fatal(err)
 	}
 	key, err := signing.NewKey([]byte(secret))
@@ -123,10 +115,13 @@ func TestCouponClaimsKeepTheCaptureLimits(t *testing.T) {
 	onEachStore(t, testCouponClaimsKeepTheCaptureLimits)
 }
 
-func testCouponClaimsKeepTheCaptureLimits(t *testing.T, store leadgate.Store) {
+// putCouponPage stores a single opt-in page with that slug gating the coupon magnet,
+// and the magnet.
+func putCouponPage(t *testing.T, store leadgate.Store, slug string) leadgate.Page {
+	t.Helper()
 	ctx := context.Background()
 	m := storetest.KindMagnets()[leadgate.DeliveryCoupon]
-	page := storetest.Page("coupon-limits")
+	page := storetest.Page(slug)
 	page.MagnetID, page.OptIn, page.UntimedFormsAllowed = m.ID, leadgate.OptInSingle, true
 	if err := store.PutMagnet(ctx, m); err != nil {
 		t.Fatal(err)
@@ -134,7 +129,13 @@ func testCouponClaimsKeepTheCaptureLimits(t *testing.T, store leadgate.Store) {
 	if err := store.PutPage(ctx, page); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.AddCoupons(ctx, m.ID, []string{"L1", "L2", "L3", "L4", "L5", "L6", "L7", "L8", "L9"}); err != nil {
+	return page
+}
+
+func testCouponClaimsKeepTheCaptureLimits(t *testing.T, store leadgate.Store) {
+	ctx := context.Background()
+	page := putCouponPage(t, store, "coupon-limits")
+	if _, err := store.AddCoupons(ctx, page.MagnetID, []string{"L1", "L2", "L3", "L4", "L5", "L6", "L7", "L8", "L9"}); err != nil {
 		t.Fatal(err)
 	}
 	key, err := signing.NewKey([]byte(secret))
@@ -153,7 +154,7 @@ func testCouponClaimsKeepTheCaptureLimits(t *testing.T, store leadgate.Store) {
 	}
 	claimed := func(want int) {
 		t.Helper()
-		if st, err := store.CouponStock(ctx, m.ID); err != nil || st.Claimed != want {
+		if st, err := store.CouponStock(ctx, page.MagnetID); err != nil || st.Claimed != want {
 			t.Fatalf("stock %+v (%v), want %d claimed", st, err, want)
 		}
 	}

@@ -43,14 +43,7 @@ func TestCaptureClaimsCoupon(t *testing.T) {
 	submit := func(email string) (capture.Result, error) {
 		return svc.Capture(ctx, capture.Request{Slug: page.Slug, Values: map[string]string{"email": email}, IP: "192.0.2.1"})
 	}
-	code := func(res capture.Result) string {
-		t.Helper()
-		g, err := store.Grant(ctx, leadgate.GrantID(res.DownloadToken))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return g.Code
-	}
+	code := func(res capture.Result) string { return grantCode(t, store, res) }
 	first, err := submit("ada@example.com")
 	if err != nil {
 		t.Fatal(err)
@@ -115,6 +108,16 @@ func TestCouponClaimsKeepTheCaptureLimits(t *testing.T) {
 	onEachStore(t, testCouponClaimsKeepTheCaptureLimits)
 }
 
+// grantCode returns the coupon code of the grant a capture's link opens.
+func grantCode(t *testing.T, store leadgate.Store, res capture.Result) string {
+	t.Helper()
+	g, err := store.Grant(context.Background(), leadgate.GrantID(res.DownloadToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g.Code
+}
+
 // putCouponPage stores a single opt-in page with that slug gating the coupon magnet,
 // and the magnet.
 func putCouponPage(t *testing.T, store leadgate.Store, slug string) leadgate.Page {
@@ -158,14 +161,7 @@ func testCouponClaimsKeepTheCaptureLimits(t *testing.T, store leadgate.Store) {
 			t.Fatalf("stock %+v (%v), want %d claimed", st, err, want)
 		}
 	}
-	code := func(res capture.Result) string {
-		t.Helper()
-		g, err := store.Grant(ctx, leadgate.GrantID(res.DownloadToken))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return g.Code
-	}
+	code := func(res capture.Result) string { return grantCode(t, store, res) }
 
 	// Per IP: 3 captures, a repeat among them; then new addresses are refused.
 	first, err := submit("ada@example.com", "192.0.2.1", "")

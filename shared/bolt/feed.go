@@ -127,11 +127,15 @@ func (ch encodedChange) encode(seq uint64) ([]byte, error) {
 	return append(buf, '}'), nil
 }
 
-// changesBucket returns the feed's bucket set to fill its pages: its keys only ever
-// grow, so a split that leaves the old page half empty, as the default does for
+// changesBucket returns the feed's bucket set to fill its pages (growingBucket).
+func changesBucket(tx *bbolt.Tx) *bbolt.Bucket { return growingBucket(tx, bucketChanges) }
+
+// growingBucket returns the bucket name of tx set to fill its pages, for a writer
+// whose keys there only ever grow (sequence numbers, creation times, version 7
+// UUIDs): a split that leaves the old page half empty, as the default does for
 // random keys, would only make each commit write more pages.
-func changesBucket(tx *bbolt.Tx) *bbolt.Bucket {
-	b := tx.Bucket(bucketChanges)
+func growingBucket(tx *bbolt.Tx, name []byte) *bbolt.Bucket {
+	b := tx.Bucket(name)
 	b.FillPercent = 1
 	return b
 }

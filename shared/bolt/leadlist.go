@@ -322,7 +322,10 @@ type pendingWrites struct {
 // position, and moves the position past them: to the feed's last sequence number
 // once none is left.
 func applyFeedBatch(tx *bbolt.Tx) error {
-	idx, changes, leads, grants := tx.Bucket(bucketLeadIndex), tx.Bucket(bucketChanges), tx.Bucket(bucketLeads), tx.Bucket(bucketGrants)
+	// The index's keys start with the lead's creation time and the grants' are
+	// version 7 UUIDs: the feed's order is nearly theirs.
+	idx, grants := growingBucket(tx, bucketLeadIndex), growingBucket(tx, bucketGrants)
+	changes, leads := tx.Bucket(bucketChanges), tx.Bucket(bucketLeads)
 	pos := idx.Sequence()
 	c := changes.Cursor()
 	k, v := c.Seek(seqKey(pos + 1))

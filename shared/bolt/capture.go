@@ -73,11 +73,11 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func() error, deferred *defe
 	sub.LeadID = res.Lead.ID
 	res.Submission = sub
 
-	leadJSON, err := json.Marshal(res.Lead)
+	leadJSON, err := marshalLead(res.Lead)
 	if err != nil {
 		return res, err
 	}
-	subJSON, err := json.Marshal(sub)
+	subJSON, err := marshalSubmission(sub)
 	if err != nil {
 		return res, err
 	}
@@ -115,9 +115,7 @@ func record(tx *bbolt.Tx, c leadgate.Capture, check func() error, deferred *defe
 		}
 	}
 	subChange := encodedChange{kind: leadgate.SubmissionCreated, at: sub.At, submission: subJSON}
-	if subChange.pending, err = pending.encode(); err != nil {
-		return res, err
-	}
+	subChange.pending = pending.encode()
 	leadChange := encodedChange{kind: leadgate.LeadCreated, at: sub.At, lead: leadJSON}
 	if oldJSON != nil {
 		// The old image as stored: what encoding the decoded lead again would give.

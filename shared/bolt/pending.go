@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"unicode/utf8"
 )
 
 // The pending writes are encoded and read at every capture and its catch-up, so
@@ -13,7 +14,7 @@ import (
 // read by encoding/json.
 
 // encode returns the JSON of p.
-func (p pendingWrites) encode() ([]byte, error) {
+func (p pendingWrites) encode() []byte {
 	n := 64 + base64.StdEncoding.EncodedLen(len(p.IndexKey)+len(p.IndexRecord)+len(p.SubmissionKey)) + len(p.GrantID) + len(p.Grant) + len(p.Page)
 	buf := make([]byte, 0, n)
 	buf = appendBase64(append(buf, `{"index_key":`...), p.IndexKey)
@@ -21,35 +22,68 @@ func (p pendingWrites) encode() ([]byte, error) {
 	if len(p.SubmissionKey) > 0 {
 		buf = appendBase64(append(buf, `,"submission_key":`...), p.SubmissionKey)
 	}
-	var err error
-	for _, m := range [...]struct{ member, value string }{{`,"page":`, p.Page}, {`,"grant_id":`, p.GrantID}} {
-		if m.value != "" {
-			if buf, err = appendString(append(buf, m.member...), m.value); err != nil {
-				return nil, err
-			}
-		}
-	}
+	buf = appendOmitEmpty(buf, `,"page":`, p.Page)
+	buf = appendOmitEmpty(buf, `,"grant_id":`, p.GrantID)
 	if len(p.Grant) > 0 { // json.Marshal's, as putGrant stores it
 		buf = append(append(buf, `,"grant":`...), p.Grant...)
 	}
-	return append(buf, '}'), nil
+	return append(buf, '}')
 }
 
 func appendBase64(buf, b []byte) []byte {
 	return append(base64.StdEncoding.AppendEncode(append(buf, '"'), b), '"')
 }
 
-// appendString appends s as a JSON string: as it is if nothing in it needs an
-// escape (ids and slugs), else as encoding/json writes it.
-func appendString(buf []byte, s string) ([]byte, error) {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			data, err := json.Marshal(s)
-			return append(buf, data...), err
+// appendString appends s as a JSON string, escaped as encoding/json escapes it
+// (HTML characters, U+2028 and U+2029 too; invalid UTF-8 becomes U+FFFD).
+func appendString(buf []byte, s string) []byte {
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				buf = append(buf, '\\', c)
+			case '\b':
+				buf = append(buf, '\\', 'b')
+			case '\f':
+				buf = append(buf, '\\', 'f')
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			default:
+				buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			buf = append(append(buf, s[start:i]...), `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			buf = append(append(buf, s[start:i]...), '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
 	}
-	return append(append(append(buf, '"'), s...), '"'), nil
+	return append(append(buf, s[start:]...), '"')
 }
+
+const hexDigits = "0123456789abcdef"
 
 // decodePending reads pending writes as encode writes them, else with encoding/json.
 // The slices of p may share data's memory.

@@ -23,10 +23,7 @@ func TestPendingWritesEncoding(t *testing.T) {
 	}
 	for name, p := range cases {
 		t.Run(name, func(t *testing.T) {
-			data, err := p.encode()
-			if err != nil {
-				t.Fatal(err)
-			}
+			data := p.encode()
 			var std pendingWrites
 			if err := json.Unmarshal(data, &std); err != nil {
 				t.Fatalf("encoding/json cannot read %s: %v", data, err)

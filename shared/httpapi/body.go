@@ -95,31 +95,124 @@ func parseForm(data []byte) (formValues, error) {
 }
 
 // parseJSON reads a JSON object of string members (and the consent boolean). The
-// common case, a well-formed object whose members are all strings, null or the
-// consent, takes one json.Unmarshal; anything else (a duplicate member, a wrong type,
-// broken JSON) is read member by member, to answer with the exact fault.
+// common case, an object whose members are plain strings (no escape, valid UTF-8)
+// or the consent, each once, is read in one pass by hand; anything else (an escape,
+// null, a duplicate member, a wrong type, broken JSON) is read member by member with
+// encoding/json, to answer with the exact fault.
 func parseJSON(data []byte) (formValues, error) {
-	var members map[string]json.RawMessage
-	if json.Unmarshal(data, &members) != nil || members == nil || topLevelMembers(data) != len(members) {
-		return parseJSONMembers(data)
+	if fv, ok := parsePlainJSON(data); ok {
+		return fv, nil
 	}
-	fv := formValues{values: make(map[string]string, len(members))}
-	for name, raw := range members {
+	return parseJSONMembers(data)
+}
+
+// parsePlainJSON reads data if it is the common case parseJSON describes; ok is
+// false otherwise. A string without escapes is its bytes, once they are valid
+// UTF-8 with no control character, which JSON forbids in strings.
+func parsePlainJSON(data []byte) (fv formValues, ok bool) {
+	r := plainJSON{rest: data}
+	if !r.skip('{') {
+		return fv, false
+	}
+	fv.values = make(map[string]string, 12)
+	if r.skip('}') {
+		return fv, r.atEnd()
+	}
+	for {
+		name, ok := r.plainString()
+		if !ok || !r.skip(':') {
+			return fv, false
+		}
+		if _, dup := fv.values[name]; dup {
+			return fv, false
+		}
+		var v string
 		switch {
-		case raw[0] == 'n':
-		case raw[0] == '"':
-			var v string
-			if json.Unmarshal(raw, &v) != nil || notText(raw, v) {
-				return parseJSONMembers(data)
+		case r.next('"'):
+			if v, ok = r.plainString(); !ok {
+				return fv, false
 			}
-			fv.values[name] = v
-		case (raw[0] == 't' || raw[0] == 'f') && name == leadgate.FieldNameConsent:
-			fv.values[name] = strconv.FormatBool(raw[0] == 't')
-		default: // a wrong type: the slow path lists them in the body's order
-			return parseJSONMembers(data)
+		case name == leadgate.FieldNameConsent && r.literal("true"):
+			v = "true"
+		case name == leadgate.FieldNameConsent && r.literal("false"):
+			v = "false"
+		default:
+			return fv, false
+		}
+		fv.values[name] = v
+		if r.skip('}') {
+			return fv, r.atEnd()
+		}
+		if !r.skip(',') {
+			return fv, false
 		}
 	}
-	return fv, nil
+}
+
+// plainJSON reads the tokens parsePlainJSON accepts, each after any whitespace.
+type plainJSON struct{ rest []byte }
+
+func (r *plainJSON) space() {
+	for len(r.rest) > 0 && (r.rest[0] == ' ' || r.rest[0] == '\t' || r.rest[0] == '\n' || r.rest[0] == '\r') {
+		r.rest = r.rest[1:]
+	}
+}
+
+// next reports whether c comes next.
+func (r *plainJSON) next(c byte) bool {
+	r.space()
+	return len(r.rest) > 0 && r.rest[0] == c
+}
+
+// skip reads c if it comes next.
+func (r *plainJSON) skip(c byte) bool {
+	if !r.next(c) {
+		return false
+	}
+	r.rest = r.rest[1:]
+	return true
+}
+
+// literal reads the literal word if it comes next, followed by a delimiter.
+func (r *plainJSON) literal(word string) bool {
+	r.space()
+	if !bytes.HasPrefix(r.rest, []byte(word)) {
+		return false
+	}
+	if after := r.rest[len(word):]; len(after) > 0 && !bytes.ContainsRune([]byte(" \t\n\r,}"), rune(after[0])) {
+		return false
+	}
+	r.rest = r.rest[len(word):]
+	return true
+}
+
+// plainString reads a string without escapes whose bytes are valid UTF-8 and no
+// control character.
+func (r *plainJSON) plainString() (string, bool) {
+	if !r.skip('"') {
+		return "", false
+	}
+	end := bytes.IndexByte(r.rest, '"')
+	if end < 0 {
+		return "", false
+	}
+	s := r.rest[:end]
+	for _, c := range s {
+		if c < 0x20 || c == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(s) {
+		return "", false
+	}
+	r.rest = r.rest[end+1:]
+	return string(s), true
+}
+
+// atEnd reports whether only whitespace is left.
+func (r *plainJSON) atEnd() bool {
+	r.space()
+	return len(r.rest) == 0
 }
 
 // notText reports whether the JSON string raw, decoded as v, held invalid UTF-8 or
@@ -134,34 +227,6 @@ func notText(raw []byte, v string) bool {
 	}
 	held := bytes.Count(raw, []byte("\uFFFD")) + bytes.Count(raw, []byte("\ufffd")) + bytes.Count(raw, []byte(string(utf8.RuneError)))
 	return strings.Count(v, string(utf8.RuneError)) > held
-}
-
-// topLevelMembers counts the members of the valid JSON object data (a duplicate
-// name counts each time).
-func topLevelMembers(data []byte) int {
-	n, depth, inString, escaped := 0, 0, false, false
-	for _, c := range data {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-		case c == '}' || c == ']':
-			depth--
-		case c == ':' && depth == 1:
-			n++
-		}
-	}
-	return n
 }
 
 // parseJSONMembers reads one JSON object whose members are strings, booleans or null,

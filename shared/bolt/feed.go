@@ -131,8 +131,7 @@ func (ch encodedChange) encode(seq uint64) ([]byte, error) {
 func changesBucket(tx *bbolt.Tx) *bbolt.Bucket { return growingBucket(tx, bucketChanges) }
 
 // growingBucket returns the bucket name of tx set to fill its pages, for a writer
-// whose keys there only ever grow (sequence numbers, creation times, version 7
-// UUIDs): a split that leaves the old page half empty, as the default does for
+// whose keys there only ever grow (sequence numbers, creation times): a split that leaves the old page half empty, as the default does for
 // random keys, would only make each commit write more pages.
 func growingBucket(tx *bbolt.Tx, name []byte) *bbolt.Bucket {
 	b := tx.Bucket(name)

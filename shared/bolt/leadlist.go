@@ -322,10 +322,10 @@ type pendingWrites struct {
 // position, and moves the position past them: to the feed's last sequence number
 // once none is left.
 func applyFeedBatch(tx *bbolt.Tx) error {
-	// The index's keys start with the lead's creation time and the grants' are
-	// version 7 UUIDs: the feed's order is nearly theirs.
-	idx, grants := growingBucket(tx, bucketLeadIndex), growingBucket(tx, bucketGrants)
-	changes, leads := tx.Bucket(bucketChanges), tx.Bucket(bucketLeads)
+	// The index's keys start with the lead's creation time: the feed's order is
+	// nearly theirs. The grants' are digests, in no order.
+	idx := growingBucket(tx, bucketLeadIndex)
+	changes, leads, grants := tx.Bucket(bucketChanges), tx.Bucket(bucketLeads), tx.Bucket(bucketGrants)
 	pos := idx.Sequence()
 	c := changes.Cursor()
 	k, v := c.Seek(seqKey(pos + 1))

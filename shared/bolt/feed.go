@@ -110,12 +110,10 @@ func (ch encodedChange) encode(seq uint64) ([]byte, error) {
 	buf = strconv.AppendUint(buf, seq, 10)
 	buf = append(buf, `,"kind":"`...)
 	buf = append(buf, ch.kind...)
-	buf = append(buf, `","at":"`...)
-	buf, err := ch.at.AppendText(buf)
+	buf, err := appendTime(append(buf, `","at":`...), ch.at)
 	if err != nil {
 		return nil, err
 	}
-	buf = append(buf, '"')
 	for _, image := range [...]struct {
 		member string
 		json   []byte
@@ -131,8 +129,9 @@ func (ch encodedChange) encode(seq uint64) ([]byte, error) {
 func changesBucket(tx *bbolt.Tx) *bbolt.Bucket { return growingBucket(tx, bucketChanges) }
 
 // growingBucket returns the bucket name of tx set to fill its pages, for a writer
-// whose keys there only ever grow (sequence numbers, creation times): a split that leaves the old page half empty, as the default does for
-// random keys, would only make each commit write more pages.
+// whose keys there only ever grow (sequence numbers, creation times): a split that
+// leaves the old page half empty, as the default does for random keys, would only
+// make each commit write more pages.
 func growingBucket(tx *bbolt.Tx, name []byte) *bbolt.Bucket {
 	b := tx.Bucket(name)
 	b.FillPercent = 1

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"unicode/utf8"
 )
 
 // The pending writes are encoded and read at every capture and its catch-up, so
@@ -34,56 +33,18 @@ func appendBase64(buf, b []byte) []byte {
 	return append(base64.StdEncoding.AppendEncode(append(buf, '"'), b), '"')
 }
 
-// appendString appends s as a JSON string, escaped as encoding/json escapes it
-// (HTML characters, U+2028 and U+2029 too; invalid UTF-8 becomes U+FFFD).
+// appendString appends s as a JSON string: as it is if nothing in it needs an
+// escape (ids, slugs, most names and addresses), else as encoding/json writes it,
+// which cannot fail for a string.
 func appendString(buf []byte, s string) []byte {
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			buf = append(buf, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				buf = append(buf, '\\', c)
-			case '\b':
-				buf = append(buf, '\\', 'b')
-			case '\f':
-				buf = append(buf, '\\', 'f')
-			case '\n':
-				buf = append(buf, '\\', 'n')
-			case '\r':
-				buf = append(buf, '\\', 'r')
-			case '\t':
-				buf = append(buf, '\\', 't')
-			default:
-				buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			data, _ := json.Marshal(s)
+			return append(buf, data...)
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			buf = append(append(buf, s[start:i]...), `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			buf = append(append(buf, s[start:i]...), '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
 	}
-	return append(append(buf, s[start:]...), '"')
+	return append(append(append(buf, '"'), s...), '"')
 }
-
-const hexDigits = "0123456789abcdef"
 
 // decodePending reads pending writes as encode writes them, else with encoding/json.
 // The slices of p may share data's memory.

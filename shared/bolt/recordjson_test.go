@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,8 +109,8 @@ func TestRecordJSONIsMarshals(t *testing.T) {
 	// Every member appeared: a field added to the types is in the comparisons.
 	for _, typ := range []reflect.Type{reflect.TypeFor[leadgate.Lead](), reflect.TypeFor[leadgate.Submission]()} {
 		for i := range typ.NumField() {
-			name, _, _ := bytes.Cut([]byte(typ.Field(i).Tag.Get("json")), []byte(","))
-			if !everyField[typ.Name()+"."+string(name)] {
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			if !everyField[typ.Name()+"."+name] {
 				t.Errorf("%s.%s was never set", typ.Name(), name)
 			}
 		}

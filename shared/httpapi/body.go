@@ -173,13 +173,11 @@ func (r *plainJSON) skip(c byte) bool {
 	return true
 }
 
-// literal reads the literal word if it comes next, followed by a delimiter.
+// literal reads word if it comes next. What follows is checked as any value's
+// end: a comma or the closing brace.
 func (r *plainJSON) literal(word string) bool {
 	r.space()
 	if !bytes.HasPrefix(r.rest, []byte(word)) {
-		return false
-	}
-	if after := r.rest[len(word):]; len(after) > 0 && !bytes.ContainsRune([]byte(" \t\n\r,}"), rune(after[0])) {
 		return false
 	}
 	r.rest = r.rest[len(word):]
